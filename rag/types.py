@@ -1,0 +1,232 @@
+"""The small frozen records that flow between reportqa's pipeline stages.
+
+Every stage is a plain function over these types; nothing here touches files,
+models or Chroma, so the types can be shared by `ingest`, `rag` and `app`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """Bibliographic facts about one report, parsed from its text or a sidecar."""
+
+    title: str
+    source: str  # file name relative to the ingested folder, the report's identity
+    series: str = ""
+    publisher: str = ""
+    authors: tuple[str, ...] = ()
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One table-of-contents line: a top-level heading and the page it starts on."""
+
+    heading: str
+    page: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of a parsed document, in reading order, before chunking.
+
+    `kind` is one of: "front_matter", "paragraph", "table_row", "heading".
+    Pages are 1-based printed page numbers; `None` marks unnumbered front matter.
+    """
+
+    text: str
+    section_path: tuple[str, ...]
+    page_start: int | None
+    page_end: int | None
+    kind: str = "paragraph"
+    position: int = 0
+    table_header: str = ""  # for table rows: the header line of their table
+    table_caption: str = ""  # e.g. "表 1 近年来对科技保险的重大支持政策"
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    """A whole document after structure parsing."""
+
+    meta: ReportMeta
+    toc: tuple[TocEntry, ...]
+    blocks: tuple[Block, ...]
+    page_kind: str = "toc"  # "toc": pages from the table of contents; "label"/"physical" for PDFs
+
+
+def content_id(*parts: str) -> str:
+    """A stable content hash, so that re-ingesting identical text yields identical ids."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:32]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: the report's own text plus where it sits in the report."""
+
+    id: str
+    text: str
+    source: str
+    title: str
+    section_path: tuple[str, ...]
+    page_start: int | None
+    page_end: int | None
+    position: int
+    kind: str = "paragraph"
+    embed_text: str = ""  # what gets embedded; may prefix the section title; "" means `text`
+    meta: ReportMeta | None = None
+
+    @property
+    def page_label(self) -> str:
+        """Chinese page label such as 第4页 or 第4–6页 (前置页 for front matter)."""
+        return page_label(self.page_start, self.page_end)
+
+    @property
+    def section_label(self) -> str:
+        return " › ".join(self.section_path) if self.section_path else "前置部分"
+
+
+def page_label(start: int | None, end: int | None) -> str:
+    """Render a page or page range the way the report reader expects it."""
+    if start is None:
+        return "封面及摘要"
+    if end is None or end == start:
+        return f"第{start}页"
+    return f"第{start}–{end}页"
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """A chunk returned by retrieval, with its fused score and rank."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited passage. `verified` is the outcome of the citation check."""
+
+    n: int
+    title: str
+    section_path: tuple[str, ...]
+    page_start: int | None
+    page_end: int | None
+    quote: str
+    chunk_id: str
+    source: str
+    verified: bool
+    problems: tuple[str, ...] = ()
+
+    @property
+    def page_label(self) -> str:
+        return page_label(self.page_start, self.page_end)
+
+    @property
+    def section_label(self) -> str:
+        return " › ".join(self.section_path) if self.section_path else "前置部分"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "title": self.title,
+            "section": self.section_label,
+            "section_path": list(self.section_path),
+            "page": self.page_label,
+            "page_start": self.page_start,
+            "page_end": self.page_end,
+            "quote": self.quote,
+            "chunk_id": self.chunk_id,
+            "source": self.source,
+            "verified": self.verified,
+        }
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer and the citation numbers that support it."""
+
+    text: str
+    citations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the answering chain returns; the CLI, API and UI only render it."""
+
+    question: str
+    resolved_question: str
+    text: str  # the rendered answer, with inline [n] markers
+    refused: bool
+    mode: str  # "extractive" or "llm"
+    citations: tuple[Citation, ...] = ()
+    retrieved: tuple[Retrieved, ...] = ()
+    sentences: tuple[AnswerSentence, ...] = ()
+    dropped: tuple[str, ...] = ()  # sentences removed because their citation failed the check
+    model: str = ""
+    notice: str = ""  # e.g. why LLM mode fell back to extractive
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of `reportqa ask --json` and the `/ask` API."""
+        return {
+            "question": self.question,
+            "resolved_question": self.resolved_question,
+            "answer": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "model": self.model,
+            "notice": self.notice,
+            "citations": [c.to_json() for c in self.citations],
+            "retrieved": [
+                {
+                    "chunk_id": r.chunk.id,
+                    "text": r.chunk.text,
+                    "title": r.chunk.title,
+                    "section": r.chunk.section_label,
+                    "page": r.chunk.page_label,
+                    "source": r.chunk.source,
+                    "score": round(r.score, 6),
+                }
+                for r in self.retrieved
+            ],
+            "dropped": list(self.dropped),
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """dataclasses.asdict, exported so callers need not import dataclasses."""
+    return asdict(obj)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a conversation, as Gradio's messages format gives it."""
+
+    role: str  # "user" or "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    """A piece of answer text streamed before the final `Answer` arrives."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the UI shows about the system: mode badge, reports, and problems."""
+
+    ok: bool
+    mode: str  # "extractive" or "llm"
+    model: str = ""  # LLM model name in llm mode
+    reports: tuple[str, ...] = ()  # titles of the indexed reports
+    problems: tuple[str, ...] = ()  # Chinese messages: what is wrong and what to run
