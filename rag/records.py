@@ -1,0 +1,68 @@
+"""Convert between `Chunk` and the flat metadata a vector store keeps.
+
+Chroma metadata values must be scalars, so tuples are joined and `None`
+pages are stored as 0. This module is the only place that knows the layout.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from rag.types import Chunk, ReportMeta
+
+SECTION_SEPARATOR = " › "
+
+
+def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
+    """Flatten a chunk into Chroma-compatible metadata."""
+    meta = chunk.meta or ReportMeta(title=chunk.title, source=chunk.source)
+    return {
+        "chunk_id": chunk.id,
+        "source": chunk.source,
+        "title": chunk.title,
+        "section_path": json.dumps(list(chunk.section_path), ensure_ascii=False),
+        "section": SECTION_SEPARATOR.join(chunk.section_path),
+        "top_section": chunk.section_path[0] if chunk.section_path else "",
+        "page_start": chunk.page_start or 0,
+        "page_end": chunk.page_end or 0,
+        "position": chunk.position,
+        "kind": chunk.kind,
+        "series": meta.series,
+        "publisher": meta.publisher,
+        "authors": "、".join(meta.authors),
+        "date": meta.date,
+    }
+
+
+def chunk_from_record(
+    chunk_id: str, text: str, metadata: Mapping[str, Any], embed_text: str = ""
+) -> Chunk:
+    """Rebuild a chunk from stored text and metadata."""
+    authors = str(metadata.get("authors", "") or "")
+    meta = ReportMeta(
+        title=str(metadata.get("title", "")),
+        source=str(metadata.get("source", "")),
+        series=str(metadata.get("series", "") or ""),
+        publisher=str(metadata.get("publisher", "") or ""),
+        authors=tuple(a for a in authors.split("、") if a),
+        date=str(metadata.get("date", "") or ""),
+    )
+    raw_path = metadata.get("section_path") or "[]"
+    section_path = tuple(json.loads(raw_path)) if isinstance(raw_path, str) else tuple(raw_path)
+    page_start = int(metadata.get("page_start") or 0) or None
+    page_end = int(metadata.get("page_end") or 0) or None
+    return Chunk(
+        id=chunk_id,
+        text=text,
+        source=meta.source,
+        title=meta.title,
+        section_path=section_path,
+        page_start=page_start,
+        page_end=page_end,
+        position=int(metadata.get("position") or 0),
+        kind=str(metadata.get("kind", "paragraph")),
+        embed_text=embed_text,
+        meta=meta,
+    )
