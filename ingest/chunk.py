@@ -1,0 +1,304 @@
+"""`ParsedReport` → `Chunk`s: sentence-aware for Chinese, table rows kept whole.
+
+A chunk's `text` is always a contiguous piece of the report's own text (after
+page-break joins, see `ingest.parse.joined_text`), so a quoted span can be checked
+verbatim. What gets embedded (`embed_text`) may add the section path, and for
+table rows the caption and header, because a bare row means little on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.settings import ChunkSettings
+from rag.types import Block, Chunk, ParsedReport, content_id
+
+_CJK_END = "。！？；"
+_ASCII_END = "!?;"
+# Closing quotes and brackets stay with the sentence they close.
+_CLOSERS = "”’」』）)】》〕"
+_PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "‘": "’"}
+_CLAUSE_END = "，、：,:"
+# A quote longer than this is taken to be unbalanced (e.g. a stray “ in PDF text),
+# so it does not stop the sentences after it from being split.
+_MAX_QUOTE_CHARS = 300
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SEPARATOR = " › "
+
+
+def _protected(text: str) -> bytearray:
+    """Mark positions strictly inside a matched “…” / 「…」 / （…） span."""
+    inside = bytearray(len(text))
+    stack: list[tuple[str, int]] = []
+    for i, ch in enumerate(text):
+        if ch in _PAIRS:
+            stack.append((_PAIRS[ch], i))
+        elif stack and ch == stack[-1][0]:
+            _, start = stack.pop()
+            if i - start <= _MAX_QUOTE_CHARS:
+                inside[start + 1 : i] = b"\x01" * (i - start - 1)
+        elif ch in _PAIRS.values():
+            # A closer without its opener: drop openers it may have been meant for.
+            while stack and stack[-1][0] != ch:
+                stack.pop()
+            if stack:
+                _, start = stack.pop()
+                if i - start <= _MAX_QUOTE_CHARS:
+                    inside[start + 1 : i] = b"\x01" * (i - start - 1)
+    return inside
+
+
+def _is_end(text: str, i: int) -> bool:
+    ch = text[i]
+    if ch == "\n" or ch in _CJK_END:
+        return True
+    if ch in _ASCII_END:
+        nxt = text[i + 1 : i + 2]
+        # "Q3!" or "x; y" in Latin text is not a Chinese sentence end.
+        return bool(nxt) and (bool(_CJK.match(nxt)) or nxt in _CLOSERS)
+    return False
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence; the spans tile `text` exactly."""
+    n = len(text)
+    inside = _protected(text)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    i = 0
+    while i < n:
+        ch = text[i]
+        boundary = False
+        if ch == "\n" or (not inside[i] and _is_end(text, i)):
+            boundary = True
+        elif ch in _CLOSERS and not inside[i] and i > 0 and text[i - 1] in _CJK_END + _ASCII_END:
+            # “…。” ends at the closing quote, not at the 。 inside it.
+            boundary = True
+        if boundary:
+            j = i + 1
+            while j < n and (text[j] in _CLOSERS or text[j] in _CJK_END + _ASCII_END):
+                j += 1
+            while j < n and text[j] in " \t\u3000\n":
+                j += 1
+            spans.append((start, j))
+            start = i = j
+            continue
+        i += 1
+    if start < n:
+        spans.append((start, n))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Chinese text into sentences.
+
+    A sentence ends at 。！？； (and at ! ? ; when a CJK character follows), at a
+    newline, or at a closing quote right after such a mark. Punctuation and
+    closing quotes/brackets (”」）) stay with their sentence; a 。 inside a matched
+    “…” is not an end. The pieces concatenate back to `text` exactly.
+    """
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def _clause_spans(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Cut an over-long sentence at ，、： boundaries, hard-cutting only a clause > limit."""
+    pieces: list[tuple[int, int]] = []
+    a = start
+    for i in range(start, end):
+        if text[i] in _CLAUSE_END:
+            pieces.append((a, i + 1))
+            a = i + 1
+    if a < end:
+        pieces.append((a, end))
+    out: list[tuple[int, int]] = []
+    for a, b in pieces:
+        while b - a > limit:
+            out.append((a, a + limit))
+            a += limit
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _units(text: str, limit: int) -> list[tuple[int, int]]:
+    units: list[tuple[int, int]] = []
+    for a, b in sentence_spans(text):
+        if len(text[a:b].strip()) > limit:
+            units.extend(_clause_spans(text, a, b, limit))
+        else:
+            units.append((a, b))
+    return units
+
+
+def _pack(text: str, limit: int, overlap: int) -> list[tuple[int, int]]:
+    """Greedy packing of sentence units into spans of at most `limit` stripped chars."""
+    units = _units(text, limit)
+    spans: list[tuple[int, int]] = []
+    i = 0
+    prev_first = -1
+    while i < len(units):
+        first = i
+        j = i
+        while j + 1 < len(units) and len(text[units[first][0] : units[j + 1][1]].strip()) <= limit:
+            j += 1
+        spans.append((units[first][0], units[j][1]))
+        if j + 1 >= len(units):
+            break
+        # Start the next chunk `overlap` units back, as long as that still fits and moves on.
+        nxt = j + 1
+        back = min(overlap, nxt - first - 1)
+        while back > 0:
+            cand = nxt - back
+            fits = len(text[units[cand][0] : units[nxt][1]].strip()) <= limit
+            if cand > first and cand > prev_first and fits:
+                break
+            back -= 1
+        prev_first = first
+        i = nxt - back
+    return spans
+
+
+@dataclass
+class _Piece:
+    text: str
+    section_path: tuple[str, ...]
+    page_start: int | None
+    page_end: int | None
+    kind: str
+    embed_body: str
+
+
+def _page_bounds(blocks: Sequence[Block]) -> tuple[int | None, int | None]:
+    starts = [b.page_start for b in blocks if b.page_start is not None]
+    ends = [b.page_end for b in blocks if b.page_end is not None]
+    return (min(starts) if starts else None, max(ends) if ends else None)
+
+
+def _table_embed(block: Block) -> str:
+    row = block.text.split("\t")
+    lines = [block.table_caption] if block.table_caption else []
+    header = block.table_header.split("\t") if block.table_header else []
+    if block.table_caption and len(header) == len(row):
+        # A real table: name each cell by its column so the row reads on its own.
+        lines.append(
+            "；".join(f"{h.strip()}：{c.strip()}" for h, c in zip(header, row, strict=True))
+        )
+    else:
+        if block.table_header:
+            lines.append(" | ".join(c.strip() for c in header if c.strip()))
+        lines.append(" | ".join(c.strip() for c in row if c.strip()))
+    return "\n".join(lines)
+
+
+def _group_pieces(group: Sequence[Block], settings: ChunkSettings) -> list[_Piece]:
+    """Chunk one run of same-section paragraphs, joined as they are in the report."""
+    text = "\n".join(b.text for b in group)
+    # Offsets of each block inside `text`, to give each chunk its own page range.
+    offsets: list[tuple[int, int, Block]] = []
+    pos = 0
+    for block in group:
+        offsets.append((pos, pos + len(block.text), block))
+        pos += len(block.text) + 1
+    pieces = []
+    first_block = 0  # chunks come in order, so the block scan only moves forward
+    for a, z in _pack(text, settings.max_chars, settings.overlap_sentences):
+        raw = text[a:z]
+        lead = len(raw) - len(raw.lstrip())
+        chunk_text = raw.strip()
+        if not chunk_text:
+            continue
+        s, e = a + lead, a + lead + len(chunk_text)
+        while first_block + 1 < len(offsets) and offsets[first_block][1] <= s:
+            first_block += 1
+        covered = []
+        for lo, hi, blk in offsets[first_block:]:
+            if lo >= e:
+                break
+            if hi > s:
+                covered.append(blk)
+        start, end = _page_bounds(covered)
+        pieces.append(_Piece(chunk_text, group[0].section_path, start, end, group[0].kind, ""))
+    return pieces
+
+
+def chunk_report(report: ParsedReport, settings: ChunkSettings) -> list[Chunk]:
+    """Split a parsed report into chunks.
+
+    Consecutive paragraphs of one section are packed sentence by sentence into
+    chunks of at most `settings.max_chars` characters (only a table row may be
+    longer); a sentence is cut (at ，、： then hard) only when it alone is too
+    long. Each table row is one chunk. Ids are content hashes of source, section
+    path and text; a repeated text gets its occurrence number hashed in too.
+    """
+    if settings.max_chars < 1:
+        raise ValueError("max_chars must be positive")
+    pieces: list[_Piece] = []
+    group: list[Block] = []
+
+    def flush() -> None:
+        if group:
+            pieces.extend(_group_pieces(group, settings))
+            group.clear()
+
+    for block in report.blocks:
+        if block.kind == "heading" or not block.text.strip():
+            continue
+        if block.kind == "table_row":
+            flush()
+            pieces.append(
+                _Piece(
+                    block.text,
+                    block.section_path,
+                    block.page_start,
+                    block.page_end,
+                    "table_row",
+                    _table_embed(block),
+                )
+            )
+            continue
+        if group and (
+            block.kind != "paragraph"
+            or group[-1].kind != "paragraph"
+            or block.section_path != group[-1].section_path
+        ):
+            flush()
+        group.append(block)
+        if block.kind != "paragraph":
+            flush()  # front-matter blocks are already grouped by the parser
+    flush()
+
+    meta = report.meta
+    seen: dict[str, int] = {}
+    chunks: list[Chunk] = []
+    for position, piece in enumerate(pieces):
+        path_label = _SEPARATOR.join(piece.section_path)
+        base = content_id(meta.source, path_label, piece.text)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        chunk_id = (
+            base if count == 0 else content_id(meta.source, path_label, piece.text, str(count))
+        )
+        body = piece.embed_body or piece.text
+        if settings.embed_section_title:
+            prefix = path_label or meta.title
+            embed = f"{prefix}\n{body}" if prefix else body
+        else:
+            embed = piece.embed_body
+        chunks.append(
+            Chunk(
+                id=chunk_id,
+                text=piece.text,
+                source=meta.source,
+                title=meta.title,
+                section_path=piece.section_path,
+                page_start=piece.page_start,
+                page_end=piece.page_end,
+                position=position,
+                kind=piece.kind,
+                embed_text=embed,
+                meta=meta,
+            )
+        )
+    return chunks
