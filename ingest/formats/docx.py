@@ -1,0 +1,181 @@
+"""DOCX → `list[Line]` (python-docx), then `parse_lines`.
+
+Headings come from paragraph styles (Heading 1–9, 标题 1–9, or a style whose outline
+level is set); numbered headings without a heading style (一、… in body text) are still
+found by `parse_lines`' text patterns. Tables become rows with cells joined by "\\t".
+Title / author / date come from the core properties.
+
+Pages: a DOCX has no pages until Word lays it out, so pages are None (parse_lines then
+uses the TOC's pages) unless the file records page breaks. When Word saved
+`w:lastRenderedPageBreak` marks, those are the pages of its last layout and are used
+alone (explicit breaks are among them); otherwise explicit breaks (`w:br w:type="page"`,
+`w:pageBreakBefore`) are counted. Such pages are physical, counted from 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ingest.parse import Line
+from rag.types import ParsedReport, ReportMeta
+
+from . import FormatError, join_wrapped
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+# Placeholders written by tools, not by authors.
+_JUNK_AUTHORS = {"python-docx", "administrator", "user", "microsoft office user", "unknown"}
+
+
+def _heading_level(paragraph: Any) -> int | None:
+    style = paragraph.style
+    while style is not None:
+        m = _HEADING_STYLE.match((style.name or "").strip())
+        if m:
+            return int(m.group(1))
+        style = style.base_style  # custom styles often inherit from Heading N
+    p_pr = paragraph._p.pPr
+    lvl = p_pr.find(f"{_W}outlineLvl") if p_pr is not None else None
+    if lvl is not None:
+        value = int(lvl.get(f"{_W}val", "9"))
+        return value + 1 if value < 9 else None  # 9 means "body text"
+    return None
+
+
+def _is_title(paragraph: Any) -> bool:
+    name = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+    return name in {"title", "标题"}
+
+
+def _meta_hint(document: Any, source: str) -> ReportMeta:
+    cp = document.core_properties
+    title = (cp.title or "").strip()
+    author = (cp.author or "").strip()
+    authors: tuple[str, ...] = ()
+    if author.lower() not in _JUNK_AUTHORS:
+        authors = tuple(a.strip() for a in re.split(r"[;；,，、]", author) if a.strip())
+    date = ""
+    # python-docx's template carries a 2013 creation date: only trust a document
+    # whose author or title was set by someone.
+    if cp.created is not None and (title or authors):
+        date = f"{cp.created.year}年{cp.created.month}月"
+    return ReportMeta(title=title, source=source, authors=authors, date=date)
+
+
+def _iter_block_items(document: Any) -> Iterator[Any]:
+    """Paragraphs and tables of the body in document order."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    body = document.element.body
+    for child in body.iterchildren():
+        if child.tag == f"{_W}p":
+            yield Paragraph(child, document)
+        elif child.tag == f"{_W}tbl":
+            yield Table(child, document)
+
+
+def _has_rendered_breaks(document: Any) -> bool:
+    return bool(document.element.body.findall(f".//{_W}lastRenderedPageBreak"))
+
+
+def _has_explicit_breaks(document: Any) -> bool:
+    body = document.element.body
+    return any(br.get(f"{_W}type") == "page" for br in body.iter(f"{_W}br")) or bool(
+        body.findall(f".//{_W}pageBreakBefore")
+    )
+
+
+def _paragraph_pieces(p_elem: Any, rendered: bool) -> Iterator[str | None]:
+    """The paragraph's text in order, with None wherever a page break falls."""
+    if not rendered:
+        p_pr = p_elem.find(f"{_W}pPr")
+        pbb = p_pr.find(f"{_W}pageBreakBefore") if p_pr is not None else None
+        if pbb is not None and pbb.get(f"{_W}val", "true") not in ("0", "false"):
+            yield None
+    for el in p_elem.iter():
+        if el.tag == f"{_W}t":
+            yield el.text or ""
+        elif el.tag == f"{_W}tab":
+            yield "\t"
+        elif el.tag == f"{_W}br":
+            kind = el.get(f"{_W}type")
+            if kind == "page":
+                if not rendered:
+                    yield None
+            elif kind in (None, "textWrapping"):
+                yield "\n"
+        elif el.tag == f"{_W}lastRenderedPageBreak" and rendered:
+            yield None
+
+
+def _cell_text(cell: Any) -> str:
+    return join_wrapped([p.text for p in cell.paragraphs])
+
+
+def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, bool]:
+    """Read a DOCX into Lines; also return the meta hint and whether pages are known."""
+    import docx
+
+    if path.stat().st_size == 0:
+        raise FormatError(path, "DOCX 文件为空", "empty DOCX file")
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # zipfile / KeyError / lxml errors for broken packages
+        raise FormatError(
+            path, "无法打开 DOCX 文件，文件可能已损坏或不是 Word 文档", type(exc).__name__
+        ) from exc
+
+    from docx.table import Table
+
+    meta = _meta_hint(document, path.name)
+    rendered = _has_rendered_breaks(document)
+    paged = rendered or _has_explicit_breaks(document)
+    page = 1
+    lines: list[Line] = []
+    title = ""
+    for item in _iter_block_items(document):
+        if isinstance(item, Table):
+            for row in item.rows:
+                cells: list[str] = []
+                seen: set[int] = set()
+                for cell in row.cells:
+                    # a merged cell is returned once per grid column it spans
+                    cells.append("" if id(cell._tc) in seen else _cell_text(cell))
+                    seen.add(id(cell._tc))
+                if any(cells):
+                    lines.append(
+                        Line("\t".join(cells), page=page if paged else None, is_table_row=True)
+                    )
+            continue
+        level = _heading_level(item)
+        if _is_title(item) and not title:
+            title = item.text.strip()
+        # split the paragraph at page breaks; parse_lines rejoins a paragraph cut by one
+        fragments: list[tuple[int, list[str]]] = [(page, [])]
+        for piece in _paragraph_pieces(item._p, rendered):
+            if piece is None:
+                page += 1
+                fragments.append((page, []))
+            else:
+                fragments[-1][1].append(piece)
+        for frag_page, parts in fragments:
+            text = join_wrapped("".join(parts).split("\n")).strip()
+            if text:
+                lines.append(Line(text, page=frag_page if paged else None, heading_level=level))
+    if not lines:
+        raise FormatError(path, "DOCX 文件中没有文字", "no text in DOCX")
+    if not meta.title and title:
+        meta = ReportMeta(title=title, source=meta.source, authors=meta.authors, date=meta.date)
+    return lines, meta, paged
+
+
+def load_docx(path: Path, source: str | None = None) -> ParsedReport:
+    """Parse a DOCX report; pages only when the file records page breaks (see module doc)."""
+    from ingest.parse import parse_lines
+
+    lines, meta, paged = extract_lines(path)
+    return parse_lines(lines, source or path.name, meta, page_kind="physical" if paged else None)

@@ -1,0 +1,500 @@
+"""Test-document generators: PDFs (reportlab, STSong-Light), DOCX, Markdown and HTML.
+
+Every generator writes into a caller-chosen path (a pytest `tmp_path`), so tests never
+depend on binary fixtures in the repository. `make_report_pdf` is also used by the
+end-to-end citation test: it lays the real report out on pages that follow its table of
+contents (一 p1–2, 二 p3, 三 p4–6, 四 p7) with front matter on pages labelled i–iv.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+REPORT_TXT = REPO / "corpus" / "nifd_2025_tech_insurance_report.txt"
+FONT = "STSong-Light"
+
+# Known content of the simple multi-page PDF, shared with the tests.
+SIMPLE_HEADER = "测试研究院 · 2025 年度报告"
+SIMPLE_SECTIONS = ("一、总体情况", "二、主要进展", "三、典型案例")
+SIMPLE_SPLIT_SENTENCE = (
+    "这是一句故意跨越页面边界的句子，它的前半部分位于第二页的底部，"
+    "后半部分位于第三页的顶部，解析后应当合并为完整的一句话。"
+)
+SIMPLE_TABLE = (
+    ("地区", "企业数量", "保障金额"),
+    ("北京", "26 家", "218 亿元"),
+    ("苏州", "35 家", "1050 万元"),
+)
+
+
+def register_font() -> None:
+    """Register the built-in Adobe CID font reportlab uses for Chinese text."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Hard-wrap Chinese text every `width` characters, as a PDF line breaker would."""
+    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+
+
+def _draw_lines(canvas: Any, lines: Sequence[str], x: float, y: float, leading: float) -> float:
+    for line in lines:
+        canvas.drawString(x, y, line)
+        y -= leading
+    return y
+
+
+def make_simple_pdf(out_path: Path) -> Path:
+    """A 3-page PDF with running header/footer, a heading per page, a split sentence and a table.
+
+    Page 1: 一、总体情况 + two paragraphs (one wrapped over several lines).
+    Page 2: 二、主要进展 + a paragraph, then the first half of SIMPLE_SPLIT_SENTENCE.
+    Page 3: the second half, then 三、典型案例, a ruled table and a closing paragraph.
+    Footers alternate styles: 「- 1 -」, 「第 2 页」, 「3」.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Table
+
+    register_font()
+    width, height = A4
+    c = Canvas(str(out_path), pagesize=A4)
+    c.setTitle("测试研究院年度报告")
+    c.setAuthor("张三")
+    left, top, size, leading, per_line = 60.0, height - 90, 12, 18, 38
+    footers = ("- 1 -", "第 2 页", "3")
+
+    def chrome(page: int) -> None:
+        c.setFont(FONT, 9)
+        c.drawString(left, height - 50, SIMPLE_HEADER)
+        c.drawCentredString(width / 2, 40, footers[page - 1])
+        c.setFont(FONT, size)
+
+    # page 1
+    chrome(1)
+    y = _draw_lines(c, [SIMPLE_SECTIONS[0]], left, top, leading * 1.6)
+    p1 = (
+        "本报告第一页介绍总体情况。科技保险是科技金融的重要组成部分，发展科技保险既需要"
+        "发挥市场机制的作用，也需要政策支持，各级政府积极推进政策性科技保险试点工作。"
+    )
+    y = _draw_lines(c, _wrap(p1, per_line), left, y, leading) - leading * 0.6
+    p2 = "第一页的第二段说明，苏州高新区为三十五家科技企业提供了网络安全保险保障。"
+    _draw_lines(c, _wrap(p2, per_line), left, y, leading)
+    c.showPage()
+    # page 2
+    chrome(2)
+    y = _draw_lines(c, [SIMPLE_SECTIONS[1]], left, top, leading * 1.6)
+    p3 = "第二页的段落说明主要进展，首台（套）重大技术装备保险补偿机制逐渐发挥重要作用。"
+    y = _draw_lines(c, _wrap(p3, per_line), left, y, leading) - leading * 0.6
+    # fill the page so the split sentence sits at the bottom
+    filler = "中试保险分担科技成果中试验证失败的风险，普惠型科技保险服务中小企业科技创新。"
+    for _ in range(6):
+        y = _draw_lines(c, _wrap(filler, per_line), left, y, leading) - leading * 0.6
+    half = per_line  # a full first line that ends mid-clause, with no closing punctuation
+    first, second = SIMPLE_SPLIT_SENTENCE[:half], SIMPLE_SPLIT_SENTENCE[half:]
+    _draw_lines(c, [first], left, 120, leading)
+    c.showPage()
+    # page 3
+    chrome(3)
+    y = _draw_lines(c, _wrap(second, per_line), left, top, leading) - leading * 0.6
+    y = _draw_lines(c, [SIMPLE_SECTIONS[2]], left, y, leading * 1.6)
+    y = _draw_lines(c, ["表 1 典型地区科技保险情况"], left, y, leading)
+    table = Table(
+        [list(r) for r in SIMPLE_TABLE],
+        colWidths=[100, 100, 120],
+        style=[
+            ("FONT", (0, 0), (-1, -1), FONT, 11),
+            ("GRID", (0, 0), (-1, -1), 0.5, "black"),
+        ],
+    )
+    _, th = table.wrapOn(c, width, height)
+    table.drawOn(c, left, y - th + leading * 0.5)
+    y = y - th - leading
+    p4 = "第三页末段总结典型案例的经验。"
+    _draw_lines(c, [p4], left, y, leading)
+    c.showPage()
+    c.save()
+    return out_path
+
+
+def make_labeled_pdf(out_path: Path) -> Path:
+    """A 5-page PDF whose printed page labels are i, ii, 1, 2, 3 (roman front matter)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.constants import PageLabelStyle
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    register_font()
+    tmp = out_path.with_suffix(".raw.pdf")
+    c = Canvas(str(tmp), pagesize=A4)
+    _, height = A4
+    pages = [
+        ("封面", "标注页码测试报告。"),
+        ("摘要", "摘要页位于罗马数字编号的前置部分。"),
+        ("一、第一部分", "正文第一页的内容讲述页码标签的作用。"),
+        ("二、第二部分", "正文第二页的内容讲述引用应当使用印刷页码。"),
+        ("三、第三部分", "正文第三页的内容是最后一页。"),
+    ]
+    for heading, body in pages:
+        c.setFont(FONT, 12)
+        c.drawString(60, height - 90, heading)
+        c.drawString(60, height - 120, body)
+        c.showPage()
+    c.save()
+    writer = PdfWriter(clone_from=PdfReader(str(tmp)))
+    writer.set_page_label(0, 1, style=PageLabelStyle.LOWERCASE_ROMAN)
+    writer.set_page_label(2, 4, style=PageLabelStyle.DECIMAL, start=1)
+    with out_path.open("wb") as fh:
+        writer.write(fh)
+    tmp.unlink()
+    return out_path
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class _Section:
+    heading: str
+    pages: int
+    items: list[tuple[str, Any]]  # ("para", text) | ("caption", text) | ("table", rows)
+
+
+_PARA_END = tuple("。！？：；”」）)")
+
+
+def _join_txt_page_breaks(lines: Sequence[str], headings: Sequence[str]) -> list[str]:
+    """The TXT splits paragraphs at its own page breaks (「……在」/「推动……」); undo that."""
+    out: list[str] = []
+    for ln in lines:
+        prev = out[-1] if out else ""
+        if (
+            prev
+            and "\t" not in prev
+            and "\t" not in ln
+            and prev not in headings
+            and ln not in headings
+            and len(prev) > 40
+            and not prev.endswith(_PARA_END)
+        ):
+            out[-1] = prev + ln
+        else:
+            out.append(ln)
+    return out
+
+
+def _report_parts() -> tuple[list[str], list[tuple[str, int]], list[str], list[_Section]]:
+    """Split the TXT report into front matter, TOC, intro paragraphs and the 4 sections."""
+    text = REPORT_TXT.read_text(encoding="utf-8")
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    toc_at = lines.index("目录")
+    front = lines[:toc_at]
+    toc: list[tuple[str, int]] = []
+    i = toc_at + 1
+    while "\t" in lines[i]:
+        head, page = lines[i].rsplit("\t", 1)
+        toc.append((head, int(page)))
+        i += 1
+    headings = [h for h, _ in toc]
+    intro: list[str] = []
+    while lines[i] not in headings:
+        intro.append(lines[i])
+        i += 1
+    pages_of = {}
+    for k, (h, p) in enumerate(toc):
+        nxt = toc[k + 1][1] if k + 1 < len(toc) else 8
+        pages_of[h] = nxt - p
+    sections: list[_Section] = []
+    for ln in _join_txt_page_breaks(lines[i:], headings):
+        if ln in headings:
+            sections.append(_Section(ln, pages_of[ln], []))
+            continue
+        items = sections[-1].items
+        if "\t" in ln:
+            row = ln.split("\t")
+            if items and items[-1][0] == "table":
+                items[-1][1].append(row)
+            else:
+                items.append(("table", [row]))
+        elif re.match(r"^表\s*\d+", ln):
+            items.append(("caption", ln))
+        else:
+            items.append(("para", ln))
+    return front, toc, intro, sections
+
+
+def _styles(size: float) -> dict[str, Any]:
+    from reportlab.lib.styles import ParagraphStyle
+
+    body = ParagraphStyle(
+        "body",
+        fontName=FONT,
+        fontSize=size,
+        leading=size * 1.55,
+        wordWrap="CJK",
+        firstLineIndent=size * 2,
+        spaceAfter=size * 0.5,
+    )
+    return {
+        "body": body,
+        "h1": ParagraphStyle(
+            "h1",
+            parent=body,
+            fontSize=size + 3,
+            leading=(size + 3) * 1.6,
+            firstLineIndent=0,
+            spaceBefore=size * 0.6,
+            spaceAfter=size * 0.8,
+        ),
+        "caption": ParagraphStyle(
+            "caption", parent=body, firstLineIndent=0, alignment=1, fontSize=size
+        ),
+        "cell": ParagraphStyle(
+            "cell",
+            fontName=FONT,
+            fontSize=size * 0.75,
+            leading=size * 0.75 * 1.35,
+            wordWrap="CJK",
+        ),
+    }
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _section_flowables(sec: _Section, intro: Sequence[str], size: float) -> list[Any]:
+    from reportlab.platypus import Paragraph, Table
+
+    st = _styles(size)
+    out: list[Any] = [Paragraph(_esc(p), st["body"]) for p in intro]
+    out.append(Paragraph(_esc(sec.heading), st["h1"]))
+    for kind, value in sec.items:
+        if kind == "para":
+            out.append(Paragraph(_esc(value), st["body"]))
+        elif kind == "caption":
+            out.append(Paragraph(_esc(value), st["caption"]))
+        else:
+            ncols = max(len(r) for r in value)
+            rows = [
+                [Paragraph(_esc(c), st["cell"]) for c in r + [""] * (ncols - len(r))] for r in value
+            ]
+            total = 460.0
+            # 表1's long 主要内容 column gets the room; other tables split evenly
+            widths = [95.0, 60.0, 115.0, total - 270.0] if ncols == 4 else [total / ncols] * ncols
+            out.append(
+                Table(
+                    rows,
+                    colWidths=widths,
+                    repeatRows=0,
+                    style=[
+                        ("GRID", (0, 0), (-1, -1), 0.5, "black"),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ],
+                )
+            )
+            out.append(Paragraph("", st["body"]))
+    return out
+
+
+def _build(path: Path, story: list[Any], header: bool = True, body_from: int = 1) -> int:
+    """Build `story` into `path` with running header/footer; return the page count."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate
+
+    width, height = A4
+    pages = {"n": 0}
+
+    def on_page(canvas: Any, doc: Any) -> None:
+        pages["n"] = doc.page
+        printed = doc.page - body_from + 1
+        if header and printed >= 1:
+            canvas.saveState()
+            canvas.setFont(FONT, 8)
+            canvas.drawString(60, height - 40, "NIFD季报 · 保险业运行")
+            canvas.drawCentredString(width / 2, 30, f"- {printed} -")
+            canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        str(path), pagesize=A4, leftMargin=60, rightMargin=60, topMargin=60, bottomMargin=55
+    )
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return pages["n"]
+
+
+def _fit_size(sec: _Section, intro: Sequence[str], tmp: Path) -> float:
+    """The largest body font size at which the section fills exactly its TOC page count."""
+    size = 14.0
+    while size >= 7.0:
+        n = _build(tmp, _section_flowables(sec, intro, size), header=False)
+        if n == sec.pages:
+            return size
+        size -= 0.25
+    raise RuntimeError(f"cannot fit {sec.heading} on {sec.pages} pages")
+
+
+def make_report_pdf(out_path: Path) -> Path:
+    """The NIFD report as a PDF paginated like its TOC, with labels i–iv then 1–7.
+
+    Front matter (cover, 《NIFD季报》 blurb, 摘要, 执笔人, the series list, 目录 with dot
+    leaders) fills physical pages 1–4, labelled i–iv. Each section then starts on a new page
+    at its TOC page; the body font size of each section is chosen so the section fills
+    exactly its page count, so paragraphs break across pages where the layout falls.
+    Running header 「NIFD季报 · 保险业运行」 and footer 「- n -」 on body pages.
+    """
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.constants import PageLabelStyle
+    from reportlab.platypus import PageBreak, Paragraph
+
+    register_font()
+    front, toc, intro, sections = _report_parts()
+    raw = out_path.with_suffix(".raw.pdf")
+    sizes = [_fit_size(sec, intro if k == 0 else (), raw) for k, sec in enumerate(sections)]
+
+    st = _styles(11)
+    plain = _styles(11)["caption"]
+    story: list[Any] = []
+    abstract = front.index("摘要")
+    writers = front.index("本报告负责人：阎建军")
+    series = front.index("【NIFD 季报】")
+    for ln in front[:abstract]:  # cover + blurb + report title
+        story.append(Paragraph(_esc(ln), st["body"] if len(ln) > 40 else plain))
+    story.append(PageBreak())
+    for ln in front[abstract:writers]:
+        story.append(Paragraph(_esc(ln), st["body"] if len(ln) > 40 else st["h1"]))
+    story.append(PageBreak())
+    for ln in front[writers:series]:
+        story.append(Paragraph(_esc(ln), plain))
+    story.append(Paragraph("", plain))
+    for ln in front[series:]:
+        story.append(Paragraph(_esc(ln), plain))
+    story.append(PageBreak())
+    story.append(Paragraph("目录", st["h1"]))
+    from reportlab.lib.styles import ParagraphStyle
+
+    toc_style = ParagraphStyle("toc", fontName=FONT, fontSize=11, leading=20)
+    for head, page in toc:
+        dots = "." * max(8, 70 - 2 * len(head))
+        story.append(Paragraph(f"{_esc(head)} {dots} {page}", toc_style))
+    front_pages = 4
+    for k, (sec, size) in enumerate(zip(sections, sizes, strict=True)):
+        story.append(PageBreak())
+        story.extend(_section_flowables(sec, intro if k == 0 else (), size))
+    n = _build(raw, story, header=True, body_from=front_pages + 1)
+    expected = front_pages + sum(s.pages for s in sections)
+    if n != expected:
+        raise RuntimeError(f"report PDF has {n} pages, expected {expected}")
+    writer = PdfWriter(clone_from=PdfReader(str(raw)))
+    writer.set_page_label(0, front_pages - 1, style=PageLabelStyle.LOWERCASE_ROMAN)
+    writer.set_page_label(front_pages, n - 1, style=PageLabelStyle.DECIMAL, start=1)
+    writer.add_metadata({"/Title": "2025 科技保险发展分析报告", "/Author": "阎建军; 邱剑"})
+    with out_path.open("wb") as fh:
+        writer.write(fh)
+    raw.unlink()
+    return out_path
+
+
+# --------------------------------------------------------------------------- DOCX / MD / HTML
+
+DOC_PARAS = (
+    "科技保险是科技金融的重要组成部分，发展科技保险既需要发挥市场机制的作用，也需要政策支持。",
+    "苏州高新区经发委依托“科惠保”为 35 家科技企业提供普惠型网络安全保险保障。",
+)
+
+
+def make_docx(out_path: Path, page_breaks: bool = False) -> Path:
+    """A DOCX with core properties, Heading 1/2 paragraphs, body paragraphs and a table.
+
+    With `page_breaks`, an explicit page break (w:br type=page) precedes section 二,
+    so 一 is on page 1 and 二 on page 2.
+    """
+    import datetime as dt
+
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    d = docx.Document()
+    d.core_properties.title = "科技保险测试报告"
+    d.core_properties.author = "阎建军; 邱剑"
+    d.core_properties.created = dt.datetime(2026, 3, 1)
+    d.add_paragraph("科技保险测试报告", style="Title")
+    d.add_heading("一、政策支持不断加强", level=1)
+    d.add_paragraph(DOC_PARAS[0])
+    d.add_heading("（一）地方试点", level=2)
+    d.add_paragraph(DOC_PARAS[1])
+    if page_breaks:
+        d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    d.add_heading("二、产品体系基本成形", level=1)
+    d.add_paragraph("表 1 典型地区科技保险情况")
+    table = d.add_table(rows=0, cols=3)
+    for row in SIMPLE_TABLE:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = value
+    d.add_paragraph("表后的段落说明产品体系的特点。")
+    d.save(str(out_path))
+    return out_path
+
+
+MARKDOWN_DOC = """\
+# 科技保险测试报告
+
+## 一、政策支持不断加强
+
+科技保险是科技金融的重要组成部分，
+发展科技保险既需要发挥市场机制的作用，也需要政策支持。
+
+- 首台（套）重大技术装备保险
+- 中试保险
+
+## 二、产品体系基本成形
+
+表 1 典型地区科技保险情况
+
+| 地区 | 企业数量 | 保障金额 |
+| --- | --- | --- |
+| 北京 | 26 家 | 218 亿元 |
+| 苏州 | 35 家 | 1050 万元 |
+
+<script>alert("不应出现的脚本文字")</script>
+
+苏州高新区经发委依托“科惠保”为 35 家科技企业提供普惠型网络安全保险保障。
+"""
+
+HTML_DOC = """\
+<!doctype html>
+<html><head>
+<meta charset="utf-8">
+<title>科技保险测试报告</title>
+<meta name="author" content="阎建军; 邱剑">
+<meta name="date" content="2026-03-01">
+<style>body { color: red; } .x::before { content: "不应出现的样式文字"; }</style>
+<script>var s = "不应出现的脚本文字";</script>
+</head><body>
+<nav>首页 | 不应出现的导航文字</nav>
+<h1>科技保险测试报告</h1>
+<h2>一、政策支持不断加强</h2>
+<p>科技保险是科技金融的重要组成部分，
+发展科技保险既需要发挥市场机制的作用，也需要政策支持。</p>
+<ul><li>首台（套）重大技术装备保险</li><li>中试保险</li></ul>
+<h2>二、产品体系基本成形</h2>
+<p>表 1 典型地区科技保险情况</p>
+<table>
+<thead><tr><th>地区</th><th>企业数量</th><th>保障金额</th></tr></thead>
+<tbody>
+<tr><td>北京</td><td>26 家</td><td>218 亿元</td></tr>
+<tr><td>苏州</td><td>35 家</td><td>1050 万元</td></tr>
+</tbody></table>
+<div><p>苏州高新区经发委依托“科惠保”为 35 家科技企业提供普惠型网络安全保险保障。</p></div>
+<footer>版权所有 不应出现的页脚文字</footer>
+</body></html>
+"""
