@@ -1,0 +1,475 @@
+"""Pure evaluation metrics for reportqa: no models, no files, no environment.
+
+The eval runner feeds these functions the golden items (`evals/golden.jsonl`)
+and one result dict per item: the shape of `rag.types.Answer.to_json()` plus
+`latency_ms`. Everything here is deterministic string and arithmetic work, so
+it can be unit-tested on tiny synthetic data.
+
+Normalisation (`normalise`) is the single notion of "the same text" used by
+key-fact checks and evidence matching:
+
+* NFKC (full-width digits, letters and punctuation become half-width);
+* ASCII letters lower-cased (``ArF`` == ``arf``);
+* all whitespace, control and format characters removed;
+* all punctuation (Chinese and ASCII) removed, except ``%`` and a ``.`` that
+  sits between two digits (so ``1.4 亿元`` stays distinct from ``14 亿元`` and
+  ``2.5%`` from ``25``);
+* Chinese numerals are NOT converted; golden items list numeral variants as
+  alternatives instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "SECTION_HEADINGS",
+    "SYSTEMS",
+    "aggregate",
+    "check_thresholds",
+    "cites_expected_section",
+    "evidence_rank",
+    "format_table",
+    "key_facts_ok",
+    "list_failures",
+    "normalise",
+    "percentile",
+]
+
+#: Default system columns of the comparison table, in display order.
+SYSTEMS: tuple[str, ...] = ("reportqa", "langchain-baseline", "bm25-baseline")
+
+#: Golden `section` value -> the numbered heading prefix a citation label starts with.
+SECTION_HEADINGS: dict[str, str] = {"一": "一、", "二": "二、", "三": "三、", "四": "四、"}
+
+#: Evidence shorter than this (after normalisation) must match in full (or split
+#: across two chunks); longer evidence may also match by a 60% contiguous part.
+PARTIAL_MIN_CHARS = 20
+#: Share of the normalised evidence that one chunk must contain contiguously.
+PARTIAL_SHARE = 0.6
+
+_KEEP_PUNCT = {"%"}
+_CITATION_MARK = re.compile(r"\[\s*\d+(?:\s*[,，、]\s*\d+)*\s*\]")
+
+
+# --------------------------------------------------------------------------- text
+
+
+def normalise(text: str) -> str:
+    """Canonical form for matching: NFKC, ASCII lower-case, no spaces or punctuation.
+
+    >>> normalise("２０１５ 年，《首台（套）》")
+    '2015年首台套'
+    >>> normalise("近 1.4 亿元，2.5% ArF")
+    '近1.4亿元2.5%arf'
+    """
+    s = unicodedata.normalize("NFKC", text or "")
+    out: list[str] = []
+    for i, ch in enumerate(s):
+        cat = unicodedata.category(ch)
+        if ch.isspace() or cat[0] in ("Z", "C"):
+            continue
+        if cat[0] == "P" and ch not in _KEEP_PUNCT:
+            if ch == "." and _digit_at(s, i - 1, -1) and _digit_at(s, i + 1, 1):
+                out.append(ch)
+            continue
+        out.append(ch.lower() if ch.isascii() else ch)
+    return "".join(out)
+
+
+def _digit_at(s: str, i: int, step: int) -> bool:
+    """Is the nearest non-space character from index `i` (walking by `step`) a digit?"""
+    while 0 <= i < len(s) and s[i].isspace():
+        i += step
+    return 0 <= i < len(s) and s[i].isdigit()
+
+
+def strip_citation_marks(text: str) -> str:
+    """Remove inline citation markers such as ``[1]`` or ``[2, 3]`` from an answer."""
+    return _CITATION_MARK.sub("", text or "")
+
+
+def key_facts_ok(
+    answer_text: str, must_include: Sequence[Sequence[str]]
+) -> tuple[bool, list[list[str]]]:
+    """Check that the answer states every key fact.
+
+    `must_include` is a list of groups; each group is a list of alternatives
+    (numeral variants, abbreviations). The answer passes when, after removing
+    citation markers and normalising, it contains at least one alternative of
+    every group. Returns ``(ok, missing_groups)``; an empty `must_include` is
+    trivially satisfied.
+    """
+    norm_answer = normalise(strip_citation_marks(answer_text))
+    missing: list[list[str]] = []
+    for group in must_include:
+        alts = [normalise(a) for a in group]
+        if not any(a and a in norm_answer for a in alts):
+            missing.append(list(group))
+    return (not missing, missing)
+
+
+# --------------------------------------------------------------------- retrieval
+
+
+def _longest_prefix_as_suffix(evidence: str, chunk: str) -> int:
+    """Length of the longest prefix of `evidence` that is a suffix of `chunk`."""
+    for k in range(min(len(evidence), len(chunk)), 0, -1):
+        if chunk.endswith(evidence[:k]):
+            return k
+    return 0
+
+
+def _longest_suffix_as_prefix(evidence: str, chunk: str) -> int:
+    """Length of the longest suffix of `evidence` that is a prefix of `chunk`."""
+    for k in range(min(len(evidence), len(chunk)), 0, -1):
+        if chunk.startswith(evidence[-k:]):
+            return k
+    return 0
+
+
+def _contains_part(evidence: str, chunk: str) -> bool:
+    """Does `chunk` contain a contiguous part of `evidence` of >= PARTIAL_SHARE of it?"""
+    if len(evidence) < PARTIAL_MIN_CHARS:
+        return False
+    width = math.ceil(PARTIAL_SHARE * len(evidence))
+    return any(evidence[s : s + width] in chunk for s in range(len(evidence) - width + 1))
+
+
+def evidence_rank(evidence: str, retrieved_texts: Sequence[str]) -> int | None:
+    """1-based rank at which the evidence quote becomes available, or None.
+
+    Both sides are normalised. The quote is found at rank ``r`` when
+
+    1. chunk ``r`` contains the whole quote; or
+    2. chunk ``r`` contains a contiguous part of at least 60% of the quote's
+       characters (only for quotes of >= 20 normalised characters, so short
+       quotes such as a date cannot match by a fragment); or
+    3. the quote is split across two retrieved chunks ``i`` and ``j``: chunk
+       ``i`` ends with a prefix of the quote, chunk ``j`` starts with a suffix
+       of it, and the two pieces together cover the whole quote (they may
+       overlap, as overlapping chunkers produce). Both pieces are needed, so the
+       rank is ``max(i, j)``: the quote is complete only once both are retrieved.
+
+    The smallest such rank is returned; None when the quote is not retrieved
+    (or is empty).
+    """
+    ev = normalise(evidence)
+    if not ev:
+        return None
+    chunks = [normalise(t) for t in retrieved_texts]
+    heads = [_longest_prefix_as_suffix(ev, c) for c in chunks]  # chunk ends with ev[:k]
+    tails = [_longest_suffix_as_prefix(ev, c) for c in chunks]  # chunk starts with ev[-k:]
+    for r, chunk in enumerate(chunks):
+        if ev in chunk or _contains_part(ev, chunk):
+            return r + 1
+        for i in range(r):
+            pair = (heads[i] and tails[r] and heads[i] + tails[r] >= len(ev)) or (
+                heads[r] and tails[i] and heads[r] + tails[i] >= len(ev)
+            )
+            if pair:
+                return r + 1
+    return None
+
+
+# ---------------------------------------------------------------------- sections
+
+
+def cites_expected_section(section: str, citations: Iterable[Mapping[str, Any]]) -> bool:
+    """Do the citations include the golden item's expected section?
+
+    * ``一``..``四``: a citation whose section label (equivalently, its
+      top-level section_path element) starts with the numbered heading, e.g.
+      ``三、``; headings nested deeper (a table's "四、保障主体") do not count.
+    * ``前置`` (title, authors, 摘要, series blurb, table of contents): a
+      citation of unnumbered front matter (``page_start`` is None) or whose
+      label mentions 前置/摘要/封面/目录.
+    * ``引言`` (the text before 一): a citation whose label mentions
+      引言/前言/导言, or a numbered-page citation outside every numbered
+      section and outside 致谢 (the introduction has no heading of its own).
+    * ``致谢`` (acknowledgements and the copyright notice after them): a
+      citation whose label mentions 致谢/版权.
+    """
+    for c in citations:
+        label = str(c.get("section") or "")
+        path = [str(p) for p in (c.get("section_path") or [])]
+        first = path[0] if path else label
+        # Only the top-level element counts: inner elements such as the product
+        # grid's "四、保障主体" row group must not pass for section 四.
+        heads = [label.strip(), first.strip()]
+        numbered = any(h.startswith(tuple(SECTION_HEADINGS.values())) for h in heads)
+        if section in SECTION_HEADINGS:
+            if any(h.startswith(SECTION_HEADINGS[section]) for h in heads):
+                return True
+        elif section == "前置":
+            if c.get("page_start") is None or any(
+                k in label for k in ("前置", "摘要", "封面", "目录")
+            ):
+                return True
+        elif section == "引言":
+            if any(k in label for k in ("引言", "前言", "导言")):
+                return True
+            if (
+                c.get("page_start") is not None
+                and not numbered
+                and not any(k in label for k in ("致谢", "版权", "前置", "摘要", "目录"))
+            ):
+                return True
+        elif section == "致谢" and any(k in label for k in ("致谢", "版权")):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------- aggregate
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) with linear interpolation; NaN when empty."""
+    if not values:
+        return float("nan")
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def _share(flags: Sequence[bool], empty: float = float("nan")) -> float:
+    return sum(flags) / len(flags) if flags else empty
+
+
+def _pair(
+    items: Sequence[Mapping[str, Any]],
+    results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """Pair items with results: `results` is keyed by item id or aligned with `items`.
+
+    An item without a result gets an empty result (counted as a refusal with
+    no citations), so a crashed question cannot improve any metric.
+    """
+    if isinstance(results, Mapping):
+        return [(it, results.get(str(it["id"]), {})) for it in items]
+    if len(results) != len(items):
+        raise ValueError(f"{len(results)} results for {len(items)} items")
+    return list(zip(items, results, strict=True))
+
+
+def _retrieved_texts(result: Mapping[str, Any]) -> list[str]:
+    return [str(r.get("text", "")) for r in result.get("retrieved") or []]
+
+
+def _refused(result: Mapping[str, Any]) -> bool:
+    return bool(result.get("refused", True)) if result else True
+
+
+def _is_answerable(item: Mapping[str, Any]) -> bool:
+    return item.get("type") != "unanswerable"
+
+
+def aggregate(
+    items: Sequence[Mapping[str, Any]],
+    results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+) -> dict[str, float]:
+    """Compute the eval metrics of one system over the golden items.
+
+    Returned keys (all floats; NaN when a denominator is empty):
+
+    * ``hit_at_1``, ``hit_at_3``, ``hit_at_5``, ``mrr``: answerable items with a
+      non-empty `evidence`, via `evidence_rank` over ``result["retrieved"]``
+      (MRR counts a miss as 0).
+    * ``key_fact_accuracy``: answerable items (every type but unanswerable)
+      that are not refused and pass `key_facts_ok`; also
+      ``key_fact_accuracy[<type>]`` per type. For false-premise items this is
+      exactly "states the correct fact and is not refused".
+    * ``false_premise_ok``: the same, over false-premise items only.
+    * ``answer_chars_mean``: mean length of the answer text (citation markers
+      removed), over all items.
+    * ``citations_verified``: verified citations / all citations (micro,
+      over all items; 1.0 when there are no citations at all, which
+      ``cited_share`` then exposes).
+    * ``expected_section_cited``: answerable items whose citations include the
+      expected `section` (see `cites_expected_section`).
+    * ``cited_share``: answerable items with at least one citation.
+    * ``refusal_rate``: unanswerable items that were refused.
+    * ``false_refusal_rate``: answerable items that were refused.
+    * ``latency_p50_ms``, ``latency_p95_ms``: over items with ``latency_ms``.
+    * ``n_items``, ``n_answerable``, ``n_unanswerable``, ``n_with_evidence``.
+    """
+    pairs = _pair(items, results)
+    ranks: list[int | None] = []
+    kf: list[bool] = []
+    kf_by_type: dict[str, list[bool]] = {}
+    section_ok: list[bool] = []
+    cited: list[bool] = []
+    false_refusals: list[bool] = []
+    refusals: list[bool] = []
+    lengths: list[int] = []
+    verified: list[bool] = []
+    latencies: list[float] = []
+
+    for item, res in pairs:
+        refused = _refused(res)
+        citations = list(res.get("citations") or [])
+        lengths.append(len(strip_citation_marks(str(res.get("answer", ""))).strip()))
+        verified.extend(bool(c.get("verified")) for c in citations)
+        if res.get("latency_ms") is not None:
+            latencies.append(float(res["latency_ms"]))
+        if not _is_answerable(item):
+            refusals.append(refused)
+            continue
+        if item.get("evidence"):
+            ranks.append(evidence_rank(str(item["evidence"]), _retrieved_texts(res)))
+        ok = (not refused) and key_facts_ok(str(res.get("answer", "")), item["must_include"])[0]
+        kf.append(ok)
+        kf_by_type.setdefault(str(item.get("type", "")), []).append(ok)
+        section_ok.append(cites_expected_section(str(item.get("section", "")), citations))
+        cited.append(bool(citations))
+        false_refusals.append(refused)
+
+    metrics: dict[str, float] = {
+        "n_items": float(len(pairs)),
+        "n_answerable": float(len(kf)),
+        "n_unanswerable": float(len(refusals)),
+        "n_with_evidence": float(len(ranks)),
+    }
+    for k in (1, 3, 5):
+        metrics[f"hit_at_{k}"] = _share([r is not None and r <= k for r in ranks])
+    metrics["mrr"] = (
+        sum(1.0 / r for r in ranks if r is not None) / len(ranks) if ranks else float("nan")
+    )
+    metrics["key_fact_accuracy"] = _share(kf)
+    for t in sorted(kf_by_type):
+        metrics[f"key_fact_accuracy[{t}]"] = _share(kf_by_type[t])
+    metrics["false_premise_ok"] = _share(kf_by_type.get("false-premise", []))
+    metrics["answer_chars_mean"] = sum(lengths) / len(lengths) if lengths else float("nan")
+    metrics["citations_verified"] = _share(verified, empty=1.0)
+    metrics["expected_section_cited"] = _share(section_ok)
+    metrics["cited_share"] = _share(cited)
+    metrics["refusal_rate"] = _share(refusals)
+    metrics["false_refusal_rate"] = _share(false_refusals)
+    metrics["latency_p50_ms"] = percentile(latencies, 50)
+    metrics["latency_p95_ms"] = percentile(latencies, 95)
+    return metrics
+
+
+# ------------------------------------------------------------------- reporting
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if float(value).is_integer() and abs(value) >= 1:
+        return str(int(value))
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+def format_table(
+    rows: Mapping[str, Mapping[str, float]], systems: Sequence[str] | None = None
+) -> str:
+    """Markdown table: one row per metric, one column per system.
+
+    `rows` maps system name -> metrics dict (as returned by `aggregate`).
+    Columns follow `systems` (default `SYSTEMS`, then any other systems in
+    `rows`, in their order); systems absent from `rows` are skipped. Metric
+    rows appear in first-seen order; a metric a system lacks is shown as "—".
+    """
+    order = [s for s in (systems or SYSTEMS) if s in rows]
+    order += [s for s in rows if s not in order]
+    metric_names: list[str] = []
+    for s in order:
+        for m in rows[s]:
+            if m not in metric_names:
+                metric_names.append(m)
+    lines = [
+        "| metric | " + " | ".join(order) + " |",
+        "| --- | " + " | ".join("---:" for _ in order) + " |",
+    ]
+    for m in metric_names:
+        cells = [_fmt(rows[s].get(m)) for s in order]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def check_thresholds(metrics: Mapping[str, float], thresholds: Mapping[str, Any]) -> list[str]:
+    """Compare metrics with `evals/thresholds.toml`; return failure messages.
+
+    A key ``name`` is a floor (``metrics[name] >= value``); a key ``name_max``
+    is a ceiling on ``metrics[name]``. Nested tables (e.g. ``[reportqa]``) are
+    not interpreted here: pass the table that applies. A missing or NaN metric
+    is a failure. An empty list means all thresholds hold.
+    """
+    failures: list[str] = []
+    for key, limit in thresholds.items():
+        if isinstance(limit, Mapping):
+            continue
+        is_max = key.endswith("_max")
+        name = key[: -len("_max")] if is_max else key
+        value = metrics.get(name)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            failures.append(f"{name}: missing (threshold {'<=' if is_max else '>='} {limit})")
+            continue
+        if is_max and value > float(limit):
+            failures.append(f"{name}: {value:.3f} > max {float(limit):.3f}")
+        elif not is_max and value < float(limit):
+            failures.append(f"{name}: {value:.3f} < min {float(limit):.3f}")
+    return failures
+
+
+def list_failures(
+    items: Sequence[Mapping[str, Any]],
+    results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+    k: int = 5,
+) -> list[dict[str, Any]]:
+    """One dict per item that failed any check, for a human to read.
+
+    Keys: ``id``, ``type``, ``section``, ``question``, ``answer``, ``refused``,
+    ``missing`` (must_include groups not found), ``evidence_rank`` and ``why``
+    (a list of reasons: refused an answerable question, answered an
+    unanswerable one, missing key facts, evidence not in the top `k`,
+    unverified citations, expected section not cited).
+    """
+    out: list[dict[str, Any]] = []
+    for item, res in _pair(items, results):
+        refused = _refused(res)
+        answer = str(res.get("answer", ""))
+        citations = list(res.get("citations") or [])
+        why: list[str] = []
+        missing: list[list[str]] = []
+        rank: int | None = None
+        if not _is_answerable(item):
+            if not refused:
+                why.append("answered an unanswerable question")
+        else:
+            if refused:
+                why.append("refused an answerable question")
+            ok, missing = key_facts_ok(answer, item["must_include"])
+            if not ok:
+                why.append("missing key facts")
+            if item.get("evidence"):
+                rank = evidence_rank(str(item["evidence"]), _retrieved_texts(res))
+                if rank is None or rank > k:
+                    why.append(f"evidence not retrieved in top {k}")
+            if not cites_expected_section(str(item.get("section", "")), citations):
+                why.append(f"expected section {item.get('section')} not cited")
+        if any(not c.get("verified") for c in citations):
+            why.append("unverified citation")
+        if why:
+            out.append(
+                {
+                    "id": item.get("id"),
+                    "type": item.get("type"),
+                    "section": item.get("section"),
+                    "question": item.get("question"),
+                    "answer": answer,
+                    "refused": refused,
+                    "missing": missing,
+                    "evidence_rank": rank,
+                    "why": why,
+                }
+            )
+    return out
