@@ -19,6 +19,7 @@ class Paths:
     """Everything reportqa writes lives under `home` (REPORTQA_HOME)."""
 
     home: Path
+    models_override: Path | None = None  # REPORTQA_MODELS_DIR: share converted models
 
     @property
     def index_dir(self) -> Path:
@@ -26,7 +27,7 @@ class Paths:
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return self.models_override or self.home / "models"
 
     @property
     def feedback_file(self) -> Path:
@@ -135,6 +136,11 @@ def default_home(env: Mapping[str, str] | None = None) -> Path:
     return Path(raw).expanduser() if raw else Path.cwd() / ".reportqa"
 
 
+def _optional_path(env: Mapping[str, str], key: str) -> Path | None:
+    raw = env.get(key, "").strip()
+    return Path(raw).expanduser() if raw else None
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from environment variables. Call only from entry points."""
     env = os.environ if env is None else env
@@ -147,7 +153,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         api_key=env.get("REPORTQA_LLM_API_KEY", "").strip(),
     )
     return Settings(
-        paths=Paths(home=default_home(env)),
+        paths=Paths(
+            home=default_home(env), models_override=_optional_path(env, "REPORTQA_MODELS_DIR")
+        ),
         embedding=embedding,
         index=_parse_chroma(env),
         llm=llm,

@@ -1,0 +1,72 @@
+# reportqa: two commands for a new user.
+#   make run   set up everything (venv, model, index) and start the chat app
+#   make test  the same set-up plus test tools, then lint, types, tests and the eval gate
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+export REPORTQA_HOME ?= $(CURDIR)/.reportqa
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: run test install install-test browser model index lint types unit evals bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian's chromium and a CJK font for the browser tests (root only; skipped when present).
+browser:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi 'wqy'; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	else echo "browser tests need: sudo apt-get install chromium fonts-wqy-microhei"; fi
+
+model: install
+	$(PY) -m ingest.e5convert "$(REPORTQA_HOME)/models/multilingual-e5-small"
+
+index: model
+	$(BIN)/reportqa ingest corpus/
+
+run: index
+	$(BIN)/reportqa serve --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install-test
+	$(BIN)/mypy ingest rag app
+
+unit: install-test browser model
+	mkdir -p test-artifacts
+	$(BIN)/pytest -q -p no:cacheprovider --timeout=900
+
+evals: index
+	$(BIN)/reportqa eval --split all --gate
+
+bench: index
+	$(PY) -m evals.bench --quick
+
+test: lint types unit evals
+	@echo "make test: all green"
+
+clean:
+	rm -rf $(VENV) .reportqa test-artifacts

@@ -1,0 +1,321 @@
+"""The Chroma index: generations behind an atomic pointer.
+
+Queries only ever see a complete generation. An ingest writes a new collection
+(`<prefix>_g<time>`), copying the vectors of unchanged chunks and embedding only
+new ones, then flips the pointer (the metadata of `<prefix>__active`, a single
+SQLite/HTTP update) and drops older generations. A killed ingest leaves the
+pointer on the previous generation; its half-written collection is swept by the
+next ingest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import IndexBusyError, IndexCorruptError, IndexMissingError, ModelMismatchError
+from rag.records import chunk_from_record, chunk_to_metadata
+from rag.types import Chunk
+
+POINTER_SUFFIX = "__active"
+TOKENS_KEY = "bm25_tokens"
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """What the index remembers about one ingested file."""
+
+    source: str
+    title: str
+    sha256: str
+    chunks: int
+    ingested_at: float
+    path: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "title": self.title,
+            "sha256": self.sha256,
+            "chunks": self.chunks,
+            "ingested_at": self.ingested_at,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The active index generation as recorded in Chroma."""
+
+    collection_name: str
+    model: str
+    dimension: int
+    reports: tuple[ReportEntry, ...]
+    user_terms: tuple[str, ...] = ()
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    """A chunk with the BM25 tokens computed for it at ingest."""
+
+    chunk: Chunk
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    changed: bool
+    embedded: int = 0
+    reused: int = 0
+    removed_sources: tuple[str, ...] = ()
+    collection_name: str = ""
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+
+def pointer_name(prefix: str) -> str:
+    return f"{prefix}{POINTER_SUFFIX}"
+
+
+def _collection_names(client: Any) -> list[str]:
+    return [c.name if hasattr(c, "name") else str(c) for c in client.list_collections()]
+
+
+def read_generation(client: Any, prefix: str) -> Generation | None:
+    """The active generation, or None when nothing was ever ingested."""
+    try:
+        pointer = client.get_collection(pointer_name(prefix), embedding_function=None)
+    except Exception:
+        return None
+    meta = pointer.metadata or {}
+    name = str(meta.get("generation", ""))
+    if not name:
+        return None
+    try:
+        reports = tuple(ReportEntry(**r) for r in json.loads(str(meta.get("reports", "[]"))))
+        terms = tuple(json.loads(str(meta.get("user_terms", "[]"))))
+    except (ValueError, TypeError) as exc:
+        raise IndexCorruptError("索引元数据已损坏，请运行 `reportqa ingest` 重建索引。") from exc
+    return Generation(
+        collection_name=name,
+        model=str(meta.get("model", "")),
+        dimension=int(meta.get("dimension", 0) or 0),
+        reports=reports,
+        user_terms=terms,
+        created_at=float(meta.get("created_at", 0.0) or 0.0),
+    )
+
+
+def open_active_collection(
+    client: Any, prefix: str, model: str | None = None
+) -> tuple[Any, Generation]:
+    """The active collection; refuses a missing index or one built with another model."""
+    generation = read_generation(client, prefix)
+    if generation is None:
+        raise IndexMissingError("还没有建立索引：请先运行 `reportqa ingest corpus/`。")
+    if model is not None and generation.model != model:
+        raise ModelMismatchError(
+            f"索引是用嵌入模型 {generation.model} 建立的，当前配置的是 {model}；"
+            "请用当前模型重新运行 `reportqa ingest`，或改回 REPORTQA_EMBED_MODEL。"
+        )
+    try:
+        collection = client.get_collection(generation.collection_name, embedding_function=None)
+    except Exception as exc:
+        raise IndexCorruptError(
+            f"索引集合 {generation.collection_name} 无法读取，请运行 `reportqa ingest` 重建索引。"
+        ) from exc
+    return collection, generation
+
+
+def iter_records(
+    collection: Any, include: Sequence[str] = ("documents", "metadatas"), page: int = 2000
+) -> Iterator[tuple[str, str, Mapping[str, Any], Any]]:
+    """Every record of a collection, paginated: (id, document, metadata, embedding|None)."""
+    total = collection.count()
+    for offset in range(0, total, page):
+        batch = collection.get(include=list(include), limit=page, offset=offset)
+        ids = batch["ids"]
+        documents = batch.get("documents")
+        metadatas = batch.get("metadatas")
+        embeddings = batch.get("embeddings")
+        for i, record_id in enumerate(ids):
+            yield (
+                record_id,
+                documents[i] if documents is not None else "",
+                metadatas[i] if metadatas is not None else {},
+                embeddings[i] if embeddings is not None else None,
+            )
+
+
+def load_indexed_chunks(collection: Any) -> list[IndexedChunk]:
+    """All chunks of a generation with their stored BM25 tokens, in report order."""
+    out = []
+    for record_id, document, metadata, _ in iter_records(collection):
+        tokens = tuple(str(metadata.get(TOKENS_KEY, "")).split())
+        out.append(IndexedChunk(chunk_from_record(record_id, document, metadata), tokens))
+    out.sort(key=lambda ic: (ic.chunk.source, ic.chunk.position))
+    return out
+
+
+@contextlib.contextmanager
+def ingest_lock(lock_path: Path, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold an exclusive lock so two ingests never interleave; refuse (or wait) if busy."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(
+                        "另一个 ingest 正在写索引，请稍后再试（或等它结束）。"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _sweep_orphans(client: Any, prefix: str, keep: set[str]) -> None:
+    """Drop generations no pointer refers to (e.g. left by a killed ingest)."""
+    for name in _collection_names(client):
+        if name.startswith(f"{prefix}_g") and name not in keep:
+            with contextlib.suppress(Exception):
+                client.delete_collection(name)
+
+
+def write_generation(
+    client: Any,
+    prefix: str,
+    *,
+    model: str,
+    desired: Sequence[IndexedChunk],
+    reports: Sequence[ReportEntry],
+    user_terms: Sequence[str],
+    embed: Callable[[list[str]], list[list[float]]],
+    progress: Callable[[int, int], None] | None = None,
+) -> WriteResult:
+    """Make `desired` the visible index, reusing stored vectors of unchanged chunks.
+
+    Writes nothing when the desired chunks, tokens, reports and model equal the
+    active generation's.
+    """
+    started = time.perf_counter()
+    current = read_generation(client, prefix)
+    current_collection = None
+    if current is not None:
+        try:
+            current_collection = client.get_collection(
+                current.collection_name, embedding_function=None
+            )
+        except Exception:
+            current = None
+    _sweep_orphans(client, prefix, keep={current.collection_name} if current else set())
+
+    old_vectors: dict[str, Any] = {}
+    old_tokens: dict[str, tuple[str, ...]] = {}
+    same_model = current is not None and current.model == model
+    if current_collection is not None and same_model:
+        for record_id, _, metadata, embedding in iter_records(
+            current_collection, include=("metadatas", "embeddings")
+        ):
+            old_vectors[record_id] = embedding
+            old_tokens[record_id] = tuple(str(metadata.get(TOKENS_KEY, "")).split())
+
+    desired_ids = [ic.chunk.id for ic in desired]
+    unchanged = (
+        same_model
+        and current is not None
+        and set(desired_ids) == set(old_vectors)
+        and all(old_tokens.get(ic.chunk.id) == ic.tokens for ic in desired)
+        and [(r.source, r.sha256) for r in current.reports]
+        == [(r.source, r.sha256) for r in reports]
+    )
+    if unchanged:
+        return WriteResult(
+            changed=False,
+            reused=len(desired_ids),
+            collection_name=current.collection_name if current else "",
+            seconds=time.perf_counter() - started,
+        )
+
+    name = f"{prefix}_g{time.time_ns()}"
+    collection = client.create_collection(
+        name,
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"model": model},
+    )
+    dimension = current.dimension if (current is not None and same_model) else 0
+    batch_size = max(1, min(int(client.get_max_batch_size()), 512))
+    to_embed = [ic for ic in desired if ic.chunk.id not in old_vectors]
+    total = len(desired)
+    done = 0
+    # Reused vectors first (cheap), then the new ones in embedding-sized batches.
+    reused = [ic for ic in desired if ic.chunk.id in old_vectors]
+    for start in range(0, len(reused), batch_size):
+        part = reused[start : start + batch_size]
+        _add(collection, part, [old_vectors[ic.chunk.id] for ic in part])
+        done += len(part)
+        if progress:
+            progress(done, total)
+    for start in range(0, len(to_embed), batch_size):
+        part = to_embed[start : start + batch_size]
+        vectors = embed([ic.chunk.embed_text or ic.chunk.text for ic in part])
+        dimension = len(vectors[0]) if len(vectors) else dimension
+        _add(collection, part, vectors)
+        done += len(part)
+        if progress:
+            progress(done, total)
+
+    pointer = client.get_or_create_collection(pointer_name(prefix), embedding_function=None)
+    pointer.modify(
+        metadata={
+            "generation": name,
+            "model": model,
+            "dimension": dimension,
+            "reports": json.dumps([r.to_json() for r in reports], ensure_ascii=False),
+            "user_terms": json.dumps(list(user_terms), ensure_ascii=False),
+            "created_at": time.time(),
+        }
+    )
+    _sweep_orphans(client, prefix, keep={name})
+    previous_sources = {r.source for r in current.reports} if current else set()
+    removed = tuple(sorted(previous_sources - {r.source for r in reports}))
+    return WriteResult(
+        changed=True,
+        embedded=len(to_embed),
+        reused=len(reused),
+        removed_sources=removed,
+        collection_name=name,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _add(collection: Any, part: Sequence[IndexedChunk], vectors: Sequence[Any]) -> None:
+    metadatas = []
+    for ic in part:
+        meta: dict[str, Any] = dict(chunk_to_metadata(ic.chunk))
+        meta[TOKENS_KEY] = " ".join(ic.tokens)
+        metadatas.append(meta)
+    collection.add(
+        ids=[ic.chunk.id for ic in part],
+        embeddings=[list(map(float, v)) for v in vectors],
+        documents=[ic.chunk.text for ic in part],
+        metadatas=metadatas,
+    )

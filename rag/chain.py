@@ -1,0 +1,552 @@
+"""One chain, one API: condense → retrieve → answer → validate.
+
+`Answerer.answer()` and `Answerer.stream()` run the same LCEL chain; the
+extractive answerer is the default, an OpenAI-compatible LLM is optional.
+`build_answerer(settings)` is the factory that loads models and the index once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from rag.errors import ReportQAError
+from rag.extractive import (
+    ExtractiveSettings,
+    QuestionAnalysis,
+    analyse_question,
+    draft_answer,
+    idf_weight,
+    refusal_text,
+    split_sentences,
+)
+from rag.settings import Settings
+from rag.types import Answer, AnswerDelta, AnswerSentence, Retrieved, Status, Turn
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger("reportqa")
+
+_ELLIPTICAL_START = re.compile(r"^(那|那么|那它|它|其|这|该|此|还有|另外|再|然后|同时|以及|和|跟)")
+_MORE_RE = re.compile(r"^(还有|其他|其它|另外|别的|再说|继续|还有没有|还有吗|还有呢|其余)")
+_REFUSED_NOTE = "报告中没有提到"
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """What flows between the chain's steps."""
+
+    question: str
+    history: tuple[Turn, ...] = ()
+    report: str | None = None
+    normalised: str = ""
+    resolved: str = ""
+    problem: str = ""
+    exclude: frozenset[str] = frozenset()
+    retrieved: tuple[Retrieved, ...] = ()
+    answer: Answer | None = None
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+
+def _last_user_questions(history: Sequence[Turn]) -> list[str]:
+    return [t.content for t in history if t.role == "user" and t.content.strip()]
+
+
+def _assistant_texts(history: Sequence[Turn]) -> list[str]:
+    return [t.content for t in history if t.role == "assistant"]
+
+
+def resolve_followup(
+    question: str, history: Sequence[Turn], cut: Callable[[str], list[str]]
+) -> tuple[str, frozenset[str]]:
+    """Carry the previous turn's key terms into an elliptical follow-up (no LLM).
+
+    Returns the resolved question and, for 「还有呢？」-style turns, the sentences
+    already given, so that the next answer brings something new.
+    """
+    previous = _last_user_questions(history)
+    if not previous:
+        return question, frozenset()
+    own = analyse_question(question, cut)
+    elliptical = (
+        bool(_ELLIPTICAL_START.match(question))
+        or len(own.terms) <= 1
+        or (len(question) <= 10 and question.rstrip("？?").endswith("呢"))
+    )
+    if not elliptical:
+        return question, frozenset()
+    # Resolve the previous question first: follow-ups can chain.
+    earlier, _ = resolve_followup(
+        previous[-1], [t for t in history[:-2]] if len(history) >= 2 else [], cut
+    )
+    if _MORE_RE.match(question) and len(own.terms) == 0:
+        given: set[str] = set()
+        for text in _assistant_texts(history)[-1:]:
+            given.update(s.strip() for s in split_sentences(re.sub(r"\[\d+\]", "", text)))
+        return earlier, frozenset(given)
+    carried = [t for t in analyse_question(earlier, cut).terms if t not in own.terms]
+    if not carried:
+        return question, frozenset()
+    stripped = _ELLIPTICAL_START.sub("", question, count=1).lstrip("，, ")
+    return f"{''.join(carried)}{stripped or question}", frozenset()
+
+
+class Answerer:
+    """Answers questions about the indexed reports. Load once, ask many times."""
+
+    def __init__(
+        self,
+        retrieve: Callable[[str, str | None], list[Retrieved]],
+        cut: Callable[[str], list[str]],
+        weight: Callable[[str], float],
+        *,
+        reports: Sequence[str] = (),
+        chat_model: BaseChatModel | None = None,
+        model_name: str = "",
+        extractive: ExtractiveSettings | None = None,
+        problems: Sequence[str] = (),
+        example_questions: Sequence[str] = (),
+        normalise: Callable[[str], Any] | None = None,
+    ) -> None:
+        self._retrieve_fn = retrieve
+        self._cut = cut
+        self._weight = weight
+        self._reports = tuple(reports)
+        self._chat_model = chat_model
+        self._model_name = model_name
+        self._extractive = extractive or ExtractiveSettings()
+        self._problems = list(problems)
+        self._examples = list(example_questions)
+        self._normalise = normalise
+        self.chain: Runnable[ChainState, ChainState] = (
+            RunnableLambda(self._condense)
+            | RunnableLambda(self._retrieve)
+            | RunnableLambda(self._answer_step)
+            | RunnableLambda(self._validate)
+        ).with_config(run_name="reportqa")
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self._chat_model is not None else "extractive"
+
+    def status(self) -> Status:
+        """Mode badge, reports and any problems, for the UI."""
+        return Status(
+            ok=not self._problems,
+            mode=self.mode,
+            model=self._model_name,
+            reports=self._reports,
+            problems=tuple(self._problems),
+        )
+
+    def examples(self) -> list[str]:
+        return list(self._examples)
+
+    # --- chain steps -------------------------------------------------------------
+
+    def _condense(self, state: ChainState) -> ChainState:
+        started = time.perf_counter()
+        normalised_text = state.question
+        problem = ""
+        if self._normalise is not None:
+            result = self._normalise(state.question)
+            normalised_text = result.text
+            problem = result.problem
+        if problem:
+            return replace(
+                state, normalised=normalised_text, resolved=normalised_text, problem=problem
+            )
+        resolved, exclude = normalised_text, frozenset[str]()
+        if state.history:
+            if self._chat_model is not None:
+                resolved = self._llm_condense(normalised_text, state.history)
+            else:
+                resolved, exclude = resolve_followup(normalised_text, state.history, self._cut)
+        return replace(
+            state,
+            normalised=normalised_text,
+            resolved=resolved,
+            exclude=exclude,
+            timings={**state.timings, "condense": _ms(started)},
+        )
+
+    def _llm_condense(self, question: str, history: Sequence[Turn]) -> str:
+        from rag.llm import LLMUnavailable, condense_question
+
+        assert self._chat_model is not None
+        try:
+            return condense_question(self._chat_model, question, history)
+        except LLMUnavailable:
+            resolved, _ = resolve_followup(question, history, self._cut)
+            return resolved
+
+    def _retrieve(self, state: ChainState) -> ChainState:
+        if state.problem:
+            return state
+        started = time.perf_counter()
+        retrieved = tuple(self._retrieve_fn(state.resolved, state.report))
+        return replace(
+            state, retrieved=retrieved, timings={**state.timings, "retrieve": _ms(started)}
+        )
+
+    def _answer_step(self, state: ChainState) -> ChainState:
+        started = time.perf_counter()
+        if state.problem:
+            answer = Answer(
+                question=state.question,
+                resolved_question=state.resolved,
+                text=state.problem,
+                refused=True,
+                mode=self.mode,
+                model=self._model_name,
+            )
+            return replace(state, answer=answer)
+        if self._chat_model is not None:
+            answer = self._llm_answer(state)
+        else:
+            answer = self._extractive_answer(state)
+        return replace(state, answer=answer, timings={**state.timings, "answer": _ms(started)})
+
+    def _extractive_answer(self, state: ChainState) -> Answer:
+        analysis = analyse_question(state.resolved, self._cut)
+        draft = draft_answer(
+            analysis, state.retrieved, self._weight, self._extractive, exclude=state.exclude
+        )
+        return self._assemble(
+            state,
+            analysis,
+            draft.refused,
+            list(draft.sentences),
+            draft.candidates,
+            lead=draft.lead,
+            premise=draft.premise_note,
+        )
+
+    def _llm_answer(self, state: ChainState) -> Answer:
+        from rag.llm import LLMUnavailable, answer_with_llm
+
+        assert self._chat_model is not None
+        try:
+            answer = answer_with_llm(
+                self._chat_model,
+                state.resolved,
+                state.history,
+                list(state.retrieved),
+                self._model_name,
+            )
+        except LLMUnavailable as exc:
+            fallback = self._extractive_answer(state)
+            return replace(fallback, notice=f"{exc}（已改用抽取式回答）")
+        return replace(
+            answer,
+            question=state.question,
+            resolved_question=state.resolved,
+            retrieved=state.retrieved,
+            mode="llm",
+            model=self._model_name,
+        )
+
+    def _assemble(
+        self,
+        state: ChainState,
+        analysis: QuestionAnalysis,
+        refused: bool,
+        sentences: list[AnswerSentence],
+        candidates: Mapping[int, Retrieved],
+        *,
+        lead: str = "",
+        premise: str = "",
+    ) -> Answer:
+        from rag.verify import render_answer, verify_answer
+
+        if refused or not sentences:
+            return Answer(
+                question=state.question,
+                resolved_question=state.resolved,
+                text=refusal_text(analysis),
+                refused=True,
+                mode="extractive",
+                retrieved=state.retrieved[:3],
+            )
+        first_citation = sentences[0].citations
+        prefix: list[AnswerSentence] = []
+        if premise:
+            prefix.append(AnswerSentence(premise, first_citation))
+        elif lead:
+            prefix.append(AnswerSentence(f"{lead}。", first_citation))
+        verified = verify_answer(prefix + sentences, candidates)
+        if not verified.sentences:
+            return Answer(
+                question=state.question,
+                resolved_question=state.resolved,
+                text=refusal_text(analysis),
+                refused=True,
+                mode="extractive",
+                retrieved=state.retrieved[:3],
+                dropped=verified.dropped,
+            )
+        return Answer(
+            question=state.question,
+            resolved_question=state.resolved,
+            text=render_answer(verified.sentences),
+            refused=False,
+            mode="extractive",
+            citations=verified.citations,
+            retrieved=state.retrieved,
+            sentences=verified.sentences,
+            dropped=verified.dropped,
+        )
+
+    def _validate(self, state: ChainState) -> ChainState:
+        assert state.answer is not None
+        answer = state.answer
+        # Every shown citation must have passed the check; anything else is a bug upstream.
+        citations = tuple(c for c in answer.citations if c.verified)
+        answer = replace(answer, citations=citations)
+        return replace(state, answer=answer)
+
+    # --- public API ----------------------------------------------------------------
+
+    def answer(
+        self, question: str, history: Sequence[Turn] = (), report: str | None = None
+    ) -> Answer:
+        """Answer one question (with the conversation so far) from the indexed reports."""
+        started = time.perf_counter()
+        state = self.chain.invoke(
+            ChainState(question=question, history=tuple(history), report=report)
+        )
+        assert state.answer is not None
+        timings = {**state.timings, "total": _ms(started)}
+        timings.pop("condense", None)
+        return replace(state.answer, timings_ms=timings)
+
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), report: str | None = None
+    ) -> Iterator[AnswerDelta | Answer]:
+        """Yield answer text as it is produced, then the final validated `Answer`."""
+        if self._chat_model is None:
+            answer = self.answer(question, history, report)
+            for piece in _pieces(answer.text):
+                yield AnswerDelta(piece)
+            yield answer
+            return
+        yield from self._stream_llm(question, history, report)
+
+    def _stream_llm(
+        self, question: str, history: Sequence[Turn], report: str | None
+    ) -> Iterator[AnswerDelta | Answer]:
+        from rag.llm import LLMDraft, LLMUnavailable, stream_llm_answer
+
+        started = time.perf_counter()
+        state = ChainState(question=question, history=tuple(history), report=report)
+        state = self._retrieve(self._condense(state))
+        if state.problem:
+            yield self.answer(question, history, report)
+            return
+        assert self._chat_model is not None
+        answer_started = time.perf_counter()
+        try:
+            draft: LLMDraft | None = None
+            for event in stream_llm_answer(
+                self._chat_model, state.resolved, state.history, list(state.retrieved)
+            ):
+                if isinstance(event, AnswerDelta):
+                    yield event
+                else:
+                    draft = event
+        except LLMUnavailable as exc:
+            fallback = self._extractive_answer(state)
+            yield replace(fallback, notice=f"{exc}（已改用抽取式回答）")
+            return
+        assert draft is not None
+        answer = self._answer_from_draft(state, draft)
+        yield replace(
+            answer,
+            timings_ms={
+                **state.timings,
+                "answer": _ms(answer_started),
+                "total": _ms(started),
+            },
+        )
+
+    def _answer_from_draft(self, state: ChainState, draft: Any) -> Answer:
+        from rag.verify import render_answer, verify_answer
+
+        candidates = {i + 1: r for i, r in enumerate(state.retrieved)}
+        verified = verify_answer(draft.sentences, candidates)
+        refused = draft.refused or not verified.citations
+        text = render_answer(verified.sentences) if verified.sentences else ""
+        if refused and not text:
+            text = refusal_text(analyse_question(state.resolved, self._cut))
+        return Answer(
+            question=state.question,
+            resolved_question=state.resolved,
+            text=text,
+            refused=refused,
+            mode="llm",
+            model=self._model_name,
+            citations=verified.citations,
+            retrieved=state.retrieved if not refused else state.retrieved[:3],
+            sentences=verified.sentences,
+            dropped=verified.dropped,
+        )
+
+
+def _pieces(text: str, size: int = 12) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+class UnavailableAnswerer(Answerer):
+    """Stands in when the index or model cannot be loaded: explains instead of failing."""
+
+    def __init__(self, problems: Sequence[str], mode: str = "extractive") -> None:
+        self._problem_text = "；".join(problems)
+        super().__init__(
+            retrieve=lambda q, r: [],
+            cut=lambda t: list(t),
+            weight=lambda t: 1.0,
+            problems=problems,
+        )
+
+    def answer(
+        self, question: str, history: Sequence[Turn] = (), report: str | None = None
+    ) -> Answer:
+        return Answer(
+            question=question,
+            resolved_question=question,
+            text=f"暂时无法回答：{self._problem_text}",
+            refused=True,
+            mode=self.mode,
+            notice=self._problem_text,
+        )
+
+
+def stale_reports(reports: Sequence[Any]) -> list[str]:
+    """Messages for indexed files that changed or vanished since ingest."""
+    from ingest.pipeline import file_sha256
+
+    problems = []
+    for entry in reports:
+        if not entry.path:
+            continue
+        path = Path(entry.path)
+        if not path.exists():
+            problems.append(
+                f"索引已过期：{entry.source} 已不存在，请运行 `reportqa ingest corpus/`。"
+            )
+        elif file_sha256(path) != entry.sha256:
+            problems.append(
+                f"索引已过期：{entry.source} 已修改，请运行 `reportqa ingest corpus/`。"
+            )
+    return problems
+
+
+def example_questions(titles: Sequence[str], section_headings: Sequence[str]) -> list[str]:
+    """A few starter questions built from the reports' own section headings."""
+    examples = []
+    for heading in section_headings[:3]:
+        topic = re.sub(r"^[一二三四五六七八九十]+、", "", heading)
+        examples.append(f"「{topic}」具体指什么？")
+    if titles:
+        examples.append("这份报告的主要结论是什么？")
+    return examples
+
+
+def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
+    """Load the index, the embedding model and (optionally) the LLM once; return the Answerer."""
+    from ingest.index import load_indexed_chunks, open_active_collection
+    from rag.bm25 import BM25Index
+    from rag.errors import ModelMismatchError
+    from rag.factory import (
+        embedding_info,
+        make_chroma_client,
+        make_embeddings,
+        set_offline_environment,
+    )
+    from rag.retrieve import HybridRetriever
+    from rag.textnorm import normalise_question
+    from rag.tokenize import Tokenizer
+
+    set_offline_environment()
+    client = make_chroma_client(settings.index, settings.paths)
+    collection, generation = open_active_collection(
+        client, settings.index.collection_prefix, model=settings.embedding.model
+    )
+    embeddings = make_embeddings(settings.embedding, settings.paths)
+    info = embedding_info(embeddings, settings.embedding)
+    if generation.dimension and info.dimension != generation.dimension:
+        raise ModelMismatchError(
+            f"索引向量维度为 {generation.dimension}，当前模型为 {info.dimension}；请重新运行 `reportqa ingest`。"
+        )
+    indexed = load_indexed_chunks(collection)
+    tokenizer = Tokenizer(user_terms=generation.user_terms, cache_dir=settings.paths.home / "cache")
+    bm25 = BM25Index.build([ic.chunk.id for ic in indexed], [list(ic.tokens) for ic in indexed])
+    doc_freq: Counter[str] = Counter()
+    for ic in indexed:
+        doc_freq.update(set(ic.tokens))
+
+    from langchain_chroma import Chroma
+
+    vectorstore = Chroma(
+        client=client,
+        collection_name=generation.collection_name,
+        embedding_function=embeddings,
+        create_collection_if_not_exists=False,
+    )
+    retriever = HybridRetriever(
+        vectorstore=vectorstore,
+        bm25=bm25,
+        tokenizer=tokenizer,
+        chunks={ic.chunk.id: ic.chunk for ic in indexed},
+        settings=settings.retrieval,
+    )
+    chat_model = None
+    model_name = ""
+    if settings.llm.enabled:
+        from rag.llm import make_chat_model
+
+        chat_model = make_chat_model(settings.llm)
+        model_name = settings.llm.model or "LLM"
+    problems = stale_reports(generation.reports) if check_stale else []
+    headings = list(
+        dict.fromkeys(
+            ic.chunk.section_path[0]
+            for ic in indexed
+            if ic.chunk.section_path
+            and re.match(r"^[一二三四五六七八九十]+、", ic.chunk.section_path[0])
+        )
+    )
+    tokenizer.warm_up()
+    return Answerer(
+        retrieve=lambda q, report: retriever.retrieve(q, report=report),
+        cut=tokenizer.cut,
+        weight=idf_weight(doc_freq, len(indexed)),
+        reports=[r.title for r in generation.reports],
+        chat_model=chat_model,
+        model_name=model_name,
+        problems=problems,
+        example_questions=example_questions([r.title for r in generation.reports], headings),
+        normalise=normalise_question,
+    )
+
+
+def build_answerer_or_explain(settings: Settings) -> Answerer:
+    """Like `build_answerer`, but a missing/corrupt index gives an Answerer that explains."""
+    try:
+        return build_answerer(settings)
+    except ReportQAError as exc:
+        log.warning("answerer unavailable: %s", exc)
+        return UnavailableAnswerer([str(exc)])

@@ -1,0 +1,352 @@
+"""`reportqa` command line: parses arguments, calls the library, prints.
+
+Environment variables are read here (and in app/main.py) only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import ReportQAError
+from rag.settings import Settings, from_env
+from rag.types import Answer, AnswerDelta, Turn
+
+
+def _settings() -> Settings:
+    return from_env()
+
+
+def _print_answer(answer: Answer) -> None:
+    if answer.resolved_question and answer.resolved_question != answer.question:
+        print(f"（理解为：{answer.resolved_question}）")
+    print(answer.text)
+    if answer.notice:
+        print(f"提示：{answer.notice}")
+    if answer.citations:
+        print("\n来源：")
+        for c in answer.citations:
+            mark = "✓" if c.verified else "✗"
+            print(f"[{c.n}] {c.section_label} · {c.page_label} 《{c.title}》 {mark}")
+            print(f"    「{c.quote}」")
+    elif answer.refused and answer.retrieved:
+        print("\n相关段落：")
+        for r in answer.retrieved[:3]:
+            snippet = r.chunk.text if len(r.chunk.text) <= 80 else r.chunk.text[:80] + "……"
+            print(f"- {r.chunk.section_label} · {r.chunk.page_label}：{snippet}")
+
+
+def _parse_history(raw: Any) -> list[Turn]:
+    if not raw:
+        return []
+    if not isinstance(raw, list):
+        raise ValueError("history 必须是 [{role, content}] 列表")
+    turns = []
+    for item in raw:
+        if not isinstance(item, dict) or item.get("role") not in ("user", "assistant"):
+            raise ValueError("history 的每一项都要有 role（user/assistant）和 content")
+        turns.append(Turn(role=str(item["role"]), content=str(item.get("content", ""))))
+    return turns
+
+
+def run_jsonl(
+    answerer: Any, lines: Sequence[str], report: str | None = None
+) -> list[dict[str, Any]]:
+    """Answer `{id, question, history?}` lines; a bad line gets `{id, error}` and the run goes on."""
+    out: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        item_id: Any = number
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("每行必须是一个 JSON 对象")
+            item_id = item.get("id", number)
+            question = item.get("question")
+            if not isinstance(question, str) or not question.strip():
+                raise ValueError("question 为空")
+            history = _parse_history(item.get("history"))
+            answer = answerer.answer(question, history, item.get("report") or report)
+            out.append({"id": item_id, **answer.to_json()})
+        except (ValueError, TypeError) as exc:
+            out.append({"id": item_id, "error": str(exc)})
+        except ReportQAError as exc:
+            out.append({"id": item_id, "error": str(exc)})
+    return out
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import ingest_paths
+    from rag.factory import make_chroma_client, make_embeddings
+
+    settings = _settings()
+    paths = [Path(p) for p in (args.paths or ["corpus"])]
+    client = make_chroma_client(settings.index, settings.paths)
+
+    def embed_factory() -> Any:
+        embeddings = make_embeddings(settings.embedding, settings.paths)
+        return embeddings.embed_documents
+
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if args.quiet:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="块", desc="索引", file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+
+    summary = ingest_paths(
+        paths,
+        settings,
+        client=client,
+        embed_factory=embed_factory,
+        progress=progress,
+        lock_wait_s=args.wait,
+    )
+    if bar is not None:
+        bar.close()
+    for error in summary.errors:
+        print(f"✗ {error.path}: {error.message}", file=sys.stderr)
+    state = "已更新" if summary.changed else "无变化（索引已是最新）"
+    print(
+        f"{state}：文件 {summary.files} 个，章节 {summary.sections} 个，块 {summary.chunks} 个，"
+        f"新嵌入 {summary.embedded}，复用 {summary.reused}，用时 {summary.seconds:.1f} 秒"
+    )
+    if summary.removed:
+        print("已移除：" + "、".join(summary.removed))
+    if summary.changed or summary.chunks:
+        print('提问：reportqa ask "首台（套）保险补偿机制是哪一年开始试点的？"  或  make run')
+    return 1 if summary.errors else 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from ingest.index import load_indexed_chunks, open_active_collection
+    from rag.factory import make_chroma_client
+
+    settings = _settings()
+    client = make_chroma_client(settings.index, settings.paths)
+    collection, _ = open_active_collection(client, settings.index.collection_prefix)
+    for ic in load_indexed_chunks(collection):
+        chunk = ic.chunk
+        if args.report and args.report not in (chunk.source, chunk.title):
+            continue
+        text = chunk.text if args.full or len(chunk.text) <= 60 else chunk.text[:60] + "……"
+        print(f"{chunk.position:4d} {chunk.page_label:<8} {chunk.section_label}\n     {text}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from ingest.index import read_generation
+    from rag.factory import make_chroma_client
+
+    settings = _settings()
+    client = make_chroma_client(settings.index, settings.paths)
+    generation = read_generation(client, settings.index.collection_prefix)
+    if generation is None:
+        print("索引为空：请运行 `reportqa ingest corpus/`。")
+        return 0
+    print(f"嵌入模型：{generation.model}（{generation.dimension} 维）")
+    for r in generation.reports:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.ingested_at))
+        print(f"- {r.source}  《{r.title}》  {r.chunks} 块  入库 {when}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from ingest.pipeline import remove_report
+    from rag.factory import make_chroma_client
+
+    settings = _settings()
+    client = make_chroma_client(settings.index, settings.paths)
+    if remove_report(settings, client, args.report):
+        print(f"已移除：{args.report}")
+        return 0
+    print(f"索引里没有这份报告：{args.report}（用 `reportqa list` 查看）", file=sys.stderr)
+    return 1
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.chain import build_answerer
+
+    answerer = build_answerer(_settings())
+    if args.jsonl:
+        source = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")  # noqa: SIM115
+        with source:
+            lines = source.read().splitlines()
+        for row in run_jsonl(answerer, lines, args.report):
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+        return 0
+    question = " ".join(args.question or [])
+    if not question.strip():
+        print(
+            '请输入问题，例如：reportqa ask "首台（套）保险补偿机制是哪一年开始试点的？"',
+            file=sys.stderr,
+        )
+        return 2
+    if args.json:
+        print(json.dumps(answerer.answer(question, (), args.report).to_json(), ensure_ascii=False))
+        return 0
+    final: Answer | None = None
+    for event in answerer.stream(question, (), args.report):
+        if isinstance(event, Answer):
+            final = event
+    assert final is not None
+    _print_answer(final)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from rag.chain import build_answerer
+
+    answerer = build_answerer(_settings())
+    print("报告问答（输入问题回车；/new 新对话；/quit 退出）")
+    history: list[Turn] = []
+    while True:
+        try:
+            question = input("问> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question in ("/quit", "/exit"):
+            return 0
+        if question == "/new":
+            history = []
+            continue
+        if not question:
+            continue
+        final: Answer | None = None
+        for event in answerer.stream(question, history, args.report):
+            if isinstance(event, AnswerDelta) and answerer.mode == "llm":
+                print(event.text, end="", flush=True)
+            elif isinstance(event, Answer):
+                final = event
+        if answerer.mode == "llm":
+            print()
+        assert final is not None
+        _print_answer(final)
+        history += [Turn("user", question), Turn("assistant", final.text)]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app.main import main as app_main
+
+    argv = ["--host", args.host, "--port", str(args.port)]
+    if args.insecure:
+        argv.append("--insecure")
+    return int(app_main(argv) or 0)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evals.run import main as eval_main
+
+    argv = ["--set", args.set, "--mode", args.mode, "--split", args.split]
+    if args.gate:
+        argv.append("--gate")
+    if args.no_baselines:
+        argv.append("--no-baselines")
+    return int(eval_main(argv) or 0)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from evals.bench import main as bench_main
+
+    return int(bench_main(["--quick"] if args.quick else []) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reportqa",
+        description="报告问答：基于报告原文、带章节与页码引用的中文问答（离线）。",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="把报告（文件或文件夹）加入索引")
+    p.add_argument("paths", nargs="*", help="文件或文件夹（默认 corpus/）")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.add_argument("--wait", type=float, default=0.0, help="另一个 ingest 进行中时最多等待的秒数")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("inspect", help="列出索引中的块、章节和页码")
+    p.add_argument("--report", help="只看这份报告（文件名或标题）")
+    p.add_argument("--full", action="store_true", help="显示整块文字")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("list", help="列出已入库的报告")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("remove", help="从索引中移除一份报告")
+    p.add_argument("report", help="文件名或标题")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("ask", help="提一个问题")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    p.add_argument(
+        "--jsonl", metavar="FILE", help="逐行读取 {id, question, history?}（- 为标准输入）"
+    )
+    p.add_argument("--report", help="只在这份报告中检索（文件名）")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="在终端里对话")
+    p.add_argument("--report", help="只在这份报告中检索（文件名）")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("serve", help="启动网页聊天界面")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--insecure", action="store_true", help="允许无口令地对外监听")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("eval", help="运行评测集并打印指标")
+    p.add_argument("--set", default="evals/golden.jsonl")
+    p.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
+    p.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
+    p.add_argument("--gate", action="store_true", help="低于 evals/thresholds.toml 时以非零退出")
+    p.add_argument("--no-baselines", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="性能基准")
+    p.add_argument("--quick", action="store_true")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point. Known errors print one line and exit non-zero, never a traceback."""
+    from rag.factory import set_offline_environment
+
+    set_offline_environment()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "jieba", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return int(args.func(args) or 0)
+    except ReportQAError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

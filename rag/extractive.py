@@ -1,0 +1,540 @@
+"""The default answerer: extractive, offline and deterministic.
+
+It never writes a fact of its own. It picks the report's sentences (or a window
+of their clauses) that answer the question, leads with the direct answer when
+the question's type asks for one (a date, a figure), and refuses when the
+retrieved text does not cover what the question asks about.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rag.types import AnswerSentence, Retrieved
+
+# Sentence ends; a closing quote or bracket stays with its sentence.
+_SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”」』）)]*|\n|$)")
+_CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
+_YEAR_RE = re.compile(r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:底|初|末)?")
+_NUMBER_RE = re.compile(
+    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|％|万亿元|亿元|万元|元|家|个|项|种|倍|bp|届|级|人|年|月|亿|万)?"
+)
+_ORG_RE = re.compile(
+    r"(公司|总局|局|部|委|委员会|中心|实验室|银行|政府|国务院|中共中央|高新区|管委会)"
+)
+_REASON_RE = re.compile(r"(因为|由于|为了|旨在|原因|导致|以便|从而|因此|有利于|目的)")
+_DEFINITION_RE = re.compile(r"(是指|指的是|是为|是.{0,20}的(经济行为|活动|组成部分|重要)|即)")
+_LIST_RE = re.compile(r"(一是|二是|三是|第一|第二|第三|、.{1,16}、|包括|涵盖|以下)")
+_REFUSAL_MARK = "报告中没有提到"
+
+# Question words and colloquial fillers carry no content for matching.
+QUESTION_STOPWORDS = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "等",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "么",
+        "什么",
+        "哪些",
+        "哪个",
+        "哪家",
+        "哪年",
+        "哪一年",
+        "多少",
+        "几",
+        "怎么",
+        "怎样",
+        "如何",
+        "为什么",
+        "为何",
+        "啥",
+        "咋",
+        "谁",
+        "有",
+        "有没有",
+        "没有",
+        "是否",
+        "能",
+        "能否",
+        "可以",
+        "会",
+        "要",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "它",
+        "它们",
+        "其",
+        "该",
+        "些",
+        "个",
+        "报告",
+        "这份",
+        "份",
+        "里",
+        "中",
+        "提到",
+        "说",
+        "讲",
+        "讲了",
+        "说了",
+        "提",
+        "一下",
+        "请问",
+        "请",
+        "告诉",
+        "我",
+        "我们",
+        "你",
+        "知道",
+        "具体",
+        "主要",
+        "都",
+        "还",
+        "又",
+        "也",
+        "就",
+        "被",
+        "把",
+        "给",
+        "对",
+        "对于",
+        "关于",
+        "从",
+        "到",
+        "以",
+        "及其",
+        "情况",
+        "方面",
+        "内容",
+        "问题",
+        "时候",
+        "什么时候",
+        "何时",
+        "一共",
+        "总共",
+        "共",
+        "大概",
+        "大约",
+        "多",
+        "少",
+        "呢",
+        "嘛",
+        "哦",
+        "啦",
+        "吗",
+        "为",
+        "上",
+        "下",
+        "所",
+        "而",
+        "并",
+        "或",
+        "或者",
+        "以及",
+        "还有",
+        "其中",
+        "当时",
+        "当年",
+        "年份",
+        "时间",
+    ]
+)
+
+_TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"(哪年|哪一年|何年|何时|什么时候|哪个月|几月|哪天|时间|年份|多久|何日)")),
+    ("reason", re.compile(r"(为什么|为何|原因|why|为啥|凭什么|意义何在|目的)")),
+    (
+        "number",
+        re.compile(
+            r"(多少|几家|几个|几项|几种|几成|百分之几|比例|规模|金额|额度|多大|多高|利率|几)"
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"(谁|哪家|哪个部门|哪些部门|哪个机构|哪些机构|哪家公司|哪些公司|哪个单位|哪些单位|发文单位|执笔|作者|负责人)"
+        ),
+    ),
+    ("list", re.compile(r"(哪些|有哪几|哪几|包括什么|包括哪|列举|几方面|哪几个方面|几类|分别)")),
+    (
+        "definition",
+        re.compile(r"(是什么|什么是|指什么|含义|定义|怎么|如何|怎样|什么意思|是啥|啥是)"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """What the question asks for, and the terms it asks about."""
+
+    text: str
+    qtype: str  # date | number | name | list | reason | definition | other
+    terms: tuple[str, ...]
+    numbers: tuple[str, ...]  # figures and dates the question itself asserts
+    unit_hint: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A scored candidate: a verbatim span (sentence or clause window) of a retrieved chunk."""
+
+    text: str
+    retrieved: Retrieved
+    score: float
+    coverage: float
+    sentence_index: int
+
+
+@dataclass(frozen=True)
+class ExtractiveDraft:
+    """The extractive answer before citation checking."""
+
+    sentences: tuple[AnswerSentence, ...]
+    candidates: Mapping[int, Retrieved]
+    quotes: Mapping[int, str]
+    refused: bool
+    lead: str = ""
+    premise_note: str = ""
+    coverage: float = 0.0
+
+
+@dataclass(frozen=True)
+class ExtractiveSettings:
+    """Calibrated on the dev split of the eval set (see README, 'Refusal calibration')."""
+
+    refuse_below: float = 0.5
+    max_sentences: int = 2
+    max_list_sentences: int = 4
+    max_span_chars: int = 130
+    rank_decay: float = 0.15
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split at Chinese sentence ends, keeping the punctuation (and closing quotes) with each."""
+    return [s for s in (m.group(0).strip() for m in _SENTENCE_RE.finditer(text)) if s]
+
+
+def normalise_number(raw: str) -> str:
+    """'2015 年' → '2015年', '70 %' → '70%': the form used to compare figures."""
+    return re.sub(r"\s+", "", raw).replace("％", "%")
+
+
+def find_numbers(text: str) -> list[str]:
+    """Years/dates first, then other figures with their units, normalised."""
+    found = [normalise_number(m.group(0)) for m in _YEAR_RE.finditer(text)]
+    masked = _YEAR_RE.sub(" ", text)
+    found += [normalise_number(m.group(0)) for m in _NUMBER_RE.finditer(masked)]
+    return [f for f in found if re.search(r"\d", f)]
+
+
+def classify(question: str) -> str:
+    """The question's type from its wording."""
+    for qtype, pattern in _TYPE_PATTERNS:
+        if pattern.search(question):
+            if qtype == "number" and re.search(r"(哪些|哪几)", question):
+                return "list"
+            return qtype
+    return "other"
+
+
+def _unit_hint(question: str) -> str:
+    match = re.search(r"(?:多少|几)\s*(家|个|项|种|倍|届|人|亿元|万元|元|年|月)", question)
+    if match:
+        return match.group(1)
+    if re.search(r"(比例|百分之|占比|利率|几成)", question):
+        return "%"
+    if re.search(r"(金额|额度|钱|规模|保额|资金|多大)", question):
+        return "元"
+    return ""
+
+
+def analyse_question(question: str, cut: Callable[[str], list[str]]) -> QuestionAnalysis:
+    """Type, content terms and asserted figures of a (normalised) question."""
+    qtype = classify(question)
+    numbers = tuple(find_numbers(question))
+    terms: list[str] = []
+    for token in cut(question):
+        token = token.strip()
+        if not token or token in QUESTION_STOPWORDS or re.fullmatch(r"[\d.%年月日\s]+", token):
+            continue
+        if len(token) == 1 and not re.match(r"[A-Za-z]", token):
+            continue
+        if token not in terms:
+            terms.append(token)
+    return QuestionAnalysis(
+        text=question,
+        qtype=qtype,
+        terms=tuple(terms),
+        numbers=numbers,
+        unit_hint=_unit_hint(question),
+    )
+
+
+def term_in(term: str, text: str) -> float:
+    """1 if the term occurs; partial credit when it is an abbreviation of text (a subsequence)."""
+    if term in text:
+        return 1.0
+    if len(term) >= 3 and _is_spread_subsequence(term, text):
+        return 0.8
+    if len(term) >= 2:
+        # Half of a compound still says something (e.g. 保费 in 保费补贴).
+        halves = [term[: len(term) // 2 + len(term) % 2], term[len(term) // 2 :]]
+        if len(term) >= 4 and all(h in text for h in halves):
+            return 0.7
+    return 0.0
+
+
+def _is_spread_subsequence(term: str, text: str, window: int = 12) -> bool:
+    """True when the term's characters appear in order within a short window (金监总局 ~ 金融监管总局)."""
+    first = term[0]
+    start = text.find(first)
+    while start != -1:
+        pos = start
+        ok = True
+        for ch in term[1:]:
+            pos = text.find(ch, pos + 1)
+            if pos == -1 or pos - start > window:
+                ok = False
+                break
+        if ok:
+            return True
+        start = text.find(first, start + 1)
+    return False
+
+
+def _type_bonus(qtype: str, text: str, unit_hint: str) -> float:
+    if qtype == "date":
+        return 0.25 if _YEAR_RE.search(text) else -0.15
+    if qtype == "number":
+        numbers = [n for n in find_numbers(text) if not n.endswith("年")]
+        if not numbers:
+            return -0.2
+        if unit_hint and any(n.endswith(unit_hint) or unit_hint in n for n in numbers):
+            return 0.3
+        return 0.1
+    if qtype == "name":
+        return 0.15 if _ORG_RE.search(text) else 0.0
+    if qtype == "reason":
+        return 0.15 if _REASON_RE.search(text) else 0.0
+    if qtype == "definition":
+        return 0.1 if _DEFINITION_RE.search(text) else 0.0
+    if qtype == "list":
+        return 0.15 if _LIST_RE.search(text) else 0.0
+    return 0.0
+
+
+def _coverage(terms: Sequence[str], text: str, weight: Callable[[str], float]) -> float:
+    if not terms:
+        return 0.0
+    total = sum(weight(t) for t in terms)
+    got = sum(weight(t) * term_in(t, text) for t in terms)
+    return got / total if total else 0.0
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
+    return {a + b for a, b in itertools.pairwise(chars)}
+
+
+def _window_for(
+    sentence: str, analysis: QuestionAnalysis, weight: Callable[[str], float], limit: int
+) -> str:
+    """The best contiguous clause window of an over-long sentence (verbatim)."""
+    if len(sentence) <= limit:
+        return sentence
+    clauses = [c for c in _CLAUSE_SPLIT_RE.split(sentence) if c]
+    best = sentence[:limit]
+    best_score = -1.0
+    for i in range(len(clauses)):
+        span = ""
+        for j in range(i, len(clauses)):
+            if len(span) + len(clauses[j]) > limit and span:
+                break
+            span += clauses[j]
+            score = (
+                _coverage(analysis.terms, span, weight)
+                + _type_bonus(analysis.qtype, span, analysis.unit_hint)
+                - 0.001 * len(span)
+            )
+            if score > best_score:
+                best, best_score = span, score
+    return best
+
+
+def score_evidence(
+    analysis: QuestionAnalysis,
+    retrieved: Sequence[Retrieved],
+    weight: Callable[[str], float],
+    settings: ExtractiveSettings,
+) -> list[Evidence]:
+    """Every sentence of the retrieved chunks, scored for this question, best first."""
+    question_bigrams = _bigrams("".join(t for t in analysis.terms) or analysis.text)
+    out: list[Evidence] = []
+    for item in retrieved:
+        chunk = item.chunk
+        heading = " ".join(chunk.section_path)
+        prior = 1.0 / (1.0 + settings.rank_decay * (item.rank - 1))
+        for index, sentence in enumerate(split_sentences(chunk.text)):
+            if len(re.sub(r"\W", "", sentence)) < 4:
+                continue
+            coverage = _coverage(analysis.terms, sentence, weight)
+            context_coverage = _coverage(analysis.terms, f"{heading} {chunk.text}", weight)
+            overlap = len(question_bigrams & _bigrams(sentence)) / (len(question_bigrams) or 1)
+            score = (
+                0.55 * coverage
+                + 0.2 * context_coverage
+                + 0.25 * overlap
+                + _type_bonus(analysis.qtype, sentence, analysis.unit_hint)
+            ) * prior
+            out.append(
+                Evidence(
+                    text=sentence,
+                    retrieved=item,
+                    score=score,
+                    coverage=max(coverage, 0.85 * context_coverage),
+                    sentence_index=index,
+                )
+            )
+    out.sort(key=lambda e: (-e.score, e.retrieved.rank, e.sentence_index))
+    return out
+
+
+def _lead(analysis: QuestionAnalysis, span: str) -> str:
+    """The direct answer for date and figure questions, when the span makes it unambiguous."""
+    if analysis.qtype == "date":
+        dates = [normalise_number(m.group(0)) for m in _YEAR_RE.finditer(span)]
+        unique = list(dict.fromkeys(dates))
+        if len(unique) == 1:
+            return _spaced(unique[0])
+    if analysis.qtype == "number":
+        numbers = [n for n in find_numbers(span) if not re.fullmatch(r"\d{4}年.*", n)]
+        if analysis.unit_hint:
+            numbers = [n for n in numbers if n.endswith(analysis.unit_hint)]
+        unique = list(dict.fromkeys(numbers))
+        if len(unique) == 1 and re.search(r"\D$", unique[0]):
+            return _spaced(unique[0])
+    return ""
+
+
+def _spaced(figure: str) -> str:
+    # The report writes '2015 年', '1250 万元': keep its style so quotes read the same.
+    return re.sub(r"(\d)([^\d.%])", r"\1 \2", figure, count=1)
+
+
+def _premise_note(analysis: QuestionAnalysis, span: str) -> str:
+    """When the question asserts a figure the evidence contradicts, say what the report says."""
+    if not analysis.numbers:
+        return ""
+    evidence_numbers = find_numbers(span)
+    asserted = [n for n in analysis.numbers if n not in evidence_numbers]
+    if not asserted:
+        return ""
+    for claim in asserted:
+        kind = "年" if "年" in claim else re.sub(r"[\d.]", "", claim)
+        same_kind = [n for n in evidence_numbers if (kind and kind in n) or (not kind and n)]
+        if same_kind:
+            return f"报告中的说法是{_spaced(same_kind[0])}，而不是{_spaced(claim)}。"
+    return ""
+
+
+def draft_answer(
+    analysis: QuestionAnalysis,
+    retrieved: Sequence[Retrieved],
+    weight: Callable[[str], float],
+    settings: ExtractiveSettings,
+    exclude: frozenset[str] = frozenset(),
+) -> ExtractiveDraft:
+    """Choose the evidence and lay out the answer; refuse when nothing covers the question."""
+    scored = [
+        e for e in score_evidence(analysis, retrieved, weight, settings) if e.text not in exclude
+    ]
+    if not scored or not analysis.terms:
+        return ExtractiveDraft((), {}, {}, refused=True)
+    best = scored[0]
+    if best.coverage < settings.refuse_below:
+        return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
+
+    limit = settings.max_list_sentences if analysis.qtype == "list" else settings.max_sentences
+    chosen = [best]
+    covered = best.text
+    for candidate in scored[1:]:
+        if len(chosen) >= limit:
+            break
+        if candidate.text in covered or candidate.score < 0.6 * best.score:
+            continue
+        gain = _coverage(analysis.terms, covered + candidate.text, weight) - _coverage(
+            analysis.terms, covered, weight
+        )
+        same_place = (
+            candidate.retrieved.chunk.section_path[:1] == best.retrieved.chunk.section_path[:1]
+        )
+        if (analysis.qtype == "list" and same_place) or gain > 0.05:
+            chosen.append(candidate)
+            covered += candidate.text
+    # Reading order reads better than score order.
+    chosen.sort(
+        key=lambda e: (e.retrieved.chunk.source, e.retrieved.chunk.position, e.sentence_index)
+    )
+
+    candidates: dict[int, Retrieved] = {}
+    quotes: dict[int, str] = {}
+    sentences: list[AnswerSentence] = []
+    by_chunk: dict[str, int] = {}
+    for evidence in chosen:
+        chunk_id = evidence.retrieved.chunk.id
+        span = _window_for(evidence.text, analysis, weight, settings.max_span_chars)
+        n = by_chunk.get(chunk_id)
+        if n is None:
+            n = len(candidates) + 1
+            by_chunk[chunk_id] = n
+            candidates[n] = evidence.retrieved
+        quotes.setdefault(n, span)
+        shown = span if span == evidence.text else f"{span.rstrip('，,；;：:')}……"
+        sentences.append(AnswerSentence(text=shown, citations=(n,)))
+
+    first_span = sentences[0].text.rstrip("…")
+    premise = _premise_note(analysis, first_span)
+    lead = "" if premise else _lead(analysis, first_span)
+    return ExtractiveDraft(
+        sentences=tuple(sentences),
+        candidates=candidates,
+        quotes=quotes,
+        refused=False,
+        lead=lead,
+        premise_note=premise,
+        coverage=best.coverage,
+    )
+
+
+def idf_weight(doc_freq: Mapping[str, int], n_docs: int) -> Callable[[str], float]:
+    """Term weight: rarer terms matter more; a term the report never uses weighs the most."""
+
+    def weight(term: str) -> float:
+        df = doc_freq.get(term, 0)
+        return math.log(1.0 + (n_docs + 1) / (df + 0.5))
+
+    return weight
+
+
+def refusal_text(analysis: QuestionAnalysis) -> str:
+    """The plain refusal, naming what was asked about."""
+    topic = "、".join(analysis.terms[:4])
+    if topic:
+        return f"{_REFUSAL_MARK}{topic}的相关信息。"
+    return f"{_REFUSAL_MARK}这个问题的答案。"

