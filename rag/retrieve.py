@@ -1,0 +1,253 @@
+"""Hybrid retrieval: dense (Chroma via LangChain) + BM25, fused by reciprocal rank.
+
+Dense retrieval finds paraphrases; BM25 finds rare exact names and numbers
+(凯世通, 2015) that a small embedding model blurs. Reciprocal rank fusion
+needs no score calibration between the two, which is why it is used here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any, Literal
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.vectorstores import VectorStore
+from pydantic import PrivateAttr, SkipValidation
+
+from rag.bm25 import BM25Index, BM25Params
+from rag.records import chunk_from_record, chunk_to_metadata
+from rag.settings import RetrievalSettings
+from rag.tokenize import Tokenizer
+from rag.types import Chunk, Retrieved
+
+# Neighbour chunks get this fraction of the lowest fused hit's score, so they
+# always rank after every fused hit.
+NEIGHBOUR_SCORE_FACTOR = 0.5
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[str]],
+    k: int = 60,
+    weights: Sequence[float] | None = None,
+) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: score(id) = Σ weight_i / (k + rank_i), ranks 1-based.
+
+    An id repeated within one ranking counts at its best rank only. Ties keep
+    the order in which ids were first seen, so the result is deterministic.
+    """
+    if weights is None:
+        weights = [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError("reciprocal_rank_fusion: one weight per ranking")
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        seen: set[str] = set()
+        for rank, doc_id in enumerate(ranking, start=1):
+            if doc_id in seen:
+                continue
+            seen.add(doc_id)
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight / (k + rank)
+    first_seen = {doc_id: i for i, doc_id in enumerate(scores)}
+    return sorted(scores.items(), key=lambda item: (-item[1], first_seen[item[0]]))
+
+
+def build_bm25_index(
+    chunks: Iterable[Chunk],
+    tokenizer: Tokenizer,
+    params: BM25Params | None = None,
+    use_embed_text: bool = True,
+) -> BM25Index:
+    """Tokenise chunks once and build the BM25 index.
+
+    With `use_embed_text` the section-title prefix of `embed_text` is indexed
+    too, so a question naming a section finds its chunks.
+    """
+    chunk_list = list(chunks)
+    tokens = [
+        tokenizer.cut((c.embed_text or c.text) if use_embed_text else c.text) for c in chunk_list
+    ]
+    return BM25Index.build([c.id for c in chunk_list], tokens, params)
+
+
+def load_chunks_from_chroma(collection: Any, page_size: int = 2000) -> dict[str, Chunk]:
+    """Read every chunk of a raw chromadb collection, page by page.
+
+    Paginated because a single `.get()` of a large collection materialises all
+    documents and metadata at once (and hits SQLite variable limits).
+    """
+    chunks: dict[str, Chunk] = {}
+    offset = 0
+    while True:
+        page = collection.get(include=["documents", "metadatas"], limit=page_size, offset=offset)
+        ids = page.get("ids") or []
+        documents = page.get("documents") or [None] * len(ids)
+        metadatas = page.get("metadatas") or [None] * len(ids)
+        for chunk_id, text, meta in zip(ids, documents, metadatas, strict=False):
+            chunks[chunk_id] = chunk_from_record(chunk_id, text or "", meta or {})
+        if len(ids) < page_size:
+            break
+        offset += page_size
+    return chunks
+
+
+def chunk_document(chunk: Chunk, score: float, rank: int) -> Document:
+    """The LangChain Document for a retrieved chunk (metadata: records layout + score, rank)."""
+    metadata: dict[str, Any] = dict(chunk_to_metadata(chunk))
+    metadata["score"] = score
+    metadata["rank"] = rank
+    return Document(page_content=chunk.text, metadata=metadata, id=chunk.id)
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retriever over one Chroma collection, fused with RRF.
+
+    Use `retrieve()` for typed results (`Retrieved`); as a LangChain Runnable,
+    `invoke(question)` returns Documents whose metadata is
+    `rag.records.chunk_to_metadata` plus "score" and "rank". `report` scopes
+    `invoke()` to one source; `retrieve(report=...)` overrides it per call.
+    """
+
+    vectorstore: VectorStore
+    bm25: Annotated[BM25Index, SkipValidation]
+    tokenizer: Annotated[Tokenizer, SkipValidation]
+    # SkipValidation: pydantic would otherwise re-validate every Chunk dataclass.
+    chunks: Annotated[dict[str, Chunk], SkipValidation]
+    settings: Annotated[RetrievalSettings, SkipValidation] = RetrievalSettings()
+    mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
+    report: str | None = None
+
+    _by_source: dict[str, set[str]] | None = PrivateAttr(default=None)
+    _neighbours: dict[str, tuple[str | None, str | None]] | None = PrivateAttr(default=None)
+
+    def _ids_of_source(self, source: str) -> set[str]:
+        if self._by_source is None:
+            by_source: dict[str, set[str]] = defaultdict(set)
+            for chunk in self.chunks.values():
+                by_source[chunk.source].add(chunk.id)
+            self._by_source = dict(by_source)
+        return self._by_source.get(source, set())
+
+    def _neighbour_map(self) -> dict[str, tuple[str | None, str | None]]:
+        if self._neighbours is None:
+            groups: dict[tuple[str, tuple[str, ...]], list[Chunk]] = defaultdict(list)
+            for chunk in self.chunks.values():
+                groups[(chunk.source, chunk.section_path)].append(chunk)
+            links: dict[str, tuple[str | None, str | None]] = {}
+            for members in groups.values():
+                members.sort(key=lambda c: c.position)
+                for i, chunk in enumerate(members):
+                    prev_id = members[i - 1].id if i > 0 else None
+                    next_id = members[i + 1].id if i + 1 < len(members) else None
+                    links[chunk.id] = (prev_id, next_id)
+            self._neighbours = links
+        return self._neighbours
+
+    def _dense(self, query: str, report: str | None) -> tuple[list[str], dict[str, Chunk]]:
+        flt = {"source": report} if report else None
+        hits = self.vectorstore.similarity_search_with_score(
+            query, k=self.settings.dense_k, filter=flt
+        )
+        ranking: list[str] = []
+        extra: dict[str, Chunk] = {}
+        for doc, _distance in hits:
+            chunk_id = str(doc.metadata.get("chunk_id") or doc.id or "")
+            if not chunk_id:
+                continue
+            ranking.append(chunk_id)
+            if chunk_id not in self.chunks:
+                # The collection has a chunk the in-memory map lacks (e.g.
+                # loaded before a re-ingest): rebuild it from the hit itself.
+                extra[chunk_id] = chunk_from_record(chunk_id, doc.page_content, doc.metadata)
+        return ranking, extra
+
+    def _sparse(self, query: str, report: str | None) -> list[str]:
+        allowed = self._ids_of_source(report) if report else None
+        if allowed is not None and not allowed:
+            return []
+        tokens = self.tokenizer.cut(query)
+        return [doc_id for doc_id, _ in self.bm25.search(tokens, self.settings.bm25_k, allowed)]
+
+    def retrieve(
+        self, query: str, report: str | None = None, k: int | None = None
+    ) -> list[Retrieved]:
+        """Top-k chunks for a (normalised) question, ranks 1..k, no duplicates.
+
+        `report` restricts results to one source (the `source` metadata);
+        None uses the retriever's `report` field (None = all reports).
+        With `settings.neighbours`, the previous and next chunk of the same
+        section are appended after the top-k at a lower score.
+        """
+        top_k = k if k is not None else self.settings.top_k
+        report = report if report is not None else self.report
+        if top_k <= 0 or not query.strip():
+            return []
+        rankings: list[list[str]] = []
+        known: dict[str, Chunk] = {}
+        if self.mode in ("dense", "hybrid"):
+            dense_ids, known = self._dense(query, report)
+            rankings.append(dense_ids)
+        if self.mode in ("bm25", "hybrid"):
+            rankings.append(self._sparse(query, report))
+        fused = reciprocal_rank_fusion(rankings, k=self.settings.rrf_k)
+
+        def lookup(chunk_id: str) -> Chunk | None:
+            return self.chunks.get(chunk_id) or known.get(chunk_id)
+
+        results: list[Retrieved] = []
+        for chunk_id, score in fused:
+            chunk = lookup(chunk_id)
+            if chunk is None or (report and chunk.source != report):
+                continue
+            results.append(Retrieved(chunk=chunk, score=score, rank=len(results) + 1))
+            if len(results) == top_k:
+                break
+        if self.settings.neighbours:
+            results = self._with_neighbours(results)
+        return results
+
+    def _with_neighbours(self, results: list[Retrieved]) -> list[Retrieved]:
+        if not results:
+            return results
+        links = self._neighbour_map()
+        # Below the lowest hit, so neighbours never outrank a fused hit.
+        neighbour_score = results[-1].score * NEIGHBOUR_SCORE_FACTOR
+        seen = {r.chunk.id for r in results}
+        out = list(results)
+        for hit in results:
+            for neighbour_id in links.get(hit.chunk.id, (None, None)):
+                if neighbour_id is None or neighbour_id in seen:
+                    continue
+                seen.add(neighbour_id)
+                chunk = self.chunks[neighbour_id]
+                out.append(Retrieved(chunk=chunk, score=neighbour_score, rank=0))
+        # Neighbours keep the order of the hits they belong to, after all hits.
+        return [Retrieved(chunk=r.chunk, score=r.score, rank=i) for i, r in enumerate(out, start=1)]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [chunk_document(r.chunk, r.score, r.rank) for r in self.retrieve(query)]
+
+
+def chunks_by_id(chunks: Iterable[Chunk]) -> dict[str, Chunk]:
+    """Index chunks by id, refusing duplicates (ids are content hashes)."""
+    out: dict[str, Chunk] = {}
+    for chunk in chunks:
+        if chunk.id in out and out[chunk.id] != chunk:
+            raise ValueError(f"duplicate chunk id with different content: {chunk.id}")
+        out[chunk.id] = chunk
+    return out
+
+
+__all__ = [
+    "NEIGHBOUR_SCORE_FACTOR",
+    "HybridRetriever",
+    "build_bm25_index",
+    "chunk_document",
+    "chunks_by_id",
+    "load_chunks_from_chroma",
+    "reciprocal_rank_fusion",
+]

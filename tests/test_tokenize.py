@@ -1,0 +1,126 @@
+"""Chinese tokenisation and the corpus-derived user dictionary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.tokenize import STOPWORDS, Tokenizer, derive_user_terms, normalise_for_tokens
+
+REPORT = Path(__file__).resolve().parents[1] / "corpus" / "nifd_2025_tech_insurance_report.txt"
+
+
+@pytest.fixture(scope="module")
+def report_text() -> str:
+    return REPORT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def terms(report_text: str) -> list[str]:
+    return derive_user_terms([report_text])
+
+
+@pytest.fixture(scope="module")
+def jieba_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("jieba")
+
+
+@pytest.fixture(scope="module")
+def tokenizer(terms: list[str], jieba_cache: Path) -> Tokenizer:
+    return Tokenizer(terms, cache_dir=jieba_cache)
+
+
+def test_derived_terms_come_from_the_text(report_text: str, terms: list[str]) -> None:
+    flat = normalise_for_tokens(report_text)
+    assert terms == sorted(set(terms))
+    for term in terms:
+        assert term in flat, term
+
+
+def test_derived_terms_cover_quotes_titles_products_orgs_abbreviations(terms: list[str]) -> None:
+    assert "死亡之谷" in terms  # “…” quoted
+    assert "关于进一步做好科技保险有关工作的通知" in terms  # 《…》 title
+    assert "中试综合保险" in terms  # product (table cell)
+    assert "研发费用损失保险" in terms
+    assert "首台套重大技术装备保险" in terms  # 首台（套）… with the bracket dissolved
+    assert "凯世通公司" in terms  # organisation
+    assert "京津冀" in terms  # (…) abbreviation
+
+
+def test_user_terms_kept_whole(tokenizer: Tokenizer) -> None:
+    tokens = tokenizer.cut("调研发现，凯世通公司的低能离子注入机入选首台（套）保险补偿项目。")
+    assert "凯世通公司" in tokens
+    tokens = tokenizer.cut("人保财险北京分公司开发出中试综合保险和“死亡之谷”")
+    assert "中试综合保险" in tokens
+    assert "死亡之谷" in tokens
+
+
+def test_user_terms_still_yield_their_parts(tokenizer: Tokenizer) -> None:
+    tokens = tokenizer.cut("知识产权被侵权损失保险")
+    assert "知识产权被侵权损失保险" in tokens
+    assert "知识产权" in tokens
+    assert "保险" in tokens
+
+
+def test_every_usable_term_survives_cutting_the_report(
+    tokenizer: Tokenizer, terms: list[str], report_text: str
+) -> None:
+    tokens = set(tokenizer.cut(report_text))
+    # Terms with spaces or inner punctuation (“银保科技 e 贷”) cannot be one jieba token.
+    usable = [t for t in terms if t.replace("-", "").replace("+", "").isalnum()]
+    missing = [t for t in usable if t not in tokens]
+    assert len(missing) <= len(usable) // 20, missing
+
+
+def test_stopwords_and_punctuation_dropped(tokenizer: Tokenizer) -> None:
+    tokens = tokenizer.cut("什么是科技保险？报告里的哪些内容和它有关呢！")
+    assert not {"什么", "哪些", "的", "和", "呢", "报告", "？", "！", " "} & set(tokens)
+    assert "科技保险" in tokens
+    assert all(t not in STOPWORDS for t in tokens)
+
+
+def test_numbers_kept(tokenizer: Tokenizer) -> None:
+    tokens = tokenizer.cut("早在2015年，保费1250万元，２０２５年")
+    assert "2015" in tokens
+    assert "1250" in tokens
+    assert "2025" in tokens
+
+
+def test_lower_case_and_full_width(tokenizer: Tokenizer) -> None:
+    assert "arf" in tokenizer.cut("ＡｒＦ光刻胶")
+
+
+def test_bracketed_name_matches_typed_form(tokenizer: Tokenizer) -> None:
+    doc = set(tokenizer.cut("首台（套）重大技术装备保险补偿机制"))
+    query = set(tokenizer.cut("首台套保险补偿机制是哪一年开始试点的"))
+    assert {"首台", "保险", "补偿", "机制"} <= doc & query
+
+
+def test_tokenizer_is_private_and_lazy(tmp_path: Path) -> None:
+    import jieba
+
+    tok = Tokenizer(["凯世通公司"], cache_dir=tmp_path)
+    assert tok._jieba is None  # nothing built until the first cut
+    assert "凯世通公司" in tok.cut("凯世通公司")
+    assert tok._jieba is not jieba.dt
+    assert "凯世通公司" not in jieba.dt.FREQ  # the global dictionary is untouched
+    assert list(tmp_path.iterdir())  # jieba's cache went where we asked
+
+
+def test_add_terms_after_initialisation(jieba_cache: Path) -> None:
+    tok = Tokenizer(cache_dir=jieba_cache, char_bigrams=False)
+    assert "芯源微公司" not in tok.cut("芯源微公司的设备")
+    tok.add_terms(["芯源微公司"])
+    assert "芯源微公司" in tok.cut("芯源微公司的设备")
+    assert "芯源微公司" in tok.user_terms
+
+
+def test_char_bigrams_optional(jieba_cache: Path) -> None:
+    tok = Tokenizer(cache_dir=jieba_cache, char_bigrams=True)
+    with_bigrams = tok.cut("科技保险是什么")
+    tok.char_bigrams = False
+    without = tok.cut("科技保险是什么")
+    assert "技保" in with_bigrams
+    assert "技保" not in without
+    assert "什么" not in with_bigrams  # stopwords break bigram runs
