@@ -1,0 +1,656 @@
+"""Citation checks: is a cited quote really in the passage, and does it carry the numbers?
+
+Pure functions over strings and `rag.types` records; no models, no I/O. Both the
+extractive and the LLM answerer run their drafts through `verify_answer`, so a
+sentence only reaches the user when a verbatim quote from a retrieved passage
+backs it and every number, date and percentage of the sentence appears in that
+quote.
+
+Number matching rule (used by `extract_numbers` and the checks):
+
+* Text is NFKC-normalised (full-width digits, ``％``, ``，``) and lower-cased.
+* Chinese numerals become Arabic only where they clearly denote a quantity: a run
+  of numeral characters directly followed by a unit or measure word (三个 → 3个,
+  二十届 → 20届, 十一月 → 11月, 两大类 is *not* converted because 大 is not a
+  measure word), digit-by-digit years (二〇一五年 → 2015年) and 百分之七十 → 70%.
+  A lone 一 is never converted (一个、一种、进一步 are idioms far more often than
+  counts), and runs preceded by 第 are converted only before 届/次/期/批, so list
+  labels such as 一是、第一、一、 never become numbers.
+* Spaces between a number and its unit, and inside dates, are removed:
+  ``2015 年`` ≈ ``2015年``, ``70 %`` ≈ ``70%``, ``2024 年 11 月`` → ``2024年11月``.
+* A token is the number plus the unit that changes its meaning: magnitude (万,
+  亿, 万亿, 千万 …), %, ‰, bp, 年/月/日 and 届. Currency and counters are dropped
+  (``1250 万元`` → ``1250万``, ``26 家`` → ``26``), so a paraphrase that swaps 家
+  for 个 still matches while 1250万 never matches 1250.
+* A sentence token is found in a quote when it occurs in the quote's normalised
+  text with no digit glued to either side (``2.5%`` does not match ``12.5%``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rag.types import AnswerSentence, Citation, Retrieved
+
+# ---------------------------------------------------------------------------
+# Normalisation and number extraction
+# ---------------------------------------------------------------------------
+
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMERAL_CHARS = "".join(_CN_DIGITS) + "".join(_CN_SMALL_UNITS)
+
+# Measure words and units after which a Chinese numeral is a quantity. Longer
+# entries first so that 个百分点 wins over 个.
+_MEASURE_WORDS = (
+    "个百分点",
+    "百分点",
+    "个月",
+    "季度",
+    "方面",
+    "万亿",
+    "亿",
+    "万",
+    "个",
+    "家",
+    "项",
+    "种",
+    "类",
+    "次",
+    "届",
+    "年",
+    "月",
+    "日",
+    "天",
+    "倍",
+    "名",
+    "位",
+    "条",
+    "批",
+    "户",
+    "期",
+    "笔",
+    "元",
+    "%",
+)
+_ORDINAL_MEASURES = ("届", "次", "期", "批")
+
+_CN_RUN = re.compile(f"[{_CN_NUMERAL_CHARS}]+")
+_PERCENT_CN = re.compile(r"百分之([0-9.]+|[" + _CN_NUMERAL_CHARS + r"点]+)")
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+# Units that are part of a number's identity (see module docstring).
+_MAGNITUDE = r"(?:万亿|千亿|百亿|亿|千万|百万|十万|万|千)"
+_MEANINGFUL_UNIT = r"(?:%|‰|bp|个百分点|百分点|年|月|日|届)"
+_NUMBER = re.compile(
+    r"(?<![\d.])"
+    r"(?P<date>\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日)"
+    r"|(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<mag>"
+    + _MAGNITUDE
+    + r")?(?P<unit>"
+    + _MEANINGFUL_UNIT
+    + r")?"
+)
+_UNIT_AFTER_NUMBER = re.compile(
+    r"(?<=\d)\s+(?=(?:万亿|亿|万|千|百|%|‰|bp|个|家|项|年|月|日|届|元|倍|次|名|户|期|笔))"
+)
+_NUMBER_AFTER_UNIT = re.compile(r"(?<=[年月第约近超逾])\s+(?=\d)")
+# Marker forms the LLM writes: [1] [1,2] 【1】 ［1］.
+_MARKER = re.compile(r"[\[【［]\s*\d{1,2}(?:\s*[,，、\-–]\s*\d{1,2})*\s*[\]】］]")
+
+
+def _parse_cn_numeral(run: str) -> int | None:
+    """Value of a Chinese numeral run such as 二十七, 一百零五, 二〇一五; None if malformed."""
+    if all(ch in _CN_DIGITS for ch in run):
+        if len(run) == 1:
+            return _CN_DIGITS[run]
+        # Digit-by-digit form (二〇一五) reads positionally; 两 is never used that way.
+        if "两" in run:
+            return None
+        return int("".join(str(_CN_DIGITS[ch]) for ch in run))
+    total = 0
+    digit: int | None = None
+    last_unit = 10_000
+    for ch in run:
+        if ch in _CN_DIGITS:
+            if digit is not None and _CN_DIGITS[ch] != 0:
+                return None  # 二三十: a range or an error, not one number
+            digit = _CN_DIGITS[ch] if _CN_DIGITS[ch] != 0 else None
+        else:
+            unit = _CN_SMALL_UNITS[ch]
+            if unit >= last_unit:
+                return None  # 十百, 五十十: malformed
+            total += (1 if digit is None else digit) * unit
+            digit = None
+            last_unit = unit
+    if digit is not None:
+        total += digit
+    return total
+
+
+def _convert_cn_numerals(text: str) -> str:
+    """Replace Chinese numerals that denote quantities by Arabic digits (see module doc)."""
+
+    def percent(match: re.Match[str]) -> str:
+        raw = match.group(1).replace("点", ".")
+        if re.fullmatch(r"[0-9.]+", raw):
+            return f"{raw}%"
+        whole, _, frac = raw.partition(".")
+        value = _parse_cn_numeral(whole)
+        if value is None or (frac and not all(ch in _CN_DIGITS for ch in frac)):
+            return match.group(0)
+        frac_digits = "".join(str(_CN_DIGITS[ch]) for ch in frac)
+        return f"{value}.{frac_digits}%" if frac_digits else f"{value}%"
+
+    text = _PERCENT_CN.sub(percent, text)
+
+    out: list[str] = []
+    pos = 0
+    for match in _CN_RUN.finditer(text):
+        run = match.group(0)
+        after = text[match.end() :]
+        before = text[match.start() - 1] if match.start() > 0 else ""
+        measure = next((m for m in _MEASURE_WORDS if after.startswith(m)), None)
+        if measure is None or run == "一" or after.startswith("年规划"):
+            continue  # 五年规划 is a name, not a duration
+        if before == "第" and measure not in _ORDINAL_MEASURES:
+            continue
+        if before == "之":
+            continue
+        digit_by_digit = all(ch in _CN_DIGITS for ch in run) and len(run) > 1
+        if digit_by_digit and measure != "年":
+            continue  # 三四个 means "three or four", not 34
+        value = _parse_cn_numeral(run)
+        if value is None:
+            continue
+        out.append(text[pos : match.start()])
+        out.append(str(value))
+        pos = match.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def normalise_numbers(text: str) -> str:
+    """The text in the form numbers are compared in (see the module docstring)."""
+    text = _MARKER.sub("", text)
+    # Thousands separators only in ASCII form, before NFKC turns ，into , as well.
+    text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _convert_cn_numerals(text)
+    text = _UNIT_AFTER_NUMBER.sub("", text)
+    text = _NUMBER_AFTER_UNIT.sub("", text)
+    return text
+
+
+def extract_numbers(text: str) -> set[str]:
+    """Every number, date and percentage in `text`, as normalised tokens.
+
+    >>> sorted(extract_numbers("2024 年 11 月，提供 1250 万元保障，占 70 %"))
+    ['1250万', '2024年11月', '70%']
+    """
+    tokens: set[str] = set()
+    for match in _NUMBER.finditer(normalise_numbers(text)):
+        if match.group("date"):
+            tokens.add(match.group("date"))
+            continue
+        number = match.group("num")
+        unit = match.group("unit") or ""
+        if unit == "个百分点":
+            unit = "百分点"
+        tokens.add(number + (match.group("mag") or "") + unit)
+    return tokens
+
+
+def _token_in(token: str, normalised_text: str) -> bool:
+    """Whether a number token occurs in normalised text without extra digits glued on."""
+    pattern = r"(?<![\d.])" + re.escape(token)
+    if token[-1].isdigit():
+        # A bare number must not continue as a longer number (1.4 vs 1.45, 26 vs 260).
+        pattern += r"(?!\d|\.\d)"
+    if token.endswith("百分点"):
+        pattern = pattern.replace(re.escape("百分点"), "个?百分点")
+    return re.search(pattern, normalised_text) is not None
+
+
+# A figure the answer explicitly denies (…1250 万元，而不是 1300 万元) is not a claim
+# the quote must carry: premise corrections name the user's wrong figure on purpose.
+_NEGATED = re.compile(r"(?:而不是|而非|并非|并不是|不是)[^，。；;,！？!?]*")
+# Framing that says where a claim comes from, not what it is; it would only dilute
+# the bigram overlap of short sentences such as 报告中的说法是2015 年。
+_FRAMING = re.compile(
+    r"^(?:根据|据)?(?:该)?报告(?:中|里)?"
+    r"(?:的说法是|的数据是|说的是|中说|指出|提到|认为|显示|表明|写道|称)[，,：:]?"
+)
+
+
+def claim_text(sentence: str) -> str:
+    """The part of a sentence its citation must support: no markers, framing or denials."""
+    text = _MARKER.sub("", sentence).strip()
+    text = _FRAMING.sub("", text)
+    return _NEGATED.sub("", text)
+
+
+def missing_numbers(sentence: str, quote: str) -> tuple[str, ...]:
+    """Number tokens of the sentence's claim that the quote lacks, sorted (see `claim_text`)."""
+    normalised_quote = normalise_numbers(quote)
+    claimed = extract_numbers(claim_text(sentence))
+    return tuple(sorted(tok for tok in claimed if not _token_in(tok, normalised_quote)))
+
+
+# ---------------------------------------------------------------------------
+# Quote finding
+# ---------------------------------------------------------------------------
+
+_SENTENCE_END_CHARS = "。！？；!?;\n"
+_CLAUSE_END_CHARS = _SENTENCE_END_CHARS + "，,：:"
+_MAX_SENTENCE_QUOTE = 120  # longer sentences are narrowed to their best clause
+_STRIP_EDGES = " \t\r\n\u3000，,、：:"
+_CLOSERS = "”’」』）)》"
+_MIN_GAIN = 3  # bigrams a neighbouring clause must add to join a narrowed quote
+_CONTENT_CHAR = re.compile(r"[\w%‰]")
+
+
+def _content(text: str) -> str:
+    """Letters, digits and CJK characters only: the text bigram overlap is measured on."""
+    text = normalise_numbers(text)
+    return "".join(ch for ch in text if _CONTENT_CHAR.match(ch) and ch != "_")
+
+
+def _bigrams(text: str) -> set[str]:
+    content = _content(text)
+    if len(content) == 1:
+        return {content}
+    return {content[i : i + 2] for i in range(len(content) - 1)}
+
+
+@dataclass(frozen=True)
+class _Clause:
+    start: int
+    end: int
+    sentence: int
+
+
+def _clauses(chunk_text: str) -> list[_Clause]:
+    """Clause spans of the chunk (split after ，。！？；), each tagged with its sentence."""
+    clauses: list[_Clause] = []
+    start = 0
+    sentence = 0
+    i = 0
+    while i < len(chunk_text):
+        ch = chunk_text[i]
+        i += 1
+        if ch in _CLAUSE_END_CHARS:
+            # Closing quotes and brackets after 。belong to the clause they end.
+            while i < len(chunk_text) and chunk_text[i] in _CLOSERS:
+                i += 1
+            if chunk_text[start:i].strip(_STRIP_EDGES):
+                clauses.append(_Clause(start, i, sentence))
+            start = i
+            if ch in _SENTENCE_END_CHARS:
+                sentence += 1
+    if chunk_text[start:].strip(_STRIP_EDGES):
+        clauses.append(_Clause(start, len(chunk_text), sentence))
+    return clauses
+
+
+def _overlap(sentence_bigrams: set[str], text: str) -> int:
+    return len(sentence_bigrams & _bigrams(text))
+
+
+def find_span(sentence: str, chunk_text: str) -> tuple[int, int]:
+    """Start and end offsets in `chunk_text` of the best supporting span (see `find_quote`)."""
+    clauses = _clauses(chunk_text)
+    if not clauses:
+        return (0, 0)
+    sentence = claim_text(sentence)
+    wanted = _bigrams(sentence)
+
+    # 1. The chunk sentence with the most bigrams in common (ties: the earlier one).
+    by_sentence: dict[int, list[int]] = {}
+    for index, clause in enumerate(clauses):
+        by_sentence.setdefault(clause.sentence, []).append(index)
+    best_group = max(
+        by_sentence.values(),
+        key=lambda ids: _overlap(wanted, chunk_text[clauses[ids[0]].start : clauses[ids[-1]].end]),
+    )
+    lo, hi = best_group[0], best_group[-1]
+
+    # 2. A long sentence is narrowed to its best clause, so the quote stays readable.
+    if clauses[hi].end - clauses[lo].start > _MAX_SENTENCE_QUOTE:
+        first, last = lo, hi
+        lo = hi = max(
+            best_group,
+            key=lambda i: _overlap(wanted, chunk_text[clauses[i].start : clauses[i].end]),
+        )
+        # ...but a sentence that sums up several clauses keeps the ones it draws on.
+        current = _overlap(wanted, chunk_text[clauses[lo].start : clauses[hi].end])
+        while True:
+            grown = [
+                (_overlap(wanted, chunk_text[clauses[a].start : clauses[b].end]), a, b)
+                for a, b in ((lo - 1, hi), (lo, hi + 1))
+                if first <= a and b <= last
+            ]
+            if not grown:
+                break
+            gain, a, b = max(grown)
+            if gain - current < _MIN_GAIN:
+                break
+            current, lo, hi = gain, a, b
+
+    # 3. Extend to adjacent clauses while that covers numbers the span still lacks.
+    numbers = extract_numbers(sentence)
+
+    def missing(a: int, b: int) -> set[str]:
+        text = normalise_numbers(chunk_text[clauses[a].start : clauses[b].end])
+        return {tok for tok in numbers if not _token_in(tok, text)}
+
+    lacking = missing(lo, hi)
+    while lacking:
+        options = []
+        if lo > 0:
+            options.append((lo - 1, hi))
+        if hi < len(clauses) - 1:
+            options.append((lo, hi + 1))
+        scored = [(len(missing(a, b)), a, b) for a, b in options]
+        scored = [s for s in scored if s[0] < len(lacking)]
+        if not scored:
+            # The numbers may sit one clause further away; look two steps before giving up.
+            far = []
+            if lo > 1:
+                far.append((lo - 2, hi))
+            if hi < len(clauses) - 2:
+                far.append((lo, hi + 2))
+            scored = [(len(missing(a, b)), a, b) for a, b in far]
+            scored = [s for s in scored if s[0] < len(lacking)]
+            if not scored:
+                break
+        _, lo, hi = min(scored)
+        lacking = missing(lo, hi)
+
+    start, end = clauses[lo].start, clauses[hi].end
+    # Trim separators at the edges; offsets stay inside the original text.
+    while start < end and chunk_text[start] in _STRIP_EDGES:
+        start += 1
+    while end > start and chunk_text[end - 1] in _STRIP_EDGES:
+        end -= 1
+    return (start, end)
+
+
+def find_quote(sentence: str, chunk_text: str) -> str:
+    """The span of `chunk_text` that best supports `sentence`; always a verbatim substring.
+
+    The chunk is split into sentences (at 。！？；) and the one sharing the most
+    character bigrams with `sentence` wins; a sentence longer than 120 characters
+    is narrowed to its best clause (split at ，：). The span is then extended to
+    an adjacent clause when that clause carries numbers of `sentence` the span
+    lacks, so that a faithful sentence is not failed by an over-tight quote.
+    """
+    start, end = find_span(sentence, chunk_text)
+    return chunk_text[start:end]
+
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+# Share of the sentence's character bigrams that must occur in the quote. LLM
+# answers paraphrase, but Chinese paraphrases of a report keep most of its
+# terms. Measured on this report's sentences: paraphrases against their own
+# passage 0.5-0.75; against a random other passage median 0.09, 90th percentile
+# 0.23, 95th 0.31. So this only catches clearly unrelated citations; for a
+# passage on a neighbouring topic the number check is the real guard.
+MIN_SUPPORT = 0.35
+
+PROBLEM_NOT_IN_CHUNK = "引文不在所引段落中"
+PROBLEM_EMPTY_QUOTE = "引文为空"
+PROBLEM_UNSUPPORTED = "引文与句子内容不符"
+PROBLEM_NO_PASSAGE = "所引段落 [{n}] 不存在"
+
+
+def support(sentence: str, quote: str) -> float:
+    """Share of the claim's character bigrams found in the quote (0..1; see `claim_text`)."""
+    wanted = _bigrams(claim_text(sentence))
+    if not wanted:
+        return 1.0
+    return len(wanted & _bigrams(quote)) / len(wanted)
+
+
+def quote_in_chunk(quote: str, chunk_text: str) -> bool:
+    """Whether `quote` occurs verbatim in `chunk_text`.
+
+    Exact substring first; failing that, both sides are NFKC-normalised, so a
+    quote whose only difference is full- vs half-width characters (，vs ,) still
+    counts. No other normalisation: whitespace and wording must match.
+    """
+    if not quote:
+        return False
+    if quote in chunk_text:
+        return True
+    return unicodedata.normalize("NFKC", quote) in unicodedata.normalize("NFKC", chunk_text)
+
+
+def check_citation(sentence: str, quote: str, chunk_text: str) -> tuple[bool, tuple[str, ...]]:
+    """Check one citation; returns (ok, problems) with short Chinese problem strings.
+
+    1. the quote occurs verbatim in the cited chunk (`quote_in_chunk`);
+    2. every number, date and percentage of the sentence appears in the quote, except
+       figures the sentence denies (「而不是 1300 万元」, see `claim_text`);
+    3. the quote shares at least `MIN_SUPPORT` of the sentence's character bigrams,
+       so a sentence citing an unrelated passage fails even without numbers.
+    """
+    problems: list[str] = []
+    if not quote.strip():
+        return (False, (PROBLEM_EMPTY_QUOTE,))
+    if not quote_in_chunk(quote, chunk_text):
+        problems.append(PROBLEM_NOT_IN_CHUNK)
+    problems.extend(f"数字 {tok} 不见于引文" for tok in missing_numbers(sentence, quote))
+    if support(sentence, quote) < MIN_SUPPORT:
+        problems.append(PROBLEM_UNSUPPORTED)
+    return (not problems, tuple(problems))
+
+
+# ---------------------------------------------------------------------------
+# Whole answers
+# ---------------------------------------------------------------------------
+
+_REFUSAL = re.compile(
+    r"^(?:很抱歉[，,]?|抱歉[，,]?)?报告(?:中|里)?(?:没有|未|并未|并没有)(?:提到|提及|涉及|说明|给出)"
+)
+# A strict refusal is one short sentence that only states the absence: no second
+# clause where a model could slip in an unsupported claim.
+_STRICT_REFUSAL = re.compile(_REFUSAL.pattern + r"[^。！？!?，,；;]{0,60}[。！？!?]?$")
+_CONNECTIVE = re.compile(
+    r"^(?:具体(?:如下|来看|而言)|主要(?:包括|有|体现在)(?:以下)?(?:几个方面|几点|方面)?|"
+    r"(?:报告|根据报告)?(?:指出|认为|提到)|(?:此外|另外|同时|总之|综上))[：:，,。]?$"
+)
+
+
+def is_refusal(text: str) -> bool:
+    """Whether a sentence is the prescribed refusal 「报告中没有提到……」."""
+    return _REFUSAL.match(_strip_markers(text).strip()) is not None
+
+
+def _strip_markers(text: str) -> str:
+    return _MARKER.sub("", text)
+
+
+def _keep_without_citation(text: str) -> bool:
+    """Marker-free sentences worth keeping: a strict refusal, or a bare connective.
+
+    Refusals assert that the report lacks something, not a fact from it, so
+    they may echo numbers from the question (报告中没有提到2030年的目标。).
+    Connectives (具体如下：) carry no claim. Everything else without a citation
+    is an unsupported claim and is dropped.
+    """
+    stripped = text.strip()
+    if _STRICT_REFUSAL.match(stripped):
+        return True
+    return _CONNECTIVE.match(stripped) is not None and not extract_numbers(stripped)
+
+
+@dataclass(frozen=True)
+class VerifiedAnswer:
+    """An answer after the citation check.
+
+    `sentences` are the kept sentences with citation numbers renumbered 1..n in
+    order of first use; `citations[i].n == i + 1`. `dropped` holds the texts of
+    removed sentences; `problems` says why, one line per failed citation.
+    """
+
+    sentences: tuple[AnswerSentence, ...]
+    citations: tuple[Citation, ...]
+    dropped: tuple[str, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+
+
+def _assess(text: str, retrieved: Retrieved) -> tuple[tuple[int, int], bool, tuple[str, ...]]:
+    chunk_text = retrieved.chunk.text
+    span = find_span(text, chunk_text)
+    ok, problems = check_citation(text, chunk_text[span[0] : span[1]], chunk_text)
+    return span, ok, problems
+
+
+def verify_answer(
+    sentences: Sequence[AnswerSentence], candidates: Mapping[int, Retrieved]
+) -> VerifiedAnswer:
+    """Keep the sentences whose citations check out; renumber the citations.
+
+    `candidates` maps the numbers the answerer saw ([1]…[k]) to passages. For each
+    cited number a quote is found in its chunk (`find_quote`) and checked
+    (`check_citation`). A sentence is kept when at least one cited passage passes
+    on its own, or — for a sentence that combines facts — when every cited
+    passage is verbatim and on topic and their quotes together hold all its
+    numbers. Failing markers are removed from kept sentences. Sentences citing
+    only non-existent numbers, and uncited sentences other than refusals and
+    connectives (see `_keep_without_citation`), are dropped. A chunk cited by
+    several sentences gets one citation whose quote spans all their quotes.
+    """
+    kept: list[tuple[str, tuple[int, ...]]] = []
+    dropped: list[str] = []
+    problems: list[str] = []
+    spans: dict[int, list[tuple[int, int]]] = {}
+
+    for sentence in sentences:
+        text = _strip_markers(sentence.text).strip()
+        if not text:
+            continue
+        cited = tuple(dict.fromkeys(sentence.citations))
+        if not cited:
+            if _keep_without_citation(text):
+                kept.append((text, ()))
+            else:
+                dropped.append(text)
+                problems.append(f"「{text[:30]}」没有引用")
+            continue
+
+        results: dict[int, tuple[tuple[int, int], bool, tuple[str, ...]]] = {}
+        for n in cited:
+            if n not in candidates:
+                problems.append(f"「{text[:30]}」{PROBLEM_NO_PASSAGE.format(n=n)}")
+                continue
+            results[n] = _assess(text, candidates[n])
+
+        passing = [n for n, (_, ok, _) in results.items() if ok]
+        if not passing and len(results) > 1:
+            passing = _combined(text, results, candidates)
+        for n, (_, _ok, why) in results.items():
+            if n not in passing:
+                problems.append(f"「{text[:30]}」[{n}]：{'；'.join(why) or '未通过'}")
+        if not passing:
+            dropped.append(text)
+            continue
+        for n in passing:
+            spans.setdefault(n, []).append(results[n][0])
+        kept.append((text, tuple(passing)))
+
+    # Renumber in order of first use.
+    order: dict[int, int] = {}
+    for _, cited in kept:
+        for n in cited:
+            order.setdefault(n, len(order) + 1)
+    citations = []
+    for old, new in order.items():
+        chunk = candidates[old].chunk
+        start = min(s for s, _ in spans[old])
+        end = max(e for _, e in spans[old])
+        citations.append(
+            Citation(
+                n=new,
+                title=chunk.title,
+                section_path=chunk.section_path,
+                page_start=chunk.page_start,
+                page_end=chunk.page_end,
+                quote=chunk.text[start:end],
+                chunk_id=chunk.id,
+                source=chunk.source,
+                verified=True,
+            )
+        )
+    return VerifiedAnswer(
+        sentences=tuple(
+            AnswerSentence(text=text, citations=tuple(order[n] for n in cited))
+            for text, cited in kept
+        ),
+        citations=tuple(citations),
+        dropped=tuple(dropped),
+        problems=tuple(problems),
+    )
+
+
+def _combined(
+    text: str,
+    results: Mapping[int, tuple[tuple[int, int], bool, tuple[str, ...]]],
+    candidates: Mapping[int, Retrieved],
+) -> list[int]:
+    """Markers that together support a sentence combining facts from several passages."""
+    usable = [
+        n
+        for n, ((start, end), _, _) in results.items()
+        if support(text, candidates[n].chunk.text[start:end]) >= MIN_SUPPORT
+    ]
+    if not usable:
+        return []
+    joined = "\n".join(
+        candidates[n].chunk.text[results[n][0][0] : results[n][0][1]] for n in usable
+    )
+    return usable if not missing_numbers(text, joined) else []
+
+
+_TERMINAL = "。！？!?；;…"
+
+
+def render_sentence(sentence: AnswerSentence) -> str:
+    """One sentence with its markers placed before the final punctuation: 「…[1][2]。」."""
+    text = _strip_markers(sentence.text).rstrip()
+    markers = "".join(f"[{n}]" for n in sentence.citations)
+    if text and text[-1] in _TERMINAL:
+        return text[:-1] + markers + text[-1]
+    return text + markers
+
+
+def render_answer(sentences: Iterable[AnswerSentence]) -> str:
+    """Join sentences with their [n] markers; lines without end punctuation keep a newline."""
+    parts: list[str] = []
+    for sentence in sentences:
+        rendered = render_sentence(sentence)
+        if not rendered:
+            continue
+        if parts and parts[-1][-1] not in _TERMINAL:
+            parts.append("\n")
+        parts.append(rendered)
+    return "".join(parts)

@@ -1,0 +1,305 @@
+"""Citation verification: number matching, quote finding, checks, whole answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.types import AnswerSentence, Chunk, Retrieved, content_id
+from rag.verify import (
+    check_citation,
+    extract_numbers,
+    find_quote,
+    is_refusal,
+    render_answer,
+    verify_answer,
+)
+
+TITLE = "2025 科技保险发展分析报告"
+SECTION = ("三、政策性科技保险取得新进展",)
+
+# Sentences copied verbatim from corpus/nifd_2025_tech_insurance_report.txt.
+ZHONGSHI = (
+    "2024 年，太保产险公司成功为浙江某新材料科技有限公司提供 1250 万元中试风险责任保险保障，"
+    "保障范围包含工程费、设备费、人员费和能耗、审批费等，有效提升了企业开展中试的信心。"
+)
+PUHUI = (
+    "第三，积极发展普惠型科技保险，助力服务中小企业科技创新。作为科技创新的重要力量，"
+    "中小微科技企业是科技创新中原创性与颠覆性最强的主体，贡献了我国 70% 以上的技术创新成果，"
+    "为中小微科技企业提供普惠型科技保险，有利于为产业自主创新提供源源不断的新动力，"
+    "有利于增强创新型经济发展活力。"
+)
+BAODAI = (
+    "在第 27 届北京科博会上，头部国有保险公司与大型国有商业银行联合推出了针对科技保险投保企业的"
+    "专项融资产品——“银保科技 e 贷”，截至 2025 年 11 月底，该产品已在北京服务科技企业 26 家，"
+    "保险公司累计提供财产类、责任类、工程类等风险保障额度 218 亿元；"
+    "银行方面实现融资余额近 1.4 亿元，"
+    "户均额度超过 500 万元，贷款平均利率不超过 2.5%，比传统普惠贷款额度提升超过 10%，"
+    "利率优惠 10bp 以上，降低了企业融资成本，支持了科技型中小微企业的发展。"
+)
+SHOUTAO = (
+    "第一，首台（套）重大技术装备保险补偿机制逐渐发挥重要作用。早在 2015 年，财政部、工信部、"
+    "原保监会启动了首台（套）重大技术装备保险补偿机制试点工作，核心是通过财政补贴降低企业投保成本，"
+    "增强客户对创新产品的信任度。"
+)
+
+
+def make_retrieved(text: str, page: int, rank: int) -> Retrieved:
+    chunk = Chunk(
+        id=content_id(text),
+        text=text,
+        source="nifd_2025_tech_insurance_report.txt",
+        title=TITLE,
+        section_path=SECTION,
+        page_start=page,
+        page_end=page,
+        position=rank,
+    )
+    return Retrieved(chunk=chunk, score=1.0 / rank, rank=rank)
+
+
+# -- extract_numbers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("2015 年", "2015年"),
+        ("70%", "70 %"),
+        ("７０％", "70%"),  # full-width
+        ("1250 万元", "1250万"),
+        ("2024 年 11 月", "2024年11月"),
+        ("第 27 届", "第27届"),
+        ("10bp", "10 BP"),
+        ("近 1.4 亿元", "1.4亿"),
+        ("二〇一五年", "2015年"),
+        ("第二十七届", "第27届"),
+        ("百分之七十", "70%"),
+        ("三个方面", "3 方面"),
+        ("1,250万元", "1250万元"),
+    ],
+)
+def test_same_fact_in_different_forms_gives_same_tokens(a: str, b: str) -> None:
+    assert extract_numbers(a) == extract_numbers(b)
+    assert extract_numbers(a)
+
+
+def test_extract_numbers_keeps_meaningful_units() -> None:
+    tokens = extract_numbers(BAODAI)
+    assert {"27届", "2025年11月", "26", "218亿", "1.4亿", "500万", "2.5%", "10%", "10bp"} <= tokens
+    # The magnitude is part of the fact: 1250万 is not 1250.
+    assert extract_numbers("1250 万元") == {"1250万"}
+    assert extract_numbers("1250 元") == {"1250"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一是首台（套）重大技术装备保险补偿机制逐渐发挥重要作用。",
+        "第一，首台（套）保险。",
+        "一、对科技保险的政策支持不断加强",
+        "形成一个良性闭环，进一步发挥市场作用。",
+        "“三首”保险成为重要制度安排，“四高一轻”特征。",
+        "“十五五”时期。",
+    ],
+)
+def test_list_labels_and_idioms_are_not_numbers(text: str) -> None:
+    assert extract_numbers(text) == set()
+
+
+def test_markers_are_not_numbers() -> None:
+    assert extract_numbers("提供了保障[1][2]。") == set()
+    assert extract_numbers("提供了保障【3】。") == set()
+
+
+# -- find_quote --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "chunk", "must_contain"),
+    [
+        ("截至2025年11月底，“银保科技e贷”已在北京服务科技企业26家。", BAODAI, "26 家"),
+        ("该产品是在第27届北京科博会上推出的保贷联动融资产品。", BAODAI, "第 27 届"),
+        ("中小微科技企业贡献了我国70%以上的技术创新成果。", PUHUI, "70% 以上"),
+        ("首台（套）保险补偿机制试点始于2015年。", SHOUTAO, "早在 2015 年"),
+        ("太保产险提供了1250万元中试风险责任保险保障。", ZHONGSHI, "1250 万元"),
+    ],
+)
+def test_find_quote_is_verbatim_and_holds_the_numbers(
+    sentence: str, chunk: str, must_contain: str
+) -> None:
+    quote = find_quote(sentence, chunk)
+    assert quote in chunk
+    assert must_contain in quote
+    assert check_citation(sentence, quote, chunk) == (True, ())
+
+
+def test_find_quote_narrows_a_long_sentence() -> None:
+    quote = find_quote("银行方面实现融资余额近1.4亿元。", BAODAI)
+    assert "1.4 亿元" in quote
+    assert len(quote) < len(BAODAI) / 2
+    assert "科博会" not in quote
+
+
+def test_find_quote_extends_to_the_clause_with_the_number() -> None:
+    # The best-matching clause names the product; the date sits in the next clause.
+    sentence = "“银保科技e贷”专项融资产品截至2025年11月底的情况见报告。"
+    quote = find_quote(sentence, BAODAI)
+    assert "银保科技 e 贷" in quote
+    assert "2025 年 11 月底" in quote
+
+
+def test_find_quote_does_not_start_with_a_closing_quote() -> None:
+    chunk = "他说“好。”然后 2024 年提供了保障。"
+    quote = find_quote("2024年提供了保障", chunk)
+    assert quote in chunk
+    assert not quote.startswith("”")
+
+
+# -- check_citation ----------------------------------------------------------
+
+
+def test_check_citation_passes_a_faithful_sentence() -> None:
+    sentence = "2024年，太保产险为浙江某新材料科技公司提供了1250万元中试风险责任保险保障。"
+    assert check_citation(sentence, find_quote(sentence, ZHONGSHI), ZHONGSHI) == (True, ())
+
+
+def test_check_citation_fails_a_wrong_number() -> None:
+    sentence = "2024年，太保产险为浙江某新材料科技公司提供了1300万元中试风险责任保险保障。"
+    ok, problems = check_citation(sentence, find_quote(sentence, ZHONGSHI), ZHONGSHI)
+    assert not ok
+    assert problems == ("数字 1300万 不见于引文",)
+
+
+def test_check_citation_fails_a_quote_not_in_the_chunk() -> None:
+    ok, problems = check_citation("提供了保障。", "提供了 1300 万元保障", ZHONGSHI)
+    assert not ok
+    assert "引文不在所引段落中" in problems
+
+
+def test_check_citation_accepts_width_variants_only() -> None:
+    quote_fullwidth = (
+        "保障范围包含工程费、设备费、人员费和能耗、审批费等，有效提升了企业开展中试的信心"
+    )
+    assert check_citation("保障范围包含工程费和设备费。", quote_fullwidth, ZHONGSHI)[0]
+    # A half-width comma is the same character after NFKC.
+    assert check_citation(
+        "保障范围包含工程费和设备费。", quote_fullwidth.replace("，", ","), ZHONGSHI
+    )[0]
+    # Whitespace differences are not forgiven.
+    assert not check_citation("保障范围包含工程费。", "保障范围 包含工程费", ZHONGSHI)[0]
+
+
+def test_check_citation_fails_an_unrelated_passage() -> None:
+    sentence = "首台（套）保险补偿机制通过财政补贴降低企业投保成本。"
+    ok, problems = check_citation(sentence, find_quote(sentence, ZHONGSHI), ZHONGSHI)
+    assert not ok
+    assert "引文与句子内容不符" in problems
+
+
+def test_decimal_and_percent_boundaries() -> None:
+    assert check_citation("利率不超过2.5%。", "贷款平均利率不超过 2.5%", BAODAI)[0]
+    assert not check_citation("利率不超过12.5%。", "贷款平均利率不超过 2.5%", BAODAI)[0]
+    assert not check_citation("融资余额近1.45亿元。", "银行方面实现融资余额近 1.4 亿元", BAODAI)[0]
+
+
+# -- verify_answer -----------------------------------------------------------
+
+
+@pytest.fixture
+def candidates() -> dict[int, Retrieved]:
+    texts = [ZHONGSHI, PUHUI, BAODAI, SHOUTAO]
+    return {i: make_retrieved(t, page=4 + i, rank=i) for i, t in enumerate(texts, start=1)}
+
+
+def test_verify_answer_renumbers_in_order_of_first_use(candidates: dict[int, Retrieved]) -> None:
+    sentences = [
+        AnswerSentence("截至2025年11月底，“银保科技e贷”已服务科技企业26家。", (3,)),
+        AnswerSentence("太保产险提供了1250万元中试风险责任保险保障。", (1,)),
+        AnswerSentence("银保科技e贷的贷款平均利率不超过2.5%。", (3,)),
+    ]
+    result = verify_answer(sentences, candidates)
+    assert [s.citations for s in result.sentences] == [(1,), (2,), (1,)]
+    assert [c.n for c in result.citations] == [1, 2]
+    assert result.citations[0].chunk_id == candidates[3].chunk.id
+    assert result.citations[1].chunk_id == candidates[1].chunk.id
+    assert all(c.verified for c in result.citations)
+    # One citation per chunk; its quote spans what both sentences drew on.
+    assert "26 家" in result.citations[0].quote and "2.5%" in result.citations[0].quote
+    assert result.citations[0].quote in BAODAI
+    assert result.citations[0].page_label == "第7页"
+    assert result.dropped == ()
+    assert render_answer(result.sentences) == (
+        "截至2025年11月底，“银保科技e贷”已服务科技企业26家[1]。"
+        "太保产险提供了1250万元中试风险责任保险保障[2]。"
+        "银保科技e贷的贷款平均利率不超过2.5%[1]。"
+    )
+
+
+def test_verify_answer_drops_failures(candidates: dict[int, Retrieved]) -> None:
+    sentences = [
+        AnswerSentence("太保产险提供了1300万元中试风险责任保险保障。", (1,)),  # wrong number
+        AnswerSentence("中小微科技企业贡献了我国70%以上的技术创新成果。", (9,)),  # no passage 9
+        AnswerSentence("首台（套）保险补偿机制试点始于2015年。", (1,)),  # wrong passage
+        AnswerSentence("科技保险的保费规模已达亿元级，增长了30%。", ()),  # uncited number
+        AnswerSentence("中小微科技企业贡献了我国70%以上的技术创新成果。", (2,)),  # fine
+    ]
+    result = verify_answer(sentences, candidates)
+    assert [s.text for s in result.sentences] == [sentences[4].text]
+    assert result.sentences[0].citations == (1,)
+    assert len(result.dropped) == 4
+    assert any("1300万" in p for p in result.problems)
+    assert any("[9] 不存在" in p for p in result.problems)
+
+
+def test_verify_answer_keeps_sentence_and_drops_failing_marker(
+    candidates: dict[int, Retrieved],
+) -> None:
+    sentence = AnswerSentence("中小微科技企业贡献了我国70%以上的技术创新成果。", (1, 2, 7))
+    result = verify_answer([sentence], candidates)
+    assert result.sentences == (AnswerSentence(sentence.text, (1,)),)
+    assert [c.chunk_id for c in result.citations] == [candidates[2].chunk.id]
+
+
+def test_verify_answer_combines_passages_for_a_combined_sentence(
+    candidates: dict[int, Retrieved],
+) -> None:
+    sentence = AnswerSentence(
+        "太保产险提供了1250万元中试风险责任保险保障，银保科技e贷已服务科技企业26家。", (1, 3)
+    )
+    result = verify_answer([sentence], candidates)
+    assert result.sentences == (AnswerSentence(sentence.text, (1, 2)),)
+
+
+def test_verify_answer_keeps_refusals_and_connectives(candidates: dict[int, Retrieved]) -> None:
+    sentences = [
+        AnswerSentence("报告中没有提到2030年科技保险的保费目标。"),
+        AnswerSentence("具体如下："),
+        AnswerSentence("科技保险前景广阔。"),  # an uncited claim
+    ]
+    result = verify_answer(sentences, candidates)
+    assert [s.text for s in result.sentences] == [
+        "报告中没有提到2030年科技保险的保费目标。",
+        "具体如下：",
+    ]
+    assert result.dropped == ("科技保险前景广阔。",)
+    assert is_refusal(sentences[0].text)
+    # A refusal with a second clause can smuggle in a claim; it is not kept without citation.
+    sneaky = AnswerSentence("报告中没有提到这一点，但保费达到1300万元。")
+    assert verify_answer([sneaky], candidates).sentences == ()
+
+
+def test_render_answer_places_markers_before_final_punctuation() -> None:
+    sentences = [AnswerSentence("甲。", (1, 2)), AnswerSentence("乙", (3,)), AnswerSentence("丙！")]
+    assert render_answer(sentences) == "甲[1][2]。乙[3]\n丙！"
+
+
+def test_premise_correction_may_name_the_wrong_figure() -> None:
+    quote = find_quote("报告中的说法是1250 万元，而不是1300万元。", ZHONGSHI)
+    assert "1250 万元" in quote
+    assert check_citation("报告中的说法是1250 万元，而不是1300万元。", quote, ZHONGSHI) == (
+        True,
+        (),
+    )
+    assert check_citation("报告中的说法是2024 年，而不是2023年。", quote, ZHONGSHI) == (True, ())
+    # The corrected figure itself must still be in the quote.
+    assert not check_citation("报告中的说法是1300 万元，而不是1250万元。", quote, ZHONGSHI)[0]
