@@ -257,6 +257,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         argv.append("--gate")
     if args.no_baselines:
         argv.append("--no-baselines")
+    if args.limit:
+        argv += ["--limit", str(args.limit)]
+    if args.reports_dir:
+        argv += ["--reports-dir", args.reports_dir]
+    if args.thresholds:
+        argv += ["--thresholds", args.thresholds]
     return int(eval_main(argv) or 0)
 
 
@@ -317,6 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     p.add_argument("--gate", action="store_true", help="低于 evals/thresholds.toml 时以非零退出")
     p.add_argument("--no-baselines", action="store_true")
+    p.add_argument("--limit", type=int, default=0, help="只跑前 N 题（快速检查）")
+    p.add_argument("--reports-dir", default="", help="报告输出目录（默认 evals/reports）")
+    p.add_argument("--thresholds", default="", help="门槛文件（默认 evals/thresholds.toml）")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="性能基准")

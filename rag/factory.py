@@ -87,8 +87,11 @@ def embedding_info(embeddings: Embeddings, settings: EmbeddingSettings) -> Embed
     """Name and dimension of the model behind `embeddings`."""
     client = getattr(embeddings, "_client", None)
     dimension = 0
-    if client is not None and hasattr(client, "get_sentence_embedding_dimension"):
-        dimension = int(client.get_sentence_embedding_dimension() or 0)
+    if client is not None:
+        getter = getattr(client, "get_embedding_dimension", None) or getattr(
+            client, "get_sentence_embedding_dimension", None
+        )
+        dimension = int(getter() or 0) if getter else 0
     if not dimension:
         dimension = len(embeddings.embed_query("维度"))
     return EmbeddingModelInfo(name=settings.model, dimension=dimension)

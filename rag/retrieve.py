@@ -145,23 +145,28 @@ class HybridRetriever(BaseRetriever):
             self._neighbours = links
         return self._neighbours
 
-    def _dense(self, query: str, report: str | None) -> tuple[list[str], dict[str, Chunk]]:
+    def _dense(
+        self, query: str, report: str | None
+    ) -> tuple[list[str], dict[str, Chunk], dict[str, float]]:
         flt = {"source": report} if report else None
         hits = self.vectorstore.similarity_search_with_score(
             query, k=self.settings.dense_k, filter=flt
         )
         ranking: list[str] = []
         extra: dict[str, Chunk] = {}
-        for doc, _distance in hits:
+        similarity: dict[str, float] = {}
+        for doc, distance in hits:
             chunk_id = str(doc.metadata.get("chunk_id") or doc.id or "")
             if not chunk_id:
                 continue
             ranking.append(chunk_id)
+            # Collections use cosine space, so distance = 1 - cosine similarity.
+            similarity[chunk_id] = 1.0 - float(distance)
             if chunk_id not in self.chunks:
                 # The collection has a chunk the in-memory map lacks (e.g.
                 # loaded before a re-ingest): rebuild it from the hit itself.
                 extra[chunk_id] = chunk_from_record(chunk_id, doc.page_content, doc.metadata)
-        return ranking, extra
+        return ranking, extra, similarity
 
     def _sparse(self, query: str, report: str | None) -> list[str]:
         allowed = self._ids_of_source(report) if report else None
@@ -186,8 +191,9 @@ class HybridRetriever(BaseRetriever):
             return []
         rankings: list[list[str]] = []
         known: dict[str, Chunk] = {}
+        similarity: dict[str, float] = {}
         if self.mode in ("dense", "hybrid"):
-            dense_ids, known = self._dense(query, report)
+            dense_ids, known, similarity = self._dense(query, report)
             rankings.append(dense_ids)
         if self.mode in ("bm25", "hybrid"):
             rankings.append(self._sparse(query, report))
@@ -201,7 +207,14 @@ class HybridRetriever(BaseRetriever):
             chunk = lookup(chunk_id)
             if chunk is None or (report and chunk.source != report):
                 continue
-            results.append(Retrieved(chunk=chunk, score=score, rank=len(results) + 1))
+            results.append(
+                Retrieved(
+                    chunk=chunk,
+                    score=score,
+                    rank=len(results) + 1,
+                    similarity=similarity.get(chunk_id, 0.0),
+                )
+            )
             if len(results) == top_k:
                 break
         if self.settings.neighbours:
@@ -224,7 +237,10 @@ class HybridRetriever(BaseRetriever):
                 chunk = self.chunks[neighbour_id]
                 out.append(Retrieved(chunk=chunk, score=neighbour_score, rank=0))
         # Neighbours keep the order of the hits they belong to, after all hits.
-        return [Retrieved(chunk=r.chunk, score=r.score, rank=i) for i, r in enumerate(out, start=1)]
+        return [
+            Retrieved(chunk=r.chunk, score=r.score, rank=i, similarity=r.similarity)
+            for i, r in enumerate(out, start=1)
+        ]
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -107,6 +107,7 @@ class Retrieved:
     chunk: Chunk
     score: float
     rank: int
+    similarity: float = 0.0  # dense cosine similarity to the question (0 when not dense-retrieved)
 
 
 @dataclass(frozen=True)

@@ -309,7 +309,10 @@ def test_dense_side_filters_in_chroma(
     vectorstore: Any, bm25: BM25Index, tokenizer: Tokenizer, chunks: list[Chunk]
 ) -> None:
     r = make_retriever(vectorstore, bm25, tokenizer, chunks, mode="dense")
-    ranking, _ = r._dense("中试综合保险", SOURCE_B)
+    ranking, _, similarity = r._dense("中试综合保险", SOURCE_B)
     by_id = {c.id: c for c in chunks}
     assert ranking
     assert {by_id[i].source for i in ranking} == {SOURCE_B}
+    # Cosine similarities, best first, carried to Retrieved for the answer step.
+    sims = [similarity[i] for i in ranking]
+    assert sims == sorted(sims, reverse=True) and all(-1.0 <= s <= 1.0 for s in sims)

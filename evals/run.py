@@ -1,0 +1,451 @@
+"""`reportqa eval`: run the golden set through reportqa and two baselines, print metrics.
+
+reportqa is asked through `rag.cli.run_jsonl`, the same code path as
+``reportqa ask --jsonl``, one line at a time so each item gets its own
+``latency_ms``. Metrics come from `evals.metrics`; the comparison table and
+the list of reportqa's failures are printed and written to
+``<reports-dir>/latest.md`` and ``latest.json``. ``--gate`` checks the reportqa
+column of the requested split against ``evals/thresholds.toml``.
+
+The core (`load_items`, `evaluate`, `build_columns`, `report`, `gate`) needs no
+models, so tests drive it with a fake answerer through `main`'s factories.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evals.baselines import BaselineRun
+    from rag.settings import Settings
+
+EVALS_DIR = Path(__file__).resolve().parent
+REPO_DIR = EVALS_DIR.parent
+DEFAULT_SET = EVALS_DIR / "golden.jsonl"
+DEFAULT_REPORTS = EVALS_DIR / "reports"
+DEFAULT_THRESHOLDS = EVALS_DIR / "thresholds.toml"
+
+SYSTEM = "reportqa"
+SPLITS = ("dev", "heldout")
+ANSWER_PREVIEW = 200
+
+#: Display label for each metric key of `evals.metrics.aggregate`, in table order.
+#: Per-type key-fact rows are inserted after "key-fact accuracy".
+METRIC_LABELS: tuple[tuple[str, str], ...] = (
+    ("n_items", "items"),
+    ("hit_at_1", "hit@1"),
+    ("hit_at_3", "hit@3"),
+    ("hit_at_5", "hit@5"),
+    ("mrr", "MRR"),
+    ("key_fact_accuracy", "key-fact accuracy"),
+    ("answer_chars_mean", "mean answer length (chars)"),
+    ("citations_verified", "citations verified"),
+    ("expected_section_cited", "expected section cited"),
+    ("cited_share", "≥1 citation"),
+    ("refusal_rate", "refusal rate (unanswerable)"),
+    ("false_refusal_rate", "false-refusal rate"),
+    ("false_premise_ok", "false-premise ok"),
+    ("latency_p50_ms", "latency p50 (ms)"),
+    ("latency_p95_ms", "latency p95 (ms)"),
+)
+
+
+class EvalSetError(ValueError):
+    """The eval set file is missing or malformed; the message says where."""
+
+
+AnswererFactory = Callable[["Settings"], Any]
+BaselinesFactory = Callable[["Settings", Sequence[Mapping[str, Any]]], "Sequence[BaselineRun]"]
+
+
+# --------------------------------------------------------------------------- items
+
+
+def resolve_path(raw: str | Path) -> Path:
+    """A path as given; a relative one that does not exist is tried from the repo root.
+
+    `reportqa eval` passes ``evals/golden.jsonl`` relative to the working
+    directory, which should still work when run from elsewhere.
+    """
+    path = Path(raw).expanduser()
+    if not path.exists() and not path.is_absolute() and (REPO_DIR / path).exists():
+        return REPO_DIR / path
+    return path
+
+
+def load_items(path: Path) -> list[dict[str, Any]]:
+    """Read a golden JSONL file; raise `EvalSetError` naming the file and line on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EvalSetError(f"找不到评测集文件：{path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalSetError(f"无法读取评测集文件 {path}：{exc}") from None
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"评测集 {path} 第 {number} 行"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalSetError(f"{where}不是合法的 JSON：{exc.msg}（第 {exc.colno} 列）") from None
+        if not isinstance(item, dict):
+            raise EvalSetError(f"{where}必须是一个 JSON 对象")
+        question = item.get("question")
+        if not isinstance(question, str) or not question.strip():
+            raise EvalSetError(f"{where}缺少 question")
+        must = item.get("must_include", [])
+        if not isinstance(must, list) or not all(isinstance(g, list) for g in must):
+            raise EvalSetError(f"{where}的 must_include 必须是列表的列表")
+        item.setdefault("id", f"line{number}")
+        item["id"] = str(item["id"])
+        if item["id"] in seen:
+            raise EvalSetError(f"{where}的 id 重复：{item['id']}")
+        seen.add(item["id"])
+        item["must_include"] = must
+        items.append(item)
+    if not items:
+        raise EvalSetError(f"评测集为空：{path}")
+    return items
+
+
+def select(items: Sequence[dict[str, Any]], split: str) -> list[dict[str, Any]]:
+    """Items of one split ("dev"/"heldout"); "all" keeps every item."""
+    if split == "all":
+        return list(items)
+    return [it for it in items if it.get("split") == split]
+
+
+# ------------------------------------------------------------------------ running
+
+
+def evaluate(answerer: Any, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Ask every item through `rag.cli.run_jsonl`; one result dict per item, in order.
+
+    Each result is `Answer.to_json()` plus ``id`` and ``latency_ms`` (wall time
+    around the single-line `run_jsonl` call, i.e. what a user waits for). An
+    item the chain rejects carries ``error`` and counts as refused.
+    """
+    from rag.cli import run_jsonl
+
+    results: list[dict[str, Any]] = []
+    for item in items:
+        line = {"id": item["id"], "question": item["question"]}
+        for key in ("history", "report"):
+            if item.get(key):
+                line[key] = item[key]
+        started = time.perf_counter()
+        rows = run_jsonl(answerer, [json.dumps(line, ensure_ascii=False)])
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        row = rows[0] if rows else {"id": item["id"], "error": "no result"}
+        row["latency_ms"] = round(latency_ms, 2)
+        results.append(row)
+    return results
+
+
+def _column(system: str, split: str) -> str:
+    return f"{system} ({split})"
+
+
+def build_columns(
+    items: Sequence[Mapping[str, Any]],
+    reportqa: Sequence[Mapping[str, Any]],
+    baselines: Mapping[str, Sequence[Mapping[str, Any]]],
+    split: str,
+) -> dict[str, dict[str, float]]:
+    """Metrics per table column.
+
+    reportqa gets one column per split (dev, heldout and all when `split` is
+    "all"); each baseline one column over the same items.
+    """
+    from evals.metrics import aggregate
+
+    columns: dict[str, dict[str, float]] = {}
+    splits = [*SPLITS, "all"] if split == "all" else [split]
+    for s in splits:
+        pairs = [
+            (it, res)
+            for it, res in zip(items, reportqa, strict=True)
+            if s == "all" or it.get("split") == s
+        ]
+        if not pairs:
+            continue
+        columns[_column(SYSTEM, s)] = aggregate([p[0] for p in pairs], [p[1] for p in pairs])
+    for name, results in baselines.items():
+        columns[_column(name, split)] = aggregate(items, results)
+    return columns
+
+
+def _display_rows(columns: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """Rename metric keys to the table's labels, in a fixed order, per-type rows included."""
+    types = sorted(
+        {
+            k[len("key_fact_accuracy[") : -1]
+            for m in columns.values()
+            for k in m
+            if k.startswith("key_fact_accuracy[")
+        }
+    )
+    rows: dict[str, dict[str, float]] = {}
+    for col, metrics in columns.items():
+        out: dict[str, float] = {}
+        for key, label in METRIC_LABELS:
+            out[label] = metrics.get(key, float("nan"))
+            if key == "key_fact_accuracy":
+                for t in types:
+                    out[f"key-fact accuracy: {t}"] = metrics.get(
+                        f"key_fact_accuracy[{t}]", float("nan")
+                    )
+        rows[col] = out
+    return rows
+
+
+def format_failures(failures: Sequence[Mapping[str, Any]]) -> str:
+    """Markdown list of reportqa's failures: question, truncated answer, what was missing, why."""
+    if not failures:
+        return "No failures.\n"
+    lines = []
+    for f in failures:
+        answer = " ".join(str(f.get("answer", "")).split())
+        if len(answer) > ANSWER_PREVIEW:
+            answer = answer[:ANSWER_PREVIEW] + "…"
+        missing = "；".join(" / ".join(g) for g in f.get("missing") or []) or "—"
+        lines.append(
+            f"- **{f.get('id')}** [{f.get('type')}, §{f.get('section')}] {f.get('question')}\n"
+            f"  - answer{'（refused）' if f.get('refused') else ''}: {answer or '—'}\n"
+            f"  - missing: {missing}; evidence rank: {f.get('evidence_rank') or '—'}\n"
+            f"  - why: {'; '.join(f.get('why') or [])}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _jsonable(value: Any) -> Any:
+    """NaN/inf → None, recursively: `json` would otherwise write invalid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@dataclass
+class Report:
+    """Everything one eval run produced, as printed and as written to disk."""
+
+    markdown: str
+    payload: dict[str, Any]
+    columns: dict[str, dict[str, float]]
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def report(
+    items: Sequence[Mapping[str, Any]],
+    reportqa: Sequence[Mapping[str, Any]],
+    baselines: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    split: str,
+    mode: str,
+    settings_summary: Mapping[str, Any],
+    reports_dir: Path | None,
+    baseline_info: Mapping[str, Any] | None = None,
+    set_path: str = "",
+) -> Report:
+    """Build the table and failure list; write latest.md/latest.json when `reports_dir` is given."""
+    from evals.metrics import format_table, list_failures
+
+    columns = build_columns(items, reportqa, baselines, split)
+    table = format_table(_display_rows(columns), systems=list(columns))
+    failures = list_failures(items, list(reportqa))
+    timestamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    header = (
+        f"# reportqa eval — {timestamp}\n\n"
+        f"mode: {mode}; split: {split}; items: {len(items)}; set: {set_path or '—'}\n\n"
+        + "; ".join(f"{k}: {v}" for k, v in settings_summary.items())
+        + "\n\n"
+    )
+    markdown = (
+        header + table + f"\n## reportqa failures ({len(failures)})\n\n" + format_failures(failures)
+    )
+    systems: dict[str, dict[str, Any]] = {SYSTEM: {}}
+    for col, metrics in columns.items():
+        name, _, rest = col.partition(" (")
+        systems.setdefault(name, {})[rest.rstrip(")")] = metrics
+    payload: dict[str, Any] = {
+        "timestamp": timestamp,
+        "mode": mode,
+        "split": split,
+        "set": set_path,
+        "n_items": len(items),
+        "settings": dict(settings_summary),
+        "systems": systems,
+        "columns": columns,
+        "baselines": dict(baseline_info or {}),
+        "failures": failures,
+        "results": {SYSTEM: list(reportqa)},
+    }
+    if reports_dir is not None:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        (reports_dir / ".gitkeep").touch(exist_ok=True)
+        (reports_dir / "latest.md").write_text(markdown, encoding="utf-8")
+        (reports_dir / "latest.json").write_text(
+            json.dumps(_jsonable(payload), ensure_ascii=False, indent=1, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+    return Report(markdown=markdown, payload=payload, columns=columns, failures=failures)
+
+
+def load_thresholds(path: Path) -> dict[str, Any]:
+    """Parse thresholds TOML; raise `EvalSetError` with a clear message when unusable."""
+    import tomllib
+
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise EvalSetError(f"找不到阈值文件：{path}") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise EvalSetError(f"阈值文件 {path} 无法解析：{exc}") from None
+
+
+def gate(metrics: Mapping[str, float], thresholds: Mapping[str, Any]) -> list[str]:
+    """Failure messages of `metrics` against the top-level thresholds (nested tables ignored)."""
+    from evals.metrics import check_thresholds
+
+    return check_thresholds(metrics, thresholds)
+
+
+def settings_summary(settings: Settings, mode: str) -> dict[str, Any]:
+    """What the report records about the configuration (never the API key)."""
+    summary: dict[str, Any] = {
+        "embedding model": settings.embedding.model,
+        "chunk size": settings.chunking.max_chars,
+        "retrieval k": settings.retrieval.top_k,
+        "dense k": settings.retrieval.dense_k,
+        "bm25 k": settings.retrieval.bm25_k,
+    }
+    if mode == "llm":
+        summary["llm model"] = settings.llm.model or "LLM"
+    return summary
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of `reportqa eval` (also `python -m evals.run`)."""
+    p = argparse.ArgumentParser(prog="reportqa eval", description="运行评测集并打印指标")
+    p.add_argument("--set", default=str(DEFAULT_SET), help="评测集 JSONL")
+    p.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
+    p.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
+    p.add_argument("--gate", action="store_true", help="低于阈值时以 1 退出")
+    p.add_argument("--no-baselines", action="store_true", help="不运行两个基线")
+    p.add_argument("--reports-dir", default=str(DEFAULT_REPORTS), help="写 latest.md/latest.json")
+    p.add_argument("--thresholds", default=str(DEFAULT_THRESHOLDS), help="阈值 TOML")
+    p.add_argument("--limit", type=int, default=0, help="只跑前 N 条（快速检查）")
+    return p
+
+
+def _default_answerer_factory(settings: Settings) -> Any:
+    from rag.chain import build_answerer
+
+    return build_answerer(settings)
+
+
+def _default_baselines_factory(
+    settings: Settings, items: Sequence[Mapping[str, Any]]
+) -> Sequence[BaselineRun]:
+    from evals.baselines import run_baselines
+
+    return run_baselines(settings, items)
+
+
+def _eval_settings(mode: str) -> Settings:
+    """Settings from the environment, pinned to `mode` (extractive ignores any LLM config)."""
+    from rag.errors import ConfigError
+    from rag.settings import LLMSettings, from_env
+
+    settings = from_env()
+    if mode == "llm":
+        if not settings.llm.enabled:
+            raise ConfigError(
+                "--mode llm 需要设置 REPORTQA_LLM_BASE_URL（以及 REPORTQA_LLM_MODEL）。"
+            )
+        return settings
+    # Extractive runs must be deterministic even when the shell has an LLM configured.
+    return replace(settings, llm=LLMSettings())
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    answerer_factory: AnswererFactory | None = None,
+    baselines_factory: BaselinesFactory | None = None,
+) -> int:
+    """Run the eval; 0 = done (and gate passed), 1 = gate failed, 2 = cannot run.
+
+    The factories default to the real chain and baselines; tests inject fakes.
+    """
+    from ingest.readers import ReadError
+    from rag.errors import ReportQAError
+    from rag.factory import set_offline_environment
+
+    set_offline_environment()
+    args = build_parser().parse_args(argv)
+    try:
+        set_path = resolve_path(args.set)
+        items = select(load_items(set_path), args.split)
+        if args.limit and args.limit > 0:
+            items = items[: args.limit]
+        if not items:
+            raise EvalSetError(f"评测集 {set_path} 中没有 split={args.split} 的题目")
+        thresholds = load_thresholds(resolve_path(args.thresholds)) if args.gate else {}
+        settings = _eval_settings(args.mode)
+        answerer = (answerer_factory or _default_answerer_factory)(settings)
+        print(f"评测 {len(items)} 题（{args.mode}，split={args.split}）…", file=sys.stderr)
+        results = evaluate(answerer, items)
+        runs: Sequence[BaselineRun] = ()
+        if not args.no_baselines:
+            print("运行基线 …", file=sys.stderr)
+            runs = (baselines_factory or _default_baselines_factory)(settings, items)
+        rep = report(
+            items,
+            results,
+            {r.name: r.results for r in runs},
+            split=args.split,
+            mode=args.mode,
+            settings_summary=settings_summary(settings, args.mode),
+            reports_dir=Path(args.reports_dir),
+            baseline_info={r.name: r.info for r in runs},
+            set_path=str(set_path),
+        )
+    except (ReportQAError, EvalSetError, ReadError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(rep.markdown)
+    if not args.gate:
+        return 0
+    column = _column(SYSTEM, args.split)
+    failed = gate(rep.columns.get(column, {}), thresholds)
+    if failed:
+        print(f"门槛未通过（{column}）：", file=sys.stderr)
+        for message in failed:
+            print(f"  ✗ {message}", file=sys.stderr)
+        return 1
+    print(f"门槛通过（{column}）。", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
