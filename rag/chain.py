@@ -26,8 +26,8 @@ from rag.extractive import (
     draft_answer,
     idf_weight,
     refusal_text,
-    split_sentences,
 )
+from rag.sentences import split_sentences
 from rag.settings import Settings
 from rag.types import Answer, AnswerDelta, AnswerSentence, Retrieved, Status, Turn
 
@@ -66,7 +66,7 @@ def _assistant_texts(history: Sequence[Turn]) -> list[str]:
 
 
 def resolve_followup(
-    question: str, history: Sequence[Turn], cut: Callable[[str], list[str]]
+    question: str, history: Sequence[Turn], analyse: Callable[[str], QuestionAnalysis]
 ) -> tuple[str, frozenset[str]]:
     """Carry the previous turn's key terms into an elliptical follow-up (no LLM).
 
@@ -76,7 +76,7 @@ def resolve_followup(
     previous = _last_user_questions(history)
     if not previous:
         return question, frozenset()
-    own = analyse_question(question, cut)
+    own = analyse(question)
     elliptical = (
         bool(_ELLIPTICAL_START.match(question))
         or len(own.terms) <= 1
@@ -85,15 +85,13 @@ def resolve_followup(
     if not elliptical:
         return question, frozenset()
     # Resolve the previous question first: follow-ups can chain.
-    earlier, _ = resolve_followup(
-        previous[-1], [t for t in history[:-2]] if len(history) >= 2 else [], cut
-    )
+    earlier, _ = resolve_followup(previous[-1], list(history[:-2]), analyse)
     if _MORE_RE.match(question) and len(own.terms) == 0:
         given: set[str] = set()
         for text in _assistant_texts(history)[-1:]:
             given.update(s.strip() for s in split_sentences(re.sub(r"\[\d+\]", "", text)))
         return earlier, frozenset(given)
-    carried = [t for t in analyse_question(earlier, cut).terms if t not in own.terms]
+    carried = [t for t in analyse(earlier).terms if t not in own.terms]
     if not carried:
         return question, frozenset()
     stripped = _ELLIPTICAL_START.sub("", question, count=1).lstrip("，, ")
@@ -116,6 +114,9 @@ class Answerer:
         problems: Sequence[str] = (),
         example_questions: Sequence[str] = (),
         normalise: Callable[[str], Any] | None = None,
+        tag: Callable[[str], list[tuple[str, str]]] | None = None,
+        report_sources: Mapping[str, str] | None = None,
+        unit_similarity: Callable[[str, Retrieved], list[float]] | None = None,
     ) -> None:
         self._retrieve_fn = retrieve
         self._cut = cut
@@ -127,12 +128,19 @@ class Answerer:
         self._problems = list(problems)
         self._examples = list(example_questions)
         self._normalise = normalise
+        self._tag = tag
+        # Accept a report's file name or its title wherever a report is named.
+        self._report_names = dict(report_sources or {})
+        self._unit_similarity = unit_similarity
         self.chain: Runnable[ChainState, ChainState] = (
             RunnableLambda(self._condense)
             | RunnableLambda(self._retrieve)
             | RunnableLambda(self._answer_step)
             | RunnableLambda(self._validate)
         ).with_config(run_name="reportqa")
+
+    def _analyse(self, question: str) -> QuestionAnalysis:
+        return analyse_question(question, self._cut, self._tag)
 
     @property
     def mode(self) -> str:
@@ -170,11 +178,12 @@ class Answerer:
             if self._chat_model is not None:
                 resolved = self._llm_condense(normalised_text, state.history)
             else:
-                resolved, exclude = resolve_followup(normalised_text, state.history, self._cut)
+                resolved, exclude = resolve_followup(normalised_text, state.history, self._analyse)
         return replace(
             state,
             normalised=normalised_text,
-            resolved=resolved,
+            # Only a real rewrite counts as resolving; width or script changes do not.
+            resolved=resolved if resolved != normalised_text else normalised_text,
             exclude=exclude,
             timings={**state.timings, "condense": _ms(started)},
         )
@@ -186,7 +195,7 @@ class Answerer:
         try:
             return condense_question(self._chat_model, question, history)
         except LLMUnavailable:
-            resolved, _ = resolve_followup(question, history, self._cut)
+            resolved, _ = resolve_followup(question, history, self._analyse)
             return resolved
 
     def _retrieve(self, state: ChainState) -> ChainState:
@@ -203,7 +212,7 @@ class Answerer:
         if state.problem:
             answer = Answer(
                 question=state.question,
-                resolved_question=state.resolved,
+                resolved_question=_shown_resolution(state),
                 text=state.problem,
                 refused=True,
                 mode=self.mode,
@@ -217,9 +226,22 @@ class Answerer:
         return replace(state, answer=answer, timings={**state.timings, "answer": _ms(started)})
 
     def _extractive_answer(self, state: ChainState) -> Answer:
-        analysis = analyse_question(state.resolved, self._cut)
+        analysis = self._analyse(state.resolved)
+        similarity = None
+        if self._unit_similarity is not None:
+            unit_similarity = self._unit_similarity
+            question = state.resolved
+
+            def similarity(item: Retrieved) -> list[float]:
+                return unit_similarity(question, item)
+
         draft = draft_answer(
-            analysis, state.retrieved, self._weight, self._extractive, exclude=state.exclude
+            analysis,
+            state.retrieved,
+            self._weight,
+            self._extractive,
+            exclude=state.exclude,
+            unit_similarity=similarity,
         )
         return self._assemble(
             state,
@@ -249,7 +271,7 @@ class Answerer:
         return replace(
             answer,
             question=state.question,
-            resolved_question=state.resolved,
+            resolved_question=_shown_resolution(state),
             retrieved=state.retrieved,
             mode="llm",
             model=self._model_name,
@@ -271,7 +293,7 @@ class Answerer:
         if refused or not sentences:
             return Answer(
                 question=state.question,
-                resolved_question=state.resolved,
+                resolved_question=_shown_resolution(state),
                 text=refusal_text(analysis),
                 refused=True,
                 mode="extractive",
@@ -287,7 +309,7 @@ class Answerer:
         if not verified.sentences:
             return Answer(
                 question=state.question,
-                resolved_question=state.resolved,
+                resolved_question=_shown_resolution(state),
                 text=refusal_text(analysis),
                 refused=True,
                 mode="extractive",
@@ -296,7 +318,7 @@ class Answerer:
             )
         return Answer(
             question=state.question,
-            resolved_question=state.resolved,
+            resolved_question=_shown_resolution(state),
             text=render_answer(verified.sentences),
             refused=False,
             mode="extractive",
@@ -379,6 +401,7 @@ class Answerer:
         )
 
     def _answer_from_draft(self, state: ChainState, draft: Any) -> Answer:
+        from rag.llm import redact_prompt_leaks
         from rag.verify import render_answer, verify_answer
 
         candidates = {i + 1: r for i, r in enumerate(state.retrieved)}
@@ -386,10 +409,10 @@ class Answerer:
         refused = draft.refused or not verified.citations
         text = render_answer(verified.sentences) if verified.sentences else ""
         if refused and not text:
-            text = refusal_text(analyse_question(state.resolved, self._cut))
+            text = refusal_text(self._analyse(state.resolved))
         return Answer(
             question=state.question,
-            resolved_question=state.resolved,
+            resolved_question=_shown_resolution(state),
             text=text,
             refused=refused,
             mode="llm",
@@ -397,8 +420,15 @@ class Answerer:
             citations=verified.citations,
             retrieved=state.retrieved if not refused else state.retrieved[:3],
             sentences=verified.sentences,
-            dropped=verified.dropped,
+            dropped=redact_prompt_leaks(verified.dropped),
         )
+
+
+def _shown_resolution(state: ChainState) -> str:
+    """The resolved question, or the question as typed when nothing was rewritten."""
+    if not state.resolved or state.resolved == state.normalised:
+        return state.question
+    return state.resolved
 
 
 def _pieces(text: str, size: int = 12) -> list[str]:
@@ -463,6 +493,14 @@ def example_questions(titles: Sequence[str], section_headings: Sequence[str]) ->
     if titles:
         examples.append("这份报告的主要结论是什么？")
     return examples
+
+
+def make_tagger(tokenizer: Any) -> Callable[[str], list[tuple[str, str]]]:
+    """Part-of-speech tagging with the same jieba dictionary (and user terms) as retrieval."""
+    import jieba.posseg as pseg
+
+    pos = pseg.POSTokenizer(tokenizer.jieba())
+    return lambda text: [(w.word, w.flag) for w in pos.lcut(text)]
 
 
 def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
@@ -530,11 +568,32 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         )
     )
     tokenizer.warm_up()
+    import numpy as np
+
+    from rag.sentences import load_or_build_unit_vectors
+
+    units = load_or_build_unit_vectors(
+        [ic.chunk for ic in indexed],
+        settings.paths.index_dir,
+        generation.collection_name,
+        embeddings.embed_documents,
+    )
+
+    def unit_similarity(question: str, item: Retrieved) -> list[float]:
+        query = np.asarray(retriever.query_vector(question), dtype=np.float32)
+        return units.similarities(item.chunk, query)
+
     return Answerer(
+        unit_similarity=unit_similarity,
+        tag=make_tagger(tokenizer),
         retrieve=lambda q, report: retriever.retrieve(q, report=report),
         cut=tokenizer.cut,
         weight=idf_weight(doc_freq, len(indexed)),
         reports=[r.title for r in generation.reports],
+        report_sources={
+            **{r.title: r.source for r in generation.reports},
+            **{r.source: r.source for r in generation.reports},
+        },
         chat_model=chat_model,
         model_name=model_name,
         problems=problems,

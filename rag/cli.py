@@ -83,13 +83,31 @@ def run_jsonl(
     return out
 
 
+def _open_or_reset_index(settings: Settings, wait_s: float) -> Any:
+    """The Chroma client for ingest; an unreadable local index is set aside and rebuilt."""
+    from ingest.index import ingest_lock
+    from rag.errors import IndexCorruptError
+    from rag.factory import make_chroma_client, set_aside_corrupt_index
+
+    try:
+        return make_chroma_client(settings.index, settings.paths)
+    except IndexCorruptError as exc:
+        if settings.index.is_server:
+            raise
+        # Under the lock: never move an index another ingest is writing.
+        with ingest_lock(settings.paths.index_dir / "ingest.lock", wait_s=wait_s):
+            moved = set_aside_corrupt_index(settings.paths)
+        print(f"{exc}\n已将损坏的索引移到 {moved}，正在重建。", file=sys.stderr)
+        return make_chroma_client(settings.index, settings.paths)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest_paths
-    from rag.factory import make_chroma_client, make_embeddings
+    from rag.factory import make_embeddings
 
     settings = _settings()
     paths = [Path(p) for p in (args.paths or ["corpus"])]
-    client = make_chroma_client(settings.index, settings.paths)
+    client = _open_or_reset_index(settings, args.wait)
 
     def embed_factory() -> Any:
         embeddings = make_embeddings(settings.embedding, settings.paths)

@@ -12,17 +12,17 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from rag.sentences import evidence_units
 from rag.types import AnswerSentence, Retrieved
 
-# Sentence ends; a closing quote or bracket stays with its sentence.
-_SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”」』）)]*|\n|$)")
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:底|初|末)?")
 _NUMBER_RE = re.compile(
     r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|％|万亿元|亿元|万元|元|家|个|项|种|倍|bp|届|级|人|年|月|亿|万)?"
 )
+_MONTH_RE = re.compile(r"\d{1,2}\s*月")
 _ORG_RE = re.compile(
     r"(公司|总局|局|部|委|委员会|中心|实验室|银行|政府|国务院|中共中央|高新区|管委会)"
 )
@@ -171,7 +171,13 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(谁|哪家|哪个部门|哪些部门|哪个机构|哪些机构|哪家公司|哪些公司|哪个单位|哪些单位|发文单位|执笔|作者|负责人)"
         ),
     ),
-    ("list", re.compile(r"(哪些|有哪几|哪几|包括什么|包括哪|列举|几方面|哪几个方面|几类|分别)")),
+    ("title", re.compile(r"(叫什么|名字|全名|名称|什么名|哪份文件|哪个文件|哪份政策|什么文件)")),
+    (
+        "list",
+        re.compile(
+            r"(哪些|有哪几|哪几|哪两|哪三|哪四|包括什么|包括哪|列举|几方面|哪几个方面|几类|分别)"
+        ),
+    ),
     (
         "definition",
         re.compile(r"(是什么|什么是|指什么|含义|定义|怎么|如何|怎样|什么意思|是啥|啥是)"),
@@ -188,6 +194,11 @@ class QuestionAnalysis:
     terms: tuple[str, ...]
     numbers: tuple[str, ...]  # figures and dates the question itself asserts
     unit_hint: str = ""
+    factors: Mapping[str, float] = field(default_factory=dict)
+
+    def weigh(self, weight: Callable[[str], float]) -> Callable[[str], float]:
+        """The corpus weight of each term, scaled by how much its part of speech counts."""
+        return lambda term: weight(term) * self.factors.get(term, 1.0)
 
 
 @dataclass(frozen=True)
@@ -199,6 +210,7 @@ class Evidence:
     score: float
     coverage: float
     sentence_index: int
+    similarity: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -221,13 +233,13 @@ class ExtractiveSettings:
     refuse_below: float = 0.5
     max_sentences: int = 2
     max_list_sentences: int = 4
-    max_span_chars: int = 130
+    max_span_chars: int = 180
     rank_decay: float = 0.15
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split at Chinese sentence ends, keeping the punctuation (and closing quotes) with each."""
-    return [s for s in (m.group(0).strip() for m in _SENTENCE_RE.finditer(text)) if s]
+    lexical_weight: float = 0.55
+    context_weight: float = 0.2
+    overlap_weight: float = 0.25
+    semantic_weight: float = 4.0
+    toc_penalty: float = 0.4
 
 
 def normalise_number(raw: str) -> str:
@@ -264,25 +276,42 @@ def _unit_hint(question: str) -> str:
     return ""
 
 
-def analyse_question(question: str, cut: Callable[[str], list[str]]) -> QuestionAnalysis:
-    """Type, content terms and asserted figures of a (normalised) question."""
+# POS tags (jieba) of words that name things; verbs and adverbs weigh less because
+# colloquial questions paraphrase actions far more than they rename things.
+_NOUN_TAGS = ("n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "j", "l", "i", "eng", "x", "s", "t")
+_VERB_FACTOR = 0.35
+
+
+def analyse_question(
+    question: str,
+    cut: Callable[[str], list[str]],
+    tag: Callable[[str], list[tuple[str, str]]] | None = None,
+) -> QuestionAnalysis:
+    """Type, content terms (with how much each should count) and asserted figures."""
     qtype = classify(question)
     numbers = tuple(find_numbers(question))
+    pairs = tag(question) if tag is not None else [(t, "n") for t in cut(question)]
     terms: list[str] = []
-    for token in cut(question):
+    factors: dict[str, float] = {}
+    for token, flag in pairs:
         token = token.strip()
-        if not token or token in QUESTION_STOPWORDS or re.fullmatch(r"[\d.%年月日\s]+", token):
+        if not token or token in QUESTION_STOPWORDS or re.fullmatch(r"[\d.%年月日届第\s]+", token):
+            continue
+        if not re.search(r"[\u4e00-\u9fffA-Za-z]", token):
             continue
         if len(token) == 1 and not re.match(r"[A-Za-z]", token):
             continue
-        if token not in terms:
-            terms.append(token)
+        if token in factors:
+            continue
+        terms.append(token)
+        factors[token] = 1.0 if flag.startswith(_NOUN_TAGS) or flag == "x" else _VERB_FACTOR
     return QuestionAnalysis(
         text=question,
         qtype=qtype,
         terms=tuple(terms),
         numbers=numbers,
         unit_hint=_unit_hint(question),
+        factors=factors,
     )
 
 
@@ -292,6 +321,8 @@ def term_in(term: str, text: str) -> float:
         return 1.0
     if len(term) >= 3 and _is_spread_subsequence(term, text):
         return 0.8
+    if len(term) == 2 and _is_spread_subsequence(term, text, window=3):
+        return 0.7  # 科创 ~ 科技创新, 国办 ~ 国务院办公厅
     if len(term) >= 2:
         # Half of a compound still says something (e.g. 保费 in 保费补贴).
         halves = [term[: len(term) // 2 + len(term) % 2], term[len(term) // 2 :]]
@@ -320,7 +351,9 @@ def _is_spread_subsequence(term: str, text: str, window: int = 12) -> bool:
 
 def _type_bonus(qtype: str, text: str, unit_hint: str) -> float:
     if qtype == "date":
-        return 0.25 if _YEAR_RE.search(text) else -0.15
+        return 0.25 if _YEAR_RE.search(text) or _MONTH_RE.search(text) else -0.15
+    if qtype == "title":
+        return 0.2 if re.search(r"[“《「].{2,40}?[”》」]", text) else 0.0
     if qtype == "number":
         numbers = [n for n in find_numbers(text) if not n.endswith("年")]
         if not numbers:
@@ -382,37 +415,73 @@ def score_evidence(
     retrieved: Sequence[Retrieved],
     weight: Callable[[str], float],
     settings: ExtractiveSettings,
+    unit_similarity: Callable[[Retrieved], list[float]] | None = None,
 ) -> list[Evidence]:
-    """Every sentence of the retrieved chunks, scored for this question, best first."""
+    """Every evidence unit of the retrieved chunks, scored for this question, best first.
+
+    The score mixes the question's weighted term coverage (lexical), the e5
+    similarity of question and unit (semantic, precomputed unit vectors), the
+    fit of the unit to the question type, and the chunk's retrieval rank.
+    """
+    weight = analysis.weigh(weight)
     question_bigrams = _bigrams("".join(t for t in analysis.terms) or analysis.text)
-    out: list[Evidence] = []
+    candidates: list[tuple[Retrieved, int, str, float]] = []
     for item in retrieved:
-        chunk = item.chunk
-        heading = " ".join(chunk.section_path)
-        prior = 1.0 / (1.0 + settings.rank_decay * (item.rank - 1))
-        for index, sentence in enumerate(split_sentences(chunk.text)):
-            if len(re.sub(r"\W", "", sentence)) < 4:
+        units = evidence_units(item.chunk)
+        sims = unit_similarity(item) if unit_similarity is not None else [0.0] * len(units)
+        for index, unit in enumerate(units):
+            if len(re.sub(r"\W", "", unit)) < 4:
                 continue
-            coverage = _coverage(analysis.terms, sentence, weight)
-            context_coverage = _coverage(analysis.terms, f"{heading} {chunk.text}", weight)
-            overlap = len(question_bigrams & _bigrams(sentence)) / (len(question_bigrams) or 1)
-            score = (
-                0.55 * coverage
-                + 0.2 * context_coverage
-                + 0.25 * overlap
-                + _type_bonus(analysis.qtype, sentence, analysis.unit_hint)
-            ) * prior
-            out.append(
-                Evidence(
-                    text=sentence,
-                    retrieved=item,
-                    score=score,
-                    coverage=max(coverage, 0.85 * context_coverage),
-                    sentence_index=index,
-                )
+            candidates.append((item, index, unit, sims[index] if index < len(sims) else 0.0))
+    best_sim = max((c[3] for c in candidates), default=0.0)
+    out: list[Evidence] = []
+    for item, index, unit, sim in candidates:
+        chunk = item.chunk
+        context = f"{' '.join(chunk.section_path)} {chunk.embed_text or chunk.text}"
+        prior = 1.0 / (1.0 + settings.rank_decay * (item.rank - 1))
+        coverage = _coverage(analysis.terms, unit, weight)
+        context_coverage = _coverage(analysis.terms, context, weight)
+        overlap = len(question_bigrams & _bigrams(unit)) / (len(question_bigrams) or 1)
+        semantic = settings.semantic_weight * (sim - best_sim) if unit_similarity else 0.0
+        numbers = sum(1 for n in analysis.numbers if n in find_numbers(unit))
+        score = (
+            settings.lexical_weight * coverage
+            + settings.context_weight * context_coverage
+            + settings.overlap_weight * overlap
+            + semantic
+            + 0.15 * numbers
+            + _type_bonus(analysis.qtype, unit, analysis.unit_hint)
+            - (
+                settings.toc_penalty
+                if _is_toc_line(unit) and not _asks_structure(analysis)
+                else 0.0
             )
+        ) * prior
+        out.append(
+            Evidence(
+                text=unit,
+                retrieved=item,
+                score=score,
+                coverage=max(coverage, 0.85 * context_coverage),
+                sentence_index=index,
+                similarity=sim,
+            )
+        )
     out.sort(key=lambda e: (-e.score, e.retrieved.rank, e.sentence_index))
     return out
+
+
+_TOC_LINE_RE = re.compile(r"^[一二三四五六七八九十]+、.+\t\s*\d+\s*$")
+
+
+def _is_toc_line(unit: str) -> bool:
+    return bool(_TOC_LINE_RE.match(unit.strip()))
+
+
+def _asks_structure(analysis: QuestionAnalysis) -> bool:
+    return bool(
+        re.search(r"(目录|第\s*\d+\s*页|哪一部分|哪几部分|几大块|几部分|章节|结构)", analysis.text)
+    )
 
 
 def _lead(analysis: QuestionAnalysis, span: str) -> str:
@@ -459,10 +528,14 @@ def draft_answer(
     weight: Callable[[str], float],
     settings: ExtractiveSettings,
     exclude: frozenset[str] = frozenset(),
+    unit_similarity: Callable[[Retrieved], list[float]] | None = None,
 ) -> ExtractiveDraft:
     """Choose the evidence and lay out the answer; refuse when nothing covers the question."""
+    weighed = analysis.weigh(weight)
     scored = [
-        e for e in score_evidence(analysis, retrieved, weight, settings) if e.text not in exclude
+        e
+        for e in score_evidence(analysis, retrieved, weight, settings, unit_similarity)
+        if e.text not in exclude
     ]
     if not scored or not analysis.terms:
         return ExtractiveDraft((), {}, {}, refused=True)
@@ -478,8 +551,8 @@ def draft_answer(
             break
         if candidate.text in covered or candidate.score < 0.6 * best.score:
             continue
-        gain = _coverage(analysis.terms, covered + candidate.text, weight) - _coverage(
-            analysis.terms, covered, weight
+        gain = _coverage(analysis.terms, covered + candidate.text, weighed) - _coverage(
+            analysis.terms, covered, weighed
         )
         same_place = (
             candidate.retrieved.chunk.section_path[:1] == best.retrieved.chunk.section_path[:1]
@@ -498,7 +571,7 @@ def draft_answer(
     by_chunk: dict[str, int] = {}
     for evidence in chosen:
         chunk_id = evidence.retrieved.chunk.id
-        span = _window_for(evidence.text, analysis, weight, settings.max_span_chars)
+        span = _window_for(evidence.text, analysis, weighed, settings.max_span_chars)
         n = by_chunk.get(chunk_id)
         if n is None:
             n = len(candidates) + 1

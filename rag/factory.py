@@ -7,12 +7,13 @@ that importing `rag` is cheap and has no side effects.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import ConfigError, StoreUnavailableError
+from rag.errors import ConfigError, IndexCorruptError, StoreUnavailableError
 from rag.settings import DEFAULT_MODEL_NAME, EmbeddingSettings, IndexSettings, Paths
 
 if TYPE_CHECKING:
@@ -111,11 +112,79 @@ def make_chroma_client(index: IndexSettings, paths: Paths) -> Any:
             )
             client.heartbeat()
         except Exception as exc:
-            raise StoreUnavailableError(
-                f"无法连接 Chroma 服务器 {index.chroma_host}:{index.chroma_port}"
-                "（REPORTQA_CHROMA_HOST / REPORTQA_CHROMA_PORT）。请确认服务器已启动。"
-            ) from exc
+            raise StoreUnavailableError(_store_unavailable_message(index)) from exc
+        # Collections talk to the server through `client._server`; guarding it turns a
+        # server that went away mid-run into StoreUnavailableError (a ReportQAError with
+        # a Chinese message) instead of a raw httpx traceback. The HTTP client reconnects
+        # by itself, so questions work again as soon as the server is back.
+        server = getattr(client, "_server", None)
+        if server is not None:
+            client._server = _GuardedServer(server, _store_unavailable_message(index))
         return client
     chroma_dir = paths.index_dir / "chroma"
     chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
+    try:
+        return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises InternalError, sqlite errors, OSError, …
+        raise IndexCorruptError(
+            f"索引已损坏，无法打开（{chroma_dir}：{type(exc).__name__}）。"
+            "请运行 `reportqa ingest corpus/` 重建索引（损坏的索引会被移到一旁保留）。"
+        ) from exc
+
+
+def set_aside_corrupt_index(paths: Paths) -> Path | None:
+    """Move an unreadable local index out of the way so ingest can rebuild it.
+
+    Kept, not deleted: it may be worth a look, and deleting data is never automatic.
+    """
+    import time
+
+    chroma_dir = paths.index_dir / "chroma"
+    if not chroma_dir.exists():
+        return None
+    target = paths.index_dir / f"chroma.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+    chroma_dir.rename(target)
+    # chromadb caches one half-started System per path; drop it so the next
+    # PersistentClient on this path starts from scratch.
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+    return target
+
+
+def _store_unavailable_message(index: IndexSettings) -> str:
+    return (
+        f"无法连接 Chroma 服务器 {index.chroma_host}:{index.chroma_port}"
+        "（REPORTQA_CHROMA_HOST / REPORTQA_CHROMA_PORT）。请确认服务器已启动，恢复后可直接重试。"
+    )
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError))
+
+
+class _GuardedServer:
+    """Forwards every call to chromadb's server API; connection failures become
+    `StoreUnavailableError`. Everything else (including chromadb's own errors) passes."""
+
+    def __init__(self, server: Any, message: str) -> None:
+        self._guarded = server
+        self._message = message
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._guarded, name)
+        if not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                if _is_connection_error(exc):
+                    raise StoreUnavailableError(self._message) from exc
+                raise
+
+        return call

@@ -121,6 +121,7 @@ class HybridRetriever(BaseRetriever):
 
     _by_source: dict[str, set[str]] | None = PrivateAttr(default=None)
     _neighbours: dict[str, tuple[str | None, str | None]] | None = PrivateAttr(default=None)
+    _last_vector: tuple[str, list[float]] | None = PrivateAttr(default=None)
 
     def _ids_of_source(self, source: str) -> set[str]:
         if self._by_source is None:
@@ -149,8 +150,8 @@ class HybridRetriever(BaseRetriever):
         self, query: str, report: str | None
     ) -> tuple[list[str], dict[str, Chunk], dict[str, float]]:
         flt = {"source": report} if report else None
-        hits = self.vectorstore.similarity_search_with_score(
-            query, k=self.settings.dense_k, filter=flt
+        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            self._query_vector(query), k=self.settings.dense_k, filter=flt
         )
         ranking: list[str] = []
         extra: dict[str, Chunk] = {}
@@ -167,6 +168,22 @@ class HybridRetriever(BaseRetriever):
                 # loaded before a re-ingest): rebuild it from the hit itself.
                 extra[chunk_id] = chunk_from_record(chunk_id, doc.page_content, doc.metadata)
         return ranking, extra, similarity
+
+    def _query_vector(self, query: str) -> list[float]:
+        # Embedded once per question and reused by the answer step (see query_vector()).
+        cached = self._last_vector
+        if cached is not None and cached[0] == query:
+            return cached[1]
+        embeddings = self.vectorstore.embeddings
+        if embeddings is None:
+            raise ValueError("the vector store has no embedding function")
+        vector = embeddings.embed_query(query)
+        self._last_vector = (query, vector)
+        return vector
+
+    def query_vector(self, query: str) -> list[float]:
+        """The e5 query embedding of `query` (cached for the most recent question)."""
+        return self._query_vector(query)
 
     def _sparse(self, query: str, report: str | None) -> list[str]:
         allowed = self._ids_of_source(report) if report else None

@@ -318,6 +318,12 @@ def find_span(sentence: str, chunk_text: str) -> tuple[int, int]:
     if not clauses:
         return (0, 0)
     sentence = claim_text(sentence)
+    # A sentence copied verbatim from the chunk (the extractive answerer's case) is its own quote.
+    verbatim = sentence.strip().rstrip("…").strip()
+    if len(verbatim) >= 4:
+        at = chunk_text.find(verbatim)
+        if at != -1:
+            return (at, at + len(verbatim))
     wanted = _bigrams(sentence)
 
     # 1. The chunk sentence with the most bigrams in common (ties: the earlier one).
