@@ -39,6 +39,7 @@ log = logging.getLogger("reportqa")
 _ELLIPTICAL_START = re.compile(r"^(那|那么|那它|它|其|这|该|此|还有|另外|再|然后|同时|以及|和|跟)")
 _MORE_RE = re.compile(r"^(还有|其他|其它|另外|别的|再说|继续|还有没有|还有吗|还有呢|其余)")
 _REFUSED_NOTE = "报告中没有提到"
+_QUESTION_WORD = re.compile(r"(哪|什么|多少|几|谁|怎么|怎样|为什么|为何|如何|是否|啥|咋)")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def resolve_followup(
     elliptical = (
         bool(_ELLIPTICAL_START.match(question))
         or len(own.terms) <= 1
-        or (len(question) <= 10 and question.rstrip("？?").endswith("呢"))
+        or len(question.rstrip("？?！!。")) <= 8
+        or (len(question) <= 12 and question.rstrip("？?").endswith("呢"))
     )
     if not elliptical:
         return question, frozenset()
@@ -95,6 +97,11 @@ def resolve_followup(
     if not carried:
         return question, frozenset()
     stripped = _ELLIPTICAL_START.sub("", question, count=1).lstrip("，, ")
+    if not _QUESTION_WORD.search(stripped):
+        # 「那共保体遴选呢？」 asks the previous question again about a new subject.
+        asked = _QUESTION_WORD.search(earlier)
+        tail = earlier[asked.start() :] if asked else ""
+        stripped = stripped.rstrip("？?呢吗").rstrip() + (f"，{tail}" if tail else "？")
     return f"{''.join(carried)}{stripped or question}", frozenset()
 
 
@@ -117,6 +124,7 @@ class Answerer:
         tag: Callable[[str], list[tuple[str, str]]] | None = None,
         report_sources: Mapping[str, str] | None = None,
         unit_similarity: Callable[[str, Retrieved], list[float]] | None = None,
+        corpus_has: Callable[[str], bool] | None = None,
     ) -> None:
         self._retrieve_fn = retrieve
         self._cut = cut
@@ -132,6 +140,7 @@ class Answerer:
         # Accept a report's file name or its title wherever a report is named.
         self._report_names = dict(report_sources or {})
         self._unit_similarity = unit_similarity
+        self._corpus_has = corpus_has
         self.chain: Runnable[ChainState, ChainState] = (
             RunnableLambda(self._condense)
             | RunnableLambda(self._retrieve)
@@ -242,6 +251,7 @@ class Answerer:
             self._extractive,
             exclude=state.exclude,
             unit_similarity=similarity,
+            corpus_has=self._corpus_has,
         )
         return self._assemble(
             state,
@@ -583,7 +593,18 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         query = np.asarray(retriever.query_vector(question), dtype=np.float32)
         return units.similarities(item.chunk, query)
 
+    corpus_text = "\n".join(ic.chunk.text for ic in indexed).lower()
+
+    def corpus_has(term: str) -> bool:
+        # Abbreviations count as mentions: 金监 ~ 金融监管, 国办 ~ 国务院办公厅.
+        term = term.lower()
+        if term in corpus_text:
+            return True
+        pattern = ".{0,2}".join(re.escape(ch) for ch in term)
+        return len(term) >= 2 and re.search(pattern, corpus_text) is not None
+
     return Answerer(
+        corpus_has=corpus_has,
         unit_similarity=unit_similarity,
         tag=make_tagger(tokenizer),
         retrieve=lambda q, report: retriever.retrieve(q, report=report),

@@ -32,128 +32,22 @@ _LIST_RE = re.compile(r"(一是|二是|三是|第一|第二|第三|、.{1,16}、
 _REFUSAL_MARK = "报告中没有提到"
 
 # Question words and colloquial fillers carry no content for matching.
-QUESTION_STOPWORDS = frozenset(
-    [
-        "的",
-        "了",
-        "是",
-        "在",
-        "和",
-        "与",
-        "及",
-        "等",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "呀",
-        "么",
-        "什么",
-        "哪些",
-        "哪个",
-        "哪家",
-        "哪年",
-        "哪一年",
-        "多少",
-        "几",
-        "怎么",
-        "怎样",
-        "如何",
-        "为什么",
-        "为何",
-        "啥",
-        "咋",
-        "谁",
-        "有",
-        "有没有",
-        "没有",
-        "是否",
-        "能",
-        "能否",
-        "可以",
-        "会",
-        "要",
-        "这",
-        "那",
-        "这个",
-        "那个",
-        "它",
-        "它们",
-        "其",
-        "该",
-        "些",
-        "个",
-        "报告",
-        "这份",
-        "份",
-        "里",
-        "中",
-        "提到",
-        "说",
-        "讲",
-        "讲了",
-        "说了",
-        "提",
-        "一下",
-        "请问",
-        "请",
-        "告诉",
-        "我",
-        "我们",
-        "你",
-        "知道",
-        "具体",
-        "主要",
-        "都",
-        "还",
-        "又",
-        "也",
-        "就",
-        "被",
-        "把",
-        "给",
-        "对",
-        "对于",
-        "关于",
-        "从",
-        "到",
-        "以",
-        "及其",
-        "情况",
-        "方面",
-        "内容",
-        "问题",
-        "时候",
-        "什么时候",
-        "何时",
-        "一共",
-        "总共",
-        "共",
-        "大概",
-        "大约",
-        "多",
-        "少",
-        "呢",
-        "嘛",
-        "哦",
-        "啦",
-        "吗",
-        "为",
-        "上",
-        "下",
-        "所",
-        "而",
-        "并",
-        "或",
-        "或者",
-        "以及",
-        "还有",
-        "其中",
-        "当时",
-        "当年",
-        "年份",
-        "时间",
-    ]
+_QUESTION_STOPWORD_TEXT = """
+的 了 是 在 和 与 及 等 吗 呢 吧 啊 呀 么 什么 哪些 哪个 哪家 哪年 哪一年 多少 几 怎么 怎样 如何
+为什么 为何 啥 咋 谁 有 有没有 没有 是否 能 能否 可以 会 要 这 那 这个 那个 它 它们 其 该 些 个
+报告 这份 份 里 中 提到 说 讲 讲了 说了 提 一下 请问 请 告诉 我 我们 你 知道 具体 主要 都 还 又
+也 就 被 把 给 对 对于 关于 从 到 以 及其 情况 方面 内容 问题 时候 什么时候 何时 一共 总共 共 大概
+大约 多 少 嘛 哦 啦 为 上 下 所 而 并 或 或者 以及 还有 其中 当时 当年 年份 时间 一般 通常 具体地
+分别 各自 一起 共同 对应 相应 特点 案例 例子 举例 举个 举举 概括 总结 简单 表里 表中 正文 文中 原文
+开头 结尾 里面 上面 下面 前面 后面 前后 名字 全名 名称 叫 叫做 称为 说法 提法 表述 描述 介绍 提及
+提出 写 写了 看 看到 哪儿 哪里 现在 目前 以后 今后 最近 开始 大致 大体 大体上 除了 之外 以外 能不能
+可不可以 是不是 对不对 对吗 是吗 么样 怎么样 什么样 怎样的 什么的
+"""
+QUESTION_STOPWORDS = frozenset(_QUESTION_STOPWORD_TEXT.split())
+
+# Quantifier phrases (哪几个, 这份, 两类, 三个) say how the question counts, not what it asks about.
+_FILLER_RE = re.compile(
+    r"^(?:[哪几那这该此每]\S{0,3}|[一二两三四五六七八九十\d]+(?:个|份|类|大类|条|项|种|点|家|位|次|篇|方面|部分|大块|块|部门|家单位))$"
 )
 
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -195,6 +89,7 @@ class QuestionAnalysis:
     numbers: tuple[str, ...]  # figures and dates the question itself asserts
     unit_hint: str = ""
     factors: Mapping[str, float] = field(default_factory=dict)
+    flags: Mapping[str, str] = field(default_factory=dict)
 
     def weigh(self, weight: Callable[[str], float]) -> Callable[[str], float]:
         """The corpus weight of each term, scaled by how much its part of speech counts."""
@@ -230,7 +125,7 @@ class ExtractiveDraft:
 class ExtractiveSettings:
     """Calibrated on the dev split of the eval set (see README, 'Refusal calibration')."""
 
-    refuse_below: float = 0.5
+    refuse_below: float = 0.3
     max_sentences: int = 2
     max_list_sentences: int = 4
     max_span_chars: int = 180
@@ -266,14 +161,40 @@ def classify(question: str) -> str:
 
 
 def _unit_hint(question: str) -> str:
-    match = re.search(r"(?:多少|几)\s*(家|个|项|种|倍|届|人|亿元|万元|元|年|月)", question)
+    match = re.search(r"(?:多少|几)\s*(家|个|项|种|倍|届|人|位|份|条|亿元|万元|元|年|月)", question)
     if match:
         return match.group(1)
-    if re.search(r"(比例|百分之|占比|利率|几成)", question):
+    if re.search(r"(比例|百分之|占比|率|几成)", question):
         return "%"
-    if re.search(r"(金额|额度|钱|规模|保额|资金|多大)", question):
+    if re.search(r"(金额|额度|钱|规模|保额|资金|保费|费用|多大|融资|余额|补贴)", question):
         return "元"
     return ""
+
+
+_FIGURE_RE = re.compile(
+    r"\d|[百千万亿]元|[一二两三四五六七八九十]+(?:个|方面|类|大类|项|条|家|种|点|部分)"
+)
+_PROPER_TAGS = frozenset({"ns", "nr", "nt", "nz", "eng", "j"})
+_CONFIRMATION_RE = re.compile(r"(吧|吗|对吗|是吗|对不对|是不是|没错吧|对吧)[？?！!。.]*$")
+
+
+def has_figure(text: str, unit_hint: str) -> bool:
+    """Whether a span holds a figure of the kind the question asks for (not just a year)."""
+    masked = _YEAR_RE.sub(" ", text)
+    if not _FIGURE_RE.search(masked):
+        return False
+    if not unit_hint or unit_hint in ("年", "月"):
+        return True
+    if unit_hint == "元":
+        return bool(re.search(r"(元|亿|万)", masked))
+    if unit_hint == "%":
+        return bool(re.search(r"(%|％|百分之|成)", masked))
+    return unit_hint in masked
+
+
+def is_confirmation(question: str) -> bool:
+    """「…吧？」「…对吗？」: the asker states something and wants it checked."""
+    return bool(_CONFIRMATION_RE.search(question.strip()))
 
 
 # POS tags (jieba) of words that name things; verbs and adverbs weigh less because
@@ -293,9 +214,12 @@ def analyse_question(
     pairs = tag(question) if tag is not None else [(t, "n") for t in cut(question)]
     terms: list[str] = []
     factors: dict[str, float] = {}
+    flags: dict[str, str] = {}
     for token, flag in pairs:
         token = token.strip()
         if not token or token in QUESTION_STOPWORDS or re.fullmatch(r"[\d.%年月日届第\s]+", token):
+            continue
+        if _FILLER_RE.match(token):
             continue
         if not re.search(r"[\u4e00-\u9fffA-Za-z]", token):
             continue
@@ -305,6 +229,7 @@ def analyse_question(
             continue
         terms.append(token)
         factors[token] = 1.0 if flag.startswith(_NOUN_TAGS) or flag == "x" else _VERB_FACTOR
+        flags[token] = flag
     return QuestionAnalysis(
         text=question,
         qtype=qtype,
@@ -312,6 +237,7 @@ def analyse_question(
         numbers=numbers,
         unit_hint=_unit_hint(question),
         factors=factors,
+        flags=flags,
     )
 
 
@@ -529,18 +455,21 @@ def draft_answer(
     settings: ExtractiveSettings,
     exclude: frozenset[str] = frozenset(),
     unit_similarity: Callable[[Retrieved], list[float]] | None = None,
+    corpus_has: Callable[[str], bool] | None = None,
 ) -> ExtractiveDraft:
     """Choose the evidence and lay out the answer; refuse when nothing covers the question."""
     weighed = analysis.weigh(weight)
     scored = [
         e
         for e in score_evidence(analysis, retrieved, weight, settings, unit_similarity)
-        if e.text not in exclude
+        if not _already_given(e.text, exclude)
     ]
     if not scored or not analysis.terms:
         return ExtractiveDraft((), {}, {}, refused=True)
     best = scored[0]
     if best.coverage < settings.refuse_below:
+        return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
+    if unsupported(analysis, best.text, corpus_has):
         return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
 
     limit = settings.max_list_sentences if analysis.qtype == "list" else settings.max_sentences
@@ -593,6 +522,39 @@ def draft_answer(
         premise_note=premise,
         coverage=best.coverage,
     )
+
+
+def unsupported(
+    analysis: QuestionAnalysis, evidence: str, corpus_has: Callable[[str], bool] | None
+) -> bool:
+    """The best evidence cannot answer this kind of question: refuse rather than guess.
+
+    A figure question needs a figure of the asked kind in the evidence, a date
+    question a date; and a question that names a place, person or organisation
+    the report never mentions is not about this report (unless the asker is
+    stating it for confirmation, where the answer corrects the premise).
+    """
+    if analysis.qtype == "number" and not has_figure(evidence, analysis.unit_hint):
+        return True
+    if analysis.qtype == "date" and not (_YEAR_RE.search(evidence) or _MONTH_RE.search(evidence)):
+        return True
+    if corpus_has is not None and not is_confirmation(analysis.text):
+        for term in analysis.terms:
+            if analysis.flags.get(term) in _PROPER_TAGS and not corpus_has(term):
+                return True
+    return False
+
+
+def _already_given(unit: str, given: frozenset[str]) -> bool:
+    """Whether a previous answer already said (nearly) this unit, for 「还有呢？」 turns."""
+    if not given:
+        return False
+    grams = _bigrams(unit)
+    for sentence in given:
+        other = _bigrams(sentence)
+        if grams and other and len(grams & other) / min(len(grams), len(other)) >= 0.6:
+            return True
+    return False
 
 
 def idf_weight(doc_freq: Mapping[str, int], n_docs: int) -> Callable[[str], float]:

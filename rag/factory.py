@@ -119,7 +119,7 @@ def make_chroma_client(index: IndexSettings, paths: Paths) -> Any:
         # by itself, so questions work again as soon as the server is back.
         server = getattr(client, "_server", None)
         if server is not None:
-            client._server = _GuardedServer(server, _store_unavailable_message(index))
+            client._server = _GuardedServer(server, _store_unavailable_message(index))  # type: ignore[attr-defined]
         return client
     chroma_dir = paths.index_dir / "chroma"
     chroma_dir.mkdir(parents=True, exist_ok=True)

@@ -207,14 +207,17 @@ class HybridRetriever(BaseRetriever):
         if top_k <= 0 or not query.strip():
             return []
         rankings: list[list[str]] = []
+        weights: list[float] = []
         known: dict[str, Chunk] = {}
         similarity: dict[str, float] = {}
         if self.mode in ("dense", "hybrid"):
             dense_ids, known, similarity = self._dense(query, report)
             rankings.append(dense_ids)
+            weights.append(self.settings.dense_weight)
         if self.mode in ("bm25", "hybrid"):
             rankings.append(self._sparse(query, report))
-        fused = reciprocal_rank_fusion(rankings, k=self.settings.rrf_k)
+            weights.append(self.settings.bm25_weight)
+        fused = reciprocal_rank_fusion(rankings, k=self.settings.rrf_k, weights=weights)
 
         def lookup(chunk_id: str) -> Chunk | None:
             return self.chunks.get(chunk_id) or known.get(chunk_id)

@@ -83,8 +83,12 @@ class RetrievalSettings:
     dense_k: int = 20
     bm25_k: int = 20
     top_k: int = 6
-    rrf_k: int = 60
+    rrf_k: int = 20
     neighbours: bool = False
+    # Measured on the dev split (README): BM25 over jieba tokens beats e5-small alone on
+    # this Chinese report, so its ranking counts double in the fusion.
+    dense_weight: float = 1.0
+    bm25_weight: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,12 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         model=env.get("REPORTQA_LLM_MODEL", "").strip(),
         api_key=env.get("REPORTQA_LLM_API_KEY", "").strip(),
     )
+    chunk_chars = env.get("REPORTQA_CHUNK_CHARS", "").strip()
+    chunking = (
+        ChunkSettings(max_chars=int(chunk_chars)) if chunk_chars.isdigit() else ChunkSettings()
+    )
     return Settings(
+        chunking=chunking,
         paths=Paths(
             home=default_home(env), models_override=_optional_path(env, "REPORTQA_MODELS_DIR")
         ),
