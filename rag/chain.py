@@ -211,7 +211,26 @@ class Answerer:
         if state.problem:
             return state
         started = time.perf_counter()
-        retrieved = tuple(self._retrieve_fn(state.resolved, state.report))
+        source = None
+        if state.report:
+            # A report is named by its file name or its title; anything else (a path, say) is refused.
+            source = self._report_names.get(state.report)
+            if source is None:
+                return replace(
+                    state,
+                    problem=f"索引里没有这份报告：{state.report}（可用 `reportqa list` 查看）。",
+                )
+        try:
+            retrieved = tuple(self._retrieve_fn(state.resolved, source))
+        except ReportQAError as exc:
+            return replace(state, problem=f"检索失败：{exc}")
+        except Exception as exc:  # the store may be remote or damaged: explain, never crash
+            log.exception("retrieval failed")
+            return replace(
+                state,
+                problem=f"检索失败（{type(exc).__name__}）：索引或 Chroma 服务器暂时不可用，"
+                "请稍后重试；若持续出现，请运行 `reportqa ingest` 重建索引。",
+            )
         return replace(
             state, retrieved=retrieved, timings={**state.timings, "retrieve": _ms(started)}
         )

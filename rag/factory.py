@@ -126,6 +126,9 @@ def make_chroma_client(index: IndexSettings, paths: Paths) -> Any:
     try:
         return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
     except Exception as exc:  # chromadb raises InternalError, sqlite errors, OSError, …
+        # chromadb caches the half-started System for this path; without forgetting it,
+        # every later client in this process fails too, even after a rebuild.
+        _forget_cached_system(chroma_dir)
         raise IndexCorruptError(
             f"索引已损坏，无法打开（{chroma_dir}：{type(exc).__name__}）。"
             "请运行 `reportqa ingest corpus/` 重建索引（损坏的索引会被移到一旁保留）。"
@@ -144,12 +147,19 @@ def set_aside_corrupt_index(paths: Paths) -> Path | None:
         return None
     target = paths.index_dir / f"chroma.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
     chroma_dir.rename(target)
-    # chromadb caches one half-started System per path; drop it so the next
-    # PersistentClient on this path starts from scratch.
-    from chromadb.api.client import SharedSystemClient
-
-    SharedSystemClient.clear_system_cache()
+    _forget_cached_system(chroma_dir)
     return target
+
+
+def _forget_cached_system(chroma_dir: Path) -> None:
+    """Drop chromadb's cached System for `chroma_dir`, so the next client starts afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    cache = SharedSystemClient._identifier_to_system
+    for key, system in list(cache.items()):
+        if getattr(system.settings, "persist_directory", None) == str(chroma_dir):
+            cache.pop(key, None)
+            SharedSystemClient._identifier_to_refcount.pop(key, None)
 
 
 def _store_unavailable_message(index: IndexSettings) -> str:

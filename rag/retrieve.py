@@ -150,9 +150,16 @@ class HybridRetriever(BaseRetriever):
         self, query: str, report: str | None
     ) -> tuple[list[str], dict[str, Chunk], dict[str, float]]:
         flt = {"source": report} if report else None
-        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            self._query_vector(query), k=self.settings.dense_k, filter=flt
+        # Chroma's by-vector search lets the answer step reuse this question's embedding.
+        by_vector = getattr(
+            self.vectorstore, "similarity_search_by_vector_with_relevance_scores", None
         )
+        if by_vector is not None:
+            hits = by_vector(self._query_vector(query), k=self.settings.dense_k, filter=flt)
+        else:
+            hits = self.vectorstore.similarity_search_with_score(
+                query, k=self.settings.dense_k, filter=flt
+            )
         ranking: list[str] = []
         extra: dict[str, Chunk] = {}
         similarity: dict[str, float] = {}

@@ -83,18 +83,23 @@ class Chunk:
 
     @property
     def page_label(self) -> str:
-        """Chinese page label such as 第4页 or 第4–6页 (前置页 for front matter)."""
-        return page_label(self.page_start, self.page_end)
+        """Chinese page label such as 第4页 or 第4–6页 (封面及摘要 for front matter)."""
+        return page_label(self.page_start, self.page_end, self.section_path)
 
     @property
     def section_label(self) -> str:
         return " › ".join(self.section_path) if self.section_path else "前置部分"
 
 
-def page_label(start: int | None, end: int | None) -> str:
+FRONT_MATTER_SECTIONS = frozenset({"", "摘要", "作者", "目录", "封面"})
+
+
+def page_label(start: int | None, end: int | None, section_path: tuple[str, ...] = ()) -> str:
     """Render a page or page range the way the report reader expects it."""
     if start is None:
-        return "封面及摘要"
+        # Unnumbered front matter, or a format without pages (HTML, Markdown).
+        first = section_path[0] if section_path else ""
+        return "封面及摘要" if first in FRONT_MATTER_SECTIONS else "无页码"
     if end is None or end == start:
         return f"第{start}页"
     return f"第{start}–{end}页"
@@ -127,7 +132,7 @@ class Citation:
 
     @property
     def page_label(self) -> str:
-        return page_label(self.page_start, self.page_end)
+        return page_label(self.page_start, self.page_end, self.section_path)
 
     @property
     def section_label(self) -> str:

@@ -1,0 +1,113 @@
+"""The answering chain, end to end on the real report with the real model and index
+(`slow`), plus the chain's plumbing with fakes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rag.chain import Answerer, resolve_followup
+from rag.extractive import analyse_question
+from rag.types import Answer, AnswerDelta, Chunk, Retrieved, Turn
+
+
+def _fake_answerer(chunks: list[Chunk]) -> Answerer:
+    def retrieve(question: str, report: str | None) -> list[Retrieved]:
+        return [Retrieved(c, 1.0 / (i + 1), i + 1) for i, c in enumerate(chunks)]
+
+    return Answerer(
+        retrieve=retrieve, cut=lambda t: t.replace("？", " ").split(), weight=lambda t: 1.0
+    )
+
+
+def _chunk(text: str) -> Chunk:
+    return Chunk("c1", text, "r.txt", "报告", ("一、章节",), 1, 2, 0)
+
+
+def test_stream_yields_text_then_the_final_answer() -> None:
+    answerer = _fake_answerer([_chunk("早在 2015 年，三部门 启动 了 试点。")])
+    events = list(answerer.stream("试点 哪一年 启动"))
+    assert all(isinstance(e, AnswerDelta) for e in events[:-1]) and len(events) > 2
+    final = events[-1]
+    assert isinstance(final, Answer)
+    assert "".join(e.text for e in events[:-1]) == final.text
+    assert final.citations and all(c.verified for c in final.citations)
+
+
+def test_unknown_report_filter_is_a_clear_message() -> None:
+    answerer = _fake_answerer([_chunk("内容。")])
+    answer = answerer.answer("问题 内容", report="../../etc/passwd")
+    assert answer.refused and "没有这份报告" in answer.text
+
+
+def test_retrieval_failure_becomes_a_message_not_an_exception() -> None:
+    def broken(question: str, report: str | None) -> list[Retrieved]:
+        raise ConnectionError("chroma down")
+
+    answerer = Answerer(retrieve=broken, cut=str.split, weight=lambda t: 1.0)
+    answer = answerer.answer("任何 问题")
+    assert answer.refused and "检索失败" in answer.text
+
+
+def test_followup_carries_the_subject_and_the_ask() -> None:
+    def analyse(q: str) -> Any:
+        return analyse_question(q, lambda t: t.replace("？", " ").replace("呢", " ").split())
+
+    history = [
+        Turn("user", "深圳 方案 是 什么时候 推出 的？"),
+        Turn("assistant", "2024 年 11 月。"),
+    ]
+    resolved, _ = resolve_followup("那 共保体 呢？", history, analyse)
+    assert "深圳" in resolved and "共保体" in resolved and "什么时候" in resolved
+
+
+@pytest.mark.slow
+def test_date_question_cites_section_and_page(real_answerer: Any) -> None:
+    answer = real_answerer.answer("首台（套）装备保险补偿的试点最早是在哪一年？")
+    assert not answer.refused and answer.text.startswith("2015")
+    cited = answer.citations[0]
+    assert (
+        cited.verified
+        and cited.section_path[0].startswith("三、")
+        and cited.page_label == "第4–6页"
+    )
+    assert cited.quote in next(
+        r.chunk.text for r in answer.retrieved if r.chunk.id == cited.chunk_id
+    )
+
+
+@pytest.mark.slow
+def test_figure_question(real_answerer: Any) -> None:
+    answer = real_answerer.answer("在苏州高新区，科惠保一共覆盖了几家科技企业？")
+    assert "35" in answer.text and not answer.refused
+
+
+@pytest.mark.slow
+def test_unanswerable_near_miss_is_refused_with_related_passages(real_answerer: Any) -> None:
+    answer = real_answerer.answer("人保在杭州那个评估中心每年能做多少单鉴证评估？")
+    assert answer.refused and answer.text.startswith("报告中没有提到")
+    assert not answer.citations and answer.retrieved
+
+
+@pytest.mark.slow
+def test_false_premise_states_what_the_report_says(real_answerer: Any) -> None:
+    answer = real_answerer.answer("首台套保险补偿试点是2018年才开始的吧？")
+    assert not answer.refused and "2015" in answer.text
+
+
+@pytest.mark.slow
+def test_traditional_chinese_is_normalised(real_answerer: Any) -> None:
+    answer = real_answerer.answer("首台套保險補償機制是哪一年開始試點的？")
+    assert "2015" in answer.text
+
+
+@pytest.mark.slow
+def test_followup_is_resolved_and_shown(real_answerer: Any) -> None:
+    history = [
+        Turn("user", "深圳的种子基金风险补偿方案哪年推出的？"),
+        Turn("assistant", "2024 年 11 月。"),
+    ]
+    answer = real_answerer.answer("那共保体遴选呢？", history)
+    assert answer.resolved_question != answer.question and "深圳" in answer.resolved_question
+    assert "2025 年 10 月" in answer.text

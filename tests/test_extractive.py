@@ -1,0 +1,122 @@
+"""The extractive answerer's pure parts: question typing, figures, evidence choice, refusal."""
+
+from __future__ import annotations
+
+from rag.extractive import (
+    ExtractiveSettings,
+    analyse_question,
+    classify,
+    draft_answer,
+    find_numbers,
+    has_figure,
+    is_confirmation,
+    term_in,
+    unsupported,
+)
+from rag.sentences import evidence_units
+from rag.types import Chunk, Retrieved
+
+
+def _cut(text: str) -> list[str]:
+    # A whitespace "tokenizer" keeps these tests independent of jieba's dictionary.
+    return text.replace("？", " ").replace("，", " ").split()
+
+
+def _chunk(text: str, n: int = 1, kind: str = "paragraph") -> Chunk:
+    return Chunk(
+        id=f"c{n}",
+        text=text,
+        source="r.txt",
+        title="报告",
+        section_path=("三、政策性科技保险取得新进展",),
+        page_start=4,
+        page_end=6,
+        position=n,
+        kind=kind,
+    )
+
+
+def _weight(term: str) -> float:
+    return 1.0
+
+
+def test_question_types() -> None:
+    assert classify("试点是哪一年启动的？") == "date"
+    assert classify("一共服务了多少家企业？") == "number"
+    assert classify("有哪些险种？") == "list"
+    assert classify("为什么要发展中试保险？") == "reason"
+    assert classify("这款产品全名叫什么？") == "title"
+    assert classify("谁发的文件？") == "name"
+
+
+def test_numbers_are_normalised_with_units() -> None:
+    assert find_numbers("早在 2015 年，为 35 家企业提供 1050 万元保障，补贴 100% 保费") == [
+        "2015年",
+        "35家",
+        "1050万元",
+        "100%",
+    ]
+
+
+def test_figure_slot_needs_the_asked_kind_of_figure() -> None:
+    assert has_figure("为 35 家科技企业提供保障", "家")
+    assert not has_figure("为科技企业提供保障", "家")
+    assert not has_figure("2025 年保费规模继续扩大", "元")  # a year is not an amount
+    assert has_figure("保费规模已达亿元级水平", "元")
+    assert has_figure("贷款平均利率不超过 2.5%", "%")
+
+
+def test_abbreviations_match_their_full_forms() -> None:
+    assert term_in("金监总局", "金融监管总局等部门") > 0
+    assert term_in("国办", "国务院办公厅印发") > 0
+    assert term_in("渗透率", "网络安全保险获得了较快发展") == 0
+
+
+def test_confirmation_questions_are_recognised() -> None:
+    assert is_confirmation("是上海出台的吧？")
+    assert not is_confirmation("是哪里出台的？")
+
+
+def test_short_lines_form_one_evidence_unit() -> None:
+    chunk = _chunk("本报告执笔人：\n\n● 张三\n\n某某研究中心主任\n\n● 李四\n\n某大学博士后")
+    units = evidence_units(chunk)
+    assert len(units) == 1 and "李四" in units[0] and units[0] in chunk.text
+
+
+def test_date_question_leads_with_the_date_and_cites_the_sentence() -> None:
+    chunk = _chunk("第一，补偿机制发挥作用。早在 2015 年，三部门启动了补偿机制试点工作。")
+    analysis = analyse_question("补偿机制 试点 哪一年 启动", _cut)
+    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
+    assert not draft.refused
+    assert draft.lead == "2015 年"
+    assert "早在 2015 年" in draft.sentences[0].text and draft.sentences[0].citations == (1,)
+
+
+def test_figure_question_without_a_figure_in_the_evidence_is_refused() -> None:
+    chunk = _chunk("芯源微公司的设备入选首台（套）保险补偿项目，加速了产品验证。")
+    analysis = analyse_question("芯源微 设备 保险 交了 多少 保费", _cut)
+    assert unsupported(analysis, chunk.text, None)
+    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
+    assert draft.refused
+
+
+def test_unknown_place_is_refused_unless_the_question_asks_for_confirmation() -> None:
+    text = "海淀区政府颁布全国首个科技保险专项扶持政策。"
+    tag = lambda q: [(w, "ns" if w in ("日本", "浦东") else "n") for w in _cut(q)]  # noqa: E731
+    asked = analyse_question("日本 有没有 科技保险 扶持政策", _cut, tag)
+    assert unsupported(asked, text, lambda term: term in text)
+    premise = analyse_question("首个 科技保险 扶持政策 是 浦东 出的吧？", _cut, tag)
+    assert not unsupported(premise, text, lambda term: term in text)
+
+
+def test_already_given_sentences_are_skipped_for_more() -> None:
+    chunk = _chunk("一是发展首台套保险。二是发展中试保险。三是发展普惠保险。")
+    analysis = analyse_question("进展 有哪些 保险", _cut)
+    draft = draft_answer(
+        analysis,
+        [Retrieved(chunk, 1.0, 1)],
+        _weight,
+        ExtractiveSettings(),
+        exclude=frozenset({"一是发展首台套保险。", "二是发展中试保险。"}),
+    )
+    assert [s.text for s in draft.sentences] == ["三是发展普惠保险。"]
