@@ -42,6 +42,7 @@ from app.render import (
     render_sources_html,
     render_streaming_markdown,
 )
+from rag.errors import ReportQAError
 from rag.types import Answer, AnswerDelta, Status, Turn
 
 log = logging.getLogger(__name__)
@@ -187,6 +188,17 @@ def _report_filter(report: str | None) -> str | None:
     return None if not report or report == ALL_REPORTS else report
 
 
+def unknown_report_message(report: str, known: Sequence[str]) -> str:
+    """The refusal for a `report` argument that names no indexed report.
+
+    The argument is only ever compared with indexed titles, never opened as a
+    path, so "../../etc/passwd" is just an unknown name.
+    """
+    shown = report if len(report) <= 80 else report[:80] + "…"
+    choices = "、".join(f"《{k}》" for k in known) if known else "（索引中还没有报告）"
+    return f"没有这份报告：{shown}。可选的报告：{choices}；留空表示全部报告。"
+
+
 ChatOutputs = tuple[list[dict[str, Any]], str, list[dict[str, Any] | None], str]
 
 
@@ -204,12 +216,31 @@ class ChatHandlers:
         *,
         status: Callable[[], Status],
         feedback_path: Path,
+        known_reports: Sequence[str] = (),
     ) -> None:
         self.answer_stream = answer_stream
         self.status = status
         self.feedback_path = feedback_path
+        self.known_reports = tuple(known_reports)
 
-    def _failure_message(self) -> str:
+    def check_report(self, report: str | None) -> tuple[str | None, str | None]:
+        """(report filter, None) for a known report or "all"; (None, message) otherwise.
+
+        API callers can send any string; only titles of indexed reports pass.
+        """
+        wanted = _report_filter(report)
+        if wanted is None:
+            return None, None
+        known = list(dict.fromkeys([*self.known_reports, *_safe_status(self.status).reports]))
+        if wanted in known:
+            return wanted, None
+        return None, unknown_report_message(wanted, known)
+
+    def _failure_message(self, exc: BaseException | None = None, markdown: bool = True) -> str:
+        # ReportQAError messages are written for users (and never carry secrets), e.g.
+        # "无法连接 Chroma 服务器…": more useful than a generic apology.
+        if isinstance(exc, ReportQAError):
+            return f"抱歉，暂时无法回答：{escape_markdown(str(exc)) if markdown else exc}"
         state = _safe_status(self.status)
         if state.ok:
             return ERROR_MESSAGE
@@ -228,8 +259,10 @@ class ChatHandlers:
         records = list(records or [])
         answer_no = sum(1 for r in records if r and r.get("kind") == "answer") + 1
         problem = validate_question(question)
+        report_filter, report_problem = self.check_report(report)
+        problem = problem or report_problem
         if problem is not None:
-            chat.append({"role": "assistant", "content": problem})
+            chat.append({"role": "assistant", "content": escape_markdown(problem)})
             records.append({"kind": "hint", "question": question or "", "answer": problem})
             # Keep the panel and the typed text, so the user can fix the question.
             yield list(chat), gr.skip(), list(records), question or ""
@@ -247,16 +280,16 @@ class ChatHandlers:
         streamed = ""
         final: Answer | None = None
         try:
-            for item in self.answer_stream(text, history, _report_filter(report)):
+            for item in self.answer_stream(text, history, report_filter):
                 if isinstance(item, Answer):
                     final = item
                     break
                 streamed += item.text
                 chat[-1] = {"role": "assistant", "content": render_streaming_markdown(streamed)}
                 yield list(chat), gr.skip(), list(records), ""
-        except Exception:
+        except Exception as exc:
             log.exception("answer_stream failed for question %r", text)
-            message = self._failure_message()
+            message = self._failure_message(exc)
             chat[-1] = {"role": "assistant", "content": message}
             records[-1] = {"kind": "error", "question": text, "answer": message}
             yield list(chat), SOURCES_PLACEHOLDER, list(records), ""
@@ -329,19 +362,24 @@ class ChatHandlers:
         problem = validate_question(question)
         if problem is not None:
             raise gr.Error(problem)
+        report_filter, report_problem = self.check_report(report)
+        if report_problem is not None:
+            raise gr.Error(report_problem)
         try:
             history = parse_history_json(history_json)
         except ValueError as exc:
             raise gr.Error(str(exc)) from None
         final: Answer | None = None
         try:
-            for item in self.answer_stream(question.strip(), history, _report_filter(report)):
+            for item in self.answer_stream(question.strip(), history, report_filter):
                 if isinstance(item, Answer):
                     final = item
                     break
-        except Exception:
+        except Exception as exc:
             log.exception("answer_stream failed for API question %r", question)
-            raise gr.Error(self._failure_message().replace("\n\n", "\n")) from None
+            raise gr.Error(
+                self._failure_message(exc, markdown=False).replace("\n\n", "\n")
+            ) from None
         if final is None:
             raise gr.Error(NO_ANSWER_MESSAGE)
         return final.to_json()
@@ -369,9 +407,11 @@ def build_app(
     the result with `launch_app` (it carries the CSS and theme, which Gradio 6
     takes in `launch()`).
     """
-    handlers = ChatHandlers(answer_stream, status=status, feedback_path=feedback_path)
     initial = _safe_status(status)
     report_names = [r for r in reports if r.strip()] or list(initial.reports)
+    handlers = ChatHandlers(
+        answer_stream, status=status, feedback_path=feedback_path, known_reports=report_names
+    )
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         header = gr.HTML(render_header(TITLE, report_names, initial), elem_id="rq-header")

@@ -69,6 +69,8 @@ def tokenize_chunks(
 
 def _bm25_text(chunk: Chunk) -> str:
     # The section title is searchable too: questions often name the section's topic.
+    if chunk.embed_text:
+        return chunk.embed_text
     return f"{' '.join(chunk.section_path[-1:])} {chunk.text}"
 
 
@@ -93,7 +95,8 @@ def ingest_paths(
 
     started = time.perf_counter()
     files, walk_errors = iter_report_files(paths)
-    errors = [FileError(str(p), str(m)) for p, m in walk_errors]
+    # The CLI prints "✗ path: message", so drop the path ReadError appends to its message.
+    errors = [FileError(str(p), str(m).removesuffix(f"：{p}")) for p, m in walk_errors]
     mirrored_dirs = [p.resolve() for p in paths if p.is_dir()]
 
     parsed: list[tuple[Path, str, list[Chunk], int]] = []
@@ -103,7 +106,7 @@ def ingest_paths(
             sha = file_sha256(path)
             report = load_report(path)
         except ReadError as exc:
-            errors.append(FileError(str(path), str(exc)))
+            errors.append(FileError(str(path), exc.reason))
             continue
         except OSError as exc:
             errors.append(FileError(str(path), f"无法读取文件：{exc.strerror or exc}"))

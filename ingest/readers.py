@@ -8,6 +8,7 @@ fails with one exception class whose message is a single Chinese + English line.
 from __future__ import annotations
 
 import codecs
+import logging
 import os
 import stat
 from collections.abc import Iterable
@@ -17,6 +18,11 @@ REPORT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"
 
 # Sniffing a prefix is enough to tell text from binary and keeps huge files linear.
 _SNIFF_BYTES = 64 * 1024
+# The longest multi-byte sequence of UTF-8 and GB18030: a file cut mid-character
+# ends in at most this many bytes of an incomplete sequence.
+_MAX_CHAR_BYTES = 4
+
+log = logging.getLogger("reportqa.ingest")
 
 
 class ReadError(Exception):
@@ -27,6 +33,7 @@ class ReadError(Exception):
         self.message_zh = message_zh
         self.message_en = message_en
         text = f"{message_zh}（{message_en}）" if message_en else message_zh
+        self.reason = text  # without the path, for output that already names the file
         super().__init__(f"{text}：{self.path}")
 
 
@@ -74,6 +81,32 @@ def _bomless_utf16(data: bytes) -> str | None:
         return None
 
 
+def _decode_truncated(
+    data: bytes, codec: str, exc: UnicodeDecodeError, path: Path | str
+) -> str | None:
+    """A file cut mid-character (an interrupted copy or download) is still text.
+
+    Only an incomplete sequence in the last few bytes qualifies; anything earlier
+    means another encoding (or binary). The lost character is logged, not silent.
+    """
+    # "unexpected end of data": the sequence is valid so far, only its end is missing.
+    # (A GBK file read as UTF-8 fails with "invalid continuation byte" instead.)
+    if exc.reason not in ("unexpected end of data", "incomplete multibyte sequence"):
+        return None
+    if exc.start < len(data) - _MAX_CHAR_BYTES or exc.start == 0:
+        return None
+    try:
+        text = data[: exc.start].decode(codec)
+    except UnicodeDecodeError:
+        return None
+    log.warning(
+        "文件末尾有不完整的字符（文件可能被截断），已忽略最后 %d 个字节：%s",
+        len(data) - exc.start,
+        path,
+    )
+    return text
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:_SNIFF_BYTES]
     if "\x00" in sample:
@@ -100,8 +133,10 @@ def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> str:
             try:
                 text = data.decode(codec)
                 break
-            except UnicodeDecodeError:
-                continue
+            except UnicodeDecodeError as exc:
+                text = _decode_truncated(data, codec, exc, path)
+                if text is not None:
+                    break
     if text is None:
         from charset_normalizer import from_bytes  # only needed for odd encodings
 

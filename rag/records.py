@@ -33,6 +33,9 @@ def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
         "publisher": meta.publisher,
         "authors": "、".join(meta.authors),
         "date": meta.date,
+        # What was embedded (section title, table caption and header + text): the answer
+        # step reads a table row in the light of its header.
+        "embed_text": chunk.embed_text if chunk.embed_text != chunk.text else "",
     }
 
 
@@ -63,6 +66,6 @@ def chunk_from_record(
         page_end=page_end,
         position=int(metadata.get("position") or 0),
         kind=str(metadata.get("kind", "paragraph")),
-        embed_text=embed_text,
+        embed_text=embed_text or str(metadata.get("embed_text", "") or ""),
         meta=meta,
     )

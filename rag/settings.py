@@ -73,7 +73,7 @@ class IndexSettings:
 class ChunkSettings:
     """Chunk size in characters; chosen by measured recall (see README)."""
 
-    max_chars: int = 300
+    max_chars: int = 200
     overlap_sentences: int = 0
     embed_section_title: bool = True
 
