@@ -57,7 +57,7 @@ types: install-test
 
 unit: install-test browser model
 	mkdir -p test-artifacts
-	$(BIN)/pytest -q -p no:cacheprovider --timeout=900
+	REPORTQA_TEST_MODELS_DIR="$(REPORTQA_HOME)/models" $(BIN)/pytest -q -p no:cacheprovider --timeout=900
 
 evals: index
 	$(BIN)/reportqa eval --split all --gate
