@@ -26,10 +26,11 @@ from rag.extractive import (
     draft_answer,
     idf_weight,
     refusal_text,
+    table_column_answer,
 )
 from rag.sentences import split_sentences
 from rag.settings import Settings
-from rag.types import Answer, AnswerDelta, AnswerSentence, Retrieved, Status, Turn
+from rag.types import Answer, AnswerDelta, AnswerSentence, Chunk, Retrieved, Status, Turn
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -125,6 +126,7 @@ class Answerer:
         report_sources: Mapping[str, str] | None = None,
         unit_similarity: Callable[[str, Retrieved], list[float]] | None = None,
         corpus_has: Callable[[str], bool] | None = None,
+        table_rows: Sequence[Chunk] = (),
     ) -> None:
         self._retrieve_fn = retrieve
         self._cut = cut
@@ -141,6 +143,7 @@ class Answerer:
         self._report_names = dict(report_sources or {})
         self._unit_similarity = unit_similarity
         self._corpus_has = corpus_has
+        self._table_rows = tuple(table_rows)
         self.chain: Runnable[ChainState, ChainState] = (
             RunnableLambda(self._condense)
             | RunnableLambda(self._retrieve)
@@ -255,6 +258,14 @@ class Answerer:
 
     def _extractive_answer(self, state: ChainState) -> Answer:
         analysis = self._analyse(state.resolved)
+        source = self._report_names.get(state.report or "", None)
+        rows = [r for r in self._table_rows if source is None or r.source == source]
+        column = table_column_answer(analysis, rows)
+        if column is not None:
+            lead, used = column
+            candidates = {i + 1: Retrieved(chunk, 1.0, i + 1) for i, chunk in enumerate(used)}
+            sentence = AnswerSentence(lead, tuple(candidates))
+            return self._assemble(state, analysis, False, [sentence], candidates)
         similarity = None
         if self._unit_similarity is not None:
             unit_similarity = self._unit_similarity
@@ -608,6 +619,13 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         embeddings.embed_documents,
     )
 
+    if settings.embedding.query_threads:
+        # One question embeds one short text: a second torch thread only spins against
+        # other work on a 2-core machine (measured in evals/reports/bench.md).
+        import torch
+
+        torch.set_num_threads(settings.embedding.query_threads)
+
     def unit_similarity(question: str, item: Retrieved) -> list[float]:
         query = np.asarray(retriever.query_vector(question), dtype=np.float32)
         return units.similarities(item.chunk, query)
@@ -623,6 +641,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         return len(term) >= 2 and re.search(pattern, corpus_text) is not None
 
     return Answerer(
+        table_rows=[ic.chunk for ic in indexed if ic.chunk.kind == "table_row"],
         corpus_has=corpus_has,
         unit_similarity=unit_similarity,
         tag=make_tagger(tokenizer),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rag.sentences import evidence_units
-from rag.types import AnswerSentence, Retrieved
+from rag.types import AnswerSentence, Chunk, Retrieved
 
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:底|初|末)?")
@@ -573,3 +573,62 @@ def refusal_text(analysis: QuestionAnalysis) -> str:
     if topic:
         return f"{_REFUSAL_MARK}{topic}的相关信息。"
     return f"{_REFUSAL_MARK}这个问题的答案。"
+
+
+def _common_run(a: str, b: str) -> int:
+    """Length of the longest common substring (short strings: a plain DP is fine)."""
+    best = 0
+    previous = [0] * (len(b) + 1)
+    for ch in a:
+        current = [0] * (len(b) + 1)
+        for j, other in enumerate(b, start=1):
+            if ch == other:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
+def _header_cells(row: Chunk) -> list[str]:
+    """The column headers a table row was stored with (from its embedded text), if any."""
+    lines = (row.embed_text or "").split("\n")
+    if len(lines) < 3 or " | " not in lines[-2]:
+        return []
+    cells = lines[-2].split(" | ")
+    # The first header cell carries the table's label (「二、生命周期 科技研发阶段」).
+    cells[0] = cells[0].rsplit(" ", 1)[-1]
+    return [c.strip() for c in cells]
+
+
+def table_column_answer(
+    analysis: QuestionAnalysis, rows: Sequence[Chunk]
+) -> tuple[str, list[Chunk]] | None:
+    """Answer 「X 阶段有哪些产品」 from a grid: the cells under the column the question names.
+
+    Returns the lead sentence (the column header and its cells, all verbatim report
+    words) and the rows it draws on, or None when no column is named.
+    """
+    if analysis.qtype not in ("list", "other"):
+        return None
+    question = analysis.text
+    best: tuple[int, str, int] | None = None
+    for row in rows:
+        for index, header in enumerate(_header_cells(row)):
+            run = _common_run(question, header)
+            named = len(header) >= 4 and run >= max(4, int(0.6 * len(header)))
+            if named and (best is None or run > best[0]):
+                best = (run, header, index)
+    if best is None:
+        return None
+    _, header, index = best
+    picked: list[tuple[Chunk, str]] = []
+    for row in rows:
+        cells = _header_cells(row)
+        if index < len(cells) and cells[index] == header:
+            values = row.text.split("\t")
+            if index < len(values) and values[index].strip():
+                picked.append((row, values[index].strip()))
+    if len(picked) < 2:
+        return None
+    items = "、".join(dict.fromkeys(cell for _, cell in picked))
+    return f"{header}：{items}。", [row for row, _ in picked]

@@ -51,7 +51,8 @@ class EmbeddingSettings:
     """
 
     model: str = DEFAULT_MODEL_NAME
-    batch_size: int = 32
+    batch_size: int = 64
+    query_threads: int = 1  # torch threads once the answerer is loaded (0 = torch default)
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
 
