@@ -260,12 +260,7 @@ class Answerer:
         analysis = self._analyse(state.resolved)
         source = self._report_names.get(state.report or "", None)
         rows = [r for r in self._table_rows if source is None or r.source == source]
-        column = table_column_answer(analysis, rows)
-        if column is not None:
-            lead, used = column
-            candidates = {i + 1: Retrieved(chunk, 1.0, i + 1) for i, chunk in enumerate(used)}
-            sentence = AnswerSentence(lead, tuple(candidates))
-            return self._assemble(state, analysis, False, [sentence], candidates)
+        column = table_column_answer(analysis, rows, self._weight)
         similarity = None
         if self._unit_similarity is not None:
             unit_similarity = self._unit_similarity
@@ -283,6 +278,13 @@ class Answerer:
             unit_similarity=similarity,
             corpus_has=self._corpus_has,
         )
+        if column is not None and column[2] >= draft.coverage:
+            # The question names a grid column and the grid covers it at least as well
+            # as any sentence: answer with the column's cells.
+            lead, used, _ = column
+            candidates = {i + 1: Retrieved(chunk, 1.0, i + 1) for i, chunk in enumerate(used)}
+            sentence = AnswerSentence(lead, tuple(candidates))
+            return self._assemble(state, analysis, False, [sentence], candidates)
         return self._assemble(
             state,
             analysis,

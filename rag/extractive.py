@@ -601,12 +601,16 @@ def _header_cells(row: Chunk) -> list[str]:
 
 
 def table_column_answer(
-    analysis: QuestionAnalysis, rows: Sequence[Chunk]
-) -> tuple[str, list[Chunk]] | None:
+    analysis: QuestionAnalysis,
+    rows: Sequence[Chunk],
+    weight: Callable[[str], float],
+    min_coverage: float = 0.6,
+) -> tuple[str, list[Chunk], float] | None:
     """Answer 「X 阶段有哪些产品」 from a grid: the cells under the column the question names.
 
     Returns the lead sentence (the column header and its cells, all verbatim report
-    words) and the rows it draws on, or None when no column is named.
+    words), the rows it draws on and how well the table covers the question, or None
+    when no column is named.
     """
     if analysis.qtype not in ("list", "other"):
         return None
@@ -630,5 +634,11 @@ def table_column_answer(
                 picked.append((row, values[index].strip()))
     if len(picked) < 2:
         return None
+    # Naming a column header is not enough: the rest of the question must be about
+    # this table too (「成果转化阶段的风险」 is not about the product grid).
+    context = " ".join(row.embed_text or row.text for row, _ in picked)
+    coverage = _coverage(analysis.terms, context, analysis.weigh(weight))
+    if coverage < min_coverage:
+        return None
     items = "、".join(dict.fromkeys(cell for _, cell in picked))
-    return f"{header}：{items}。", [row for row, _ in picked]
+    return f"{header}：{items}。", [row for row, _ in picked], coverage

@@ -120,3 +120,29 @@ def test_already_given_sentences_are_skipped_for_more() -> None:
         exclude=frozenset({"一是发展首台套保险。", "二是发展中试保险。"}),
     )
     assert [s.text for s in draft.sentences] == ["三是发展普惠保险。"]
+
+
+def _grid_row(n: int, text: str) -> Chunk:
+    header = "产品体系\n二、生命周期 研发阶段 | 转化阶段 | 应用阶段\n" + " | ".join(
+        text.split("\t")
+    )
+    return Chunk(f"g{n}", text, "r.txt", "报告", ("二、产品体系",), 3, 3, n, "table_row", header)
+
+
+def test_a_named_grid_column_is_answered_with_its_cells() -> None:
+    from rag.extractive import table_column_answer
+
+    rows = [
+        _grid_row(1, "研发费用损失保险\t中试综合保险\t产品责任险"),
+        _grid_row(2, "研发中断保险\t概念验证综合保险\t首版次软件综合保险"),
+    ]
+    analysis = analyse_question("产品体系 转化阶段 有哪些 保险", _cut)
+    column = table_column_answer(analysis, rows, _weight)
+    assert column is not None
+    lead, used, coverage = column
+    assert (
+        lead == "转化阶段：中试综合保险、概念验证综合保险。" and len(used) == 2 and coverage > 0.5
+    )
+    # A question that names the column but asks about something else is not a grid question.
+    other = analyse_question("转化阶段 企业 担心 哪些 技术 风险 失败", _cut)
+    assert table_column_answer(other, rows, _weight) is None
