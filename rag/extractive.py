@@ -542,7 +542,39 @@ def unsupported(
         for term in analysis.terms:
             if analysis.flags.get(term) in _PROPER_TAGS and not corpus_has(term):
                 return True
+            # A figure or date question about something the report never names (渗透率, 场馆)
+            # cannot be answered by another figure or date that happens to be nearby.
+            if (
+                analysis.qtype in ("number", "date")
+                and analysis.flags.get(term, "").startswith("n")
+                and term not in _MEASURE_WORDS
+                and not corpus_has(term)
+            ):
+                return True
     return False
+
+
+# Words that say what kind of figure is asked (the unit hint covers them), not what of.
+_MEASURE_WORDS = frozenset(
+    [
+        "比例",
+        "规模",
+        "金额",
+        "数量",
+        "额度",
+        "比重",
+        "占比",
+        "幅度",
+        "程度",
+        "数字",
+        "数额",
+        "总数",
+        "多少",
+        "水平",
+        "标准",
+        "情况",
+    ]
+)
 
 
 def _already_given(unit: str, given: frozenset[str]) -> bool:
