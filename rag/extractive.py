@@ -465,6 +465,7 @@ def draft_answer(
         if not _already_given(e.text, exclude)
     ]
     if not scored or not analysis.terms:
+        # No content words (「这是什么？」): nothing to ground an answer on.
         return ExtractiveDraft((), {}, {}, refused=True)
     best = scored[0]
     if best.coverage < settings.refuse_below:
