@@ -127,6 +127,7 @@ class Answerer:
         unit_similarity: Callable[[str, Retrieved], list[float]] | None = None,
         corpus_has: Callable[[str], bool] | None = None,
         table_rows: Sequence[Chunk] = (),
+        llm_probe: Callable[[], str] | None = None,
     ) -> None:
         self._retrieve_fn = retrieve
         self._cut = cut
@@ -144,6 +145,7 @@ class Answerer:
         self._unit_similarity = unit_similarity
         self._corpus_has = corpus_has
         self._table_rows = tuple(table_rows)
+        self._llm_probe = llm_probe
         self.chain: Runnable[ChainState, ChainState] = (
             RunnableLambda(self._condense)
             | RunnableLambda(self._retrieve)
@@ -160,12 +162,17 @@ class Answerer:
 
     def status(self) -> Status:
         """Mode badge, reports and any problems, for the UI."""
+        problems = list(self._problems)
+        if self._llm_probe is not None:
+            llm_problem = self._llm_probe()
+            if llm_problem:
+                problems.append(llm_problem)
         return Status(
-            ok=not self._problems,
+            ok=not problems,
             mode=self.mode,
             model=self._model_name,
             reports=self._reports,
-            problems=tuple(self._problems),
+            problems=tuple(problems),
         )
 
     def examples(self) -> list[str]:
@@ -545,6 +552,40 @@ def make_tagger(tokenizer: Any) -> Callable[[str], list[tuple[str, str]]]:
     return lambda text: [(w.word, w.flag) for w in pos.lcut(text)]
 
 
+def llm_probe(llm: Any, every_s: float = 30.0) -> Callable[[], str]:
+    """A cheap, cached reachability check of the LLM endpoint, for the UI banner.
+
+    Returns "" when the endpoint answers, else a Chinese message naming the setting.
+    The API key is sent but never appears in the message.
+    """
+    state: dict[str, Any] = {"at": -1e9, "problem": ""}
+
+    def probe() -> str:
+        now = time.monotonic()
+        if now - state["at"] < every_s:
+            return str(state["problem"])
+        import httpx
+
+        url = llm.base_url.rstrip("/") + "/models"
+        headers = {"Authorization": f"Bearer {llm.api_key}"} if llm.api_key else {}
+        try:
+            response = httpx.get(url, headers=headers, timeout=3.0)
+            problem = (
+                ""
+                if response.status_code < 500
+                else f"LLM 服务出错（HTTP {response.status_code}，REPORTQA_LLM_BASE_URL）：暂用抽取式回答。"
+            )
+        except httpx.HTTPError:
+            problem = (
+                f"无法连接 LLM 服务 {llm.base_url}（REPORTQA_LLM_BASE_URL）：暂用抽取式回答；"
+                "请检查服务是否启动。"
+            )
+        state.update(at=now, problem=problem)
+        return problem
+
+    return probe
+
+
 def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     """Load the index, the embedding model and (optionally) the LLM once; return the Answerer."""
     from ingest.index import load_indexed_chunks, open_active_collection
@@ -643,6 +684,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         return len(term) >= 2 and re.search(pattern, corpus_text) is not None
 
     return Answerer(
+        llm_probe=llm_probe(settings.llm) if settings.llm.enabled else None,
         table_rows=[ic.chunk for ic in indexed if ic.chunk.kind == "table_row"],
         corpus_has=corpus_has,
         unit_similarity=unit_similarity,

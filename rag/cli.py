@@ -320,13 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="*")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.add_argument(
-        "--jsonl", metavar="FILE", help="逐行读取 {id, question, history?}（- 为标准输入）"
+        "--jsonl", metavar="FILE", help="逐行读取 {id, question, history?, report?}（- 为标准输入）"
     )
-    p.add_argument("--report", help="只在这份报告中检索（文件名）")
+    p.add_argument("--report", help="只在这份报告中检索（文件名或标题）")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="在终端里对话")
-    p.add_argument("--report", help="只在这份报告中检索（文件名）")
+    p.add_argument("--report", help="只在这份报告中检索（文件名或标题）")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("serve", help="启动网页聊天界面")

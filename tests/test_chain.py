@@ -111,3 +111,19 @@ def test_followup_is_resolved_and_shown(real_answerer: Any) -> None:
     answer = real_answerer.answer("那共保体遴选呢？", history)
     assert answer.resolved_question != answer.question and "深圳" in answer.resolved_question
     assert "2025 年 10 月" in answer.text
+
+
+def test_unreachable_llm_is_reported_in_the_status_without_the_key() -> None:
+    from rag.chain import llm_probe
+    from rag.settings import LLMSettings
+    from tests.conftest import free_port
+
+    settings = LLMSettings(
+        base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", api_key="sk-test-SECRET-123"
+    )
+    answerer = Answerer(
+        retrieve=lambda q, r: [], cut=str.split, weight=lambda t: 1.0, llm_probe=llm_probe(settings)
+    )
+    status = answerer.status()
+    assert not status.ok and "REPORTQA_LLM_BASE_URL" in status.problems[0]
+    assert "SECRET" not in " ".join(status.problems)
