@@ -28,13 +28,18 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=window.__xss=1>"
 
 
-def _chunk(text: str = PASSAGE, cid: str = "c1", page: int | None = 4) -> Retrieved:
+def _chunk(
+    text: str = PASSAGE,
+    cid: str = "c1",
+    page: int | None = 4,
+    section: tuple[str, ...] = SECTION,
+) -> Retrieved:
     chunk = Chunk(
         id=cid,
         text=text,
         source="report.txt",
         title=TITLE,
-        section_path=SECTION,
+        section_path=section,
         page_start=page,
         page_end=page,
         position=0,
