@@ -196,11 +196,17 @@ def test_refused_answer_renders_related_passages_without_citations() -> None:
         text="报告中没有提到量子保险。",
         refused=True,
         citations=(),
-        retrieved=(_chunk(), _chunk(text="另一段", cid="c2", page=None)),
+        # Unnumbered front matter (no section) is labelled as the cover; a body passage
+        # without pages (HTML, Markdown) as 无页码.
+        retrieved=(
+            _chunk(),
+            _chunk(text="另一段", cid="c2", page=None, section=()),
+            _chunk(text="网页正文", cid="c3", page=None),
+        ),
     )
     html = render_sources_html(answer, 1)
     assert "相关段落" in html
-    assert "第4页" in html and "封面及摘要" in html
+    assert "第4页" in html and "封面及摘要" in html and "无页码" in html
     assert "rq-n" not in html and "[1]" not in html
     assert 'id="cite-' not in html
     md = render_answer_markdown(answer, 1)
