@@ -326,6 +326,20 @@ class Answerer:
             model=self._model_name,
         )
 
+    def _refusal(
+        self, state: ChainState, analysis: QuestionAnalysis, dropped: tuple[str, ...] = ()
+    ) -> Answer:
+        """「报告中没有提到…」 with the closest passages as related, not as citations."""
+        return Answer(
+            question=state.question,
+            resolved_question=_shown_resolution(state),
+            text=refusal_text(analysis),
+            refused=True,
+            mode="extractive",
+            retrieved=state.retrieved[:3],
+            dropped=dropped,
+        )
+
     def _assemble(
         self,
         state: ChainState,
@@ -340,14 +354,7 @@ class Answerer:
         from rag.verify import render_answer, verify_answer
 
         if refused or not sentences:
-            return Answer(
-                question=state.question,
-                resolved_question=_shown_resolution(state),
-                text=refusal_text(analysis),
-                refused=True,
-                mode="extractive",
-                retrieved=state.retrieved[:3],
-            )
+            return self._refusal(state, analysis)
         first_citation = sentences[0].citations
         prefix: list[AnswerSentence] = []
         if premise:
@@ -356,15 +363,7 @@ class Answerer:
             prefix.append(AnswerSentence(f"{lead}。", first_citation))
         verified = verify_answer(prefix + sentences, candidates)
         if not verified.sentences:
-            return Answer(
-                question=state.question,
-                resolved_question=_shown_resolution(state),
-                text=refusal_text(analysis),
-                refused=True,
-                mode="extractive",
-                retrieved=state.retrieved[:3],
-                dropped=verified.dropped,
-            )
+            return self._refusal(state, analysis, verified.dropped)
         return Answer(
             question=state.question,
             resolved_question=_shown_resolution(state),
