@@ -12,6 +12,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -547,7 +548,11 @@ def make_tagger(tokenizer: Any) -> Callable[[str], list[tuple[str, str]]]:
     """Part-of-speech tagging with the same jieba dictionary (and user terms) as retrieval."""
     import jieba.posseg as pseg
 
-    pos = pseg.POSTokenizer(tokenizer.jieba())
+    # jieba.posseg already loaded the default word-tag table at import (~1 s); reuse it
+    # instead of parsing the same dictionary again for our own jieba instance.
+    pos = pseg.POSTokenizer.__new__(pseg.POSTokenizer)
+    pos.tokenizer = tokenizer.jieba()
+    pos.word_tag_tab = pseg.dt.word_tag_tab
     return lambda text: [(w.word, w.flag) for w in pos.lcut(text)]
 
 
@@ -605,18 +610,32 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     collection, generation = open_active_collection(
         client, settings.index.collection_prefix, model=settings.embedding.model
     )
-    embeddings = make_embeddings(settings.embedding, settings.paths)
-    info = embedding_info(embeddings, settings.embedding)
-    if generation.dimension and info.dimension != generation.dimension:
-        raise ModelMismatchError(
-            f"索引向量维度为 {generation.dimension}，当前模型为 {info.dimension}；请重新运行 `reportqa ingest`。"
+
+    def load_embeddings() -> Any:
+        embeddings = make_embeddings(settings.embedding, settings.paths)
+        info = embedding_info(embeddings, settings.embedding)
+        if generation.dimension and info.dimension != generation.dimension:
+            raise ModelMismatchError(
+                f"索引向量维度为 {generation.dimension}，当前模型为 {info.dimension}；"
+                "请重新运行 `reportqa ingest`。"
+            )
+        return embeddings
+
+    # Loading torch and the model takes seconds; read the chunks and build jieba, the
+    # tagger and BM25 meanwhile (cold start is measured in evals/reports/bench.md).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(load_embeddings)
+        indexed = load_indexed_chunks(collection)
+        tokenizer = Tokenizer(
+            user_terms=generation.user_terms, cache_dir=settings.paths.home / "cache"
         )
-    indexed = load_indexed_chunks(collection)
-    tokenizer = Tokenizer(user_terms=generation.user_terms, cache_dir=settings.paths.home / "cache")
-    bm25 = BM25Index.build([ic.chunk.id for ic in indexed], [list(ic.tokens) for ic in indexed])
-    doc_freq: Counter[str] = Counter()
-    for ic in indexed:
-        doc_freq.update(set(ic.tokens))
+        tokenizer.warm_up()
+        tag = make_tagger(tokenizer)
+        bm25 = BM25Index.build([ic.chunk.id for ic in indexed], [list(ic.tokens) for ic in indexed])
+        doc_freq: Counter[str] = Counter()
+        for ic in indexed:
+            doc_freq.update(set(ic.tokens))
+        embeddings = loading.result()
 
     from langchain_chroma import Chroma
 
@@ -649,7 +668,6 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
             and re.match(r"^[一二三四五六七八九十]+、", ic.chunk.section_path[0])
         )
     )
-    tokenizer.warm_up()
     import numpy as np
 
     from rag.sentences import load_or_build_unit_vectors
@@ -687,7 +705,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         table_rows=[ic.chunk for ic in indexed if ic.chunk.kind == "table_row"],
         corpus_has=corpus_has,
         unit_similarity=unit_similarity,
-        tag=make_tagger(tokenizer),
+        tag=tag,
         retrieve=lambda q, report: retriever.retrieve(q, report=report),
         cut=tokenizer.cut,
         weight=idf_weight(doc_freq, len(indexed)),
