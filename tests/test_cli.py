@@ -1,0 +1,93 @@
+"""The `reportqa` console script as a user runs it: ask --json, ask --jsonl, chat, inspect."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import env_for
+
+REPORTQA = str(Path(sys.executable).parent / "reportqa")
+
+
+def _run(home: Path, models: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [REPORTQA, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env_for(home, models),
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_ask_json_has_the_documented_shape(real_home: Path, shared_models_dir: Path) -> None:
+    done = _run(
+        real_home, shared_models_dir, "ask", "--json", "苏州高新区的科惠保给多少家企业投了保？"
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert set(out) >= {"question", "resolved_question", "answer", "refused", "mode", "citations"}
+    assert set(out) >= {"retrieved", "timings_ms"}
+    assert "35" in out["answer"] and out["mode"] == "extractive"
+    cite = out["citations"][0]
+    assert set(cite) >= {"n", "title", "section", "page", "quote", "chunk_id", "source", "verified"}
+    assert cite["verified"] and cite["page"] == "第4–6页"
+    assert set(out["timings_ms"]) == {"retrieve", "answer", "total"}
+
+
+@pytest.mark.slow
+def test_ask_jsonl_answers_every_line_and_reports_bad_ones(
+    real_home: Path, shared_models_dir: Path
+) -> None:
+    lines = [
+        json.dumps({"id": "a", "question": "首台（套）补偿试点从哪年开始？"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"id": "c", "question": "   "}),
+        json.dumps(
+            {
+                "id": "d",
+                "question": "那是哪几个部门启动的？",
+                "history": [
+                    {"role": "user", "content": "首台（套）补偿试点从哪年开始？"},
+                    {"role": "assistant", "content": "2015 年。"},
+                ],
+            },
+            ensure_ascii=False,
+        ),
+    ]
+    done = _run(real_home, shared_models_dir, "ask", "--jsonl", "-", stdin="\n".join(lines))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", 2, "c", "d"]
+    assert "2015" in rows[0]["answer"]
+    assert "error" in rows[1] and "error" in rows[2]
+    assert rows[3]["resolved_question"] != rows[3]["question"] and "财政部" in rows[3]["answer"]
+
+
+@pytest.mark.slow
+def test_chat_keeps_the_conversation(real_home: Path, shared_models_dir: Path) -> None:
+    done = _run(
+        real_home,
+        shared_models_dir,
+        "chat",
+        stdin="深圳的种子基金风险补偿方案哪年推出的？\n那共保体遴选呢？\n/quit\n",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2024 年 11 月" in done.stdout and "2025 年 10 月" in done.stdout
+    assert "理解为" in done.stdout
+
+
+@pytest.mark.slow
+def test_inspect_lists_every_chunk_with_section_and_page(
+    real_home: Path, shared_models_dir: Path
+) -> None:
+    done = _run(real_home, shared_models_dir, "inspect")
+    assert done.returncode == 0, done.stderr
+    assert "第4–6页" in done.stdout and "三、政策性科技保险取得新进展" in done.stdout
+    assert "封面及摘要" in done.stdout and "第7页" in done.stdout
