@@ -109,9 +109,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["corpus"])]
     client = _open_or_reset_index(settings, args.wait)
 
+    loaded: list[Any] = []
+
     def embed_factory() -> Any:
-        embeddings = make_embeddings(settings.embedding, settings.paths)
-        return embeddings.embed_documents
+        if not loaded:
+            loaded.append(make_embeddings(settings.embedding, settings.paths))
+        return loaded[0].embed_documents
 
     bar: Any = None
 
@@ -136,6 +139,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     if bar is not None:
         bar.close()
+    if summary.changed and summary.chunks:
+        _precompute_units(settings, client, embed_factory)
     for error in summary.errors:
         print(f"✗ {error.path}: {error.message}", file=sys.stderr)
     state = "已更新" if summary.changed else "无变化（索引已是最新）"
@@ -146,8 +151,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if summary.removed:
         print("已移除：" + "、".join(summary.removed))
     if summary.changed or summary.chunks:
-        print('提问：reportqa ask "首台（套）保险补偿机制是哪一年开始试点的？"  或  make run')
+        print('提问：reportqa ask "你的问题"，或 reportqa chat，或 make run 打开网页')
     return 1 if summary.errors else 0
+
+
+def _precompute_units(settings: Settings, client: Any, embed_factory: Any) -> None:
+    """Embed every evidence unit of the new generation now, not at the first question."""
+    from ingest.index import load_indexed_chunks, open_active_collection
+    from rag.sentences import load_or_build_unit_vectors
+
+    collection, generation = open_active_collection(client, settings.index.collection_prefix)
+    chunks = [ic.chunk for ic in load_indexed_chunks(collection)]
+    load_or_build_unit_vectors(
+        chunks, settings.paths.index_dir, generation.collection_name, embed_factory()
+    )
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -210,7 +227,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question or [])
     if not question.strip():
         print(
-            '请输入问题，例如：reportqa ask "首台（套）保险补偿机制是哪一年开始试点的？"',
+            '请输入问题，例如：reportqa ask "这份报告的主要结论是什么？"',
             file=sys.stderr,
         )
         return 2
