@@ -318,17 +318,18 @@ def _copy_index_to(client: Any, source_home: Path) -> None:
     settings = make_settings(source_home, source_home / "unused-models")
     source = make_chroma_client(settings.index, settings.paths)
     collection, generation = open_active_collection(source, "reportqa")
-    vectors = {
-        document: embedding
-        for _, document, _, embedding in iter_records(
-            collection, include=("documents", "embeddings")
-        )
+    by_id = {
+        record_id: embedding
+        for record_id, _, _, embedding in iter_records(collection, include=("embeddings",))
     }
+    desired = load_indexed_chunks(collection)
+    # write_generation embeds what was embedded at ingest (embed_text, else text).
+    vectors = {ic.chunk.embed_text or ic.chunk.text: by_id[ic.chunk.id] for ic in desired}
     write_generation(
         client,
         "reportqa",
         model=generation.model,
-        desired=load_indexed_chunks(collection),
+        desired=desired,
         reports=generation.reports,
         user_terms=generation.user_terms,
         embed=lambda texts: [vectors[t] for t in texts],
