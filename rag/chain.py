@@ -29,7 +29,6 @@ from rag.extractive import (
     refusal_text,
     table_column_answer,
 )
-from rag.sentences import split_sentences
 from rag.settings import Settings
 from rag.types import Answer, AnswerDelta, AnswerSentence, Chunk, Retrieved, Status, Turn
 
@@ -91,6 +90,8 @@ def resolve_followup(
     # Resolve the previous question first: follow-ups can chain.
     earlier, _ = resolve_followup(previous[-1], list(history[:-2]), analyse)
     if _MORE_RE.match(question) and len(own.terms) == 0:
+        from ingest.chunk import split_sentences  # the chunker's splitter: one definition
+
         given: set[str] = set()
         for text in _assistant_texts(history)[-1:]:
             given.update(s.strip() for s in split_sentences(re.sub(r"\[\d+\]", "", text)))

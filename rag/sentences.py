@@ -19,16 +19,10 @@ import numpy.typing as npt
 
 from rag.types import Chunk
 
-_SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”」』）)]*|\n|$)")
 # Evidence units keep 「…；…。」 together: parallel clauses answer one question together.
 _UNIT_RE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”」』）)]*|\n|$)")
 _ENDS_SENTENCE = re.compile(r"[。！？；!?;”」』）)]$")
 SHORT_LINE = 40
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split at Chinese sentence ends, keeping the punctuation (and closing quotes) with each."""
-    return [s for s in (m.group(0).strip() for m in _SENTENCE_RE.finditer(text)) if s]
 
 
 def evidence_units(chunk: Chunk) -> list[str]:
