@@ -39,7 +39,6 @@ log = logging.getLogger("reportqa")
 
 _ELLIPTICAL_START = re.compile(r"^(那|那么|那它|它|其|这|该|此|还有|另外|再|然后|同时|以及|和|跟)")
 _MORE_RE = re.compile(r"^(还有|其他|其它|另外|别的|再说|继续|还有没有|还有吗|还有呢|其余)")
-_REFUSED_NOTE = "报告中没有提到"
 _QUESTION_WORD = re.compile(r"(哪|什么|多少|几|谁|怎么|怎样|为什么|为何|如何|是否|啥|咋)")
 
 
