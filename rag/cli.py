@@ -90,7 +90,10 @@ def _open_or_reset_index(settings: Settings, wait_s: float) -> Any:
     from rag.factory import make_chroma_client, set_aside_corrupt_index
 
     try:
-        return make_chroma_client(settings.index, settings.paths)
+        # Two processes creating a new local index at the same instant make Chroma's
+        # SQLite layer panic: serialise opening (the ingest lock is taken later).
+        with ingest_lock(settings.paths.index_dir / "open.lock", wait_s=120):
+            return make_chroma_client(settings.index, settings.paths)
     except IndexCorruptError as exc:
         if settings.index.is_server:
             raise
