@@ -29,6 +29,7 @@ from rag.extractive import (
     refusal_text,
     table_column_answer,
 )
+from rag.rerank import RerankSettings, rerank
 from rag.settings import Settings
 from rag.types import Answer, AnswerDelta, AnswerSentence, Chunk, Retrieved, Status, Turn
 
@@ -129,6 +130,7 @@ class Answerer:
         corpus_has: Callable[[str], bool] | None = None,
         table_rows: Sequence[Chunk] = (),
         llm_probe: Callable[[], str] | None = None,
+        rerank: RerankSettings | None = None,
     ) -> None:
         self._retrieve_fn = retrieve
         self._cut = cut
@@ -147,9 +149,11 @@ class Answerer:
         self._corpus_has = corpus_has
         self._table_rows = tuple(table_rows)
         self._llm_probe = llm_probe
+        self._rerank_settings = rerank or RerankSettings()
         self.chain: Runnable[ChainState, ChainState] = (
             RunnableLambda(self._condense)
             | RunnableLambda(self._retrieve)
+            | RunnableLambda(self._rerank)
             | RunnableLambda(self._answer_step)
             | RunnableLambda(self._validate)
         ).with_config(run_name="reportqa")
@@ -246,6 +250,30 @@ class Answerer:
             state, retrieved=retrieved, timings={**state.timings, "retrieve": _ms(started)}
         )
 
+    def _unit_similarity_for(self, question: str) -> Callable[[Retrieved], list[float]] | None:
+        if self._unit_similarity is None:
+            return None
+        unit_similarity = self._unit_similarity
+
+        def similarity(item: Retrieved) -> list[float]:
+            return unit_similarity(question, item)
+
+        return similarity
+
+    def _rerank(self, state: ChainState) -> ChainState:
+        if state.problem or not state.retrieved:
+            return state
+        started = time.perf_counter()
+        reranked = rerank(
+            self._analyse(state.resolved),
+            state.retrieved,
+            self._weight,
+            self._rerank_settings,
+            self._extractive,
+            self._unit_similarity_for(state.resolved),
+        )
+        return replace(state, retrieved=reranked, timings={**state.timings, "rerank": _ms(started)})
+
     def _answer_step(self, state: ChainState) -> ChainState:
         started = time.perf_counter()
         if state.problem:
@@ -269,21 +297,13 @@ class Answerer:
         source = self._report_names.get(state.report or "", None)
         rows = [r for r in self._table_rows if source is None or r.source == source]
         column = table_column_answer(analysis, rows, self._weight)
-        similarity = None
-        if self._unit_similarity is not None:
-            unit_similarity = self._unit_similarity
-            question = state.resolved
-
-            def similarity(item: Retrieved) -> list[float]:
-                return unit_similarity(question, item)
-
         draft = draft_answer(
             analysis,
             state.retrieved,
             self._weight,
             self._extractive,
             exclude=state.exclude,
-            unit_similarity=similarity,
+            unit_similarity=self._unit_similarity_for(state.resolved),
             corpus_has=self._corpus_has,
         )
         if column is not None and column[2] >= draft.coverage:
@@ -419,7 +439,7 @@ class Answerer:
 
         started = time.perf_counter()
         state = ChainState(question=question, history=tuple(history), report=report)
-        state = self._retrieve(self._condense(state))
+        state = self._rerank(self._retrieve(self._condense(state)))
         if state.problem:
             yield self.answer(question, history, report)
             return

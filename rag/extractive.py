@@ -364,7 +364,8 @@ def score_evidence(
     for item, index, unit, sim in candidates:
         chunk = item.chunk
         context = f"{' '.join(chunk.section_path)} {chunk.embed_text or chunk.text}"
-        prior = 1.0 / (1.0 + settings.rank_decay * (item.rank - 1))
+        # The first-stage rank, not the reranked one: reranking already used these scores.
+        prior = 1.0 / (1.0 + settings.rank_decay * (item.retrieval_rank - 1))
         coverage = _coverage(analysis.terms, unit, weight)
         context_coverage = _coverage(analysis.terms, context, weight)
         overlap = len(question_bigrams & _bigrams(unit)) / (len(question_bigrams) or 1)
@@ -393,7 +394,7 @@ def score_evidence(
                 similarity=sim,
             )
         )
-    out.sort(key=lambda e: (-e.score, e.retrieved.rank, e.sentence_index))
+    out.sort(key=lambda e: (-e.score, e.retrieved.retrieval_rank, e.sentence_index))
     return out
 
 

@@ -107,12 +107,23 @@ def page_label(start: int | None, end: int | None, section_path: tuple[str, ...]
 
 @dataclass(frozen=True)
 class Retrieved:
-    """A chunk returned by retrieval, with its fused score and rank."""
+    """A chunk returned by retrieval, with its fused score and rank.
+
+    `rank` is the position shown to the user and the answer step (after
+    reranking); `first_rank` is the chunk's rank in the first-stage fusion
+    (0 when the chunk was never reranked).
+    """
 
     chunk: Chunk
     score: float
     rank: int
     similarity: float = 0.0  # dense cosine similarity to the question (0 when not dense-retrieved)
+    first_rank: int = 0
+
+    @property
+    def retrieval_rank(self) -> int:
+        """The first-stage rank: independent of any sentence-level evidence scoring."""
+        return self.first_rank or self.rank
 
 
 @dataclass(frozen=True)
