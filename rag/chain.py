@@ -31,6 +31,7 @@ from rag.extractive import (
 )
 from rag.rerank import RerankSettings, rerank
 from rag.settings import Settings
+from rag.structure import outline_answer
 from rag.types import Answer, AnswerDelta, AnswerSentence, Chunk, Retrieved, Status, Turn
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ class Answerer:
         table_rows: Sequence[Chunk] = (),
         llm_probe: Callable[[], str] | None = None,
         rerank: RerankSettings | None = None,
+        toc_chunks: Sequence[Chunk] = (),
     ) -> None:
         self._retrieve_fn = retrieve
         self._cut = cut
@@ -148,6 +150,7 @@ class Answerer:
         self._unit_similarity = unit_similarity
         self._corpus_has = corpus_has
         self._table_rows = tuple(table_rows)
+        self._toc_chunks = tuple(toc_chunks)
         self._llm_probe = llm_probe
         self._rerank_settings = rerank or RerankSettings()
         self.chain: Runnable[ChainState, ChainState] = (
@@ -295,6 +298,14 @@ class Answerer:
     def _extractive_answer(self, state: ChainState) -> Answer:
         analysis = self._analyse(state.resolved)
         source = self._report_names.get(state.report or "", None)
+        best_source = source or (state.retrieved[0].chunk.source if state.retrieved else None)
+        outline = outline_answer(state.resolved, self._toc_chunks, best_source)
+        if outline is not None:
+            text, toc = outline
+            candidates = {1: Retrieved(toc, 1.0, 1)}
+            return self._assemble(
+                state, analysis, False, [AnswerSentence(f"{text}。", (1,))], candidates
+            )
         rows = [r for r in self._table_rows if source is None or r.source == source]
         column = table_column_answer(analysis, rows, self._weight)
         draft = draft_answer(
@@ -723,6 +734,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     return Answerer(
         llm_probe=llm_probe(settings.llm) if settings.llm.enabled else None,
         table_rows=[ic.chunk for ic in indexed if ic.chunk.kind == "table_row"],
+        toc_chunks=[ic.chunk for ic in indexed if ic.chunk.section_path[:1] == ("目录",)],
         corpus_has=corpus_has,
         unit_similarity=unit_similarity,
         tag=tag,

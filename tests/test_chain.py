@@ -127,3 +127,19 @@ def test_unreachable_llm_is_reported_in_the_status_without_the_key() -> None:
     status = answerer.status()
     assert not status.ok and "REPORTQA_LLM_BASE_URL" in status.problems[0]
     assert "SECRET" not in " ".join(status.problems)
+
+
+@pytest.mark.slow
+def test_outline_question_lists_the_toc_and_cites_it(real_answerer: Any) -> None:
+    answer = real_answerer.answer("这报告正文分了几大块？")
+    assert not answer.refused and "四部分" in answer.text and "总结和展望（第 7 页）" in answer.text
+    assert [c.section_path for c in answer.citations] == [("目录",)]
+    assert all(c.verified for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_reranked_sources_keep_their_first_stage_rank(real_answerer: Any) -> None:
+    answer = real_answerer.answer("首台（套）装备保险补偿的试点最早是在哪一年？")
+    ranks = [r.rank for r in answer.retrieved]
+    assert ranks == list(range(1, len(ranks) + 1))
+    assert sorted(r.first_rank for r in answer.retrieved) == ranks

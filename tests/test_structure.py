@@ -1,0 +1,54 @@
+"""Outline questions are answered from the report's table of contents."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.structure import asks_outline, outline_answer, toc_entries
+from rag.types import Chunk
+
+TOC = Chunk(
+    id="toc",
+    text="目录\n一、政策支持不断加强\t1\n二、产品体系基本成形\t3\n三、总结和展望\t7",
+    source="a.txt",
+    title="报告",
+    section_path=("目录",),
+    page_start=None,
+    page_end=None,
+    position=3,
+    kind="front_matter",
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["这份报告正文分成哪几大块？", "报告的目录是什么", "这报告有几个部分", "全文的框架是怎样的"],
+)
+def test_outline_questions_are_recognised(question: str) -> None:
+    assert asks_outline(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["第三部分讲了什么？", "科创企业的风险结构是什么样的？", "产品体系有哪些险种？"],
+)
+def test_other_questions_are_not_outline_questions(question: str) -> None:
+    assert not asks_outline(question)
+
+
+def test_toc_entries_keep_headings_and_printed_pages() -> None:
+    assert toc_entries(TOC) == [
+        ("一、政策支持不断加强", "1"),
+        ("二、产品体系基本成形", "3"),
+        ("三、总结和展望", "7"),
+    ]
+
+
+def test_outline_answer_lists_the_parts_of_the_asked_report() -> None:
+    found = outline_answer("报告分成哪几部分？", [TOC], "a.txt")
+    assert found is not None
+    text, cited = found
+    assert cited is TOC
+    assert text.startswith("报告正文分为三部分：一、政策支持不断加强（第 1 页）")
+    assert outline_answer("报告分成哪几部分？", [TOC], "other.txt") is None
+    assert outline_answer("政策支持有哪些？", [TOC], "a.txt") is None
