@@ -133,6 +133,7 @@ class Answerer:
         llm_probe: Callable[[], str] | None = None,
         rerank: RerankSettings | None = None,
         toc_chunks: Sequence[Chunk] = (),
+        expand: Callable[[str], str] | None = None,
     ) -> None:
         self._retrieve_fn = retrieve
         self._cut = cut
@@ -151,6 +152,7 @@ class Answerer:
         self._corpus_has = corpus_has
         self._table_rows = tuple(table_rows)
         self._toc_chunks = tuple(toc_chunks)
+        self._expand = expand
         self._llm_probe = llm_probe
         self._rerank_settings = rerank or RerankSettings()
         self.chain: Runnable[ChainState, ChainState] = (
@@ -200,6 +202,8 @@ class Answerer:
             return replace(
                 state, normalised=normalised_text, resolved=normalised_text, problem=problem
             )
+        if self._expand is not None:
+            normalised_text = self._expand(normalised_text)
         resolved, exclude = normalised_text, frozenset[str]()
         if state.history:
             if self._chat_model is not None:
@@ -624,6 +628,7 @@ def llm_probe(llm: Any, every_s: float = 30.0) -> Callable[[], str]:
 def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     """Load the index, the embedding model and (optionally) the LLM once; return the Answerer."""
     from ingest.index import load_indexed_chunks, open_active_collection
+    from rag.aliases import expand_aliases
     from rag.bm25 import BM25Index
     from rag.errors import ModelMismatchError
     from rag.factory import (
@@ -721,7 +726,8 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         query = np.asarray(retriever.query_vector(question), dtype=np.float32)
         return units.similarities(item.chunk, query)
 
-    corpus_text = "\n".join(ic.chunk.text for ic in indexed).lower()
+    verbatim_text = "\n".join(ic.chunk.text for ic in indexed)
+    corpus_text = verbatim_text.lower()
 
     def corpus_has(term: str) -> bool:
         # Abbreviations count as mentions: 金监 ~ 金融监管, 国办 ~ 国务院办公厅.
@@ -735,6 +741,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         llm_probe=llm_probe(settings.llm) if settings.llm.enabled else None,
         table_rows=[ic.chunk for ic in indexed if ic.chunk.kind == "table_row"],
         toc_chunks=[ic.chunk for ic in indexed if ic.chunk.section_path[:1] == ("目录",)],
+        expand=lambda question: expand_aliases(question, verbatim_text.__contains__),
         corpus_has=corpus_has,
         unit_similarity=unit_similarity,
         tag=tag,

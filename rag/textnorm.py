@@ -115,11 +115,24 @@ def normalise_question(
     conv = converter if converter is not None else t2s_converter()
     simplified = conv.convert(truncated)
     return NormalisedQuestion(
-        text=simplified,
+        text=expand_short_years(simplified),
         original=original,
         was_truncated=was_truncated,
         was_traditional=simplified != truncated,
     )
+
+
+# 「25年5月」「24年那份文件」: colloquial two-digit years. Not 「过去25年」「隔了10年」
+# (durations) and not 「90年代」; a month right after the year settles it.
+_SHORT_YEAR_RE = re.compile(
+    r"(?<![\d.])(?<![近过去这满了达约隔共有第每])([0-4]\d)\s*年"
+    r"(?=\s*\d{1,2}\s*月|(?!代|多|来|间|内|龄|半|左右|以上|以下|之久|时间|期限))"
+)
+
+
+def expand_short_years(text: str) -> str:
+    """Write colloquial two-digit years (「25年」) as the report does (「2025年」)."""
+    return _SHORT_YEAR_RE.sub(lambda m: f"20{m.group(1)}年", text)
 
 
 def normalise_passage(text: str) -> str:

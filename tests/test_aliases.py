@@ -1,0 +1,50 @@
+"""Colloquial short forms and two-digit years are written the way the report writes them."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.aliases import expand_aliases
+from rag.textnorm import expand_short_years, normalise_question
+
+REPORT = "科技保险快速发展。网络安全保险、产品责任险和人才创业险都有。保险公司与央行合作。"
+
+
+@pytest.mark.parametrize(
+    ("question", "expanded"),
+    [
+        ("科技险发展得怎么样？", "科技保险发展得怎么样？"),
+        ("网安险有哪些案例？", "网络安全保险有哪些案例？"),
+        ("头部险企做了什么？", "头部保险公司做了什么？"),
+        ("人行发了什么文件？", "央行发了什么文件？"),
+        # The report's own short forms stay as they are.
+        ("产品责任险是什么？", "产品责任险是什么？"),
+        ("人才创业险保什么？", "人才创业险保什么？"),
+        # 风险 is not an abbreviation of anything.
+        ("风险大吗？", "风险大吗？"),
+    ],
+)
+def test_short_forms_the_report_never_uses_are_expanded(question: str, expanded: str) -> None:
+    assert expand_aliases(question, REPORT.__contains__) == expanded
+
+
+@pytest.mark.parametrize(
+    ("question", "expanded"),
+    [
+        ("25年政策性科技险有哪些新进展", "2025年政策性科技险有哪些新进展"),
+        ("国务院24年9月那份文件", "国务院2024年9月那份文件"),
+        ("从15年开始试点的吗", "从2015年开始试点的吗"),
+        # Durations, decades and ordinals are not years.
+        ("过去25年发展很快", "过去25年发展很快"),
+        ("中间隔了10年", "中间隔了10年"),
+        ("90年代的情况", "90年代的情况"),
+        ("第25年", "第25年"),
+        ("2025年", "2025年"),
+    ],
+)
+def test_two_digit_years_are_written_in_full(question: str, expanded: str) -> None:
+    assert expand_short_years(question) == expanded
+
+
+def test_normalised_questions_carry_full_years() -> None:
+    assert normalise_question("２５年的保费规模").text == "2025年的保费规模"
