@@ -215,3 +215,18 @@ def test_split_is_the_seeded_one(items: list[dict[str, Any]]) -> None:
 
 def test_split_is_deterministic_and_order_independent(items: list[dict[str, Any]]) -> None:
     assert assign_splits(items) == assign_splits(list(reversed(items)))
+
+
+PROBE = GOLDEN.with_name("probe.jsonl")
+
+
+def test_probe_set_is_well_formed(corpus: str) -> None:
+    """The second, blind-written set (evals/probe.jsonl): tuning data next to dev."""
+    probe = load(PROBE)
+    assert len(probe) >= 60
+    assert len({it["id"] for it in probe}) == len(probe)
+    assert all(re.fullmatch(r"p\d{3}", it["id"]) and it["split"] == "probe" for it in probe)
+    assert all(it["type"] in TYPES for it in probe)
+    assert not [it["id"] for it in probe if it["evidence"] and it["evidence"] not in corpus]
+    golden_questions = {it["question"] for it in load(GOLDEN)}
+    assert not golden_questions & {it["question"] for it in probe}
