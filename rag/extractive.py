@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rag.sentences import evidence_units
+from rag.slots import slot_unfilled, unknown_organisations
 from rag.types import AnswerSentence, Chunk, Retrieved
 
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
@@ -542,7 +543,12 @@ def unsupported(
         return True
     if analysis.qtype == "date" and not (_YEAR_RE.search(evidence) or _MONTH_RE.search(evidence)):
         return True
-    if corpus_has is not None and not is_confirmation(analysis.text):
+    confirming = is_confirmation(analysis.text)
+    if not confirming and slot_unfilled(analysis.text, evidence):
+        return True
+    if corpus_has is not None and not confirming:
+        if unknown_organisations(analysis.text, analysis.terms, corpus_has, analysis.flags):
+            return True
         for term in analysis.terms:
             if analysis.flags.get(term) in _PROPER_TAGS and not corpus_has(term):
                 return True

@@ -143,3 +143,22 @@ def test_reranked_sources_keep_their_first_stage_rank(real_answerer: Any) -> Non
     ranks = [r.rank for r in answer.retrieved]
     assert ranks == list(range(1, len(ranks) + 1))
     assert sorted(r.first_rank for r in answer.retrieved) == ranks
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        "招商银行在科技保险方面做了哪些事？",  # an organisation the report never names
+        "银保科技e贷是跟哪家银行一起推出的？",  # the report says only 「大型国有商业银行」
+    ],
+)
+def test_unnamed_or_unknown_organisations_are_refused(real_answerer: Any, question: str) -> None:
+    answer = real_answerer.answer(question)
+    assert answer.refused and answer.text.startswith("报告中没有提到"), answer.text
+
+
+@pytest.mark.slow
+def test_a_named_insurer_is_answered(real_answerer: Any) -> None:
+    answer = real_answerer.answer("中试综合保险是哪家保险公司开发的？")
+    assert not answer.refused and "人保财险" in answer.text

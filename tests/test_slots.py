@@ -1,0 +1,48 @@
+"""Name slots: a question asking for an insurer/bank/company/agency needs a passage naming one."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.slots import asked_kinds, slot_unfilled, unknown_organisations
+
+REPORT = "人保财险公司开发出中试综合保险。太保产险公司提供保障。头部国有保险公司与大型国有商业银行合作。"
+
+
+def test_asked_kinds() -> None:
+    assert asked_kinds("这单是哪家保险公司承保的？") == ["insurer"]
+    assert asked_kinds("哪家保险公司和哪家银行联合推的？") == ["insurer", "bank"]
+    assert asked_kinds("是哪几个部门一起发的？") == ["agency"]
+    assert asked_kinds("保险公司按什么原则定价？") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "unfilled"),
+    [
+        ("哪家保险公司开发的？", "2024 年，人保财险公司开发出中试综合保险。", False),
+        ("哪家保险公司承保的？", "南大光电公司的光刻胶借助首批次保险政策完成跨越。", True),
+        # Descriptions are not names.
+        ("哪家保险公司和哪家银行推的？", "头部国有保险公司与大型国有商业银行联合推出。", True),
+        ("哪个部门发的？", "中共中央\t2024 年 7 月\t关于进一步全面深化改革的决定", False),
+        ("哪个部门发的？", "工信部、财政部、金融监管总局\t2024 年 5 月", False),
+        # The company the question already names does not answer it.
+        ("华特气体公司是哪家公司投保的？", "华特气体公司的电子特气产品。", True),
+    ],
+)
+def test_slot_needs_a_name_of_the_asked_kind(question: str, passage: str, unfilled: bool) -> None:
+    assert slot_unfilled(question, passage) is unfilled
+
+
+def test_unknown_organisations_are_found_by_brand() -> None:
+    def has(text: str) -> bool:
+        return text in REPORT
+
+    flags = {"平安": "a", "产险": "n", "要求": "v", "保险公司": "n"}
+    assert unknown_organisations("平安产险有什么案例？", ["平安", "产险", "案例"], has, flags) == [
+        "平安产险"
+    ]
+    assert unknown_organisations("人保财险做了什么？", ["人保财险"], has) == []
+    assert unknown_organisations("太保产险的案例", ["太保", "产险", "案例"], has) == []
+    # A verb before the kind word is not a brand; a bare kind word is not a name.
+    assert unknown_organisations("要求保险公司怎么做", ["要求", "保险公司"], has, flags) == []
+    assert unknown_organisations("哪家银行参与了？", ["银行", "参与"], has) == []
