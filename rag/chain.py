@@ -109,6 +109,10 @@ def resolve_followup(
     return f"{''.join(carried)}{stripped or question}", frozenset()
 
 
+# How much a term carried into a follow-up from earlier turns counts (measured on dev).
+CARRIED_TERM_FACTOR = 0.4
+
+
 class Answerer:
     """Answers questions about the indexed reports. Load once, ask many times."""
 
@@ -165,6 +169,27 @@ class Answerer:
 
     def _analyse(self, question: str) -> QuestionAnalysis:
         return analyse_question(question, self._cut, self._tag)
+
+    def _analyse_state(self, state: ChainState) -> QuestionAnalysis:
+        """The resolved question's analysis; terms carried from earlier turns count less.
+
+        In 「那承保的共保体是什么时候开始遴选的？」 the new words say what is asked; the
+        carried subject (深圳, 风险补偿方案) only places it, and the answering sentence
+        often does not repeat it.
+        """
+        analysis = self._analyse(state.resolved)
+        if not state.normalised or state.resolved == state.normalised:
+            return analysis
+        own = set(self._analyse(state.normalised).terms)
+        carried = {t for t in analysis.terms if t not in own}
+        if not carried or len(carried) == len(analysis.terms):
+            return analysis
+        factors = {
+            term: analysis.factors.get(term, 1.0)
+            * (CARRIED_TERM_FACTOR if term in carried else 1.0)
+            for term in analysis.terms
+        }
+        return replace(analysis, factors=factors)
 
     @property
     def mode(self) -> str:
@@ -272,7 +297,7 @@ class Answerer:
             return state
         started = time.perf_counter()
         reranked = rerank(
-            self._analyse(state.resolved),
+            self._analyse_state(state),
             state.retrieved,
             self._weight,
             self._rerank_settings,
@@ -300,7 +325,7 @@ class Answerer:
         return replace(state, answer=answer, timings={**state.timings, "answer": _ms(started)})
 
     def _extractive_answer(self, state: ChainState) -> Answer:
-        analysis = self._analyse(state.resolved)
+        analysis = self._analyse_state(state)
         source = self._report_names.get(state.report or "", None)
         best_source = source or (state.retrieved[0].chunk.source if state.retrieved else None)
         outline = outline_answer(state.resolved, self._toc_chunks, best_source)

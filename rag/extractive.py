@@ -219,7 +219,9 @@ def analyse_question(
     factors: dict[str, float] = {}
     flags: dict[str, str] = {}
     for token, flag in pairs:
-        token = token.strip()
+        # jieba glues the copula to an unknown word's tail (共保体是 → 共保 / 体是); words that
+        # really end in 是 (但是, 就是, 还是) are function words anyway.
+        token = re.sub(r"(?<=.)是$", "", token.strip())
         if not token or token in QUESTION_STOPWORDS or re.fullmatch(r"[\d.%年月日届第\s]+", token):
             continue
         if _FILLER_RE.match(token):

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rag.chain import Answerer, resolve_followup
+from rag.chain import CARRIED_TERM_FACTOR, Answerer, ChainState, resolve_followup
 from rag.extractive import analyse_question
 from rag.types import Answer, AnswerDelta, Chunk, Retrieved, Turn
 
@@ -60,6 +60,24 @@ def test_followup_carries_the_subject_and_the_ask() -> None:
     ]
     resolved, _ = resolve_followup("那 共保体 呢？", history, analyse)
     assert "深圳" in resolved and "共保体" in resolved and "什么时候" in resolved
+
+
+def test_terms_carried_into_a_followup_count_less() -> None:
+    answerer = _fake_answerer([])
+    state = ChainState(
+        question="那 共保体 遴选 呢？",
+        normalised="那 共保体 遴选 呢？",
+        resolved="深圳 方案 共保体 遴选 呢？",
+    )
+    analysis = answerer._analyse_state(state)
+    assert analysis.terms == ("深圳", "方案", "共保体", "遴选")
+    assert analysis.factors["深圳"] == analysis.factors["方案"] == CARRIED_TERM_FACTOR
+    assert analysis.factors["共保体"] == analysis.factors["遴选"] == 1.0
+    # A question that was not rewritten keeps its weights.
+    plain = answerer._analyse_state(
+        ChainState(question="x", normalised="深圳 方案", resolved="深圳 方案")
+    )
+    assert plain.factors["深圳"] == 1.0
 
 
 @pytest.mark.slow

@@ -146,3 +146,11 @@ def test_a_named_grid_column_is_answered_with_its_cells() -> None:
     # A question that names the column but asks about something else is not a grid question.
     other = analyse_question("转化阶段 企业 担心 哪些 技术 风险 失败", _cut)
     assert table_column_answer(other, rows, _weight) is None
+
+
+def test_a_copula_glued_to_a_word_fragment_is_not_a_term() -> None:
+    # jieba cuts an unknown 共保体是 into 共保 / 体是: 体是 is no word of the question.
+    def cut(text: str) -> list[str]:
+        return ["共保", "体是", "什么时候", "开始", "遴选", "的"]
+
+    assert analyse_question("共保体是什么时候开始遴选的？", cut).terms == ("共保", "遴选")
