@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.enumeration import DocumentUnit, document_units, enumeration_items, wants_all_items
 from rag.errors import ReportQAError
 from rag.extractive import (
     ExtractiveSettings,
@@ -138,6 +139,7 @@ class Answerer:
         rerank: RerankSettings | None = None,
         toc_chunks: Sequence[Chunk] = (),
         expand: Callable[[str], str] | None = None,
+        document_chunks: Sequence[Chunk] = (),
     ) -> None:
         self._retrieve_fn = retrieve
         self._cut = cut
@@ -157,6 +159,9 @@ class Answerer:
         self._table_rows = tuple(table_rows)
         self._toc_chunks = tuple(toc_chunks)
         self._expand = expand
+        self._document_chunks = tuple(document_chunks)
+        self._units: list[DocumentUnit] | None = None
+        self._unit_positions: dict[tuple[str, int], int] = {}
         self._llm_probe = llm_probe
         self._rerank_settings = rerank or RerankSettings()
         self.chain: Runnable[ChainState, ChainState] = (
@@ -324,6 +329,21 @@ class Answerer:
             answer = self._extractive_answer(state)
         return replace(state, answer=answer, timings={**state.timings, "answer": _ms(started)})
 
+    def _enumeration(self, evidence: Sequence[tuple[str, int]]) -> list[DocumentUnit]:
+        """The whole 一是…二是… enumeration the best enumerated evidence belongs to."""
+        if self._units is None:
+            self._units = document_units(self._document_chunks)
+            self._unit_positions = {
+                (unit.chunk.id, unit.index): position for position, unit in enumerate(self._units)
+            }
+        for key in evidence:
+            position = self._unit_positions.get(key)
+            if position is not None:
+                items = enumeration_items(self._units, position)
+                if items:
+                    return items
+        return []
+
     def _extractive_answer(self, state: ChainState) -> Answer:
         analysis = self._analyse_state(state)
         source = self._report_names.get(state.report or "", None)
@@ -346,6 +366,17 @@ class Answerer:
             unit_similarity=self._unit_similarity_for(state.resolved),
             corpus_has=self._corpus_has,
         )
+        if not draft.refused and wants_all_items(analysis.text):
+            items = self._enumeration(draft.evidence)
+            if items:
+                numbers: dict[str, int] = {}
+                candidates = {}
+                sentences = []
+                for unit in items:
+                    n = numbers.setdefault(unit.chunk.id, len(numbers) + 1)
+                    candidates[n] = Retrieved(unit.chunk, 1.0, n)
+                    sentences.append(AnswerSentence(unit.text, (n,)))
+                return self._assemble(state, analysis, False, sentences, candidates)
         if column is not None and column[2] >= draft.coverage:
             # The question names a grid column and the grid covers it at least as well
             # as any sentence: answer with the column's cells.
@@ -767,6 +798,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         table_rows=[ic.chunk for ic in indexed if ic.chunk.kind == "table_row"],
         toc_chunks=[ic.chunk for ic in indexed if ic.chunk.section_path[:1] == ("目录",)],
         expand=lambda question: expand_aliases(question, verbatim_text.__contains__),
+        document_chunks=[ic.chunk for ic in indexed],
         corpus_has=corpus_has,
         unit_similarity=unit_similarity,
         tag=tag,

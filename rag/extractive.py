@@ -122,6 +122,9 @@ class ExtractiveDraft:
     lead: str = ""
     premise_note: str = ""
     coverage: float = 0.0
+    # The evidence behind the sentences, best first, then runners-up from the same section:
+    # (chunk id, unit index in the chunk).
+    evidence: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -521,6 +524,14 @@ def draft_answer(
     premise = _premise_note(analysis, first_span)
     lead = "" if premise else _lead(analysis, first_span)
     return ExtractiveDraft(
+        evidence=tuple(
+            (e.retrieved.chunk.id, e.sentence_index)
+            for e in [
+                *sorted(chosen, key=lambda e: -e.score),
+                *[e for e in scored if e not in chosen],
+            ]
+            if e.retrieved.chunk.section_path[:1] == best.retrieved.chunk.section_path[:1]
+        ),
         sentences=tuple(sentences),
         candidates=candidates,
         quotes=quotes,

@@ -180,3 +180,12 @@ def test_unnamed_or_unknown_organisations_are_refused(real_answerer: Any, questi
 def test_a_named_insurer_is_answered(real_answerer: Any) -> None:
     answer = real_answerer.answer("中试综合保险是哪家保险公司开发的？")
     assert not answer.refused and "人保财险" in answer.text
+
+
+@pytest.mark.slow
+def test_a_summary_question_gets_the_whole_enumeration(real_answerer: Any) -> None:
+    answer = real_answerer.answer("2025年政策性科技保险的新进展能归纳成哪几点？")
+    assert not answer.refused
+    for item in ("一是", "二是", "三是", "四是", "中试", "普惠", "协同"):
+        assert item in answer.text, answer.text
+    assert all(c.verified for c in answer.citations)
