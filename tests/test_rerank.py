@@ -48,9 +48,7 @@ def test_the_chunk_with_the_answering_sentence_moves_to_the_top() -> None:
 
 def test_disabled_reranking_keeps_the_first_stage_order() -> None:
     analysis = analyse_question("共保体 遴选 启动 是 哪一年？", _cut)
-    out = rerank(
-        analysis, _RETRIEVED, _weight, RerankSettings(enabled=False), ExtractiveSettings()
-    )
+    out = rerank(analysis, _RETRIEVED, _weight, RerankSettings(enabled=False), ExtractiveSettings())
     assert out == _RETRIEVED
 
 

@@ -6,7 +6,9 @@ import pytest
 
 from rag.slots import asked_kinds, slot_unfilled, unknown_organisations
 
-REPORT = "人保财险公司开发出中试综合保险。太保产险公司提供保障。头部国有保险公司与大型国有商业银行合作。"
+REPORT = (
+    "人保财险公司开发出中试综合保险。太保产险公司提供保障。头部国有保险公司与大型国有商业银行合作。"
+)
 
 
 def test_asked_kinds() -> None:
