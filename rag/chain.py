@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -26,7 +25,6 @@ from rag.extractive import (
     QuestionAnalysis,
     analyse_question,
     draft_answer,
-    idf_weight,
     refusal_text,
     table_column_answer,
 )
@@ -693,7 +691,8 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         make_embeddings,
         set_offline_environment,
     )
-    from rag.retrieve import HybridRetriever
+    from rag.retrieve import HybridRetriever, build_bm25_by_source
+    from rag.route import ReportRouter, ReportScope, ReportStatistics, statistics_by_source
     from rag.textnorm import normalise_question
     from rag.tokenize import Tokenizer
 
@@ -724,9 +723,13 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         tokenizer.warm_up()
         tag = make_tagger(tokenizer)
         bm25 = BM25Index.build([ic.chunk.id for ic in indexed], [list(ic.tokens) for ic in indexed])
-        doc_freq: Counter[str] = Counter()
-        for ic in indexed:
-            doc_freq.update(set(ic.tokens))
+        # Each report gets its own BM25 index, term weights and text (rag/route.py), so its
+        # answers do not depend on the other reports in the index (docs/LIBRARY.md).
+        bm25_by_source = build_bm25_by_source(
+            [ic.chunk for ic in indexed], [ic.tokens for ic in indexed]
+        )
+        library = ReportStatistics.of([(ic.chunk, ic.tokens) for ic in indexed])
+        per_report = statistics_by_source((ic.chunk, ic.tokens) for ic in indexed)
         embeddings = loading.result()
 
     from langchain_chroma import Chroma
@@ -743,6 +746,8 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         tokenizer=tokenizer,
         chunks={ic.chunk.id: ic.chunk for ic in indexed},
         settings=settings.retrieval,
+        bm25_by_source=bm25_by_source,
+        collection=collection,
     )
     chat_model = None
     model_name = ""
@@ -783,15 +788,16 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         return units.similarities(item.chunk, query)
 
     verbatim_text = "\n".join(ic.chunk.text for ic in indexed)
-    corpus_text = verbatim_text.lower()
-
-    def corpus_has(term: str) -> bool:
-        # Abbreviations count as mentions: 金监 ~ 金融监管, 国办 ~ 国务院办公厅.
-        term = term.lower()
-        if term in corpus_text:
-            return True
-        pattern = ".{0,2}".join(re.escape(ch) for ch in term)
-        return len(term) >= 2 and re.search(pattern, corpus_text) is not None
+    # A question is answered from one report, with that report's term weights and text.
+    scope = ReportScope(per_report, library)
+    router = ReportRouter(
+        retriever,
+        analyse=lambda question: analyse_question(question, tokenizer.cut, tag),
+        scope=scope,
+        reports=per_report,
+        library=library,
+        unit_similarity=unit_similarity,
+    )
 
     return Answerer(
         llm_probe=llm_probe(settings.llm) if settings.llm.enabled else None,
@@ -799,12 +805,12 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         toc_chunks=[ic.chunk for ic in indexed if ic.chunk.section_path[:1] == ("目录",)],
         expand=lambda question: expand_aliases(question, verbatim_text.__contains__),
         document_chunks=[ic.chunk for ic in indexed],
-        corpus_has=corpus_has,
+        corpus_has=scope.corpus_has,
         unit_similarity=unit_similarity,
         tag=tag,
-        retrieve=lambda q, report: retriever.retrieve(q, report=report),
+        retrieve=router.retrieve,
         cut=tokenizer.cut,
-        weight=idf_weight(doc_freq, len(indexed)),
+        weight=scope.weight,
         reports=[r.title for r in generation.reports],
         report_sources={
             **{r.title: r.source for r in generation.reports},

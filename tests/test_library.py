@@ -658,14 +658,23 @@ def test_retrieval_quality_holds_with_more_reports(
     assert alone_run["n_items"] == beside_run["n_items"] >= 60
     alone = alone_run["columns"]["reportqa (all)"]
     beside = beside_run["columns"]["reportqa (all)"]
-    figures = {k: (alone[k], beside[k]) for k in ("hit_at_5", "key_fact_accuracy", "mrr")}
+    keys = (
+        "hit_at_1",
+        "hit_at_5",
+        "mrr",
+        "key_fact_accuracy",
+        "expected_section_cited",
+        "refusal_rate",
+    )
+    figures = {k: (alone[k], beside[k]) for k in keys}
     failed = [{f["id"] for f in r["failures"]} for r in (alone_run, beside_run)]
     print("eval alone → beside three other reports:", figures, file=sys.stderr)
     print("newly failing beside them:", sorted(failed[1] - failed[0]), file=sys.stderr)
-    # What reportqa guarantees today: three unrelated reports beside the first cost at
-    # most 3 points. Measured 2026-11-29: hit@5 0.930 → 0.923, key-fact 0.769 → 0.748.
-    # The issue asks for no drop at all (the gate still passing); that is not reached yet
-    # (docs/LIBRARY.md, "Known problems").
-    max_drop = 0.03
-    assert beside["hit_at_5"] >= alone["hit_at_5"] - max_drop, figures
-    assert beside["key_fact_accuracy"] >= alone["key_fact_accuracy"] - max_drop, figures
+    # Each report is searched and answered with its own statistics and a question goes
+    # to the one report it is about (rag/route.py), so the other reports cost nothing.
+    # Measured 2026-11-29: every figure identical alone and beside them (docs/LIBRARY.md).
+    # The margin is less than two items of the golden set.
+    max_drop = 0.01
+    for key in keys:
+        assert beside[key] >= alone[key] - max_drop, (key, figures)
+    assert beside["false_refusal_rate"] <= alone["false_refusal_rate"] + max_drop, figures

@@ -316,3 +316,33 @@ def test_dense_side_filters_in_chroma(
     # Cosine similarities, best first, carried to Retrieved for the answer step.
     sims = [similarity[i] for i in ranking]
     assert sims == sorted(sims, reverse=True) and all(-1.0 <= s <= 1.0 for s in sims)
+
+
+@pytest.mark.parametrize("report", [None, SOURCE_A, SOURCE_B])
+def test_dense_search_in_the_raw_collection_matches_the_langchain_store(
+    vectorstore: Any, bm25: BM25Index, tokenizer: Tokenizer, chunks: list[Chunk], report: Any
+) -> None:
+    via_store = make_retriever(vectorstore, bm25, tokenizer, chunks)
+    raw = make_retriever(vectorstore, bm25, tokenizer, chunks, collection=vectorstore._collection)
+    for question in ("中试综合保险", "凯世通公司的低能离子注入机", "数字人民币试点城市"):
+        expected = via_store.retrieve(question, report=report, k=8)
+        got = raw.retrieve(question, report=report, k=8)
+        assert [(r.chunk.id, r.rank) for r in got] == [(r.chunk.id, r.rank) for r in expected]
+        assert [r.score for r in got] == pytest.approx([r.score for r in expected])
+        assert [r.similarity for r in got] == pytest.approx([r.similarity for r in expected])
+
+
+def test_raw_collection_hit_missing_from_memory_is_read_back(
+    vectorstore: Any, bm25: BM25Index, tokenizer: Tokenizer, chunks: list[Chunk]
+) -> None:
+    target = next(c for c in chunks if "凯世通" in c.text)
+    partial = [c for c in chunks if c.id != target.id]
+    r = make_retriever(
+        vectorstore, bm25, tokenizer, partial, mode="dense", collection=vectorstore._collection
+    )
+    results = r.retrieve(target.text, k=3)
+    assert results[0].chunk.id == target.id
+    assert (results[0].chunk.text, results[0].chunk.section_path) == (
+        target.text,
+        target.section_path,
+    )

@@ -1,0 +1,221 @@
+"""A library of reports: answer each question from one report, with that report's statistics.
+
+With several reports in one index, a question about the first report used to be
+answered against statistics of all of them: BM25 idf and lengths, the
+answerer's term weights and its 「does the report mention X?」 check all moved
+when an unrelated report was ingested, and a similar sentence in another report
+could win. Here every report is searched on its own (`HybridRetriever` with one
+BM25 index per report) and the question is answered from the one report it is
+about, using that report's term weights and text only, so a report's answers do
+not depend on which other reports sit beside it.
+
+Which report (`ReportRouter.route`):
+
+1. Each candidate report's weighted coverage of the question's terms: the share
+   of the terms (weighted by library-wide rarity and part of speech) the report
+   mentions anywhere. Han terms count when the report's text contains them,
+   terms with Latin letters or digits only as a whole token of the report
+   (「e」 is not mentioned by 「Finance」). The reports with the highest coverage
+   stay.
+2. Among those, the second-stage reranker (`rag.rerank`, best sentence per
+   chunk) orders all their first-stage hits; the report of the best one wins.
+
+The rerank and answer steps call `weight(term)` and `corpus_has(term)` without
+saying which passages they score. `ReportScope` holds the report the current
+question was routed to, per thread: the chain runs a question's steps one after
+another on one thread, retrieval first, so those steps read the report chosen
+for their own question. (A streamed LLM answer that falls back to extractive
+after it started streaming may be resumed on another thread; that fallback then
+scores with whichever statistics that thread last used.) Passing the report to
+the scorers instead (`weight(term, source)`) would remove this indirection.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rag.extractive import ExtractiveSettings, QuestionAnalysis, idf_weight
+from rag.rerank import RerankSettings, rerank
+from rag.retrieve import HybridRetriever, interleave_by_rank
+from rag.types import Chunk, Retrieved
+
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+
+
+def text_mentions(text: str) -> Callable[[str], bool]:
+    """`corpus_has` over `text`: a term occurs, or as an abbreviation (金监 ~ 金融监管)."""
+    lowered = text.lower()
+
+    def has(term: str) -> bool:
+        term = term.lower()
+        if term in lowered:
+            return True
+        pattern = ".{0,2}".join(re.escape(ch) for ch in term)
+        return len(term) >= 2 and re.search(pattern, lowered) is not None
+
+    return has
+
+
+@dataclass(frozen=True)
+class ReportStatistics:
+    """What the answer step knows about one report (or the whole library)."""
+
+    weight: Callable[[str], float]
+    corpus_has: Callable[[str], bool]
+    # For routing: the report's BM25 tokens and its text (NFKC, lower case).
+    tokens: frozenset[str]
+    text: str
+
+    @classmethod
+    def of(cls, chunks: Sequence[tuple[Chunk, Sequence[str]]]) -> ReportStatistics:
+        """Statistics of chunks with their BM25 tokens (one report's, or all)."""
+        doc_freq: Counter[str] = Counter()
+        vocabulary: set[str] = set()
+        for _, tokens in chunks:
+            unique = set(tokens)
+            doc_freq.update(unique)
+            vocabulary |= unique
+        text = "\n".join(chunk.text for chunk, _ in chunks)
+        return cls(
+            weight=idf_weight(doc_freq, len(chunks)),
+            corpus_has=text_mentions(text),
+            tokens=frozenset(vocabulary),
+            text=unicodedata.normalize("NFKC", text).lower(),
+        )
+
+    def mentions(self, term: str) -> bool:
+        """Whether the report names `term` (for routing; see the module docstring)."""
+        term = unicodedata.normalize("NFKC", term).lower()
+        if _LATIN_OR_DIGIT.search(term):
+            return term in self.tokens
+        return term in self.text
+
+
+def statistics_by_source(
+    chunks: Iterable[tuple[Chunk, Sequence[str]]],
+) -> dict[str, ReportStatistics]:
+    """`ReportStatistics` of every report (by `chunk.source`)."""
+    grouped: dict[str, list[tuple[Chunk, Sequence[str]]]] = {}
+    for chunk, tokens in chunks:
+        grouped.setdefault(chunk.source, []).append((chunk, tokens))
+    return {source: ReportStatistics.of(group) for source, group in grouped.items()}
+
+
+class ReportScope:
+    """The report the current thread's question is answered from, and its statistics.
+
+    `weight` and `corpus_has` are what the chain gets; they use the statistics of
+    the report last chosen on this thread (`use`), or the library's when none is.
+    """
+
+    def __init__(self, reports: Mapping[str, ReportStatistics], library: ReportStatistics) -> None:
+        self._reports = dict(reports)
+        self._library = library
+        self._local = threading.local()
+
+    def use(self, source: str | None) -> None:
+        """Answer this thread's current question from `source` (None: the whole library)."""
+        self._local.source = source
+
+    @property
+    def current(self) -> str | None:
+        return getattr(self._local, "source", None)
+
+    def statistics(self) -> ReportStatistics:
+        return self._reports.get(self.current or "", self._library)
+
+    def weight(self, term: str) -> float:
+        return self.statistics().weight(term)
+
+    def corpus_has(self, term: str) -> bool:
+        return self.statistics().corpus_has(term)
+
+
+class ReportRouter:
+    """Retrieval for the chain: one report per question, chosen as the module docstring says."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        analyse: Callable[[str], QuestionAnalysis],
+        scope: ReportScope,
+        reports: Mapping[str, ReportStatistics],
+        library: ReportStatistics,
+        unit_similarity: Callable[[str, Retrieved], list[float]] | None = None,
+        rerank_settings: RerankSettings | None = None,
+        scoring: ExtractiveSettings | None = None,
+    ) -> None:
+        self._retriever = retriever
+        self._analyse = analyse
+        self._scope = scope
+        self._reports = dict(reports)
+        self._library = library
+        self._unit_similarity = unit_similarity
+        self._rerank = rerank_settings or RerankSettings()
+        self._scoring = scoring or ExtractiveSettings()
+
+    def retrieve(self, question: str, report: str | None = None) -> list[Retrieved]:
+        """The chunks to answer `question` from: one report's, named or routed."""
+        if report:
+            self._scope.use(report)
+            return self._retriever.retrieve(question, report=report)
+        per_report = self._retriever.retrieve_per_report(question)
+        source = self.route(question, per_report)
+        self._scope.use(source)
+        if source is None:
+            return []
+        return list(per_report[source])
+
+    def coverage(self, analysis: QuestionAnalysis, sources: Iterable[str]) -> dict[str, float]:
+        """Each report's weighted share of the question's terms that it mentions."""
+        weigh = analysis.weigh(self._library.weight)
+        total = sum(weigh(t) for t in analysis.terms)
+        out: dict[str, float] = {}
+        for source in sources:
+            stats = self._reports.get(source)
+            got = sum(weigh(t) for t in analysis.terms if stats and stats.mentions(t))
+            out[source] = got / total if total > 0 else 0.0
+        return out
+
+    def route(self, question: str, per_report: Mapping[str, Sequence[Retrieved]]) -> str | None:
+        """The report to answer from, among those with hits; None when none has any."""
+        sources = [source for source, hits in per_report.items() if hits]
+        if len(sources) <= 1:
+            return sources[0] if sources else None
+        analysis = self._analyse(question)
+        if analysis.terms:
+            coverage = self.coverage(analysis, sources)
+            best = max(coverage.values())
+            sources = [source for source in sources if coverage[source] >= best - 1e-9]
+            if len(sources) == 1:
+                return sources[0]
+        merged = interleave_by_rank([per_report[source] for source in sources])
+        similarity = self._unit_similarity
+
+        def unit_similarity(item: Retrieved) -> list[float]:
+            assert similarity is not None
+            return similarity(question, item)
+
+        ranked = rerank(
+            analysis,
+            merged,
+            self._library.weight,
+            self._rerank,
+            self._scoring,
+            unit_similarity if similarity is not None else None,
+        )
+        return ranked[0].chunk.source
+
+
+__all__ = [
+    "ReportRouter",
+    "ReportScope",
+    "ReportStatistics",
+    "statistics_by_source",
+    "text_mentions",
+]
