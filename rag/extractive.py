@@ -167,7 +167,10 @@ def classify(question: str) -> str:
 
 
 def _unit_hint(question: str) -> str:
-    match = re.search(r"(?:多少|几)\s*(家|个|项|种|倍|届|人|位|份|条|亿元|万元|元|年|月)", question)
+    match = re.search(
+        r"(?:多少|几)\s*(家|个方面|个|项|种|倍|届|人|位|份|条|点|方面|类|亿元|万元|元|年|月)",
+        question,
+    )
     if match:
         return match.group(1)
     if re.search(r"(比例|百分之|占比|率|几成)", question):
@@ -195,7 +198,15 @@ def has_figure(text: str, unit_hint: str) -> bool:
         return bool(re.search(r"(元|亿|万)", masked))
     if unit_hint == "%":
         return bool(re.search(r"(%|％|百分之|成)", masked))
+    if unit_hint in _ITEM_COUNT_UNITS:
+        # 「有几条」 is answered by 「以下四方面」: items are counted in any of these words.
+        return bool(
+            re.search(rf"[\d一二两三四五六七八九十]\s*(?:{'|'.join(_ITEM_COUNT_UNITS)})", masked)
+        )
     return unit_hint in masked
+
+
+_ITEM_COUNT_UNITS = ("条", "项", "点", "方面", "类", "大类", "个方面", "部分")
 
 
 def is_confirmation(question: str) -> bool:

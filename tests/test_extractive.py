@@ -154,3 +154,10 @@ def test_a_copula_glued_to_a_word_fragment_is_not_a_term() -> None:
         return ["共保", "体是", "什么时候", "开始", "遴选", "的"]
 
     assert analyse_question("共保体是什么时候开始遴选的？", cut).terms == ("共保", "遴选")
+
+
+def test_item_counts_match_in_any_counting_word() -> None:
+    # 「有几条」 is answered by 「表现为以下四方面」.
+    assert has_figure("政策性科技保险取得新进展，表现为以下四方面", "条")
+    assert has_figure("形成两大类", "项")
+    assert not has_figure("政策性科技保险取得新进展", "条")
