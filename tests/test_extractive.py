@@ -9,6 +9,7 @@ from rag.extractive import (
     draft_answer,
     find_numbers,
     has_figure,
+    idf_weight,
     is_confirmation,
     term_in,
     unsupported,
@@ -161,3 +162,10 @@ def test_item_counts_match_in_any_counting_word() -> None:
     assert has_figure("政策性科技保险取得新进展，表现为以下四方面", "条")
     assert has_figure("形成两大类", "项")
     assert not has_figure("政策性科技保险取得新进展", "条")
+
+
+def test_words_the_report_never_uses_weigh_less_than_its_rarest() -> None:
+    weight = idf_weight({"共保体": 1, "保险": 50}, 100)
+    assert weight("共保体") > weight("保险")
+    assert weight("高校") < weight("共保体")  # a paraphrase, not the rarest fact
+    assert idf_weight({}, 100, unseen_factor=1.0)("高校") > weight("共保体")
