@@ -141,6 +141,7 @@ class ExtractiveSettings:
     overlap_weight: float = 0.25
     semantic_weight: float = 4.0
     toc_penalty: float = 0.4
+    max_row_chars: int = 320
 
 
 def normalise_number(raw: str) -> str:
@@ -521,7 +522,13 @@ def draft_answer(
     by_chunk: dict[str, int] = {}
     for evidence in chosen:
         chunk_id = evidence.retrieved.chunk.id
-        span = _window_for(evidence.text, analysis, weighed, settings.max_span_chars)
+        # A table row reads only as a whole (who issued what, when): it is not cut.
+        limit = (
+            settings.max_row_chars
+            if evidence.retrieved.chunk.kind == "table_row"
+            else settings.max_span_chars
+        )
+        span = _window_for(evidence.text, analysis, weighed, limit)
         n = by_chunk.get(chunk_id)
         if n is None:
             n = len(candidates) + 1

@@ -169,3 +169,17 @@ def test_words_the_report_never_uses_weigh_less_than_its_rarest() -> None:
     assert weight("共保体") > weight("保险")
     assert weight("高校") < weight("共保体")  # a paraphrase, not the rarest fact
     assert idf_weight({}, 100, unseen_factor=1.0)("高校") > weight("共保体")
+
+
+def test_a_table_row_is_quoted_whole_not_cut_to_a_clause() -> None:
+    content = "，".join(
+        f"第{i}项措施探索以共保体方式开展重点领域科技保险风险保障" for i in range(6)
+    )
+    row = _chunk(
+        f"科技部、央行\t2025 年 5 月\t加快构建科技金融体制的若干政策举措\t{content}。",
+        kind="table_row",
+    )
+    assert len(row.text) > ExtractiveSettings().max_span_chars
+    analysis = analyse_question("哪份 政策 提出 共保体", _cut)
+    draft = draft_answer(analysis, [Retrieved(row, 1.0, 1)], _weight, ExtractiveSettings())
+    assert "加快构建科技金融体制的若干政策举措" in draft.sentences[0].text
