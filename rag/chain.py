@@ -27,9 +27,11 @@ from rag.extractive import (
     analyse_question,
     draft_answer,
     idf_weight,
+    question_coverage,
     refusal_text,
     table_column_answer,
 )
+from rag.grid import label_answer
 from rag.rerank import RerankSettings, rerank
 from rag.settings import Settings
 from rag.structure import outline_answer
@@ -356,6 +358,14 @@ class Answerer:
                 state, analysis, False, [AnswerSentence(f"{text}。", (1,))], candidates
             )
         rows = [r for r in self._table_rows if source is None or r.source == source]
+        labelled = label_answer(
+            analysis.text, rows, lambda text: question_coverage(analysis, text, self._weight)
+        )
+        if labelled is not None and analysis.qtype in ("list", "other", "definition"):
+            lead, members = labelled
+            candidates = {i + 1: Retrieved(row, 1.0, i + 1) for i, row in enumerate(members)}
+            sentence = AnswerSentence(lead, tuple(candidates))
+            return self._assemble(state, analysis, False, [sentence], candidates)
         column = table_column_answer(analysis, rows, self._weight)
         draft = draft_answer(
             analysis,

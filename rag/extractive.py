@@ -326,6 +326,13 @@ def _coverage(terms: Sequence[str], text: str, weight: Callable[[str], float]) -
     return got / total if total else 0.0
 
 
+def question_coverage(
+    analysis: QuestionAnalysis, text: str, weight: Callable[[str], float]
+) -> float:
+    """How much of the question's weighted terms the text covers (0..1)."""
+    return _coverage(analysis.terms, text, analysis.weigh(weight))
+
+
 def _bigrams(text: str) -> set[str]:
     chars = [c for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
     return {a + b for a, b in itertools.pairwise(chars)}
