@@ -354,6 +354,16 @@ class Answerer:
         if outline is not None:
             text, toc = outline
             candidates = {1: Retrieved(toc, 1.0, 1)}
+            # The table of contents is what answered: it heads the sources shown.
+            others = [r for r in state.retrieved if r.chunk.id != toc.id]
+            sources = [Retrieved(toc, 1.0, 1), *others][: max(1, len(state.retrieved))]
+            state = replace(
+                state,
+                retrieved=tuple(
+                    replace(r, rank=i, first_rank=r.retrieval_rank if i > 1 else 0)
+                    for i, r in enumerate(sources, start=1)
+                ),
+            )
             return self._assemble(
                 state, analysis, False, [AnswerSentence(f"{text}。", (1,))], candidates
             )
