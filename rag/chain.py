@@ -354,16 +354,7 @@ class Answerer:
         if outline is not None:
             text, toc = outline
             candidates = {1: Retrieved(toc, 1.0, 1)}
-            # The table of contents is what answered: it heads the sources shown.
-            others = [r for r in state.retrieved if r.chunk.id != toc.id]
-            sources = [Retrieved(toc, 1.0, 1), *others][: max(1, len(state.retrieved))]
-            state = replace(
-                state,
-                retrieved=tuple(
-                    replace(r, rank=i, first_rank=r.retrieval_rank if i > 1 else 0)
-                    for i, r in enumerate(sources, start=1)
-                ),
-            )
+            state = _sources_first(state, [toc])
             return self._assemble(
                 state, analysis, False, [AnswerSentence(f"{text}。", (1,))], candidates
             )
@@ -375,7 +366,9 @@ class Answerer:
             lead, members = labelled
             candidates = {i + 1: Retrieved(row, 1.0, i + 1) for i, row in enumerate(members)}
             sentence = AnswerSentence(lead, tuple(candidates))
-            return self._assemble(state, analysis, False, [sentence], candidates)
+            return self._assemble(
+                _sources_first(state, members), analysis, False, [sentence], candidates
+            )
         column = table_column_answer(analysis, rows, self._weight)
         draft = draft_answer(
             analysis,
@@ -403,7 +396,9 @@ class Answerer:
             lead, used, _ = column
             candidates = {i + 1: Retrieved(chunk, 1.0, i + 1) for i, chunk in enumerate(used)}
             sentence = AnswerSentence(lead, tuple(candidates))
-            return self._assemble(state, analysis, False, [sentence], candidates)
+            return self._assemble(
+                _sources_first(state, used), analysis, False, [sentence], candidates
+            )
         return self._assemble(
             state,
             analysis,
@@ -582,6 +577,25 @@ class Answerer:
             sentences=verified.sentences,
             dropped=redact_prompt_leaks(verified.dropped),
         )
+
+
+def _sources_first(state: ChainState, answered_from: Sequence[Chunk]) -> ChainState:
+    """Put the chunks a structural answer (TOC, grid) came from at the head of the sources.
+
+    Those answers read the report's structure rather than the retrieved passages, and
+    the sources a reader sees must include what was quoted. The list keeps its length.
+    """
+    ids = {c.id for c in answered_from}
+    head = [Retrieved(chunk, 1.0, 0) for chunk in answered_from]
+    rest = [r for r in state.retrieved if r.chunk.id not in ids]
+    sources = [*head, *rest][: max(len(head), len(state.retrieved))]
+    return replace(
+        state,
+        retrieved=tuple(
+            replace(r, rank=i, first_rank=r.retrieval_rank if r.chunk.id not in ids else 0)
+            for i, r in enumerate(sources, start=1)
+        ),
+    )
 
 
 def _shown_resolution(state: ChainState) -> str:
