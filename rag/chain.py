@@ -34,7 +34,7 @@ from rag.extractive import (
 from rag.grid import label_answer
 from rag.rerank import RerankSettings, rerank
 from rag.settings import Settings
-from rag.structure import outline_answer
+from rag.structure import outline_answer, publication_answer
 from rag.types import Answer, AnswerDelta, AnswerSentence, Chunk, Retrieved, Status, Turn
 
 if TYPE_CHECKING:
@@ -350,6 +350,16 @@ class Answerer:
         analysis = self._analyse_state(state)
         source = self._report_names.get(state.report or "", None)
         best_source = source or (state.retrieved[0].chunk.source if state.retrieved else None)
+        publication = publication_answer(state.resolved, self._document_chunks, best_source)
+        if publication is not None:
+            quote, imprint = publication
+            return self._assemble(
+                _sources_first(state, [imprint]),
+                analysis,
+                False,
+                [AnswerSentence(quote, (1,))],
+                {1: Retrieved(imprint, 1.0, 1)},
+            )
         outline = outline_answer(state.resolved, self._toc_chunks, best_source)
         if outline is not None:
             text, toc = outline
