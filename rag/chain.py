@@ -25,12 +25,14 @@ from rag.extractive import (
     QuestionAnalysis,
     analyse_question,
     draft_answer,
+    question_coverage,
     refusal_text,
     table_column_answer,
 )
+from rag.grid import label_answer
 from rag.rerank import RerankSettings, rerank
 from rag.settings import Settings
-from rag.structure import outline_answer
+from rag.structure import outline_answer, publication_answer
 from rag.types import Answer, AnswerDelta, AnswerSentence, Chunk, Retrieved, Status, Turn
 
 if TYPE_CHECKING:
@@ -346,14 +348,35 @@ class Answerer:
         analysis = self._analyse_state(state)
         source = self._report_names.get(state.report or "", None)
         best_source = source or (state.retrieved[0].chunk.source if state.retrieved else None)
+        publication = publication_answer(state.resolved, self._document_chunks, best_source)
+        if publication is not None:
+            quote, imprint = publication
+            return self._assemble(
+                _sources_first(state, [imprint]),
+                analysis,
+                False,
+                [AnswerSentence(quote, (1,))],
+                {1: Retrieved(imprint, 1.0, 1)},
+            )
         outline = outline_answer(state.resolved, self._toc_chunks, best_source)
         if outline is not None:
             text, toc = outline
             candidates = {1: Retrieved(toc, 1.0, 1)}
+            state = _sources_first(state, [toc])
             return self._assemble(
                 state, analysis, False, [AnswerSentence(f"{text}。", (1,))], candidates
             )
         rows = [r for r in self._table_rows if source is None or r.source == source]
+        labelled = label_answer(
+            analysis.text, rows, lambda text: question_coverage(analysis, text, self._weight)
+        )
+        if labelled is not None and analysis.qtype in ("list", "other", "definition"):
+            lead, members = labelled
+            candidates = {i + 1: Retrieved(row, 1.0, i + 1) for i, row in enumerate(members)}
+            sentence = AnswerSentence(lead, tuple(candidates))
+            return self._assemble(
+                _sources_first(state, members), analysis, False, [sentence], candidates
+            )
         column = table_column_answer(analysis, rows, self._weight)
         draft = draft_answer(
             analysis,
@@ -381,7 +404,9 @@ class Answerer:
             lead, used, _ = column
             candidates = {i + 1: Retrieved(chunk, 1.0, i + 1) for i, chunk in enumerate(used)}
             sentence = AnswerSentence(lead, tuple(candidates))
-            return self._assemble(state, analysis, False, [sentence], candidates)
+            return self._assemble(
+                _sources_first(state, used), analysis, False, [sentence], candidates
+            )
         return self._assemble(
             state,
             analysis,
@@ -560,6 +585,25 @@ class Answerer:
             sentences=verified.sentences,
             dropped=redact_prompt_leaks(verified.dropped),
         )
+
+
+def _sources_first(state: ChainState, answered_from: Sequence[Chunk]) -> ChainState:
+    """Put the chunks a structural answer (TOC, grid) came from at the head of the sources.
+
+    Those answers read the report's structure rather than the retrieved passages, and
+    the sources a reader sees must include what was quoted. The list keeps its length.
+    """
+    ids = {c.id for c in answered_from}
+    head = [Retrieved(chunk, 1.0, 0) for chunk in answered_from]
+    rest = [r for r in state.retrieved if r.chunk.id not in ids]
+    sources = [*head, *rest][: max(len(head), len(state.retrieved))]
+    return replace(
+        state,
+        retrieved=tuple(
+            replace(r, rank=i, first_rank=r.retrieval_rank if r.chunk.id not in ids else 0)
+            for i, r in enumerate(sources, start=1)
+        ),
+    )
 
 
 def _shown_resolution(state: ChainState) -> str:

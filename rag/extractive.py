@@ -141,6 +141,7 @@ class ExtractiveSettings:
     overlap_weight: float = 0.25
     semantic_weight: float = 4.0
     toc_penalty: float = 0.4
+    max_row_chars: int = 320
 
 
 def normalise_number(raw: str) -> str:
@@ -167,7 +168,10 @@ def classify(question: str) -> str:
 
 
 def _unit_hint(question: str) -> str:
-    match = re.search(r"(?:多少|几)\s*(家|个|项|种|倍|届|人|位|份|条|亿元|万元|元|年|月)", question)
+    match = re.search(
+        r"(?:多少|几)\s*(家|个方面|个|项|种|倍|届|人|位|份|条|点|方面|类|亿元|万元|元|年|月)",
+        question,
+    )
     if match:
         return match.group(1)
     if re.search(r"(比例|百分之|占比|率|几成)", question):
@@ -195,7 +199,15 @@ def has_figure(text: str, unit_hint: str) -> bool:
         return bool(re.search(r"(元|亿|万)", masked))
     if unit_hint == "%":
         return bool(re.search(r"(%|％|百分之|成)", masked))
+    if unit_hint in _ITEM_COUNT_UNITS:
+        # 「有几条」 is answered by 「以下四方面」: items are counted in any of these words.
+        return bool(
+            re.search(rf"[\d一二两三四五六七八九十]\s*(?:{'|'.join(_ITEM_COUNT_UNITS)})", masked)
+        )
     return unit_hint in masked
+
+
+_ITEM_COUNT_UNITS = ("条", "项", "点", "方面", "类", "大类", "个方面", "部分")
 
 
 def is_confirmation(question: str) -> bool:
@@ -312,6 +324,13 @@ def _coverage(terms: Sequence[str], text: str, weight: Callable[[str], float]) -
     total = sum(weight(t) for t in terms)
     got = sum(weight(t) * term_in(t, text) for t in terms)
     return got / total if total else 0.0
+
+
+def question_coverage(
+    analysis: QuestionAnalysis, text: str, weight: Callable[[str], float]
+) -> float:
+    """How much of the question's weighted terms the text covers (0..1)."""
+    return _coverage(analysis.terms, text, analysis.weigh(weight))
 
 
 def _bigrams(text: str) -> set[str]:
@@ -510,7 +529,13 @@ def draft_answer(
     by_chunk: dict[str, int] = {}
     for evidence in chosen:
         chunk_id = evidence.retrieved.chunk.id
-        span = _window_for(evidence.text, analysis, weighed, settings.max_span_chars)
+        # A table row reads only as a whole (who issued what, when): it is not cut.
+        limit = (
+            settings.max_row_chars
+            if evidence.retrieved.chunk.kind == "table_row"
+            else settings.max_span_chars
+        )
+        span = _window_for(evidence.text, analysis, weighed, limit)
         n = by_chunk.get(chunk_id)
         if n is None:
             n = len(candidates) + 1
@@ -612,12 +637,21 @@ def _already_given(unit: str, given: frozenset[str]) -> bool:
     return False
 
 
-def idf_weight(doc_freq: Mapping[str, int], n_docs: int) -> Callable[[str], float]:
-    """Term weight: rarer terms matter more; a term the report never uses weighs the most."""
+# A word the report never uses is more often the asker's paraphrase (高校 for 大学) than the
+# subject of an unanswerable question; unknown names are refused separately (unsupported()).
+UNSEEN_TERM_FACTOR = 0.6
+
+
+def idf_weight(
+    doc_freq: Mapping[str, int], n_docs: int, unseen_factor: float = UNSEEN_TERM_FACTOR
+) -> Callable[[str], float]:
+    """Term weight: rarer terms matter more; a term the report never uses counts `unseen_factor`
+    of the rarest (measured on the dev and probe sets)."""
 
     def weight(term: str) -> float:
         df = doc_freq.get(term, 0)
-        return math.log(1.0 + (n_docs + 1) / (df + 0.5))
+        rarity = math.log(1.0 + (n_docs + 1) / (df + 0.5))
+        return rarity * unseen_factor if df == 0 else rarity
 
     return weight
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.types import Chunk
+from rag.sentences import evidence_units
+from rag.types import Chunk, ReportMeta
 
 # 「分成哪几部分」「有几大块」「目录」「整体框架」; not 「第三部分讲了什么」 (a named part).
 _OUTLINE_RE = re.compile(
@@ -21,6 +22,33 @@ _OUTLINE_RE = re.compile(
 )
 _NAMED_PART_RE = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*(部分|章|节)")
 _TOC_ENTRY_RE = re.compile(r"^\s*([一二三四五六七八九十]+、[^\t]+?)\s*(?:\t+\s*(\d+))?\s*$")
+
+
+# Questions about the report as a publication: who made it, when, where it appears.
+_ABOUT_REPORT_RE = re.compile(
+    r"((这份|这篇|本|该|这个|整个)?(报告|季报)|NIFD|本文).{0,10}"
+    r"(谁|哪家|哪个机构|哪位|作者|执笔|负责人|主编|什么时候|哪年|何时|发布|出的|出版|做的|写的"
+    r"|栏目|系列|在哪|哪儿|哪里|官网|公众号|版权|转载|制作)"
+)
+
+
+def asks_about_report(question: str) -> bool:
+    """Whether the question is about the report as a publication (its makers, date, outlet)."""
+    return bool(_ABOUT_REPORT_RE.search(question))
+
+
+_IMPRINT_SECTIONS = frozenset({("致谢",), ("作者",), ("版权公告",), ("版权",)})
+
+
+def publication_chunks(chunks: Sequence[Chunk], source: str | None) -> list[Chunk]:
+    """The passages that describe the publication: cover, authors, imprint (not 摘要 or 目录)."""
+    return [
+        c
+        for c in chunks
+        if (source is None or c.source == source)
+        and (c.kind == "front_matter" or c.section_path[:1] in _IMPRINT_SECTIONS)
+        and c.section_path[:1] not in (("摘要",), ("目录",))
+    ]
 
 
 def _chinese_count(n: int) -> str:
@@ -67,4 +95,77 @@ def outline_answer(
     return None
 
 
-__all__ = ["asks_outline", "outline_answer", "toc_entries"]
+__all__ = [
+    "asks_about_report",
+    "asks_outline",
+    "outline_answer",
+    "publication_answer",
+    "publication_chunks",
+    "toc_entries",
+]
+
+
+# What a question about the publication asks for → the ReportMeta field that answers it,
+# and the words that mark the passage stating it (「本报告执笔人：」「制作单位：」).
+_PUBLICATION_FIELDS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("authors", re.compile(r"(作者|执笔|谁写|写的|撰写|负责人|课题组)"), r"(执笔|作者|负责人)"),
+    (
+        "date",
+        re.compile(
+            r"(什么时候|哪年|哪个月|何时|日期|时间).{0,4}(出|发布|发表|出版|印发|推出)"
+            r"|(出|发布|发表|出版)的?(时间|日期)"
+        ),
+        r"\d{4}\s*年",
+    ),
+    ("series", re.compile(r"(栏目|系列|哪个板块|属于哪)"), r"(季报|系列)"),
+    (
+        "publisher",
+        re.compile(
+            r"(哪家机构|哪个机构|哪家单位|哪个单位|什么机构|谁(做|出|发|编|制作)|出品|制作|发布机构|出的|做的)"
+        ),
+        r"(制作|出品|单位)",
+    ),
+)
+
+
+def publication_answer(
+    question: str, chunks: Sequence[Chunk], source: str | None
+) -> tuple[str, Chunk] | None:
+    """「这份报告是哪个机构出的？」: the parsed publication facts, quoted where the report states them.
+
+    The field (publisher, authors, date, series) comes from the report's metadata; the
+    answer is the shortest passage of the report's own front matter or imprint that
+    states it, so it can be cited and checked like any other quote.
+    """
+    if not asks_about_report(question):
+        return None
+    candidates = publication_chunks(chunks, source)
+    meta = next((c.meta for c in candidates if c.meta is not None), None)
+    if meta is None:
+        return None
+    for field_name, pattern, marker in _PUBLICATION_FIELDS:
+        if not pattern.search(question):
+            continue
+        value = _field_value(meta, field_name)
+        if not value:
+            continue
+        found = [
+            # The cover first, then a passage that names the field, then the shortest.
+            (chunk.kind != "front_matter", not re.search(marker, unit), len(unit), unit, chunk)
+            for chunk in candidates
+            for unit in evidence_units(chunk)
+            if value in unit
+        ]
+        if found:
+            *_, unit, chunk = min(found, key=lambda f: (f[0], f[1], f[2]))
+            return unit, chunk
+    return None
+
+
+def _field_value(meta: ReportMeta, field_name: str) -> str:
+    if field_name == "authors":
+        return meta.authors[0] if meta.authors else ""
+    if field_name == "series":
+        # 「NIFD季报·保险业运行」: the column is the part after the series name.
+        return meta.series.split("·")[-1].strip()
+    return str(getattr(meta, field_name, "") or "")

@@ -152,6 +152,7 @@ def test_outline_question_lists_the_toc_and_cites_it(real_answerer: Any) -> None
     answer = real_answerer.answer("这报告正文分了几大块？")
     assert not answer.refused and "四部分" in answer.text and "总结和展望（第 7 页）" in answer.text
     assert [c.section_path for c in answer.citations] == [("目录",)]
+    assert answer.retrieved[0].chunk.section_path == ("目录",)  # the TOC heads the sources
     assert all(c.verified for c in answer.citations)
 
 

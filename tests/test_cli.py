@@ -38,7 +38,7 @@ def test_ask_json_has_the_documented_shape(real_home: Path, shared_models_dir: P
     cite = out["citations"][0]
     assert set(cite) >= {"n", "title", "section", "page", "quote", "chunk_id", "source", "verified"}
     assert cite["verified"] and cite["page"] == "第4–6页"
-    assert set(out["timings_ms"]) == {"retrieve", "answer", "total"}
+    assert set(out["timings_ms"]) == {"retrieve", "rerank", "answer", "total"}
 
 
 @pytest.mark.slow

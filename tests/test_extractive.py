@@ -9,6 +9,7 @@ from rag.extractive import (
     draft_answer,
     find_numbers,
     has_figure,
+    idf_weight,
     is_confirmation,
     term_in,
     unsupported,
@@ -154,3 +155,31 @@ def test_a_copula_glued_to_a_word_fragment_is_not_a_term() -> None:
         return ["共保", "体是", "什么时候", "开始", "遴选", "的"]
 
     assert analyse_question("共保体是什么时候开始遴选的？", cut).terms == ("共保", "遴选")
+
+
+def test_item_counts_match_in_any_counting_word() -> None:
+    # 「有几条」 is answered by 「表现为以下四方面」.
+    assert has_figure("政策性科技保险取得新进展，表现为以下四方面", "条")
+    assert has_figure("形成两大类", "项")
+    assert not has_figure("政策性科技保险取得新进展", "条")
+
+
+def test_words_the_report_never_uses_weigh_less_than_its_rarest() -> None:
+    weight = idf_weight({"共保体": 1, "保险": 50}, 100)
+    assert weight("共保体") > weight("保险")
+    assert weight("高校") < weight("共保体")  # a paraphrase, not the rarest fact
+    assert idf_weight({}, 100, unseen_factor=1.0)("高校") > weight("共保体")
+
+
+def test_a_table_row_is_quoted_whole_not_cut_to_a_clause() -> None:
+    content = "，".join(
+        f"第{i}项措施探索以共保体方式开展重点领域科技保险风险保障" for i in range(6)
+    )
+    row = _chunk(
+        f"科技部、央行\t2025 年 5 月\t加快构建科技金融体制的若干政策举措\t{content}。",
+        kind="table_row",
+    )
+    assert len(row.text) > ExtractiveSettings().max_span_chars
+    analysis = analyse_question("哪份 政策 提出 共保体", _cut)
+    draft = draft_answer(analysis, [Retrieved(row, 1.0, 1)], _weight, ExtractiveSettings())
+    assert "加快构建科技金融体制的若干政策举措" in draft.sentences[0].text

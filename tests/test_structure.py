@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.structure import asks_outline, outline_answer, toc_entries
-from rag.types import Chunk
+from rag.structure import asks_outline, outline_answer, publication_answer, toc_entries
+from rag.types import Chunk, ReportMeta
 
 TOC = Chunk(
     id="toc",
@@ -52,3 +52,40 @@ def test_outline_answer_lists_the_parts_of_the_asked_report() -> None:
     assert text.startswith("报告正文分为三部分：一、政策支持不断加强（第 1 页）")
     assert outline_answer("报告分成哪几部分？", [TOC], "other.txt") is None
     assert outline_answer("政策支持有哪些？", [TOC], "a.txt") is None
+
+
+META = ReportMeta(
+    title="报告", source="a.txt", series="NIFD季报·保险业运行", publisher="国家金融与发展实验室",
+    authors=("阎建军", "邱剑"), date="2026年3月",
+)  # fmt: skip
+
+
+def _front(n: int, text: str, section: tuple[str, ...] = ()) -> Chunk:
+    return Chunk(f"f{n}", text, "a.txt", "报告", section, None, None, n, "front_matter", meta=META)
+
+
+FRONT = [
+    _front(0, "NIFD\n国家金融与发展实验室"),
+    _front(1, "NIFD季报\n主编:李扬\n保险业运行\n2026年3月"),
+    _front(2, "本报告负责人：阎建军\n本报告执笔人：\n● 邱剑", ("作者",)),
+    _front(3, "科技保险是科技金融的重要组成部分。", ("摘要",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("这个报告是哪家机构做的？", "国家金融与发展实验室"),
+        ("这份报告的作者是谁？", "本报告负责人：阎建军"),
+        ("报告是什么时候发布的？", "2026年3月"),
+        ("这篇放在NIFD季报哪个栏目？", "保险业运行"),
+    ],
+)
+def test_publication_questions_quote_the_front_matter(question: str, quoted: str) -> None:
+    found = publication_answer(question, FRONT, "a.txt")
+    assert found is not None and quoted in found[0], found
+
+
+def test_questions_about_the_content_are_not_publication_questions() -> None:
+    assert publication_answer("报告里首台套是什么时候试点的？", FRONT, "a.txt") is None
+    assert publication_answer("五篇大文章的指导意见是谁发的？", FRONT, "a.txt") is None
