@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -43,6 +43,16 @@ log = logging.getLogger("reportqa")
 _ELLIPTICAL_START = re.compile(r"^(那|那么|那它|它|其|这|该|此|还有|另外|再|然后|同时|以及|和|跟)")
 _MORE_RE = re.compile(r"^(还有|其他|其它|另外|别的|再说|继续|还有没有|还有吗|还有呢|其余)")
 _QUESTION_WORD = re.compile(r"(哪|什么|多少|几|谁|怎么|怎样|为什么|为何|如何|是否|啥|咋)")
+
+
+class TermStatistics(Protocol):
+    """One report's term weights and mention check (see rag/route.py)."""
+
+    @property
+    def weight(self) -> Callable[[str], float]: ...
+
+    @property
+    def corpus_has(self) -> Callable[[str], bool]: ...
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,7 @@ class Answerer:
         toc_chunks: Sequence[Chunk] = (),
         expand: Callable[[str], str] | None = None,
         document_chunks: Sequence[Chunk] = (),
+        statistics_for: Callable[[str], TermStatistics] | None = None,
     ) -> None:
         self._retrieve_fn = retrieve
         self._cut = cut
@@ -160,6 +171,7 @@ class Answerer:
         self._toc_chunks = tuple(toc_chunks)
         self._expand = expand
         self._document_chunks = tuple(document_chunks)
+        self._statistics_for = statistics_for
         self._units: list[DocumentUnit] | None = None
         self._unit_positions: dict[tuple[str, int], int] = {}
         self._llm_probe = llm_probe
@@ -171,6 +183,15 @@ class Answerer:
             | RunnableLambda(self._answer_step)
             | RunnableLambda(self._validate)
         ).with_config(run_name="reportqa")
+
+    def _scorers(
+        self, state: ChainState
+    ) -> tuple[Callable[[str], float], Callable[[str], bool] | None]:
+        """Term weights and 「does the report say X」 of the report the passages come from."""
+        if self._statistics_for is not None and state.retrieved:
+            statistics = self._statistics_for(state.retrieved[0].chunk.source)
+            return statistics.weight, statistics.corpus_has
+        return self._weight, self._corpus_has
 
     def _analyse(self, question: str) -> QuestionAnalysis:
         return analyse_question(question, self._cut, self._tag)
@@ -304,7 +325,7 @@ class Answerer:
         reranked = rerank(
             self._analyse_state(state),
             state.retrieved,
-            self._weight,
+            self._scorers(state)[0],
             self._rerank_settings,
             self._extractive,
             self._unit_similarity_for(state.resolved),
@@ -346,6 +367,7 @@ class Answerer:
 
     def _extractive_answer(self, state: ChainState) -> Answer:
         analysis = self._analyse_state(state)
+        weight, corpus_has = self._scorers(state)
         source = self._report_names.get(state.report or "", None)
         best_source = source or (state.retrieved[0].chunk.source if state.retrieved else None)
         publication = publication_answer(state.resolved, self._document_chunks, best_source)
@@ -368,7 +390,7 @@ class Answerer:
             )
         rows = [r for r in self._table_rows if source is None or r.source == source]
         labelled = label_answer(
-            analysis.text, rows, lambda text: question_coverage(analysis, text, self._weight)
+            analysis.text, rows, lambda text: question_coverage(analysis, text, weight)
         )
         if labelled is not None and analysis.qtype in ("list", "other", "definition"):
             lead, members = labelled
@@ -377,15 +399,15 @@ class Answerer:
             return self._assemble(
                 _sources_first(state, members), analysis, False, [sentence], candidates
             )
-        column = table_column_answer(analysis, rows, self._weight)
+        column = table_column_answer(analysis, rows, weight)
         draft = draft_answer(
             analysis,
             state.retrieved,
-            self._weight,
+            weight,
             self._extractive,
             exclude=state.exclude,
             unit_similarity=self._unit_similarity_for(state.resolved),
-            corpus_has=self._corpus_has,
+            corpus_has=corpus_has,
         )
         if not draft.refused and wants_all_items(analysis.text):
             items = self._enumeration(draft.evidence)
@@ -736,7 +758,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         set_offline_environment,
     )
     from rag.retrieve import HybridRetriever, build_bm25_by_source
-    from rag.route import ReportRouter, ReportScope, ReportStatistics, statistics_by_source
+    from rag.route import ReportRouter, ReportStatistics, statistics_by_source
     from rag.textnorm import normalise_question
     from rag.tokenize import Tokenizer
 
@@ -833,11 +855,9 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
 
     verbatim_text = "\n".join(ic.chunk.text for ic in indexed)
     # A question is answered from one report, with that report's term weights and text.
-    scope = ReportScope(per_report, library)
     router = ReportRouter(
         retriever,
         analyse=lambda question: analyse_question(question, tokenizer.cut, tag),
-        scope=scope,
         reports=per_report,
         library=library,
         unit_similarity=unit_similarity,
@@ -849,12 +869,13 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         toc_chunks=[ic.chunk for ic in indexed if ic.chunk.section_path[:1] == ("目录",)],
         expand=lambda question: expand_aliases(question, verbatim_text.__contains__),
         document_chunks=[ic.chunk for ic in indexed],
-        corpus_has=scope.corpus_has,
+        corpus_has=library.corpus_has,
+        statistics_for=lambda source: per_report.get(source, library),
         unit_similarity=unit_similarity,
         tag=tag,
         retrieve=router.retrieve,
         cut=tokenizer.cut,
-        weight=scope.weight,
+        weight=library.weight,
         reports=[r.title for r in generation.reports],
         report_sources={
             **{r.title: r.source for r in generation.reports},

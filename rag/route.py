@@ -20,20 +20,14 @@ Which report (`ReportRouter.route`):
 2. Among those, the second-stage reranker (`rag.rerank`, best sentence per
    chunk) orders all their first-stage hits; the report of the best one wins.
 
-The rerank and answer steps call `weight(term)` and `corpus_has(term)` without
-saying which passages they score. `ReportScope` holds the report the current
-question was routed to, per thread: the chain runs a question's steps one after
-another on one thread, retrieval first, so those steps read the report chosen
-for their own question. (A streamed LLM answer that falls back to extractive
-after it started streaming may be resumed on another thread; that fallback then
-scores with whichever statistics that thread last used.) Passing the report to
-the scorers instead (`weight(term, source)`) would remove this indirection.
+The answer step scores with the statistics of the report its passages come from
+(`Answerer(statistics_for=...)`, keyed by the first passage's source): the router
+returns one report's passages, so that is the report the question was routed to.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -106,36 +100,6 @@ def statistics_by_source(
     return {source: ReportStatistics.of(group) for source, group in grouped.items()}
 
 
-class ReportScope:
-    """The report the current thread's question is answered from, and its statistics.
-
-    `weight` and `corpus_has` are what the chain gets; they use the statistics of
-    the report last chosen on this thread (`use`), or the library's when none is.
-    """
-
-    def __init__(self, reports: Mapping[str, ReportStatistics], library: ReportStatistics) -> None:
-        self._reports = dict(reports)
-        self._library = library
-        self._local = threading.local()
-
-    def use(self, source: str | None) -> None:
-        """Answer this thread's current question from `source` (None: the whole library)."""
-        self._local.source = source
-
-    @property
-    def current(self) -> str | None:
-        return getattr(self._local, "source", None)
-
-    def statistics(self) -> ReportStatistics:
-        return self._reports.get(self.current or "", self._library)
-
-    def weight(self, term: str) -> float:
-        return self.statistics().weight(term)
-
-    def corpus_has(self, term: str) -> bool:
-        return self.statistics().corpus_has(term)
-
-
 class ReportRouter:
     """Retrieval for the chain: one report per question, chosen as the module docstring says."""
 
@@ -143,7 +107,6 @@ class ReportRouter:
         self,
         retriever: HybridRetriever,
         analyse: Callable[[str], QuestionAnalysis],
-        scope: ReportScope,
         reports: Mapping[str, ReportStatistics],
         library: ReportStatistics,
         unit_similarity: Callable[[str, Retrieved], list[float]] | None = None,
@@ -152,7 +115,6 @@ class ReportRouter:
     ) -> None:
         self._retriever = retriever
         self._analyse = analyse
-        self._scope = scope
         self._reports = dict(reports)
         self._library = library
         self._unit_similarity = unit_similarity
@@ -162,11 +124,9 @@ class ReportRouter:
     def retrieve(self, question: str, report: str | None = None) -> list[Retrieved]:
         """The chunks to answer `question` from: one report's, named or routed."""
         if report:
-            self._scope.use(report)
             return self._retriever.retrieve(question, report=report)
         per_report = self._retriever.retrieve_per_report(question)
         source = self.route(question, per_report)
-        self._scope.use(source)
         if source is None:
             return []
         return list(per_report[source])
@@ -214,7 +174,6 @@ class ReportRouter:
 
 __all__ = [
     "ReportRouter",
-    "ReportScope",
     "ReportStatistics",
     "statistics_by_source",
     "text_mentions",

@@ -7,7 +7,6 @@ deterministic bigram embedder: no model, no randomness.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ from rag.retrieve import (
     build_bm25_index,
     interleave_by_rank,
 )
-from rag.route import ReportRouter, ReportScope, ReportStatistics, statistics_by_source
+from rag.route import ReportRouter, ReportStatistics, statistics_by_source
 from rag.tokenize import Tokenizer, derive_user_terms
 from rag.types import Chunk, Retrieved
 from tests.fakes import BigramEmbeddings
@@ -97,19 +96,18 @@ class Library:
         pairs = list(zip(self.chunks, tokens, strict=True))
         self.library = ReportStatistics.of(pairs)
         self.reports = statistics_by_source(pairs)
-        self.scope = ReportScope(self.reports, self.library)
         self.router = ReportRouter(
             self.retriever,
             analyse=self.analyse,
-            scope=self.scope,
             reports=self.reports,
             library=self.library,
         )
         self.answerer = Answerer(
             retrieve=self.router.retrieve,
             cut=self.tokenizer.cut,
-            weight=self.scope.weight,
-            corpus_has=self.scope.corpus_has,
+            weight=self.library.weight,
+            corpus_has=self.library.corpus_has,
+            statistics_for=lambda source: self.reports.get(source, self.library),
             report_sources={s: s for s in self.reports},
         )
 
@@ -263,7 +261,6 @@ def test_questions_go_to_the_report_that_names_what_they_ask(
 ) -> None:
     hits = beside.router.retrieve(question)
     assert hits and {r.chunk.source for r in hits} == {source}
-    assert beside.scope.current == source
     assert _ids(hits) == _ids(beside.retriever.retrieve(question, report=source))
 
 
@@ -277,7 +274,7 @@ def test_coverage_counts_rare_terms_more(beside: Library) -> None:
     assert coverage[SOURCE_B] == pytest.approx(share) and share < 0.25
 
 
-def test_scope_gives_the_chosen_reports_own_weights_and_text(
+def test_each_report_has_its_own_weights_and_text(
     alone: Library, beside: Library, tech_chunks: list[Chunk]
 ) -> None:
     tokens = [alone.tokenizer.cut(c.embed_text or c.text) for c in tech_chunks]
@@ -285,24 +282,13 @@ def test_scope_gives_the_chosen_reports_own_weights_and_text(
         {t: sum(t in set(ts) for ts in tokens) for t in {t for ts in tokens for t in ts}},
         len(tech_chunks),
     )
-    beside.router.retrieve("凯世通公司的低能离子注入机入选了什么项目？")
+    tech = beside.reports[SOURCE_A]
     for term in ("保险", "贷款", "利率", "凯世通", "国债"):
-        assert beside.scope.weight(term) == pytest.approx(own(term))
-        assert beside.scope.weight(term) == pytest.approx(alone.scope.weight(term))
-    assert not beside.scope.corpus_has("国债收益率")  # only the bond report says it
-    beside.router.retrieve("十年期国债收益率年末是多少？")
-    assert beside.scope.corpus_has("国债收益率")
-    beside.scope.use(None)
-    assert beside.scope.weight("保险") == pytest.approx(beside.library.weight("保险"))
-
-
-def test_scope_is_per_thread(beside: Library) -> None:
-    beside.scope.use(SOURCE_B)
-    seen: list[str | None] = []
-    worker = threading.Thread(target=lambda: seen.append(beside.scope.current))
-    worker.start()
-    worker.join()
-    assert seen == [None] and beside.scope.current == SOURCE_B
+        assert tech.weight(term) == pytest.approx(own(term))
+        assert tech.weight(term) == pytest.approx(alone.reports[SOURCE_A].weight(term))
+    assert not tech.corpus_has("国债收益率")  # only the bond report says it
+    assert beside.reports[SOURCE_C].corpus_has("国债收益率")
+    assert beside.library.weight("保险") != pytest.approx(tech.weight("保险"))
 
 
 @pytest.mark.parametrize("question", QUESTIONS_ABOUT_A)
