@@ -12,7 +12,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.sentences import evidence_units
 from rag.slots import slot_unfilled, unknown_organisations
@@ -438,6 +438,27 @@ def _asks_structure(analysis: QuestionAnalysis) -> bool:
     )
 
 
+# 「在上述领域」「这些产品」 point back to the sentence before: without it the quote is
+# unreadable (which fields?), so that sentence is quoted too.
+_ANAPHORA_RE = re.compile(r"(上述|前述|这些|这类|该类|此类|上面)")
+
+
+def _with_antecedents(chosen: list[Evidence]) -> list[Evidence]:
+    out = list(chosen)
+    have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
+    for evidence in chosen:
+        if evidence.sentence_index == 0 or not _ANAPHORA_RE.search(evidence.text):
+            continue
+        key = (evidence.retrieved.chunk.id, evidence.sentence_index - 1)
+        if key in have:
+            continue
+        units = evidence_units(evidence.retrieved.chunk)
+        previous = units[evidence.sentence_index - 1]
+        out.append(replace(evidence, text=previous, sentence_index=evidence.sentence_index - 1))
+        have.add(key)
+    return out
+
+
 def _lead(analysis: QuestionAnalysis, span: str) -> str:
     """The direct answer for date and figure questions, when the span makes it unambiguous."""
     if analysis.qtype == "date":
@@ -518,6 +539,7 @@ def draft_answer(
         if (analysis.qtype == "list" and same_place) or gain > 0.05:
             chosen.append(candidate)
             covered += candidate.text
+    chosen = _with_antecedents(chosen)
     # Reading order reads better than score order.
     chosen.sort(
         key=lambda e: (e.retrieved.chunk.source, e.retrieved.chunk.position, e.sentence_index)

@@ -183,3 +183,14 @@ def test_a_table_row_is_quoted_whole_not_cut_to_a_clause() -> None:
     analysis = analyse_question("哪份 政策 提出 共保体", _cut)
     draft = draft_answer(analysis, [Retrieved(row, 1.0, 1)], _weight, ExtractiveSettings())
     assert "加快构建科技金融体制的若干政策举措" in draft.sentences[0].text
+
+
+def test_a_sentence_pointing_back_brings_its_antecedent() -> None:
+    chunk = _chunk(
+        "知识产权保险、网络安全保险获得了较快发展。"
+        "经过市场培育期，在上述领域，财政补贴可适时适度弱化。"
+    )
+    analysis = analyse_question("财政补贴 弱化 领域", _cut)
+    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
+    shown = "".join(s.text for s in draft.sentences)
+    assert shown.index("知识产权保险") < shown.index("上述领域")
