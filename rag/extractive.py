@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from rag.sentences import evidence_units
-from rag.slots import slot_unfilled, unknown_organisations
+from rag.slots import counted_not_named, slot_unfilled, unknown_organisations
 from rag.types import AnswerSentence, Chunk, Retrieved
 
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
@@ -604,7 +604,9 @@ def unsupported(
     if analysis.qtype == "date" and not (_YEAR_RE.search(evidence) or _MONTH_RE.search(evidence)):
         return True
     confirming = is_confirmation(analysis.text)
-    if not confirming and slot_unfilled(analysis.text, evidence):
+    if not confirming and (
+        slot_unfilled(analysis.text, evidence) or counted_not_named(analysis.text, evidence)
+    ):
         return True
     if corpus_has is not None and not confirming:
         if unknown_organisations(analysis.text, analysis.terms, corpus_has, analysis.flags):

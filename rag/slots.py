@@ -109,4 +109,43 @@ def unknown_organisations(
     return out
 
 
-__all__ = ["asked_kinds", "names_kind", "slot_unfilled", "unknown_organisations"]
+# 「两个可选险种具体是哪两个？」 asks for the items; 「以及 2 个可选险种」 only counts them.
+_ASKS_ITEMS_RE = re.compile(
+    r"(哪[两二三四五六七八九十几]个|哪[两二三四五六七八九十几]种|哪[两二三四五六七八九十几]家"
+    r"|分别是|具体是哪|都是哪|是哪些|有哪些)"
+)
+_COUNTED_RE = re.compile(
+    r"(?:\d+|[两二三四五六七八九十])\s*(?:个|项|种|类|家|款)\s*(?P<noun>[\u4e00-\u9fff]{2,6})"
+)
+
+
+def counted_not_named(question: str, passage: str) -> bool:
+    """The passage only counts the things the question asks it to name.
+
+    True when the question asks for items (「具体是哪两个」), the passage counts things
+    of the asked kind (「2 个可选险种」), and neither lists them right before the count
+    (「财产一切险、产品研发责任险、网络安全保险 3 个必选险种」) nor right after it.
+    """
+    if not _ASKS_ITEMS_RE.search(question):
+        return False
+    for match in _COUNTED_RE.finditer(passage):
+        # The counted thing must be the asked one: 「可选险种」 is not 「必选险种」.
+        if match.group("noun")[:2] not in question:
+            continue
+        before = passage[max(0, match.start() - 40) : match.start()]
+        joined = re.search(r"(以及|和|及|另有|还有|另)\s*$", before)
+        if "、" in before and not joined:
+            continue
+        if re.match(r"\s*([：:（(]|包括|即|分别|为)", passage[match.end() : match.end() + 4]):
+            continue
+        return True
+    return False
+
+
+__all__ = [
+    "asked_kinds",
+    "counted_not_named",
+    "names_kind",
+    "slot_unfilled",
+    "unknown_organisations",
+]

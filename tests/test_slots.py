@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.slots import asked_kinds, slot_unfilled, unknown_organisations
+from rag.slots import asked_kinds, counted_not_named, slot_unfilled, unknown_organisations
 
 REPORT = (
     "人保财险公司开发出中试综合保险。太保产险公司提供保障。头部国有保险公司与大型国有商业银行合作。"
@@ -48,3 +48,14 @@ def test_unknown_organisations_are_found_by_brand() -> None:
     # A verb before the kind word is not a brand; a bare kind word is not a name.
     assert unknown_organisations("要求保险公司怎么做", ["要求", "保险公司"], has, flags) == []
     assert unknown_organisations("哪家银行参与了？", ["银行", "参与"], has) == []
+
+
+PLAN = "产品方案包含财产一切险、产品研发责任险、网络安全保险 3 个必选险种以及 2 个可选险种。"
+
+
+def test_a_count_does_not_name_the_items_it_counts() -> None:
+    assert counted_not_named("两个可选险种具体是哪两个？", PLAN)
+    # The required ones are listed right before their count.
+    assert not counted_not_named("有哪几个必选险种？", PLAN)
+    # A question that does not ask for the items is not affected.
+    assert not counted_not_named("可选险种有几个？", PLAN)
