@@ -459,6 +459,10 @@ def _with_antecedents(chosen: list[Evidence]) -> list[Evidence]:
     return out
 
 
+# Questions about several things at once: 「分别」「时间线」「从设立到遴选」.
+_ASKS_SEVERAL_RE = re.compile(r"(分别|各自|时间线|时间表|历程|先后|从.{1,24}到)")
+
+
 def _lead(analysis: QuestionAnalysis, span: str) -> str:
     """The direct answer for date and figure questions, when the span makes it unambiguous."""
     if analysis.qtype == "date":
@@ -522,21 +526,33 @@ def draft_answer(
     if unsupported(analysis, best.text, corpus_has):
         return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
 
-    limit = settings.max_list_sentences if analysis.qtype == "list" else settings.max_sentences
+    several = bool(_ASKS_SEVERAL_RE.search(analysis.text))
+    limit = (
+        settings.max_list_sentences
+        if analysis.qtype == "list" or several
+        else settings.max_sentences
+    )
     chosen = [best]
     covered = best.text
     for candidate in scored[1:]:
         if len(chosen) >= limit:
             break
-        if candidate.text in covered or candidate.score < 0.6 * best.score:
+        same_place = (
+            candidate.retrieved.chunk.section_path[:1] == best.retrieved.chunk.section_path[:1]
+        )
+        # 「时间线」「分别」: every fitting passage of the same place answers a part.
+        fits = (
+            several
+            and same_place
+            and _type_bonus(analysis.qtype, candidate.text, analysis.unit_hint) > 0
+        )
+        floor = 0.4 if fits else 0.6
+        if candidate.text in covered or candidate.score < floor * best.score:
             continue
         gain = _coverage(analysis.terms, covered + candidate.text, weighed) - _coverage(
             analysis.terms, covered, weighed
         )
-        same_place = (
-            candidate.retrieved.chunk.section_path[:1] == best.retrieved.chunk.section_path[:1]
-        )
-        if (analysis.qtype == "list" and same_place) or gain > 0.05:
+        if (analysis.qtype == "list" and same_place) or fits or gain > 0.05:
             chosen.append(candidate)
             covered += candidate.text
     chosen = _with_antecedents(chosen)

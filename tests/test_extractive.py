@@ -194,3 +194,16 @@ def test_a_sentence_pointing_back_brings_its_antecedent() -> None:
     draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
     shown = "".join(s.text for s in draft.sentences)
     assert shown.index("知识产权保险") < shown.index("上述领域")
+
+
+def test_a_timeline_question_gets_every_dated_step() -> None:
+    chunk = _chunk(
+        "深圳市于 2023 年设立种子基金。"
+        "深圳市于 2024 年 11 月推出风险补偿方案。"
+        "方案已于 2025 年 10 月启动共保体遴选。"
+    )
+    analysis = analyse_question("深圳 种子基金 从 设立 到 遴选 时间线", _cut)
+    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
+    shown = "".join(s.text for s in draft.sentences)
+    for step in ("2023 年", "2024 年 11 月", "2025 年 10 月"):
+        assert step in shown, shown
