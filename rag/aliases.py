@@ -1,7 +1,7 @@
 """Colloquial short forms, expanded to the wording the report itself uses.
 
-Readers write 「科技险」「网安险」 for 科技保险 and 网络安全保险, 「人行」 for
-央行. BM25 and the evidence scorer match words, so a question in short forms misses the passage that says the same thing in full.
+Readers write 「科技险」「网安险」 for 科技保险 and 网络安全保险, 「险企」 for
+保险公司, 「人行」 for 央行. BM25 and the evidence scorer match words, so a question in short forms misses the passage that says the same thing in full.
 Expansion is corpus-driven: a short form is rewritten only when the report
 never uses it and does use the full form, so report wording is never changed.
 """
@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 # Short forms common in Chinese finance writing → full forms, tried in order.
 _DOMAIN_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("险企", ("保险公司", "保险机构")),
     ("人行", ("中国人民银行", "人民银行", "央行")),
     ("人民银行", ("央行",)),
     ("国金实验室", ("国家金融与发展实验室",)),

@@ -485,7 +485,9 @@ def _spaced(figure: str) -> str:
     return re.sub(r"(\d)([^\d.%])", r"\1 \2", figure, count=1)
 
 
-def _premise_note(analysis: QuestionAnalysis, span: str) -> str:
+def _premise_note(
+    analysis: QuestionAnalysis, span: str, corpus_has: Callable[[str], bool] | None = None
+) -> str:
     """When the question asserts a figure the evidence contradicts, say what the report says."""
     if not analysis.numbers:
         return ""
@@ -494,11 +496,29 @@ def _premise_note(analysis: QuestionAnalysis, span: str) -> str:
     if not asserted:
         return ""
     for claim in asserted:
+        if any(_compatible(claim, n) for n in evidence_numbers):
+            continue  # 「11月底」 and 「2025 年 11 月底」 say the same thing
+        if (
+            corpus_has is not None
+            and not is_confirmation(analysis.text)
+            and (corpus_has(claim) or corpus_has(_spaced(claim)))
+        ):
+            # A lookup (「2010年那份文件叫什么」) of a figure the report states elsewhere:
+            # this evidence is about something else, it does not correct the question.
+            continue
         kind = "年" if "年" in claim else re.sub(r"[\d.]", "", claim)
         same_kind = [n for n in evidence_numbers if (kind and kind in n) or (not kind and n)]
         if same_kind:
             return f"报告中的说法是{_spaced(same_kind[0])}，而不是{_spaced(claim)}。"
     return ""
+
+
+def _compatible(claim: str, stated: str) -> bool:
+    """Two figures that can both be true: one date contains the other (11月 ~ 2025年11月)."""
+    if "年" in claim or "月" in claim:
+        parts = re.findall(r"\d+[年月]", claim)
+        return bool(parts) and all(part in stated for part in parts)
+    return False
 
 
 def draft_answer(
@@ -584,7 +604,7 @@ def draft_answer(
         sentences.append(AnswerSentence(text=shown, citations=(n,)))
 
     first_span = sentences[0].text.rstrip("…")
-    premise = _premise_note(analysis, first_span)
+    premise = _premise_note(analysis, first_span, corpus_has)
     lead = "" if premise else _lead(analysis, first_span)
     return ExtractiveDraft(
         evidence=tuple(

@@ -26,9 +26,9 @@ _TOC_ENTRY_RE = re.compile(r"^\s*([一二三四五六七八九十]+、[^\t]+?)\s
 
 # Questions about the report as a publication: who made it, when, where it appears.
 _ABOUT_REPORT_RE = re.compile(
-    r"((这份|这篇|本|该|这个|整个)?(报告|季报)|NIFD|本文).{0,10}"
+    r"((这份|这篇|本|该|这个|整个)?(报告|季报)|NIFD|本文|这篇|这份|本篇).{0,14}"
     r"(谁|哪家|哪个机构|哪位|作者|执笔|负责人|主编|什么时候|哪年|何时|发布|出的|出版|做的|写的"
-    r"|栏目|系列|在哪|哪儿|哪里|官网|公众号|版权|转载|制作)"
+    r"|栏目|系列|在哪|哪儿|哪里|官网|公众号|版权|转载|制作|啥时候|几时)"
 )
 
 
@@ -112,7 +112,7 @@ _PUBLICATION_FIELDS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     (
         "date",
         re.compile(
-            r"(什么时候|哪年|哪个月|何时|日期|时间).{0,4}(出|发布|发表|出版|印发|推出)"
+            r"(什么时候|啥时候|哪年|哪个月|何时|几时|日期|时间).{0,4}(出|发布|发表|出版|印发|推出)"
             r"|(出|发布|发表|出版)的?(时间|日期)"
         ),
         r"\d{4}\s*年",
@@ -137,7 +137,9 @@ def publication_answer(
     answer is the shortest passage of the report's own front matter or imprint that
     states it, so it can be cited and checked like any other quote.
     """
-    if not asks_about_report(question):
+    if not asks_about_report(question) or re.search(r"(吧|吗|对吗|是不是|对不对)[？?]?$", question):
+        # 「是李扬和阎建军合写的吧？」 states a premise to check: the ordinary answer path
+        # quotes the evidence and corrects it.
         return None
     candidates = publication_chunks(chunks, source)
     meta = next((c.meta for c in candidates if c.meta is not None), None)

@@ -207,3 +207,13 @@ def test_a_timeline_question_gets_every_dated_step() -> None:
     shown = "".join(s.text for s in draft.sentences)
     for step in ("2023 年", "2024 年 11 月", "2025 年 10 月"):
         assert step in shown, shown
+
+
+def test_a_looked_up_date_is_not_corrected_by_an_unrelated_one() -> None:
+    chunk = _chunk("截至 2025 年 11 月底，该产品已服务科技企业 26 家。")
+    consistent = analyse_question("到 11月底 服务了 多少 企业", _cut)
+    draft = draft_answer(consistent, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
+    assert not draft.premise_note  # 11月底 is the report's 2025 年 11 月底
+    wrong = analyse_question("截至 2025年11月底 服务了 62家 企业 吧？", _cut)
+    draft = draft_answer(wrong, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
+    assert draft.premise_note == "报告中的说法是26 家，而不是62 家。"
