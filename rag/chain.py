@@ -79,6 +79,14 @@ def _assistant_texts(history: Sequence[Turn]) -> list[str]:
     return [t.content for t in history if t.role == "assistant"]
 
 
+# jieba tags of names, by kind: a follow-up naming one of a kind drops the earlier one.
+_NAMED_KIND = {"ns": "place", "nr": "person", "nt": "organisation", "nz": "organisation"}
+
+
+def _named_kinds(analysis: QuestionAnalysis) -> set[str]:
+    return {_NAMED_KIND[f] for f in analysis.flags.values() if f in _NAMED_KIND}
+
+
 def resolve_followup(
     question: str, history: Sequence[Turn], analyse: Callable[[str], QuestionAnalysis]
 ) -> tuple[str, frozenset[str]]:
@@ -91,16 +99,19 @@ def resolve_followup(
     if not previous:
         return question, frozenset()
     own = analyse(question)
+    # Resolve the previous question first: follow-ups can chain.
+    earlier, _ = resolve_followup(previous[-1], list(history[:-2]), analyse)
+    before = analyse(earlier)
     elliptical = (
         bool(_ELLIPTICAL_START.match(question))
         or len(own.terms) <= 1
         or len(question.rstrip("？?！!。")) <= 8
         or (len(question) <= 12 and question.rstrip("？?").endswith("呢"))
+        # 「利率多少？」 after 「银保科技e贷是什么？」: no subject of its own, the earlier one holds.
+        or (not _named_kinds(own) and bool(_named_kinds(before)))
     )
     if not elliptical:
         return question, frozenset()
-    # Resolve the previous question first: follow-ups can chain.
-    earlier, _ = resolve_followup(previous[-1], list(history[:-2]), analyse)
     if _MORE_RE.match(question) and len(own.terms) == 0:
         from ingest.chunk import split_sentences  # the chunker's splitter: one definition
 
@@ -108,7 +119,13 @@ def resolve_followup(
         for text in _assistant_texts(history)[-1:]:
             given.update(s.strip() for s in split_sentences(re.sub(r"\[\d+\]", "", text)))
         return earlier, frozenset(given)
-    carried = [t for t in analyse(earlier).terms if t not in own.terms]
+    # 「那北京呢？」 after 「苏州…」: a new place (person, organisation) replaces the old one.
+    replaced = _named_kinds(own)
+    carried = [
+        t
+        for t in before.terms
+        if t not in own.terms and _NAMED_KIND.get(before.flags.get(t, ""), "") not in replaced
+    ]
     if not carried:
         return question, frozenset()
     stripped = _ELLIPTICAL_START.sub("", question, count=1).lstrip("，, ")

@@ -62,6 +62,32 @@ def test_followup_carries_the_subject_and_the_ask() -> None:
     assert "深圳" in resolved and "共保体" in resolved and "什么时候" in resolved
 
 
+_PLACES = {"苏州", "北京", "深圳"}
+
+
+def _tagged(q: str) -> Any:
+    def cut(text: str) -> list[str]:
+        return text.replace("？", " ").replace("呢", " ").split()
+
+    def tag(text: str) -> list[tuple[str, str]]:
+        return [(t, "ns" if t in _PLACES else "n") for t in cut(text)]
+
+    return analyse_question(q, cut, tag)
+
+
+def test_a_new_place_in_a_followup_replaces_the_old_one() -> None:
+    history = [Turn("user", "苏州 科惠保 补贴 了 多少？"), Turn("assistant", "100% 保费补贴。")]
+    resolved, _ = resolve_followup("那 北京 呢？", history, _tagged)
+    assert "北京" in resolved and "苏州" not in resolved and "补贴" in resolved
+
+
+def test_a_followup_without_a_subject_of_its_own_keeps_the_earlier_one() -> None:
+    history = [Turn("user", "深圳 种子基金 有 多大？"), Turn("assistant", "20 亿元。")]
+    question = "后来 跟 保险 怎么 挂钩 的？ 哪年 的 事"
+    resolved, _ = resolve_followup(question, history, _tagged)
+    assert resolved.startswith("深圳") and "挂钩" in resolved
+
+
 def test_terms_carried_into_a_followup_count_less() -> None:
     answerer = _fake_answerer([])
     state = ChainState(
