@@ -161,7 +161,7 @@ def classify(question: str) -> str:
     """The question's type from its wording."""
     for qtype, pattern in _TYPE_PATTERNS:
         if pattern.search(question):
-            if qtype == "number" and re.search(r"(哪些|哪几)", question):
+            if qtype == "number" and re.search(r"(哪些|哪几|都有谁|都有哪|分别是|有谁)", question):
                 return "list"
             return qtype
     return "other"
@@ -184,7 +184,7 @@ def _unit_hint(question: str) -> str:
 _FIGURE_RE = re.compile(
     r"\d|[百千万亿]元|[一二两三四五六七八九十]+(?:个|方面|类|大类|项|条|家|种|点|部分)"
 )
-_PROPER_TAGS = frozenset({"ns", "nr", "nt", "nz", "eng", "j"})
+_UNKNOWN_NAME_TAGS = frozenset({"ns", "nr", "eng"})
 _CONFIRMATION_RE = re.compile(r"(吧|吗|对吗|是吗|对不对|是不是|没错吧|对吧)[？?！!。.]*$")
 
 
@@ -648,7 +648,9 @@ def unsupported(
         if unknown_organisations(analysis.text, analysis.terms, corpus_has, analysis.flags):
             return True
         for term in analysis.terms:
-            if analysis.flags.get(term) in _PROPER_TAGS and not corpus_has(term):
+            # Places, people and foreign words the report never names; organisations are
+            # judged by brand (unknown_organisations): jieba tags generic 科研院所 as one.
+            if analysis.flags.get(term) in _UNKNOWN_NAME_TAGS and not corpus_has(term):
                 return True
             # A figure or date question about something the report never names (渗透率, 场馆)
             # cannot be answered by another figure or date that happens to be nearby.

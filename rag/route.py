@@ -74,7 +74,8 @@ class ReportStatistics:
             unique = set(tokens)
             doc_freq.update(unique)
             vocabulary |= unique
-        text = "\n".join(chunk.text for chunk, _ in chunks)
+        # Embedded text: a table's caption and column headers (发文单位) are the report's words.
+        text = "\n".join(chunk.embed_text or chunk.text for chunk, _ in chunks)
         return cls(
             weight=idf_weight(doc_freq, len(chunks)),
             corpus_has=text_mentions(text),

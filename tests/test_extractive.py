@@ -217,3 +217,8 @@ def test_a_looked_up_date_is_not_corrected_by_an_unrelated_one() -> None:
     wrong = analyse_question("截至 2025年11月底 服务了 62家 企业 吧？", _cut)
     draft = draft_answer(wrong, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
     assert draft.premise_note == "报告中的说法是26 家，而不是62 家。"
+
+
+def test_a_count_that_also_asks_who_is_a_list_question() -> None:
+    assert classify("发文单位有几家、都有谁？") == "list"
+    assert classify("发文单位有几家？") == "number"
