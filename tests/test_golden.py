@@ -217,15 +217,13 @@ def test_split_is_deterministic_and_order_independent(items: list[dict[str, Any]
     assert assign_splits(items) == assign_splits(list(reversed(items)))
 
 
-PROBE = GOLDEN.with_name("probe.jsonl")
-
-
-def test_probe_set_is_well_formed(corpus: str) -> None:
-    """The second, blind-written set (evals/probe.jsonl): tuning data next to dev."""
-    probe = load(PROBE)
+@pytest.mark.parametrize(("name", "prefix"), [("probe", "p"), ("probe2", "b")])
+def test_probe_sets_are_well_formed(corpus: str, name: str, prefix: str) -> None:
+    """The blind-written tuning sets (evals/probe*.jsonl), used like dev."""
+    probe = load(GOLDEN.with_name(f"{name}.jsonl"))
     assert len(probe) >= 60
     assert len({it["id"] for it in probe}) == len(probe)
-    assert all(re.fullmatch(r"p\d{3}", it["id"]) and it["split"] == "probe" for it in probe)
+    assert all(re.fullmatch(rf"{prefix}\d{{3}}", it["id"]) and it["split"] == name for it in probe)
     assert all(it["type"] in TYPES for it in probe)
     assert not [it["id"] for it in probe if it["evidence"] and it["evidence"] not in corpus]
     golden_questions = {it["question"] for it in load(GOLDEN)}
