@@ -142,6 +142,7 @@ class ExtractiveSettings:
     semantic_weight: float = 4.0
     toc_penalty: float = 0.4
     max_row_chars: int = 320
+    peripheral_factor: float = 0.5
 
 
 def normalise_number(raw: str) -> str:
@@ -387,6 +388,7 @@ def score_evidence(
                 continue
             candidates.append((item, index, unit, sims[index] if index < len(sims) else 0.0))
     best_sim = max((c[3] for c in candidates), default=0.0)
+    asks_peripheral = bool(_ASKS_PERIPHERAL_RE.search(analysis.text))
     out: list[Evidence] = []
     for item, index, unit, sim in candidates:
         chunk = item.chunk
@@ -411,6 +413,8 @@ def score_evidence(
                 else 0.0
             )
         ) * prior
+        if chunk.section_path[:1] in _PERIPHERAL_SECTIONS and not asks_peripheral:
+            score *= settings.peripheral_factor
         out.append(
             Evidence(
                 text=unit,
@@ -424,6 +428,11 @@ def score_evidence(
     out.sort(key=lambda e: (-e.score, e.retrieved.retrieval_rank, e.sentence_index))
     return out
 
+
+# Acknowledgements and the copyright notice name many organisations but answer nothing
+# about the report's content, unless the question is about them.
+_PERIPHERAL_SECTIONS = frozenset({("致谢",), ("版权公告",), ("版权",)})
+_ASKS_PERIPHERAL_RE = re.compile(r"(致谢|感谢|鸣谢|谢了|版权|转载|转发|引用|授权|许可)")
 
 _TOC_LINE_RE = re.compile(r"^[一二三四五六七八九十]+、.+\t\s*\d+\s*$")
 

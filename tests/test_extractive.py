@@ -11,6 +11,7 @@ from rag.extractive import (
     has_figure,
     idf_weight,
     is_confirmation,
+    score_evidence,
     term_in,
     unsupported,
 )
@@ -222,3 +223,17 @@ def test_a_looked_up_date_is_not_corrected_by_an_unrelated_one() -> None:
 def test_a_count_that_also_asks_who_is_a_list_question() -> None:
     assert classify("发文单位有几家、都有谁？") == "list"
     assert classify("发文单位有几家？") == "number"
+
+
+def test_acknowledgements_answer_only_questions_about_them() -> None:
+    thanks = Chunk(
+        "t", "感谢人保财险知识产权鉴证评估中心提供的帮助。", "r.txt", "报告", ("致谢",), 8, 8, 9
+    )
+    body = _chunk("人保财险在杭州设立知识产权鉴证评估中心，开展风险评估。")
+    retrieved = [Retrieved(thanks, 1.0, 1), Retrieved(body, 0.9, 2)]
+    about_centre = analyse_question("人保财险 知识产权 鉴证 评估中心 设 在 哪", _cut)
+    best = score_evidence(about_centre, retrieved, _weight, ExtractiveSettings())[0]
+    assert best.retrieved.chunk.id == body.id
+    about_thanks = analyse_question("致谢 里 感谢 了 哪个 评估中心", _cut)
+    best = score_evidence(about_thanks, retrieved, _weight, ExtractiveSettings())[0]
+    assert best.retrieved.chunk.id == thanks.id
