@@ -45,6 +45,7 @@ _QUESTION_STOPWORD_TEXT = """
 可不可以 是不是 对不对 对吗 是吗 么样 怎么样 什么样 怎样的 什么的
 大家 到底 究竟 常说 所谓 给个 要点 要点版 归纳 捋 捋一捋 帮 帮我 列 列一下 简单说 讲讲 说说 聊聊
 认为 看法 观点 怎么看 判断 怎么说 面向 针对 适用 适用于 适合
+最后 最前 一栏 那栏 这栏 一列 那列 这列 一行 那行 这行
 """
 QUESTION_STOPWORDS = frozenset(_QUESTION_STOPWORD_TEXT.split())
 
