@@ -15,7 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from rag.sentences import evidence_units
-from rag.slots import counted_not_named, slot_unfilled, unknown_organisations
+from rag.slots import (
+    counted_not_named,
+    name_withheld,
+    slot_unfilled,
+    unknown_organisations,
+)
 from rag.types import AnswerSentence, Chunk, Retrieved
 
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
@@ -651,7 +656,9 @@ def unsupported(
         return True
     confirming = is_confirmation(analysis.text)
     if not confirming and (
-        slot_unfilled(analysis.text, evidence) or counted_not_named(analysis.text, evidence)
+        slot_unfilled(analysis.text, evidence)
+        or counted_not_named(analysis.text, evidence)
+        or name_withheld(analysis.text, evidence)
     ):
         return True
     if corpus_has is not None and not confirming:

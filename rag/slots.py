@@ -42,9 +42,29 @@ _GENERIC = set("头部国有大型商业主要相关有关各其他地方当地�
 _NAME_BREAK_RE = re.compile(r"[^\u4e00-\u9fffA-Za-z]|[与和及或的了在为由向对将把被从给跟同并等是]")
 
 
+# 「头部保险公司具体是哪几家？」: the kind before the question word.
+_ASKED_KIND_BEFORE_RE = re.compile(
+    r"(?P<kind>保险公司|险企|保险机构|银行|软件公司|科技公司|公司|企业|部门|机构|单位)"
+    r"[^，,。？?]{0,6}?(?:是|为)?(?:哪家|哪几家|哪些|哪个|哪几个)"
+)
+
+
 def asked_kinds(question: str) -> list[str]:
     """The kinds of named entity the question asks for (insurer, bank, company, agency)."""
-    return [_KIND_OF_WORD[m.group("kind")] for m in _ASKED_KIND_RE.finditer(question)]
+    found = [m.group("kind") for m in _ASKED_KIND_RE.finditer(question)]
+    if not found:
+        found = [m.group("kind") for m in _ASKED_KIND_BEFORE_RE.finditer(question)]
+    return [_KIND_OF_WORD[kind] for kind in found]
+
+
+# 「浙江某新材料科技有限公司」: the report names the entity without its name.
+_ANONYMISED_RE = re.compile(r"某[\u4e00-\u9fff]{0,10}?(公司|企业|机构|银行|单位|集团)")
+_ASKS_NAME_RE = re.compile(r"(全名|全称|名字|叫什么|叫啥|哪家|哪一家|是谁)")
+
+
+def name_withheld(question: str, passage: str) -> bool:
+    """The question asks for a name the passage deliberately leaves out (「某公司」)."""
+    return bool(_ASKS_NAME_RE.search(question)) and bool(_ANONYMISED_RE.search(passage))
 
 
 def names_kind(passage: str, kind: str, question: str) -> bool:
@@ -145,6 +165,7 @@ def counted_not_named(question: str, passage: str) -> bool:
 __all__ = [
     "asked_kinds",
     "counted_not_named",
+    "name_withheld",
     "names_kind",
     "slot_unfilled",
     "unknown_organisations",

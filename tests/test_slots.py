@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from rag.slots import asked_kinds, counted_not_named, slot_unfilled, unknown_organisations
+from rag.slots import (
+    asked_kinds,
+    counted_not_named,
+    name_withheld,
+    slot_unfilled,
+    unknown_organisations,
+)
 
 REPORT = (
     "人保财险公司开发出中试综合保险。太保产险公司提供保障。头部国有保险公司与大型国有商业银行合作。"
@@ -59,3 +65,15 @@ def test_a_count_does_not_name_the_items_it_counts() -> None:
     assert not counted_not_named("有哪几个必选险种？", PLAN)
     # A question that does not ask for the items is not affected.
     assert not counted_not_named("可选险种有几个？", PLAN)
+
+
+def test_the_asked_kind_may_come_before_the_question_word() -> None:
+    assert asked_kinds("头部保险公司具体是哪几家？") == ["insurer"]
+    assert slot_unfilled("头部保险公司具体是哪几家？", "头部保险公司该类保险保费规模已达亿元级。")
+
+
+def test_a_name_the_report_withholds_is_not_answered() -> None:
+    passage = "太保产险公司为浙江某新材料科技有限公司提供 1250 万元中试风险责任保险保障。"
+    assert name_withheld("那个浙江新材料公司全名叫什么？", passage)
+    assert not name_withheld("太保给了多少保障？", passage)
+    assert not name_withheld("那个公司叫什么？", "人保财险为南京方生和医药科技有限公司提供保障。")
