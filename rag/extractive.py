@@ -149,6 +149,7 @@ class ExtractiveSettings:
     toc_penalty: float = 0.4
     max_row_chars: int = 320
     peripheral_factor: float = 0.5
+    figure_weight: float = 0.15
 
 
 def normalise_number(raw: str) -> str:
@@ -411,7 +412,7 @@ def score_evidence(
             + settings.context_weight * context_coverage
             + settings.overlap_weight * overlap
             + semantic
-            + 0.15 * numbers
+            + settings.figure_weight * numbers
             + _type_bonus(analysis.qtype, unit, analysis.unit_hint)
             - (
                 settings.toc_penalty
