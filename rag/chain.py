@@ -405,7 +405,8 @@ class Answerer:
             return self._assemble(
                 state, analysis, False, [AnswerSentence(f"{text}。", (1,))], candidates
             )
-        rows = [r for r in self._table_rows if source is None or r.source == source]
+        # The report the passages come from (routed or named): its own tables only.
+        rows = [r for r in self._table_rows if best_source is None or r.source == best_source]
         labelled = label_answer(
             analysis.text, rows, lambda text: question_coverage(analysis, text, weight)
         )
