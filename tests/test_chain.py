@@ -216,3 +216,20 @@ def test_a_summary_question_gets_the_whole_enumeration(real_answerer: Any) -> No
     for item in ("一是", "二是", "三是", "四是", "中试", "普惠", "协同"):
         assert item in answer.text, answer.text
     assert all(c.verified for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_a_grid_label_question_is_answered_from_the_real_grid(real_answerer: Any) -> None:
+    answer = real_answerer.answer("产品体系里的服务内容都有哪些？")
+    assert not answer.refused
+    for item in ("风险保障", "风险评估", "综合金融", "风险救助", "产业协同"):
+        assert item in answer.text, answer.text
+    assert all(c.verified for c in answer.citations)
+    assert answer.retrieved[0].chunk.kind == "table_row"  # the quoted row heads the sources
+
+
+@pytest.mark.slow
+def test_a_publication_question_quotes_the_real_front_matter(real_answerer: Any) -> None:
+    answer = real_answerer.answer("这份报告的执笔人有谁？")
+    assert not answer.refused and "阎建军" in answer.text and "邱剑" in answer.text
+    assert answer.citations and all(c.verified for c in answer.citations)
