@@ -29,7 +29,7 @@ from rag.extractive import (
     refusal_text,
     table_column_answer,
 )
-from rag.grid import label_answer
+from rag.grid import heading_cell_answer, label_answer, mentions_table
 from rag.rerank import RerankSettings, rerank
 from rag.settings import Settings
 from rag.structure import outline_answer, publication_answer
@@ -417,7 +417,15 @@ class Answerer:
             return self._assemble(
                 _sources_first(state, members), analysis, False, [sentence], candidates
             )
-        column = table_column_answer(analysis, rows, weight)
+        heading = None
+        if analysis.qtype in ("list", "other", "name", "definition"):
+            heading = heading_cell_answer(
+                analysis.text,
+                analysis.terms,
+                rows,
+                lambda text: question_coverage(analysis, text, weight),
+            )
+        column = heading or table_column_answer(analysis, rows, weight)
         draft = draft_answer(
             analysis,
             state.retrieved,
@@ -438,7 +446,9 @@ class Answerer:
                     candidates[n] = Retrieved(unit.chunk, 1.0, n)
                     sentences.append(AnswerSentence(unit.text, (n,)))
                 return self._assemble(state, analysis, False, sentences, candidates)
-        if column is not None and column[2] >= draft.coverage:
+        if column is not None and (
+            column[2] >= draft.coverage or (heading is not None and mentions_table(analysis.text))
+        ):
             # The question names a grid column and the grid covers it at least as well
             # as any sentence: answer with the column's cells.
             lead, used, _ = column

@@ -10,6 +10,7 @@ are plain lists (no column headers), the answer is those cells.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from rag.types import Chunk
@@ -59,4 +60,127 @@ def label_answer(
     return f"{label}：{'、'.join(dict.fromkeys(cells))}。", members
 
 
-__all__ = ["label_answer", "row_label"]
+def _cells(row: Chunk) -> list[str]:
+    return [c.strip() for c in row.text.split("\t")]
+
+
+def _heading_rows(rows: Sequence[Chunk]) -> set[str]:
+    """Ids of the rows that head columns rather than fill them.
+
+    A grid's body cells share a kind (most end alike: 「…保险」「…险」), its heading
+    cells do not (科技企业, 创业与科研人员): a row none of whose cells ends like the body
+    heads the cells below it. Without a dominant ending nothing is told apart.
+    """
+    endings = Counter(c[-1] for row in rows for c in _cells(row) if c)
+    if not endings:
+        return set()
+    ending, count = endings.most_common(1)[0]
+    if count < 0.5 * sum(endings.values()):
+        return set()
+    return {row.id for row in rows if not any(c.endswith(ending) for c in _cells(row) if c)}
+
+
+def _names_cell(question: str, terms: Sequence[str], cell: str) -> int:
+    """How strongly the question names a heading cell (0: not at all)."""
+    if len(cell) < 2:
+        return 0
+    if cell in question:
+        return len(cell)
+    run = _common_run(question, cell)
+    if run >= 4 or (run >= 3 and run >= 0.6 * len(cell)):
+        return run
+    # 高校 for 高等院校: a short form whose characters the cell has in order.
+    for term in terms:
+        if 2 <= len(term) < len(cell) and 2 * len(term) >= len(cell) and _in_order(term, cell):
+            return len(term)
+    return 0
+
+
+def _in_order(short: str, full: str) -> bool:
+    at = 0
+    for ch in short:
+        at = full.find(ch, at)
+        if at == -1:
+            return False
+        at += 1
+    return full[0] == short[0]
+
+
+def _common_run(a: str, b: str) -> int:
+    best = 0
+    for i in range(len(b)):
+        for j in range(i + best + 1, len(b) + 1):
+            if b[i:j] in a:
+                best = j - i
+            else:
+                break
+    return best
+
+
+# 「表里」「那张图」「框架图」: the asker means the table itself, not the prose around it.
+_MENTIONS_TABLE_RE = re.compile(
+    r"(表格?[里中上内]|[这那张]表|表\s*\d|图[里中上内]|[这那张]图|框架图|框架[里中])"
+)
+
+
+def mentions_table(question: str) -> bool:
+    """Whether the question points at a table or figure (「表里」「那张图」)."""
+    return bool(_MENTIONS_TABLE_RE.search(question))
+
+
+def heading_cell_answer(
+    question: str,
+    terms: Sequence[str],
+    rows: Sequence[Chunk],
+    about: Callable[[str], float],
+    min_coverage: float = 0.35,
+) -> tuple[str, list[Chunk], float] | None:
+    """「中小微企业：科惠保、普惠型综合科技保险。」 when the question names a grid heading.
+
+    A heading (a column head or a sub-heading row further down, like 创业与科研人员)
+    governs the cells below it in its column, down to the next heading in that column.
+    Returns the lead sentence (verbatim cells), the rows it draws on and how well the
+    grid covers the question (`about`), or None.
+    """
+    groups: dict[tuple[str, str], list[Chunk]] = {}
+    for row in rows:
+        label = row_label(row)
+        if label:
+            groups.setdefault((row.source, label), []).append(row)
+    found: list[tuple[int, str, list[Chunk], list[str]]] = []
+    for members in groups.values():
+        members = sorted(members, key=lambda r: r.position)
+        heads = _heading_rows(members)
+        for i, row in enumerate(members):
+            if row.id not in heads:
+                continue
+            for column, cell in enumerate(_cells(row)):
+                strength = _names_cell(question, terms, cell)
+                if not strength:
+                    continue
+                used: list[Chunk] = []
+                values: list[str] = []
+                for below in members[i + 1 :]:
+                    cells = _cells(below)
+                    value = cells[column] if column < len(cells) else ""
+                    if below.id in heads and value:
+                        break
+                    if value and below.id not in heads:
+                        used.append(below)
+                        values.append(value)
+                if values:
+                    # The cells first: they are the answer; the heading row only names it.
+                    found.append((strength, cell, [*used, row], values))
+    if not found:
+        return None
+    strongest = max(f[0] for f in found)
+    chosen = [f for f in found if f[0] == strongest]
+    used_rows = list(dict.fromkeys(r for f in chosen for r in f[2]))
+    coverage = about(" ".join(r.embed_text or r.text for r in used_rows))
+    if coverage < min_coverage:
+        return None
+    lead = "；".join(f"{cell}：{'、'.join(dict.fromkeys(values))}" for _, cell, _, values in chosen)
+    return f"{lead}。", used_rows, coverage
+
+
+__all__ = ["heading_cell_answer", "label_answer", "mentions_table", "row_label"]

@@ -229,6 +229,16 @@ def test_a_grid_label_question_is_answered_from_the_real_grid(real_answerer: Any
 
 
 @pytest.mark.slow
+def test_a_grid_sub_heading_question_reads_its_own_cells(real_answerer: Any) -> None:
+    # 创业与科研人员 heads cells halfway down the grid, not the first header row's column.
+    answer = real_answerer.answer("在那张产品体系的框架图里，创业和科研人员能买哪些险？")
+    assert not answer.refused
+    assert "人才创业险" in answer.text and "科技创业人才团体意外险" in answer.text, answer.text
+    assert "专精特新" not in answer.text
+    assert answer.citations and all(c.verified for c in answer.citations)
+
+
+@pytest.mark.slow
 def test_a_publication_question_quotes_the_real_front_matter(real_answerer: Any) -> None:
     answer = real_answerer.answer("这份报告的执笔人有谁？")
     assert not answer.refused and "阎建军" in answer.text and "邱剑" in answer.text
