@@ -150,6 +150,8 @@ class ExtractiveSettings:
     max_row_chars: int = 320
     peripheral_factor: float = 0.5
     figure_weight: float = 0.15
+    # A runner-up holding the asked figure may stand in for a best passage without one.
+    runner_up_ratio: float = 0.6
 
 
 def normalise_number(raw: str) -> str:
@@ -475,6 +477,50 @@ def _with_antecedents(chosen: list[Evidence]) -> list[Evidence]:
     return out
 
 
+def _with_continuations(
+    chosen: list[Evidence],
+    retrieved: Sequence[Retrieved],
+    analysis: QuestionAnalysis,
+    weight: Callable[[str], float],
+) -> list[Evidence]:
+    """Add the rest of a sentence that a chunk boundary cut at 「；」, when it answers more.
+
+    A long sentence may be split across two chunks; its second half (「银行方面实现融资
+    余额近 1.4 亿元，户均额度…」) repeats no subject, so it scores low on its own, yet
+    it holds what the question asked next.
+    """
+    out = list(chosen)
+    covered = "".join(e.text for e in chosen)
+    have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
+    for evidence in chosen:
+        chunk = evidence.retrieved.chunk
+        if not evidence.text.rstrip().endswith(("；", ";", "，", ",")):
+            continue
+        if evidence.sentence_index != len(evidence_units(chunk)) - 1:
+            continue
+        following = next(
+            (
+                r
+                for r in retrieved
+                if r.chunk.source == chunk.source and r.chunk.position == chunk.position + 1
+            ),
+            None,
+        )
+        if following is None or (following.chunk.id, 0) in have:
+            continue
+        units = evidence_units(following.chunk)
+        if not units:
+            continue
+        gain = _coverage(analysis.terms, covered + units[0], weight) - _coverage(
+            analysis.terms, covered, weight
+        )
+        if gain > 0.05:
+            out.append(replace(evidence, text=units[0], retrieved=following, sentence_index=0))
+            have.add((following.chunk.id, 0))
+            covered += units[0]
+    return out
+
+
 # Questions about several things at once: 「分别」「时间线」「从设立到遴选」.
 _ASKS_SEVERAL_RE = re.compile(r"(分别|各自|时间线|时间表|历程|先后|从.{1,24}到)")
 
@@ -560,7 +606,27 @@ def draft_answer(
     if best.coverage < settings.refuse_below:
         return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
     if unsupported(analysis, best.text, corpus_has):
-        return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
+        # The passage that best names the subject may not hold the figure or date asked
+        # for while the next sentences of the same case do.
+        runner_up = next(
+            (
+                e
+                for e in scored[1:]
+                if _nearby(best, e)
+                and e.score >= settings.runner_up_ratio * best.score
+                # It must say more of what was asked, not just hold some other figure.
+                and _coverage(analysis.terms, best.text + e.text, weighed)
+                > _coverage(analysis.terms, best.text, weighed) + 0.05
+                and e.coverage >= settings.refuse_below
+                and lacks_figure(analysis, best.text)
+                and not unsupported(analysis, e.text, corpus_has)
+            ),
+            None,
+        )
+        if runner_up is None:
+            return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
+        scored = [runner_up, *[e for e in scored if e is not runner_up]]
+        best = runner_up
 
     several = bool(_ASKS_SEVERAL_RE.search(analysis.text))
     limit = (
@@ -591,7 +657,7 @@ def draft_answer(
         if (analysis.qtype == "list" and same_place) or fits or gain > 0.05:
             chosen.append(candidate)
             covered += candidate.text
-    chosen = _with_antecedents(chosen)
+    chosen = _with_continuations(_with_antecedents(chosen), retrieved, analysis, weighed)
     # Reading order reads better than score order.
     chosen.sort(
         key=lambda e: (e.retrieved.chunk.source, e.retrieved.chunk.position, e.sentence_index)
@@ -641,6 +707,29 @@ def draft_answer(
     )
 
 
+def _nearby(a: Evidence, b: Evidence, reach: int = 2) -> bool:
+    """Whether two units are at most `reach` units apart in the report (across a chunk edge)."""
+    ca, cb = a.retrieved.chunk, b.retrieved.chunk
+    if ca.source != cb.source:
+        return False
+    if ca.id == cb.id:
+        return abs(a.sentence_index - b.sentence_index) <= reach
+    if abs(ca.position - cb.position) != 1:
+        return False
+    first, second = (a, b) if ca.position < cb.position else (b, a)
+    tail = len(evidence_units(first.retrieved.chunk)) - first.sentence_index - 1
+    return tail + second.sentence_index + 1 <= reach
+
+
+def lacks_figure(analysis: QuestionAnalysis, evidence: str) -> bool:
+    """A figure question without a figure of its kind, or a date question without a date."""
+    if analysis.qtype == "number":
+        return not has_figure(evidence, analysis.unit_hint)
+    if analysis.qtype == "date":
+        return not (_YEAR_RE.search(evidence) or _MONTH_RE.search(evidence))
+    return False
+
+
 def unsupported(
     analysis: QuestionAnalysis, evidence: str, corpus_has: Callable[[str], bool] | None
 ) -> bool:
@@ -651,9 +740,7 @@ def unsupported(
     the report never mentions is not about this report (unless the asker is
     stating it for confirmation, where the answer corrects the premise).
     """
-    if analysis.qtype == "number" and not has_figure(evidence, analysis.unit_hint):
-        return True
-    if analysis.qtype == "date" and not (_YEAR_RE.search(evidence) or _MONTH_RE.search(evidence)):
+    if lacks_figure(analysis, evidence):
         return True
     confirming = is_confirmation(analysis.text)
     if not confirming and (

@@ -237,3 +237,44 @@ def test_acknowledgements_answer_only_questions_about_them() -> None:
     about_thanks = analyse_question("致谢 里 感谢 了 哪个 评估中心", _cut)
     best = score_evidence(about_thanks, retrieved, _weight, ExtractiveSettings())[0]
     assert best.retrieved.chunk.id == thanks.id
+
+
+def test_a_figure_in_the_next_sentence_of_the_same_case_answers() -> None:
+    # The best match names the product; the level asked for is in the sentence after,
+    # which here begins the next chunk.
+    first = _chunk("人保财险在广东推出技术研发应用综合保险，引入技术就绪度概念作为标准。", 1)
+    second = _chunk("满足技术就绪度达到 5 级及以上，企业可投保中试验证失败损失保险。", 2)
+    analysis = analyse_question("人保财险 广东 技术就绪度 几级 中试验证 多少", _cut)
+    retrieved = [Retrieved(first, 1.0, 1), Retrieved(second, 0.9, 2)]
+    draft = draft_answer(analysis, retrieved, _weight, ExtractiveSettings())
+    assert not draft.refused
+    assert any("5 级" in s.text for s in draft.sentences)
+
+
+def test_a_nearby_figure_that_says_nothing_asked_does_not_stand_in() -> None:
+    # The fund's size is in the next sentence but says nothing of what was asked (claims).
+    scheme = _chunk("深圳推出种子基金风险补偿方案，引入基金+保险模式。", 1)
+    fund = _chunk("深圳设立了总规模 20 亿元的种子基金。", 2)
+    analysis = analyse_question("深圳 种子基金 风险补偿方案 基金+保险 赔付 多少", _cut)
+    retrieved = [Retrieved(scheme, 1.0, 1), Retrieved(fund, 0.5, 3)]
+    scored = score_evidence(analysis, retrieved, _weight, ExtractiveSettings())
+    assert scored[0].retrieved.chunk.id == "c1"  # the case itself is the best match
+    draft = draft_answer(analysis, retrieved, _weight, ExtractiveSettings())
+    assert draft.refused
+
+
+def test_a_sentence_cut_by_a_chunk_edge_is_continued_when_it_answers_more() -> None:
+    first = _chunk("银保科技e贷已服务科技企业 26 家，风险保障额度 218 亿元；", 1)
+    second = _chunk("银行方面实现融资余额近 1.4 亿元，户均额度超过 500 万元。", 2)
+    asked = analyse_question("银保科技e贷 服务 企业 户均 多少", _cut)
+    retrieved = [Retrieved(first, 1.0, 1), Retrieved(second, 0.5, 5)]
+    shown = "".join(
+        s.text for s in draft_answer(asked, retrieved, _weight, ExtractiveSettings()).sentences
+    )
+    assert "26 家" in shown and "500 万元" in shown
+    # Nothing more asked: the first half stands alone.
+    only = analyse_question("银保科技e贷 服务 企业 多少", _cut)
+    shown = "".join(
+        s.text for s in draft_answer(only, retrieved, _weight, ExtractiveSettings()).sentences
+    )
+    assert "500 万元" not in shown
