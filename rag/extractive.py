@@ -137,7 +137,7 @@ class ExtractiveDraft:
 class ExtractiveSettings:
     """Calibrated on the dev split of the eval set (see README, 'Refusal calibration')."""
 
-    refuse_below: float = 0.3
+    refuse_below: float = 0.2
     max_sentences: int = 2
     max_list_sentences: int = 4
     max_span_chars: int = 180
