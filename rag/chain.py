@@ -31,6 +31,7 @@ from rag.extractive import (
 )
 from rag.grid import heading_cell_answer, label_answer, mentions_table
 from rag.rerank import RerankSettings, rerank
+from rag.sections import asks_summary, named_part, part_summary
 from rag.settings import Settings
 from rag.structure import outline_answer, publication_answer
 from rag.types import Answer, AnswerDelta, AnswerSentence, Chunk, Retrieved, Status, Turn
@@ -367,20 +368,46 @@ class Answerer:
             answer = self._extractive_answer(state)
         return replace(state, answer=answer, timings={**state.timings, "answer": _ms(started)})
 
-    def _enumeration(self, evidence: Sequence[tuple[str, int]]) -> list[DocumentUnit]:
-        """The whole 一是…二是… enumeration the best enumerated evidence belongs to."""
+    def _all_units(self) -> list[DocumentUnit]:
+        """Every evidence unit of the indexed reports in reading order (built once)."""
         if self._units is None:
             self._units = document_units(self._document_chunks)
             self._unit_positions = {
                 (unit.chunk.id, unit.index): position for position, unit in enumerate(self._units)
             }
+        return self._units
+
+    def _enumeration(self, evidence: Sequence[tuple[str, int]]) -> list[DocumentUnit]:
+        """The whole 一是…二是… enumeration the best enumerated evidence belongs to."""
+        units = self._all_units()
         for key in evidence:
             position = self._unit_positions.get(key)
             if position is not None:
-                items = enumeration_items(self._units, position)
+                items = enumeration_items(units, position)
                 if items:
                     return items
         return []
+
+    def _headings(self, source: str) -> list[str]:
+        """A report's top-level headings in reading order."""
+        chunks = sorted(
+            (c for c in self._document_chunks if c.source == source and c.section_path),
+            key=lambda c: c.position,
+        )
+        return list(dict.fromkeys(c.section_path[0] for c in chunks))
+
+    def _quoted_units(
+        self, state: ChainState, analysis: QuestionAnalysis, units: Sequence[DocumentUnit]
+    ) -> Answer:
+        """An answer that quotes these report units in order, each citing its chunk."""
+        numbers: dict[str, int] = {}
+        candidates: dict[int, Retrieved] = {}
+        sentences = []
+        for unit in units:
+            n = numbers.setdefault(unit.chunk.id, len(numbers) + 1)
+            candidates[n] = Retrieved(unit.chunk, 1.0, n)
+            sentences.append(AnswerSentence(unit.text, (n,)))
+        return self._assemble(state, analysis, False, sentences, candidates)
 
     def _extractive_answer(self, state: ChainState) -> Answer:
         analysis = self._analyse_state(state)
@@ -405,6 +432,17 @@ class Answerer:
             return self._assemble(
                 state, analysis, False, [AnswerSentence(f"{text}。", (1,))], candidates
             )
+        part = named_part(state.resolved, self._headings(best_source)) if best_source else None
+        if part is not None and best_source is not None:
+            if asks_summary(state.resolved):
+                summary = part_summary(self._all_units(), part, best_source)
+                if summary:
+                    state = _sources_first(state, list(dict.fromkeys(u.chunk for u in summary)))
+                    return self._quoted_units(state, analysis, summary)
+            # 「第三部分里的首台套…」: passages of that part only, when retrieval found any.
+            in_part = tuple(r for r in state.retrieved if r.chunk.section_path[:1] == (part,))
+            if in_part:
+                state = replace(state, retrieved=in_part)
         # The report the passages come from (routed or named): its own tables only.
         rows = [r for r in self._table_rows if best_source is None or r.source == best_source]
         labelled = label_answer(
@@ -438,14 +476,7 @@ class Answerer:
         if not draft.refused and wants_all_items(analysis.text):
             items = self._enumeration(draft.evidence)
             if items:
-                numbers: dict[str, int] = {}
-                candidates = {}
-                sentences = []
-                for unit in items:
-                    n = numbers.setdefault(unit.chunk.id, len(numbers) + 1)
-                    candidates[n] = Retrieved(unit.chunk, 1.0, n)
-                    sentences.append(AnswerSentence(unit.text, (n,)))
-                return self._assemble(state, analysis, False, sentences, candidates)
+                return self._quoted_units(state, analysis, items)
         if column is not None and (
             column[2] >= draft.coverage or (heading is not None and mentions_table(analysis.text))
         ):

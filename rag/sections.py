@@ -1,0 +1,69 @@
+"""Questions that name a part of the report by its number: 「第二部分讲了啥」「第三章里…」.
+
+Readers navigate a report by its numbered parts. A question that names one is
+answered from that part only; a question asking what the part says gets the part's
+opening sentence and the openings of its numbered items (一是…二是… / 第一，…第二，…),
+each quoted where it stands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.enumeration import DocumentUnit, enumeration_items
+
+_NUMERALS = "一二三四五六七八九十"
+_PART_RE = re.compile(
+    r"第\s*(?P<n>[一二三四五六七八九十]|\d{1,2})\s*(?:个|大)?\s*(?:部分|章|节|块|板块|篇)"
+)
+_ASKS_SUMMARY_RE = re.compile(
+    r"(概括|总结|归纳|核心|大意|要点|梗概|结论|主要(?:讲|说|写|内容|观点|意思)"
+    r"|(?:讲|说|写|谈)(?:了|的)?(?:些)?(?:什么|啥|哪些))"
+)
+# Enough to read as a summary, short enough to stay an answer.
+MAX_ITEMS = 6
+
+
+def named_part(question: str, headings: Sequence[str]) -> str | None:
+    """The top-level heading (「二、有中国特色…」) the question names by number, or None."""
+    match = _PART_RE.search(question)
+    if match is None:
+        return None
+    raw = match.group("n")
+    number = int(raw) if raw.isdigit() else _NUMERALS.index(raw) + 1
+    if not 1 <= number <= len(_NUMERALS):
+        return None
+    prefix = f"{_NUMERALS[number - 1]}、"
+    return next((h for h in headings if h.startswith(prefix)), None)
+
+
+def asks_summary(question: str) -> bool:
+    """Whether the question asks what a part says overall (「讲了啥」「概括一下」)."""
+    return bool(_ASKS_SUMMARY_RE.search(question))
+
+
+def part_summary(units: Sequence[DocumentUnit], heading: str, source: str) -> list[DocumentUnit]:
+    """The part's opening sentence and the opening of each of its numbered items."""
+    positions = [
+        i
+        for i, unit in enumerate(units)
+        if unit.chunk.source == source
+        and unit.chunk.section_path[:1] == (heading,)
+        and unit.chunk.kind not in ("table_row", "front_matter")
+    ]
+    if not positions:
+        return []
+    opening = next(
+        (units[i] for i in positions if len(units[i].text) >= 15 and "。" in units[i].text),
+        units[positions[0]],
+    )
+    items: list[DocumentUnit] = []
+    for i in positions:
+        items = enumeration_items(units, i)
+        if items:
+            break
+    return list(dict.fromkeys([opening, *items[:MAX_ITEMS]]))
+
+
+__all__ = ["asks_summary", "named_part", "part_summary"]

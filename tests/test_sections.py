@@ -1,0 +1,60 @@
+"""Questions naming a numbered part of the report: 「第二部分讲了啥」."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rag.enumeration import document_units
+from rag.sections import asks_summary, named_part, part_summary
+from rag.types import Chunk
+
+HEADINGS = ["引言", "一、政策支持不断加强", "二、产品体系基本成形", "三、取得新进展", "致谢"]
+
+
+def _chunk(n: int, section: str, text: str, kind: str = "paragraph") -> Chunk:
+    return Chunk(f"c{n}", text, "r.txt", "报告", (section,), 3, 3, n, kind)
+
+
+def test_a_part_is_named_by_its_number_in_either_script() -> None:
+    assert named_part("第二部分讲了啥？", HEADINGS) == "二、产品体系基本成形"
+    assert named_part("报告第3章的结论是什么", HEADINGS) == "三、取得新进展"
+    assert named_part("第 一 节里提到的文件", HEADINGS) == "一、政策支持不断加强"
+    # No such part, or no part named at all.
+    assert named_part("第五部分讲了啥", HEADINGS) is None
+    assert named_part("第二批试点是哪年", HEADINGS) is None
+
+
+def test_summary_questions_are_told_from_lookups() -> None:
+    assert asks_summary("第二部分讲产品体系的，能帮我概括下核心意思吗？")
+    assert asks_summary("第三部分主要讲了啥")
+    assert not asks_summary("第三部分里首台套是哪年开始试点的？")
+
+
+def test_a_part_summary_is_its_opening_and_the_opening_of_each_item() -> None:
+    chunks = [
+        _chunk(1, "一、政策支持不断加强", "国家高度重视科技保险。早在2006年就出台了文件。"),
+        _chunk(2, "二、产品体系基本成形", "我国已经形成两大类科技保险。尤其是研发保险初具规模。"),
+        _chunk(3, "二、产品体系基本成形", "科技研发阶段\t成果转化阶段", kind="table_row"),
+        _chunk(4, "二、产品体系基本成形", "一是形成全周期保障体系。比如研发费用损失保险。"),
+        _chunk(5, "二、产品体系基本成形", "二是聚焦重点产业。涵盖电子信息领域。"),
+        _chunk(6, "三、取得新进展", "一是首台套。"),
+    ]
+    summary = part_summary(document_units(chunks), "二、产品体系基本成形", "r.txt")
+    assert [u.text for u in summary] == [
+        "我国已经形成两大类科技保险。",
+        "一是形成全周期保障体系。",
+        "二是聚焦重点产业。",
+    ]
+    assert part_summary(document_units(chunks), "二、产品体系基本成形", "other.txt") == []
+
+
+@pytest.mark.slow
+def test_a_part_summary_quotes_the_real_report(real_answerer: Any) -> None:
+    answer = real_answerer.answer("报告第二部分主要讲了什么？")
+    assert not answer.refused
+    for words in ("科技活动风险保险", "科技活动主体保险", "一是", "四是"):
+        assert words in answer.text, answer.text
+    assert all(c.section_label.startswith("二") for c in answer.citations), answer.citations
+    assert answer.citations and all(c.verified for c in answer.citations)
