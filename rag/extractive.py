@@ -724,6 +724,16 @@ def _nearby(a: Evidence, b: Evidence, reach: int = 2) -> bool:
 def lacks_figure(analysis: QuestionAnalysis, evidence: str) -> bool:
     """A figure question without a figure of its kind, or a date question without a date."""
     if analysis.qtype == "number":
+        if not is_confirmation(analysis.text):
+            # The asker's own figure (「那单1250万的中试险，保费多少？」) answers nothing.
+            for figure in analysis.numbers:
+                digits = re.match(r"[\d.]+", figure)
+                if digits and not figure.endswith("年"):
+                    evidence = re.sub(
+                        rf"(?<![\d.]){re.escape(digits.group(0))}(?![\d.])\s*[百千万亿]*",
+                        " ",
+                        evidence,
+                    )
         return not has_figure(evidence, analysis.unit_hint)
     if analysis.qtype == "date":
         return not (_YEAR_RE.search(evidence) or _MONTH_RE.search(evidence))

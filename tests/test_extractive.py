@@ -11,6 +11,7 @@ from rag.extractive import (
     has_figure,
     idf_weight,
     is_confirmation,
+    lacks_figure,
     score_evidence,
     term_in,
     unsupported,
@@ -278,3 +279,17 @@ def test_a_sentence_cut_by_a_chunk_edge_is_continued_when_it_answers_more() -> N
         s.text for s in draft_answer(only, retrieved, _weight, ExtractiveSettings()).sentences
     )
     assert "500 万元" not in shown
+
+
+def test_the_askers_own_figure_is_not_an_answer() -> None:
+    chunk = _chunk("太保产险为浙江某公司提供 1250 万元中试风险责任保险保障。")
+    asked = analyse_question("太保 1250万 中试 保费 多少钱", _cut)
+    assert lacks_figure(asked, chunk.text)
+    assert draft_answer(asked, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings()).refused
+    # Asked to confirm it, the same figure is the answer.
+    confirm = analyse_question("太保 中试 保障 1250万 对吧？", _cut)
+    assert not lacks_figure(confirm, chunk.text)
+    # Another figure of the asked kind still answers.
+    other = _chunk("太保产险为 35 家企业提供 1250 万元保障。")
+    count = analyse_question("太保 35家 企业 保障 多少钱", _cut)
+    assert not lacks_figure(count, other.text)
