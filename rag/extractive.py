@@ -768,10 +768,12 @@ def unsupported(
             if analysis.flags.get(term) in _UNKNOWN_NAME_TAGS and not corpus_has(term):
                 return True
             # A figure or date question about something the report never names (渗透率, 场馆)
-            # cannot be answered by another figure or date that happens to be nearby.
+            # cannot be answered by another figure or date that happens to be nearby. jieba's
+            # nz also tags colloquial qualifiers (「比普通普惠贷便宜多少」), so it is left out.
             if (
                 analysis.qtype in ("number", "date")
                 and analysis.flags.get(term, "").startswith("n")
+                and analysis.flags.get(term) != "nz"
                 and term not in _MEASURE_WORDS
                 and not corpus_has(term)
             ):

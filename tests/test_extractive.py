@@ -293,3 +293,17 @@ def test_the_askers_own_figure_is_not_an_answer() -> None:
     other = _chunk("太保产险为 35 家企业提供 1250 万元保障。")
     count = analyse_question("太保 35家 企业 保障 多少钱", _cut)
     assert not lacks_figure(count, other.text)
+
+
+def test_an_unknown_thing_refuses_a_figure_question_but_a_qualifier_does_not() -> None:
+    tags = {"渗透率": "n", "普通": "nz", "利率": "n", "网络安全保险": "n"}
+
+    def tag(text: str) -> list[tuple[str, str]]:
+        return [(t, tags.get(t, "n")) for t in _cut(text)]
+
+    evidence = "贷款平均利率不超过 2.5%，网络安全保险获得了较快发展。"
+    known = {"利率", "网络安全保险"}
+    unknown_thing = analyse_question("网络安全保险 渗透率 多少", _cut, tag)
+    assert unsupported(unknown_thing, evidence, lambda t: t in known)
+    qualifier = analyse_question("利率 比 普通 低 多少", _cut, tag)
+    assert not unsupported(qualifier, evidence, lambda t: t in known)
