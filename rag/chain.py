@@ -191,6 +191,7 @@ class Answerer:
         self._document_chunks = tuple(document_chunks)
         self._statistics_for = statistics_for
         self._units: list[DocumentUnit] | None = None
+        self._part_titles: frozenset[str] | None = None
         self._unit_positions: dict[tuple[str, int], int] = {}
         self._llm_probe = llm_probe
         self._rerank_settings = rerank or RerankSettings()
@@ -214,6 +215,26 @@ class Answerer:
     def _analyse(self, question: str) -> QuestionAnalysis:
         return analyse_question(question, self._cut, self._tag)
 
+    def _with_part_names(self, analysis: QuestionAnalysis) -> QuestionAnalysis:
+        """A word that is the title of a part of the report (致谢, 引言) counts in full.
+
+        jieba tags 致谢 a verb, and verbs count little; named as a place in the report
+        (「致谢里谢了哪些部门」) it says where the answer is.
+        """
+        if self._part_titles is None:
+            self._part_titles = frozenset(
+                re.sub(r"^[一二三四五六七八九十]+、", "", c.section_path[0])
+                for c in self._document_chunks
+                if c.section_path
+            )
+        titled = [t for t in analysis.terms if t in self._part_titles]
+        if not titled:
+            return analysis
+        factors = dict(analysis.factors)
+        for term in titled:
+            factors[term] = max(factors.get(term, 1.0), 1.0)
+        return replace(analysis, factors=factors)
+
     def _analyse_state(self, state: ChainState) -> QuestionAnalysis:
         """The resolved question's analysis; terms carried from earlier turns count less.
 
@@ -221,7 +242,7 @@ class Answerer:
         carried subject (深圳, 风险补偿方案) only places it, and the answering sentence
         often does not repeat it.
         """
-        analysis = self._analyse(state.resolved)
+        analysis = self._with_part_names(self._analyse(state.resolved))
         if not state.normalised or state.resolved == state.normalised:
             return analysis
         own = set(self._analyse(state.normalised).terms)

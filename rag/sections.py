@@ -26,7 +26,14 @@ MAX_ITEMS = 6
 
 
 def named_part(question: str, headings: Sequence[str]) -> str | None:
-    """The top-level heading (「二、有中国特色…」) the question names by number, or None."""
+    """The top-level heading (「二、有中国特色…」) the question names by number or title, or None."""
+    for heading in headings:
+        # 「致谢里」「引言部分」: a part named by its title.
+        title = re.sub(r"^[一二三四五六七八九十]+、", "", heading)
+        if len(title) >= 2 and re.search(
+            rf"{re.escape(title)}(?:里|中|部分|那部分|这部分|一节)", question
+        ):
+            return heading
     match = _PART_RE.search(question)
     if match is None:
         return None

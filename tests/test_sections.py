@@ -26,6 +26,13 @@ def test_a_part_is_named_by_its_number_in_either_script() -> None:
     assert named_part("第二批试点是哪年", HEADINGS) is None
 
 
+def test_a_part_is_named_by_its_title() -> None:
+    assert named_part("致谢里谢了哪些单位？", HEADINGS) == "致谢"
+    assert named_part("引言部分讲了啥", HEADINGS) == "引言"
+    # The word alone, not as a place in the report, names nothing.
+    assert named_part("要致谢谁？", HEADINGS) is None
+
+
 def test_summary_questions_are_told_from_lookups() -> None:
     assert asks_summary("第二部分讲产品体系的，能帮我概括下核心意思吗？")
     assert asks_summary("第三部分主要讲了啥")
@@ -58,3 +65,13 @@ def test_a_part_summary_quotes_the_real_report(real_answerer: Any) -> None:
         assert words in answer.text, answer.text
     assert all(c.section_label.startswith("二") for c in answer.citations), answer.citations
     assert answer.citations and all(c.verified for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_a_question_about_the_acknowledgements_is_answered_from_them(real_answerer: Any) -> None:
+    # 致谢 is tagged a verb and 老师 is not the report's word (教授): the part's title
+    # must still count in full and scope the answer.
+    answer = real_answerer.answer("致谢里有哪位高校老师？")
+    assert not answer.refused, answer.text
+    assert "宋平凡" in answer.text
+    assert all(c.section_label == "致谢" for c in answer.citations), answer.citations
