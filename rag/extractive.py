@@ -173,6 +173,13 @@ def classify(question: str) -> str:
         if pattern.search(question):
             if qtype == "number" and re.search(r"(哪些|哪几|都有谁|都有哪|分别是|有谁)", question):
                 return "list"
+            # 「那几个“一点”是啥」 asks what they are, not how many.
+            if (
+                qtype == "number"
+                and re.search(r"几(个|项|种|条|点|类)", question)
+                and re.search(r"(是啥|是什么|有什么|指什么|包括)", question)
+            ):
+                return "list"
             return qtype
     return "other"
 
@@ -724,6 +731,8 @@ def _nearby(a: Evidence, b: Evidence, reach: int = 2) -> bool:
 def lacks_figure(analysis: QuestionAnalysis, evidence: str) -> bool:
     """A figure question without a figure of its kind, or a date question without a date."""
     if analysis.qtype == "number":
+        if analysis.unit_hint == "年" and _YEAR_RE.search(evidence):
+            return False  # 「隔了几年」 is answered by the years themselves
         if not is_confirmation(analysis.text):
             # The asker's own figure (「那单1250万的中试险，保费多少？」) answers nothing.
             for figure in analysis.numbers:

@@ -27,6 +27,8 @@ MAX_ITEMS = 6
 
 def named_part(question: str, headings: Sequence[str]) -> str | None:
     """The top-level heading (「二、有中国特色…」) the question names by number or title, or None."""
+    if "正文" in question:
+        return None  # 「致谢里提到…，正文说…」 sends the reader to the body, not one part
     for heading in headings:
         # 「致谢里」「引言部分」: a part named by its title.
         title = re.sub(r"^[一二三四五六七八九十]+、", "", heading)

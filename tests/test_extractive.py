@@ -307,3 +307,15 @@ def test_an_unknown_thing_refuses_a_figure_question_but_a_qualifier_does_not() -
     assert unsupported(unknown_thing, evidence, lambda t: t in known)
     qualifier = analyse_question("利率 比 普通 低 多少", _cut, tag)
     assert not unsupported(qualifier, evidence, lambda t: t in known)
+
+
+def test_what_the_several_things_are_is_a_list_question() -> None:
+    assert classify("报告说的那几个“一点”是啥？") == "list"
+    assert classify("一共有几个园区？") == "number"
+
+
+def test_how_many_years_between_is_answered_by_the_years() -> None:
+    asked = analyse_question("试点 到 发文 隔了 几年", _cut)
+    assert asked.unit_hint == "年"
+    assert not lacks_figure(asked, "2015 年启动试点。")
+    assert lacks_figure(asked, "试点后陆续发文。")

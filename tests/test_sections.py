@@ -29,6 +29,8 @@ def test_a_part_is_named_by_its_number_in_either_script() -> None:
 def test_a_part_is_named_by_its_title() -> None:
     assert named_part("致谢里谢了哪些单位？", HEADINGS) == "致谢"
     assert named_part("引言部分讲了啥", HEADINGS) == "引言"
+    # Pointed at the body as well, the question is not about one part.
+    assert named_part("致谢里提到的中心，正文说它设在哪？", HEADINGS) is None
     # The word alone, not as a place in the report, names nothing.
     assert named_part("要致谢谁？", HEADINGS) is None
 
