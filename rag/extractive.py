@@ -484,6 +484,33 @@ def _with_antecedents(chosen: list[Evidence]) -> list[Evidence]:
     return out
 
 
+def _continuation(
+    evidence: Evidence, retrieved: Sequence[Retrieved]
+) -> tuple[Retrieved, str] | None:
+    """The rest of the evidence's sentence when a chunk edge cut it at 「；」「，」, else None."""
+    chunk = evidence.retrieved.chunk
+    if not evidence.text.rstrip().endswith(("；", ";", "，", ",")):
+        return None
+    if evidence.sentence_index != len(evidence_units(chunk)) - 1:
+        return None
+    for item in retrieved:
+        if item.chunk.source == chunk.source and item.chunk.position == chunk.position + 1:
+            units = evidence_units(item.chunk)
+            return (item, units[0]) if units else None
+    return None
+
+
+def _continued_support(
+    analysis: QuestionAnalysis,
+    best: Evidence,
+    retrieved: Sequence[Retrieved],
+    corpus_has: Callable[[str], bool] | None,
+) -> bool:
+    """Whether the best evidence, read to the end of its cut sentence, can answer."""
+    rest = _continuation(best, retrieved)
+    return rest is not None and not unsupported(analysis, best.text + rest[1], corpus_has)
+
+
 def _with_continuations(
     chosen: list[Evidence],
     retrieved: Sequence[Retrieved],
@@ -500,31 +527,17 @@ def _with_continuations(
     covered = "".join(e.text for e in chosen)
     have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
     for evidence in chosen:
-        chunk = evidence.retrieved.chunk
-        if not evidence.text.rstrip().endswith(("；", ";", "，", ",")):
+        rest = _continuation(evidence, retrieved)
+        if rest is None or (rest[0].chunk.id, 0) in have:
             continue
-        if evidence.sentence_index != len(evidence_units(chunk)) - 1:
-            continue
-        following = next(
-            (
-                r
-                for r in retrieved
-                if r.chunk.source == chunk.source and r.chunk.position == chunk.position + 1
-            ),
-            None,
-        )
-        if following is None or (following.chunk.id, 0) in have:
-            continue
-        units = evidence_units(following.chunk)
-        if not units:
-            continue
-        gain = _coverage(analysis.terms, covered + units[0], weight) - _coverage(
+        following, text = rest
+        gain = _coverage(analysis.terms, covered + text, weight) - _coverage(
             analysis.terms, covered, weight
         )
         if gain > 0.05:
-            out.append(replace(evidence, text=units[0], retrieved=following, sentence_index=0))
+            out.append(replace(evidence, text=text, retrieved=following, sentence_index=0))
             have.add((following.chunk.id, 0))
-            covered += units[0]
+            covered += text
     return out
 
 
@@ -612,7 +625,9 @@ def draft_answer(
     best = scored[0]
     if best.coverage < settings.refuse_below:
         return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
-    if unsupported(analysis, best.text, corpus_has):
+    if unsupported(analysis, best.text, corpus_has) and not _continued_support(
+        analysis, best, retrieved, corpus_has
+    ):
         # The passage that best names the subject may not hold the figure or date asked
         # for while the next sentences of the same case do.
         runner_up = next(
@@ -728,6 +743,38 @@ def _nearby(a: Evidence, b: Evidence, reach: int = 2) -> bool:
     return tail + second.sentence_index + 1 <= reach
 
 
+# Kinds of money a report states; a sum of one kind does not answer a question about
+# another (「保费花了多少」 is not answered by 「提供 1050 万元…保障」).
+_MONEY_KINDS: tuple[tuple[str, ...], ...] = (
+    ("保费",),
+    ("保额", "保障", "额度"),
+    ("赔付", "赔款", "理赔", "赔了"),
+    ("补贴", "补助", "资助"),
+    ("融资", "贷款", "余额", "授信", "贷了"),
+)
+_MONEY_RE = re.compile(r"(?:\d[\d.,]*\s*(?:[百千万亿]+元?|元)|[百千万亿]元)")
+_ANY_FIGURE_RE = re.compile(r"(?:\d[\d.,]*\s*(?:[百千万亿]+元?|元|%|％)|[百千万亿]元|全额)")
+
+
+def _money_of_the_asked_kind(analysis: QuestionAnalysis, evidence: str) -> bool:
+    """Whether a sum in the evidence is of the kind of money the question asks about.
+
+    True when the question names no kind, or it asks for something other than money.
+    """
+    # 「多少钱」 wants a sum; 「补贴了多少保费」 is answered by 「100% 保费补贴」 too.
+    explicit = re.search(
+        r"(多少钱|多少亿|多少万|几亿|几千万|几百万|花了|花费|开销|支出)", analysis.text
+    )
+    if not explicit and analysis.unit_hint not in ("元", "万元", "亿元"):
+        return True
+    asked = [kind for kind in _MONEY_KINDS if any(word in analysis.text for word in kind)]
+    if not asked:
+        return True
+    figure_re = _MONEY_RE if explicit else _ANY_FIGURE_RE
+    clauses = [c for c in re.split(r"[，。；,;]", evidence) if figure_re.search(c)]
+    return not clauses or any(word in c for c in clauses for kind in asked for word in kind)
+
+
 def lacks_figure(analysis: QuestionAnalysis, evidence: str) -> bool:
     """A figure question without a figure of its kind, or a date question without a date."""
     if analysis.qtype == "number":
@@ -743,7 +790,9 @@ def lacks_figure(analysis: QuestionAnalysis, evidence: str) -> bool:
                         " ",
                         evidence,
                     )
-        return not has_figure(evidence, analysis.unit_hint)
+        if not has_figure(evidence, analysis.unit_hint):
+            return True
+        return not _money_of_the_asked_kind(analysis, evidence)
     if analysis.qtype == "date":
         return not (_YEAR_RE.search(evidence) or _MONTH_RE.search(evidence))
     return False

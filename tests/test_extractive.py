@@ -319,3 +319,23 @@ def test_how_many_years_between_is_answered_by_the_years() -> None:
     assert asked.unit_hint == "年"
     assert not lacks_figure(asked, "2015 年启动试点。")
     assert lacks_figure(asked, "试点后陆续发文。")
+
+
+def test_a_sum_of_another_kind_of_money_does_not_answer() -> None:
+    evidence = "为 35 家科技企业提供 1050 万元的网络安全保险保障，并给予 100% 保费补贴。"
+    spent = analyse_question("苏州 网络安全保险 保费 一共 花了 多少钱", _cut)
+    assert lacks_figure(spent, evidence)  # 1050 万元 is cover, not premium
+    subsidy = analyse_question("苏州 政府 补贴了 多少 保费", _cut)
+    assert not lacks_figure(subsidy, evidence)  # 100% 保费补贴 answers it
+    cover = analyse_question("苏州 网络安全保险 保障 多少钱", _cut)
+    assert not lacks_figure(cover, evidence)
+
+
+def test_a_cut_sentence_read_to_its_end_can_answer_a_figure_question() -> None:
+    first = _chunk("银保科技e贷已服务北京科技企业 26 家，风险保障额度 218 亿元；", 1)
+    second = _chunk("银行方面实现融资余额近 1.4 亿元。", 2)
+    asked = analyse_question("银保科技e贷 北京 企业 融资余额 多少钱", _cut)
+    retrieved = [Retrieved(first, 1.0, 1), Retrieved(second, 0.2, 8)]
+    draft = draft_answer(asked, retrieved, _weight, ExtractiveSettings())
+    assert not draft.refused
+    assert "1.4 亿元" in "".join(s.text for s in draft.sentences)

@@ -217,7 +217,9 @@ def test_split_is_deterministic_and_order_independent(items: list[dict[str, Any]
     assert assign_splits(items) == assign_splits(list(reversed(items)))
 
 
-@pytest.mark.parametrize(("name", "prefix"), [("probe", "p"), ("probe2", "b"), ("probe3", "c"), ("probe4", "d")])
+@pytest.mark.parametrize(
+    ("name", "prefix"), [("probe", "p"), ("probe2", "b"), ("probe3", "c"), ("probe4", "d")]
+)
 def test_probe_sets_are_well_formed(corpus: str, name: str, prefix: str) -> None:
     """The blind-written tuning sets (evals/probe*.jsonl), used like dev."""
     probe = load(GOLDEN.with_name(f"{name}.jsonl"))
