@@ -49,6 +49,12 @@ _QUOTED = re.compile(r"[“「『]([^“”「」『』\n]{2,12})[”」』]")
 _TITLE = re.compile(r"《([^《》\n]{2,40})》")
 _ABBREV = re.compile(r"[（(]([\u4e00-\u9fffA-Za-z0-9]{2,8})[）)]")
 _SHORT_NAME = re.compile(r"以下简称[《“「]?([^》”」）)，。]{1,12})")
+# People listed in an author block: 「● 邱剑」 or 「主编:李扬」 on a line of their own.
+_LISTED_PERSON = re.compile(
+    r"^(?:[●•·▪]\s*|(?:主编|副主编|负责人|执笔人?|作者|编辑|课题组长)\s*[:：]\s*)"
+    r"([\u4e00-\u9fff]{2,4})\s*$",
+    re.MULTILINE,
+)
 _PRODUCT_SUFFIX = re.compile(r"(保险|[^风]险)$")
 _ORG_AT_START = re.compile(
     r"([\u4e00-\u9fffa-z]{1,10}?"
@@ -139,6 +145,7 @@ def derive_user_terms(texts: Iterable[str]) -> list[str]:
         terms.update(m.group(1) for m in _TITLE.finditer(text))
         terms.update(m.group(1) for m in _ABBREV.finditer(text))
         terms.update(m.group(1) for m in _SHORT_NAME.finditer(text))
+        terms.update(m.group(1) for m in _LISTED_PERSON.finditer(text))
     flattened = [normalise_for_tokens(t) for t in raw]
     terms.update(_candidates_by_suffix(flattened, _PRODUCT_SUFFIX, 4, 16))
     terms.update(_org_candidates(flattened))

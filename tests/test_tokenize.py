@@ -48,6 +48,18 @@ def test_derived_terms_cover_quotes_titles_products_orgs_abbreviations(terms: li
     assert "京津冀" in terms  # (…) abbreviation
 
 
+def test_people_of_an_author_block_are_terms() -> None:
+    block = "主编:李扬\n本报告执笔人：\n● 阎建军\n保险与发展研究中心主任\n● 邱剑\n"
+    terms = derive_user_terms([block])
+    assert {"李扬", "阎建军", "邱剑"} <= set(terms)
+    # A bulleted line that is not a bare name is not taken for one.
+    assert "保险与发展研究中心主任" not in terms
+
+
+def test_a_listed_name_is_not_glued_to_the_word_before(tokenizer: Tokenizer) -> None:
+    assert "邱剑" in tokenizer.cut("执笔人里邱剑是什么来头？")
+
+
 def test_user_terms_kept_whole(tokenizer: Tokenizer) -> None:
     tokens = tokenizer.cut("调研发现，凯世通公司的低能离子注入机入选首台（套）保险补偿项目。")
     assert "凯世通公司" in tokens
