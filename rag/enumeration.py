@@ -23,7 +23,8 @@ _MARKER_RE = re.compile(
 # Questions that want the whole set: 「有哪几个特点」「概括一下」「几条进展」; not 「哪些领域」,
 # which asks for particular things an item may mention.
 _WANTS_ALL_RE = re.compile(
-    r"(特点|概括|归纳|总结|要点|几条|几点|几方面|哪几个方面|哪几方面|哪几点|哪几条|几大)"
+    r"(特点|概括|归纳|总结|要点|几条|几点|几方面|哪几个方面|哪几方面|哪几点|哪几条|几大"
+    r"|[两三四五六七八九十]\s*(?:个|大)?\s*(?:方面|要点|特点|举措))"
 )
 # Items further apart than this many units are not one enumeration.
 MAX_GAP_UNITS = 30

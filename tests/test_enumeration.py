@@ -51,3 +51,5 @@ def test_only_set_questions_want_every_item() -> None:
     assert wants_all_items("产品体系有哪几个特点？概括一下")
     assert wants_all_items("新进展可以归纳为哪几点？")
     assert not wants_all_items("哪些领域可以减少财政补贴？")
+    assert wants_all_items("报告说有四个方面的新进展，分别是啥？")
+    assert not wants_all_items("四个园区分别在哪？")
