@@ -29,7 +29,7 @@ from rag.extractive import (
     refusal_text,
     table_column_answer,
 )
-from rag.grid import heading_cell_answer, label_answer, mentions_table
+from rag.grid import cell_heading_answer, heading_cell_answer, label_answer, mentions_table
 from rag.rerank import RerankSettings, rerank
 from rag.sections import asks_summary, named_part, part_summary
 from rag.settings import Settings
@@ -478,12 +478,10 @@ class Answerer:
             )
         heading = None
         if analysis.qtype in ("list", "other", "name", "definition"):
+            about = lambda text: question_coverage(analysis, text, weight)  # noqa: E731
             heading = heading_cell_answer(
-                analysis.text,
-                analysis.terms,
-                rows,
-                lambda text: question_coverage(analysis, text, weight),
-            )
+                analysis.text, analysis.terms, rows, about
+            ) or cell_heading_answer(analysis.text, rows, about)
         column = heading or table_column_answer(analysis, rows, weight)
         draft = draft_answer(
             analysis,
@@ -505,9 +503,18 @@ class Answerer:
             # as any sentence: answer with the column's cells.
             lead, used, _ = column
             candidates = {i + 1: Retrieved(chunk, 1.0, i + 1) for i, chunk in enumerate(used)}
-            sentence = AnswerSentence(lead, tuple(candidates))
+            sentences = [AnswerSentence(lead, tuple(candidates))]
+            if _asks_twice(analysis.text) and not draft.refused:
+                # 「归在哪类下面？哪个地方落地过？」: the grid answers the first ask only.
+                offset = len(candidates)
+                for n, retrieved in draft.candidates.items():
+                    candidates[n + offset] = retrieved
+                sentences += [
+                    replace(s, citations=tuple(n + offset for n in s.citations))
+                    for s in draft.sentences
+                ]
             return self._assemble(
-                _sources_first(state, used), analysis, False, [sentence], candidates
+                _sources_first(state, used), analysis, False, sentences, candidates
             )
         return self._assemble(
             state,
@@ -687,6 +694,11 @@ class Answerer:
             sentences=verified.sentences,
             dropped=redact_prompt_leaks(verified.dropped),
         )
+
+
+def _asks_twice(question: str) -> bool:
+    """「…归在哪类下面？…落地过哪些项目？」: a second question after the first one."""
+    return bool(re.search(r"[？?].*\S", question.strip().rstrip("？?")))
 
 
 def _sources_first(state: ChainState, answered_from: Sequence[Chunk]) -> ChainState:

@@ -183,4 +183,62 @@ def heading_cell_answer(
     return f"{lead}。", used_rows, coverage
 
 
-__all__ = ["heading_cell_answer", "label_answer", "mentions_table", "row_label"]
+# 「放在哪个阶段」「是给哪类主体的」「属于哪一类」: which heading a named cell sits under.
+_ASKS_WHICH_RE = re.compile(r"(哪个|哪类|哪一|哪种|哪块|哪栏|哪一栏|什么阶段|什么类)")
+
+
+def cell_heading_answer(
+    question: str,
+    rows: Sequence[Chunk],
+    about: Callable[[str], float],
+    min_coverage: float = 0.35,
+) -> tuple[str, list[Chunk], float] | None:
+    """「科技成果转化阶段：中试综合保险。」 when the question names a grid cell and asks
+    which heading it sits under. Same shape as `heading_cell_answer`."""
+    if not _ASKS_WHICH_RE.search(question):
+        return None
+    groups: dict[tuple[str, str], list[Chunk]] = {}
+    for row in rows:
+        label = row_label(row)
+        if label:
+            groups.setdefault((row.source, label), []).append(row)
+    found: list[tuple[str, str, list[Chunk]]] = []
+    for members in groups.values():
+        members = sorted(members, key=lambda r: r.position)
+        heads = _heading_rows(members)
+        if any(_names_cell(question, (), c) for r in members if r.id in heads for c in _cells(r)):
+            return None  # a heading is named: that is the other direction
+        for i, row in enumerate(members):
+            if row.id in heads:
+                continue
+            for column, cell in enumerate(_cells(row)):
+                if len(cell) < 3 or cell not in question:
+                    continue
+                head = next(
+                    (
+                        above
+                        for above in reversed(members[:i])
+                        if above.id in heads
+                        and column < len(_cells(above))
+                        and _cells(above)[column]
+                    ),
+                    None,
+                )
+                if head is not None:
+                    found.append((_cells(head)[column], cell, [row, head]))
+    if len(found) != 1:
+        return None
+    heading, cell, used = found[0]
+    coverage = about(" ".join(r.embed_text or r.text for r in used))
+    if coverage < min_coverage:
+        return None
+    return f"{heading}：{cell}。", used, coverage
+
+
+__all__ = [
+    "cell_heading_answer",
+    "heading_cell_answer",
+    "label_answer",
+    "mentions_table",
+    "row_label",
+]

@@ -239,7 +239,23 @@ def test_a_grid_sub_heading_question_reads_its_own_cells(real_answerer: Any) -> 
 
 
 @pytest.mark.slow
+def test_a_grid_cell_question_is_answered_with_its_real_heading(real_answerer: Any) -> None:
+    answer = real_answerer.answer("产品体系那张图里，首版次软件综合保险放在哪个阶段？")
+    assert not answer.refused
+    assert "科技成果应用阶段" in answer.text, answer.text
+    assert answer.citations and all(c.verified for c in answer.citations)
+
+
+@pytest.mark.slow
 def test_a_publication_question_quotes_the_real_front_matter(real_answerer: Any) -> None:
     answer = real_answerer.answer("这份报告的执笔人有谁？")
     assert not answer.refused and "阎建军" in answer.text and "邱剑" in answer.text
     assert answer.citations and all(c.verified for c in answer.citations)
+
+
+def test_a_second_question_after_the_first_is_recognised() -> None:
+    from rag.chain import _asks_twice
+
+    assert _asks_twice("科惠保归在哪类主体下面？哪个地方落地过项目？")
+    assert not _asks_twice("科惠保归在哪类主体下面？")
+    assert not _asks_twice("科惠保归在哪类主体下面??")

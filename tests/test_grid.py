@@ -109,3 +109,21 @@ def test_mentions_table() -> None:
     assert mentions_table("框架图里给中小微企业配的是哪几个产品？")
     assert mentions_table("表1里一共多少份文件？")
     assert not mentions_table("这代表什么？")
+
+
+def test_a_named_cell_is_answered_with_the_heading_above_it() -> None:
+    from rag.grid import cell_heading_answer
+
+    found = cell_heading_answer("产品体系里科惠保是给哪类主体的？", SUBJECT_ROWS, _about_the_grid)
+    assert found is not None and found[0] == "中小微企业：科惠保。"
+    assert [r.id for r in found[1]] == ["r11", "r10"]
+    # Under a sub-heading halfway down, not under the first header.
+    found = cell_heading_answer("产品体系里人才创业险属于哪一类？", SUBJECT_ROWS, _about_the_grid)
+    assert found is not None and found[0] == "创业与科研人员：人才创业险。"
+
+
+def test_a_cell_question_that_asks_no_which_gets_no_heading() -> None:
+    from rag.grid import cell_heading_answer
+
+    assert cell_heading_answer("产品体系里科惠保是什么？", SUBJECT_ROWS, _about_the_grid) is None
+    assert cell_heading_answer("产品体系里科惠保是哪类的？", SUBJECT_ROWS, lambda t: 0.0) is None
