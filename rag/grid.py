@@ -60,6 +60,16 @@ def label_answer(
     return f"{label}：{'、'.join(dict.fromkeys(cells))}。", members
 
 
+def _grouped(rows: Sequence[Chunk]) -> dict[tuple[str, str], list[Chunk]]:
+    """Grid rows by (report, label), in the order they come."""
+    groups: dict[tuple[str, str], list[Chunk]] = {}
+    for row in rows:
+        label = row_label(row)
+        if label:
+            groups.setdefault((row.source, label), []).append(row)
+    return groups
+
+
 def _cells(row: Chunk) -> list[str]:
     return [c.strip() for c in row.text.split("\t")]
 
@@ -142,11 +152,7 @@ def heading_cell_answer(
     Returns the lead sentence (verbatim cells), the rows it draws on and how well the
     grid covers the question (`about`), or None.
     """
-    groups: dict[tuple[str, str], list[Chunk]] = {}
-    for row in rows:
-        label = row_label(row)
-        if label:
-            groups.setdefault((row.source, label), []).append(row)
+    groups = _grouped(rows)
     found: list[tuple[int, str, list[Chunk], list[str]]] = []
     for members in groups.values():
         members = sorted(members, key=lambda r: r.position)
@@ -197,11 +203,7 @@ def cell_heading_answer(
     which heading it sits under. Same shape as `heading_cell_answer`."""
     if not _ASKS_WHICH_RE.search(question):
         return None
-    groups: dict[tuple[str, str], list[Chunk]] = {}
-    for row in rows:
-        label = row_label(row)
-        if label:
-            groups.setdefault((row.source, label), []).append(row)
+    groups = _grouped(rows)
     found: list[tuple[str, str, list[Chunk]]] = []
     for members in groups.values():
         members = sorted(members, key=lambda r: r.position)
