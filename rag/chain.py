@@ -245,7 +245,12 @@ class Answerer:
         analysis = self._with_part_names(self._analyse(state.resolved))
         if not state.normalised or state.resolved == state.normalised:
             return analysis
-        own = set(self._analyse(state.normalised).terms)
+        asked = self._analyse(state.normalised)
+        if asked.qtype != "other":
+            # 「后来配套的方案是啥时候推的？」 after 「种子基金多大规模？」 asks a date: the
+            # follow-up's own question word decides what kind of answer it wants.
+            analysis = replace(analysis, qtype=asked.qtype, unit_hint=asked.unit_hint)
+        own = set(asked.terms)
         carried = {t for t in analysis.terms if t not in own}
         if not carried or len(carried) == len(analysis.terms):
             return analysis

@@ -60,7 +60,12 @@ _FILLER_RE = re.compile(
 )
 
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("date", re.compile(r"(哪年|哪一年|何年|何时|什么时候|哪个月|几月|哪天|时间|年份|多久|何日)")),
+    (
+        "date",
+        re.compile(
+            r"(哪年|哪一年|何年|何时|什么时候|啥时候|啥时|哪个月|几月|哪天|时间|年份|多久|何日)"
+        ),
+    ),
     ("reason", re.compile(r"(为什么|为何|原因|why|为啥|凭什么|意义何在|目的)")),
     (
         "number",
@@ -171,8 +176,10 @@ def classify(question: str) -> str:
     """The question's type from its wording."""
     for qtype, pattern in _TYPE_PATTERNS:
         if pattern.search(question):
-            if qtype == "number" and re.search(r"(哪些|哪几|都有谁|都有哪|分别是|有谁)", question):
-                return "list"
+            if qtype in ("number", "date") and re.search(
+                r"(哪些|哪几|都有谁|都有哪|分别是|有谁)", question
+            ):
+                return "list"  # 「啥时候、哪几家发的」: a date and a set of names
             # 「那几个“一点”是啥」 asks what they are, not how many.
             if (
                 qtype == "number"
@@ -752,6 +759,7 @@ _MONEY_KINDS: tuple[tuple[str, ...], ...] = (
     ("补贴", "补助", "资助"),
     ("融资", "贷款", "余额", "授信", "贷了"),
 )
+_ASKS_SUM_RE = re.compile(r"(多少钱|多少亿|多少万|几亿|几千万|几百万|花了|花费|开销|支出|掏了)")
 _MONEY_RE = re.compile(r"(?:\d[\d.,]*\s*(?:[百千万亿]+元?|元)|[百千万亿]元)")
 _ANY_FIGURE_RE = re.compile(r"(?:\d[\d.,]*\s*(?:[百千万亿]+元?|元|%|％)|[百千万亿]元|全额)")
 
@@ -762,9 +770,7 @@ def _money_of_the_asked_kind(analysis: QuestionAnalysis, evidence: str) -> bool:
     True when the question names no kind, or it asks for something other than money.
     """
     # 「多少钱」 wants a sum; 「补贴了多少保费」 is answered by 「100% 保费补贴」 too.
-    explicit = re.search(
-        r"(多少钱|多少亿|多少万|几亿|几千万|几百万|花了|花费|开销|支出)", analysis.text
-    )
+    explicit = _ASKS_SUM_RE.search(analysis.text)
     if not explicit and analysis.unit_hint not in ("元", "万元", "亿元"):
         return True
     asked = [kind for kind in _MONEY_KINDS if any(word in analysis.text for word in kind)]
@@ -791,7 +797,12 @@ def lacks_figure(analysis: QuestionAnalysis, evidence: str) -> bool:
                         evidence,
                     )
         if not has_figure(evidence, analysis.unit_hint):
-            return True
+            # 「补贴多少」 is answered by 「财政资金全额支持」; 「一共掏了多少钱」, 「总保费多少」 are not.
+            return not (
+                "全额" in evidence
+                and re.search(r"(补贴|补助|资助|支持|承担)", analysis.text)
+                and not _ASKS_SUM_RE.search(analysis.text)
+            )
         return not _money_of_the_asked_kind(analysis, evidence)
     if analysis.qtype == "date":
         return not (_YEAR_RE.search(evidence) or _MONTH_RE.search(evidence))

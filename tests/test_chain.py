@@ -247,6 +247,19 @@ def test_a_grid_cell_question_is_answered_with_its_real_heading(real_answerer: A
 
 
 @pytest.mark.slow
+def test_a_follow_up_asks_its_own_kind_of_question(real_answerer: Any) -> None:
+    # The earlier question asked a date; the follow-up asks a size.
+    history = [
+        Turn("user", "深圳的科技创新种子基金是什么时候设立的？"),
+        Turn("assistant", "2023 年。"),
+    ]
+    answer = real_answerer.answer("规模多大？", history=history)
+    assert not answer.refused, answer.text
+    assert "20 亿元" in answer.text, answer.text
+    assert answer.text.startswith("20 亿元"), answer.text  # led by the size, not the year
+
+
+@pytest.mark.slow
 def test_a_publication_question_quotes_the_real_front_matter(real_answerer: Any) -> None:
     answer = real_answerer.answer("这份报告的执笔人有谁？")
     assert not answer.refused and "阎建军" in answer.text and "邱剑" in answer.text

@@ -339,3 +339,18 @@ def test_a_cut_sentence_read_to_its_end_can_answer_a_figure_question() -> None:
     draft = draft_answer(asked, retrieved, _weight, ExtractiveSettings())
     assert not draft.refused
     assert "1.4 亿元" in "".join(s.text for s in draft.sentences)
+
+
+def test_full_funding_answers_how_much_is_subsidised_but_not_a_sum() -> None:
+    evidence = "海淀区为初创企业提供财政资金全额支持的普惠型综合科技保险。"
+    subsidy = analyse_question("海淀 保费 补贴 多少", _cut)
+    assert not lacks_figure(subsidy, evidence)
+    spent = analyse_question("海淀 财政 一共 掏了 多少钱", _cut)
+    assert lacks_figure(spent, evidence)
+    total = analyse_question("全国 科技保险 总保费 一共 多少", _cut)
+    assert lacks_figure(total, evidence)
+
+
+def test_colloquial_when_and_a_date_with_names() -> None:
+    assert classify("方案是啥时候推的？") == "date"
+    assert classify("那份意见是啥时候、哪几家发的？") == "list"
