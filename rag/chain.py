@@ -192,6 +192,7 @@ class Answerer:
         self._statistics_for = statistics_for
         self._units: list[DocumentUnit] | None = None
         self._part_titles: frozenset[str] | None = None
+        self._report_headings: dict[str, list[str]] = {}
         self._unit_positions: dict[tuple[str, int], int] = {}
         self._llm_probe = llm_probe
         self._rerank_settings = rerank or RerankSettings()
@@ -415,12 +416,14 @@ class Answerer:
         return []
 
     def _headings(self, source: str) -> list[str]:
-        """A report's top-level headings in reading order."""
-        chunks = sorted(
-            (c for c in self._document_chunks if c.source == source and c.section_path),
-            key=lambda c: c.position,
-        )
-        return list(dict.fromkeys(c.section_path[0] for c in chunks))
+        """A report's top-level headings in reading order (built once per report)."""
+        if source not in self._report_headings:
+            chunks = sorted(
+                (c for c in self._document_chunks if c.source == source and c.section_path),
+                key=lambda c: c.position,
+            )
+            self._report_headings[source] = list(dict.fromkeys(c.section_path[0] for c in chunks))
+        return self._report_headings[source]
 
     def _quoted_units(
         self, state: ChainState, analysis: QuestionAnalysis, units: Sequence[DocumentUnit]

@@ -21,6 +21,7 @@ from rag.slots import (
     slot_unfilled,
     unknown_organisations,
 )
+from rag.textnorm import longest_common_run
 from rag.types import AnswerSentence, Chunk, Retrieved
 
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
@@ -637,20 +638,24 @@ def draft_answer(
     ):
         # The passage that best names the subject may not hold the figure or date asked
         # for while the next sentences of the same case do.
-        runner_up = next(
-            (
-                e
-                for e in scored[1:]
-                if _nearby(best, e)
-                and e.score >= settings.runner_up_ratio * best.score
-                # It must say more of what was asked, not just hold some other figure.
-                and _coverage(analysis.terms, best.text + e.text, weighed)
-                > _coverage(analysis.terms, best.text, weighed) + 0.05
-                and e.coverage >= settings.refuse_below
-                and lacks_figure(analysis, best.text)
-                and not unsupported(analysis, e.text, corpus_has)
-            ),
-            None,
+        covered_by_best = _coverage(analysis.terms, best.text, weighed)
+        runner_up = (
+            next(
+                (
+                    e
+                    for e in scored[1:]
+                    if _nearby(best, e)
+                    and e.score >= settings.runner_up_ratio * best.score
+                    # It must say more of what was asked, not just hold some other figure.
+                    and _coverage(analysis.terms, best.text + e.text, weighed)
+                    > covered_by_best + 0.05
+                    and e.coverage >= settings.refuse_below
+                    and not unsupported(analysis, e.text, corpus_has)
+                ),
+                None,
+            )
+            if lacks_figure(analysis, best.text)
+            else None
         )
         if runner_up is None:
             return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
@@ -912,20 +917,6 @@ def refusal_text(analysis: QuestionAnalysis) -> str:
     return f"{_REFUSAL_MARK}这个问题的答案。"
 
 
-def _common_run(a: str, b: str) -> int:
-    """Length of the longest common substring (short strings: a plain DP is fine)."""
-    best = 0
-    previous = [0] * (len(b) + 1)
-    for ch in a:
-        current = [0] * (len(b) + 1)
-        for j, other in enumerate(b, start=1):
-            if ch == other:
-                current[j] = previous[j - 1] + 1
-                best = max(best, current[j])
-        previous = current
-    return best
-
-
 def _header_cells(row: Chunk) -> list[str]:
     """The column headers a table row was stored with (from its embedded text), if any."""
     lines = (row.embed_text or "").split("\n")
@@ -955,7 +946,7 @@ def table_column_answer(
     best: tuple[int, str, int] | None = None
     for row in rows:
         for index, header in enumerate(_header_cells(row)):
-            run = _common_run(question, header)
+            run = longest_common_run(question, header)
             named = len(header) >= 4 and run >= max(4, int(0.6 * len(header)))
             if named and (best is None or run > best[0]):
                 best = (run, header, index)

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+from rag.textnorm import longest_common_run
 from rag.types import Chunk
 
 _LABEL_RE = re.compile(r"^[一二三四五六七八九十]+、(?P<label>[^\s|]{2,12})(?:\s|$)")
@@ -96,7 +97,7 @@ def _names_cell(question: str, terms: Sequence[str], cell: str) -> int:
         return 0
     if cell in question:
         return len(cell)
-    run = _common_run(question, cell)
+    run = longest_common_run(question, cell)
     if run >= 4 or (run >= 3 and run >= 0.6 * len(cell)):
         return run
     # 高校 for 高等院校: a short form whose characters the cell has in order.
@@ -114,17 +115,6 @@ def _in_order(short: str, full: str) -> bool:
             return False
         at += 1
     return full[0] == short[0]
-
-
-def _common_run(a: str, b: str) -> int:
-    best = 0
-    for i in range(len(b)):
-        for j in range(i + best + 1, len(b) + 1):
-            if b[i:j] in a:
-                best = j - i
-            else:
-                break
-    return best
 
 
 # 「表里」「那张图」「框架图」: the asker means the table itself, not the prose around it.

@@ -138,3 +138,17 @@ def expand_short_years(text: str) -> str:
 def normalise_passage(text: str) -> str:
     """NFKC only: used to compare quotes with passages without changing characters."""
     return unicodedata.normalize("NFKC", text)
+
+
+def longest_common_run(a: str, b: str) -> int:
+    """Length of the longest common substring of two short strings (a plain DP)."""
+    best = 0
+    previous = [0] * (len(b) + 1)
+    for ch in a:
+        current = [0] * (len(b) + 1)
+        for j, other in enumerate(b, start=1):
+            if ch == other:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best

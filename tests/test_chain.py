@@ -260,6 +260,24 @@ def test_a_follow_up_asks_its_own_kind_of_question(real_answerer: Any) -> None:
 
 
 @pytest.mark.slow
+def test_a_figure_in_the_next_sentence_of_the_real_case_answers(real_answerer: Any) -> None:
+    # The best sentence names the product; the level is in the sentence after it.
+    answer = real_answerer.answer(
+        "人保财险广东推的技术研发应用综合保险，技术就绪度得几级以上才能买中试验证失败险？"
+    )
+    assert not answer.refused, answer.text
+    assert "5 级" in answer.text, answer.text
+    assert all(c.verified for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_a_cover_sum_does_not_answer_what_was_spent_on_premiums(real_answerer: Any) -> None:
+    # The report gives 1050 万元 of cover and a 100% premium subsidy, not a premium sum.
+    answer = real_answerer.answer("苏州高新区那批网络安全保险，政府总共花了多少钱的保费？")
+    assert answer.refused, answer.text
+
+
+@pytest.mark.slow
 def test_a_publication_question_quotes_the_real_front_matter(real_answerer: Any) -> None:
     answer = real_answerer.answer("这份报告的执笔人有谁？")
     assert not answer.refused and "阎建军" in answer.text and "邱剑" in answer.text
