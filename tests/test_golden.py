@@ -218,7 +218,8 @@ def test_split_is_deterministic_and_order_independent(items: list[dict[str, Any]
 
 
 @pytest.mark.parametrize(
-    ("name", "prefix"), [("probe", "p"), ("probe2", "b"), ("probe3", "c"), ("probe4", "d")]
+    ("name", "prefix"),
+    [("probe", "p"), ("probe2", "b"), ("probe3", "c"), ("probe4", "d"), ("probe5", "e")],
 )
 def test_probe_sets_are_well_formed(corpus: str, name: str, prefix: str) -> None:
     """The blind-written tuning sets (evals/probe*.jsonl), used like dev."""
