@@ -33,6 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from rag.textnorm import longest_common_run
 from rag.types import AnswerSentence, Citation, Retrieved
 
 # ---------------------------------------------------------------------------
@@ -421,6 +422,9 @@ def find_quote(sentence: str, chunk_text: str) -> str:
 # 0.23, 95th 0.31. So this only catches clearly unrelated citations; for a
 # passage on a neighbouring topic the number check is the real guard.
 MIN_SUPPORT = 0.35
+# A passage joins a combined claim when it holds one of the claim's names verbatim:
+# five characters is the shortest product name in a table cell (产品责任险).
+MIN_SHARED_NAME = 5
 
 PROBLEM_NOT_IN_CHUNK = "引文不在所引段落中"
 PROBLEM_EMPTY_QUOTE = "引文为空"
@@ -539,10 +543,10 @@ def verify_answer(
     `candidates` maps the numbers the answerer saw ([1]…[k]) to passages. For each
     cited number a quote is found in its chunk (`find_quote`) and checked
     (`check_citation`). A sentence is kept when at least one cited passage passes
-    on its own, or — for a sentence that combines facts — when every cited
-    passage is verbatim and on topic and their quotes together hold all its
-    numbers. Failing markers are removed from kept sentences. Sentences citing
-    only non-existent numbers, and uncited sentences other than refusals and
+    on its own, or — for a sentence that combines facts — when its cited
+    passages together support it and hold all its numbers (see `_combined`).
+    Failing markers are removed from kept sentences. Sentences citing only
+    non-existent numbers, and uncited sentences other than refusals and
     connectives (see `_keep_without_citation`), are dropped. A chunk cited by
     several sentences gets one citation whose quote spans all their quotes.
     """
@@ -572,8 +576,11 @@ def verify_answer(
             results[n] = _assess(text, candidates[n])
 
         passing = [n for n, (_, ok, _) in results.items() if ok]
-        if not passing and len(results) > 1:
-            passing = _combined(text, results, candidates)
+        if len(results) > 1:
+            # A list sentence keeps every passage that holds one of its items, not
+            # only the one that happens to support it alone.
+            together = set(_combined(text, results, candidates))
+            passing = [n for n in results if n in together or n in passing]
         for n, (_, _ok, why) in results.items():
             if n not in passing:
                 problems.append(f"「{text[:30]}」[{n}]：{'；'.join(why) or '未通过'}")
@@ -623,18 +630,43 @@ def _combined(
     results: Mapping[int, tuple[tuple[int, int], bool, tuple[str, ...]]],
     candidates: Mapping[int, Retrieved],
 ) -> list[int]:
-    """Markers that together support a sentence combining facts from several passages."""
-    usable = [
-        n
-        for n, ((start, end), _, _) in results.items()
-        if support(text, candidates[n].chunk.text[start:end]) >= MIN_SUPPORT
-    ]
+    """Markers that together support a sentence combining facts from several passages.
+
+    A passage takes part when its quote supports the sentence on its own terms or
+    contributes a verbatim name of it (a table cell such as 「首版次软件综合保险」 in
+    「应用阶段：首台(套)…、首版次软件综合保险、…」); together the quotes must support
+    the sentence and hold all its numbers.
+    """
+    claim = _content(claim_text(text))
+    usable = []
+    by_name = False
+    for n, ((start, end), _, _) in results.items():
+        quote = candidates[n].chunk.text[start:end]
+        if support(text, quote) >= MIN_SUPPORT:
+            usable.append(n)
+        elif longest_common_run(claim, _content(quote)) >= MIN_SHARED_NAME:
+            usable.append(n)
+            by_name = True
     if not usable:
         return []
     joined = "\n".join(
         candidates[n].chunk.text[results[n][0][0] : results[n][0][1]] for n in usable
     )
-    return usable if not missing_numbers(text, joined) else []
+    if support(text, joined) < MIN_SUPPORT or missing_numbers(text, joined):
+        return []
+    if by_name and not _items_held(text, _content(joined)):
+        return []
+    return usable
+
+
+def _items_held(text: str, quoted: str) -> bool:
+    """Every item of a listing sentence (「…：甲、乙、丙」) is named in the quotes."""
+    items = [_content(item) for item in re.split(r"[、，,；;]", claim_text(text).split("：")[-1])]
+    return all(
+        item in quoted or longest_common_run(item, quoted) >= min(len(item), MIN_SHARED_NAME + 1)
+        for item in items
+        if item
+    )
 
 
 _TERMINAL = "。！？!?；;…"

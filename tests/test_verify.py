@@ -270,6 +270,41 @@ def test_verify_answer_combines_passages_for_a_combined_sentence(
     assert result.sentences == (AnswerSentence(sentence.text, (1, 2)),)
 
 
+GRID_ROWS = [
+    "研发费用损失保险\t重大技术攻关综合险\t首台(套)重大技术装备综合保险\t知识产权申请费用补偿保险",
+    "研发中断保险\t中试综合保险\t重点新材料首批次应用综合保险\t知识产权执行保险",
+    "产品研发责任险\t概念验证综合保险\t首版次软件综合保险\t知识产权被侵权损失保险",
+    "关键研发设备保险\t科技成果转化费用损失保险\t产品责任险\t知识产权侵权责任保险",
+]
+
+
+def test_a_list_sentence_cites_every_row_that_holds_one_of_its_items() -> None:
+    rows = {i: make_retrieved(t, page=3, rank=i) for i, t in enumerate(GRID_ROWS, start=1)}
+    sentence = AnswerSentence(
+        "科技成果应用阶段：首台(套)重大技术装备综合保险、重点新材料首批次应用综合保险、"
+        "首版次软件综合保险、产品责任险。",
+        (1, 2, 3, 4),
+    )
+    result = verify_answer([sentence], rows)
+    # No row supports the sentence alone; together they hold every item.
+    assert result.sentences == (AnswerSentence(sentence.text, (1, 2, 3, 4)),)
+    assert [c.chunk_id for c in result.citations] == [rows[n].chunk.id for n in (1, 2, 3, 4)]
+    # A row sharing no item with the sentence does not join it.
+    stray = {**rows, 5: make_retrieved(BAODAI, page=5, rank=5)}
+    result = verify_answer([AnswerSentence(sentence.text, (1, 2, 3, 4, 5))], stray)
+    assert result.sentences[0].citations == (1, 2, 3, 4)
+
+
+def test_a_list_sentence_is_dropped_when_its_rows_hold_only_some_items() -> None:
+    rows = {i: make_retrieved(t, page=3, rank=i) for i, t in enumerate(GRID_ROWS[:2], start=1)}
+    sentence = AnswerSentence(
+        "科技成果应用阶段：首台(套)重大技术装备综合保险、重点新材料首批次应用综合保险、"
+        "网络安全保险、数据资产保险、商业航天保险、科研人员意外险。",
+        (1, 2),
+    )
+    assert verify_answer([sentence], rows).sentences == ()
+
+
 def test_verify_answer_keeps_refusals_and_connectives(candidates: dict[int, Retrieved]) -> None:
     sentences = [
         AnswerSentence("报告中没有提到2030年科技保险的保费目标。"),
