@@ -173,8 +173,13 @@ def find_numbers(text: str) -> list[str]:
     return [f for f in found if re.search(r"\d", f)]
 
 
+# 「这几年」「近几个月」 say when, not how many: they do not make a figure question.
+_TIME_SPAN_RE = re.compile(r"(?:这|近|前|最近|过去|头|那)几(?:年|个月|天)")
+
+
 def classify(question: str) -> str:
     """The question's type from its wording."""
+    question = _TIME_SPAN_RE.sub("近来", question)
     for qtype, pattern in _TYPE_PATTERNS:
         if pattern.search(question):
             if qtype in ("number", "date") and re.search(
@@ -193,6 +198,7 @@ def classify(question: str) -> str:
 
 
 def _unit_hint(question: str) -> str:
+    question = _TIME_SPAN_RE.sub("近来", question)
     match = re.search(
         r"(?:多少|几)\s*(家|个方面|个|项|种|倍|届|人|位|份|条|点|方面|类|亿元|万元|元|年|月)",
         question,
@@ -850,9 +856,21 @@ def unsupported(
                 and analysis.flags.get(term) != "nz"
                 and term not in _MEASURE_WORDS
                 and not corpus_has(term)
+                and not _known_stem(term, corpus_has)
             ):
                 return True
     return False
+
+
+def _known_stem(term: str, corpus_has: Callable[[str], bool]) -> bool:
+    """jieba glues a classifier or a place word to a known noun (哪份文件 → 份文件,
+    课题组, e贷里 → 贷里): the noun itself is in the report, so the term is not news."""
+    if len(term) >= 3 and (corpus_has(term[1:]) or corpus_has(term[:-1])):
+        return True
+    return len(term) == 2 and term[-1] in _PLACE_SUFFIXES
+
+
+_PLACE_SUFFIXES = frozenset("里中内上")
 
 
 # Words that say what kind of figure is asked (the unit hint covers them), not what of.

@@ -309,6 +309,28 @@ def test_an_unknown_thing_refuses_a_figure_question_but_a_qualifier_does_not() -
     assert not unsupported(qualifier, evidence, lambda t: t in known)
 
 
+def test_a_known_noun_with_a_classifier_or_place_word_glued_on_is_not_unknown() -> None:
+    tags = {"份文件": "n", "贷里": "n", "渗透率": "n", "场馆": "n", "发": "v"}
+
+    def tag(text: str) -> list[tuple[str, str]]:
+        return [(t, tags.get(t, "n")) for t in _cut(text)]
+
+    evidence = "2006年，主管部门印发《通知》；该产品累计提供风险保障额度 218 亿元。"
+    known = {"文件", "贷", "额度"}.__contains__
+    for question in ("哪年 发 的 份文件", "贷里 额度 多少"):
+        assert not unsupported(analyse_question(question, _cut, tag), evidence, known), question
+    # The noun itself is unknown: still refused.
+    for question in ("渗透率 多少", "场馆 额度 多少"):
+        assert unsupported(analyse_question(question, _cut, tag), evidence, known), question
+
+
+def test_these_few_years_is_a_time_not_a_count() -> None:
+    assert classify("十四五这几年政策性科技保险发挥了啥作用？") != "number"
+    assert analyse_question("近几年 保险 发挥了 啥 作用", _cut).unit_hint == ""
+    assert classify("近几年服务了多少家企业？") == "number"
+    assert classify("试点到发文隔了几年？") == "number"
+
+
 def test_what_the_several_things_are_is_a_list_question() -> None:
     assert classify("报告说的那几个“一点”是啥？") == "list"
     assert classify("一共有几个园区？") == "number"
