@@ -621,7 +621,20 @@ class Answerer:
     def answer(
         self, question: str, history: Sequence[Turn] = (), report: str | None = None
     ) -> Answer:
-        """Answer one question (with the conversation so far) from the indexed reports."""
+        """Answer one question (with the conversation so far) from the indexed reports.
+
+        Extractive answers take a question's asks one by one when one passage cannot
+        answer them all (`rag.asks`); a model reads the whole question itself.
+        """
+        if self._chat_model is None:
+            from rag.asks import answer_each_ask
+
+            return answer_each_ask(question, history, lambda q, h: self._answer_once(q, h, report))
+        return self._answer_once(question, history, report)
+
+    def _answer_once(
+        self, question: str, history: Sequence[Turn] = (), report: str | None = None
+    ) -> Answer:
         started = time.perf_counter()
         state = self.chain.invoke(
             ChainState(question=question, history=tuple(history), report=report)

@@ -128,6 +128,15 @@ def test_figure_question(real_answerer: Any) -> None:
 
 
 @pytest.mark.slow
+def test_two_asks_in_different_parts_are_both_answered(real_answerer: Any) -> None:
+    answer = real_answerer.answer("苏州科惠保给多少家企业保了网络安全险？致谢里谢了浙江哪个部门？")
+    assert not answer.refused
+    assert "35" in answer.text and "浙江省科技厅成果处" in answer.text
+    assert {c.section_path[0][:2] for c in answer.citations} >= {"三、", "致谢"}
+    assert all(c.verified for c in answer.citations)
+
+
+@pytest.mark.slow
 def test_unanswerable_near_miss_is_refused_with_related_passages(real_answerer: Any) -> None:
     answer = real_answerer.answer("人保在杭州那个评估中心每年能做多少单鉴证评估？")
     assert answer.refused and answer.text.startswith("报告中没有提到")

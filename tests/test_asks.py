@@ -1,0 +1,114 @@
+"""Questions with two asks: each later ask is answered on its own and appended."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rag.asks import answer_each_ask, merge_answers, split_asks
+from rag.types import Answer, AnswerSentence, Citation, Turn
+
+
+def _citation(n: int, chunk_id: str, quote: str) -> Citation:
+    return Citation(
+        n=n,
+        title="t",
+        section_path=("三、政策性科技保险取得新进展",),
+        page_start=4,
+        page_end=4,
+        quote=quote,
+        chunk_id=chunk_id,
+        source="r.txt",
+        verified=True,
+    )
+
+
+def _answer(text: str, chunk_id: str, refused: bool = False) -> Answer:
+    if refused:
+        return Answer(question="q", resolved_question="q", text=text, refused=True, mode="m")
+    return Answer(
+        question="q",
+        resolved_question="q",
+        text=f"{text}[1]",
+        refused=False,
+        mode="extractive",
+        citations=(_citation(1, chunk_id, text),),
+        sentences=(AnswerSentence(text, (1,)),),
+        timings_ms={"total": 10.0},
+    )
+
+
+def test_split_asks_at_question_marks_and_ignores_tags() -> None:
+    assert split_asks("海淀的政策是哪个月出的？致谢里谢了海淀哪个部门") == (
+        "海淀的政策是哪个月出的？",
+        "致谢里谢了海淀哪个部门？",
+    )
+    one = "首台套试点是哪年开始的？是吗？"
+    assert split_asks(one) == (one,)  # 「是吗」 is a tag, not a second ask
+    assert split_asks("科惠保保了几家企业？") == ("科惠保保了几家企业？",)
+
+
+def test_a_later_ask_found_elsewhere_is_appended_with_its_own_citation() -> None:
+    calls: list[tuple[str, tuple[Turn, ...]]] = []
+
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        calls.append((question, tuple(history)))
+        if question.startswith("致谢"):
+            return _answer("感谢北京市海淀区地方金融管理局。", "thanks")
+        return _answer("海淀区政府于 2025 年 9 月颁布政策。", "haidian")
+
+    result = answer_each_ask("海淀的政策哪个月出的？致谢里谢了海淀哪个部门？", [], answer)
+    assert (
+        result.text == "海淀区政府于 2025 年 9 月颁布政策[1]。感谢北京市海淀区地方金融管理局[2]。"
+    )
+    assert [c.chunk_id for c in result.citations] == ["haidian", "thanks"]
+    assert [c.n for c in result.citations] == [1, 2]
+    # The later ask is asked as a follow-up of the first, so 「它」「那个」 resolve.
+    assert calls[-1][1][0] == Turn("user", "海淀的政策哪个月出的？")
+    assert result.timings_ms["total"] == 20.0
+
+
+def test_a_later_ask_answered_by_the_same_passage_adds_nothing() -> None:
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        return _answer("2015 年，财政部、工信部启动试点。", "shoutao")
+
+    whole = _answer("2015 年，财政部、工信部启动试点。", "shoutao")
+    result = answer_each_ask("试点哪年开始的？牵头的是哪几家？", [], answer)
+    assert result.text == whole.text and len(result.citations) == 1
+
+
+def test_a_refused_whole_question_falls_back_to_its_asks() -> None:
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        if "？" in question.rstrip("？"):
+            return _answer("报告中没有提到种子基金方案。", "", refused=True)
+        if question.startswith("深圳"):
+            return _answer("方案已于 2025 年 10 月启动共保体遴选。", "shenzhen")
+        return _answer("报告中没有提到保费收入。", "", refused=True)
+
+    result = answer_each_ask("深圳种子基金共保体遴选啥时候启动？全国保费收入多少？", [], answer)
+    assert not result.refused and result.text.startswith("方案已于 2025 年 10 月")
+    assert result.question == "q"  # the whole question's, not the ask's
+
+    def refuse(question: str, history: Sequence[Turn]) -> Answer:
+        return _answer("报告中没有提到。", "", refused=True)
+
+    assert answer_each_ask("全国保费收入多少？同比涨了多少？", [], refuse).refused
+
+
+def test_merge_keeps_one_citation_per_new_passage() -> None:
+    first = _answer("甲公司推出了中试保险。", "a")
+    extra = Answer(
+        question="q",
+        resolved_question="q",
+        text="",
+        refused=False,
+        mode="extractive",
+        citations=(_citation(1, "a", "甲公司推出了中试保险。"), _citation(2, "b", "乙。")),
+        sentences=(
+            AnswerSentence("甲公司推出了中试保险。", (1,)),  # already said
+            AnswerSentence("乙公司在杭州设立中心。", (2,)),
+            AnswerSentence("乙中心借助专家库。", (2,)),
+        ),
+    )
+    merged = merge_answers(first, extra)
+    assert [s.citations for s in merged.sentences] == [(1,), (2,), (2,)]
+    assert [c.chunk_id for c in merged.citations] == ["a", "b"]
