@@ -498,6 +498,28 @@ def _with_antecedents(chosen: list[Evidence]) -> list[Evidence]:
     return out
 
 
+def _with_elaborations(chosen: list[Evidence], analysis: QuestionAnalysis) -> list[Evidence]:
+    """For a list question, the next sentence that lists what a chosen claim only states.
+
+    「二是商业性科技保险发展有望提速。」 answers 「哪些领域…有望提速」 only with the sentence
+    after it: 「在知识产权保险、网络安全保险、商业航天保险等领域…」.
+    """
+    if analysis.qtype != "list":
+        return chosen
+    out = list(chosen)
+    have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
+    for evidence in chosen:
+        if evidence.text.count("、") >= 1:
+            continue
+        units = evidence_units(evidence.retrieved.chunk)
+        key = (evidence.retrieved.chunk.id, evidence.sentence_index + 1)
+        if key in have or key[1] >= len(units) or units[key[1]].count("、") < 2:
+            continue
+        out.append(replace(evidence, text=units[key[1]], sentence_index=key[1]))
+        have.add(key)
+    return out
+
+
 def _continuation(
     evidence: Evidence, retrieved: Sequence[Retrieved]
 ) -> tuple[Retrieved, str] | None:
@@ -697,7 +719,9 @@ def draft_answer(
         if (analysis.qtype == "list" and same_place) or fits or gain > 0.05:
             chosen.append(candidate)
             covered += candidate.text
-    chosen = _with_continuations(_with_antecedents(chosen), retrieved, analysis, weighed)
+    chosen = _with_continuations(
+        _with_elaborations(_with_antecedents(chosen), analysis), retrieved, analysis, weighed
+    )
     # Reading order reads better than score order.
     chosen.sort(
         key=lambda e: (e.retrieved.chunk.source, e.retrieved.chunk.position, e.sentence_index)

@@ -331,6 +331,24 @@ def test_these_few_years_is_a_time_not_a_count() -> None:
     assert classify("试点到发文隔了几年？") == "number"
 
 
+def test_a_list_question_gets_the_sentence_that_lists_what_the_claim_states() -> None:
+    chunk = _chunk(
+        "展望未来，一是政策性科技保险仍有较大发展空间。二是商业性科技保险发展有望提速。"
+        "在知识产权保险、网络安全保险、商业航天保险等领域，支持措施可适时弱化。"
+        "三是保险机构加强合作。"
+    )
+    asked = analyse_question("哪些 领域 商业性科技保险 有望 提速", _cut)
+    assert asked.qtype == "list"
+    draft = draft_answer(asked, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
+    text = "".join(s.text for s in draft.sentences)
+    assert "有望提速" in text and "网络安全保险" in text
+    assert "三是" not in text  # only the sentence that lists, not the whole paragraph
+    # A figure question does not take it.
+    number = analyse_question("商业性科技保险 有望 提速 多少", _cut)
+    drafted = draft_answer(number, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
+    assert "网络安全保险" not in "".join(s.text for s in drafted.sentences)
+
+
 def test_what_the_several_things_are_is_a_list_question() -> None:
     assert classify("报告说的那几个“一点”是啥？") == "list"
     assert classify("一共有几个园区？") == "number"
