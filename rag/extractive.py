@@ -661,6 +661,8 @@ def draft_answer(
     best = scored[0]
     if best.coverage < settings.refuse_below:
         return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
+    if corpus_has is not None and _place_elsewhere(analysis, best, retrieved, corpus_has):
+        return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
     if unsupported(analysis, best.text, corpus_has) and not _continued_support(
         analysis, best, retrieved, corpus_has
     ):
@@ -884,6 +886,34 @@ def unsupported(
             ):
                 return True
     return False
+
+
+def _place_elsewhere(
+    analysis: QuestionAnalysis,
+    best: Evidence,
+    retrieved: Sequence[Retrieved],
+    corpus_has: Callable[[str], bool],
+) -> bool:
+    """A figure or date asked of a place the best passage's case is not about.
+
+    「e贷在上海服务了多少家」 against 「该产品已在北京服务科技企业 26 家」: the report
+    names 上海 elsewhere, but this figure is Beijing's. A case may name its place in
+    the chunk before or after (retrieved with it). Confirmations are left to the
+    premise check, which says what the report states instead.
+    """
+    if analysis.qtype not in ("number", "date") or is_confirmation(analysis.text):
+        return False
+    chunk = best.retrieved.chunk
+    around = [
+        r.chunk.text
+        for r in retrieved
+        if r.chunk.source == chunk.source and abs(r.chunk.position - chunk.position) == 1
+    ]
+    where = " ".join([*chunk.section_path, chunk.text, *around])
+    return any(
+        analysis.flags.get(term) == "ns" and corpus_has(term) and term not in where
+        for term in analysis.terms
+    )
 
 
 def _known_stem(term: str, corpus_has: Callable[[str], bool]) -> bool:

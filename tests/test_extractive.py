@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag.extractive import (
+    ExtractiveDraft,
     ExtractiveSettings,
     analyse_question,
     classify,
@@ -347,6 +348,29 @@ def test_a_list_question_gets_the_sentence_that_lists_what_the_claim_states() ->
     number = analyse_question("商业性科技保险 有望 提速 多少", _cut)
     drafted = draft_answer(number, [Retrieved(chunk, 1.0, 1)], _weight, ExtractiveSettings())
     assert "网络安全保险" not in "".join(s.text for s in drafted.sentences)
+
+
+def test_a_figure_asked_of_another_place_than_the_passage_is_refused() -> None:
+    def tag(text: str) -> list[tuple[str, str]]:
+        return [(t, "ns" if t in ("北京", "上海") else "n") for t in _cut(text)]
+
+    beijing = _chunk("该产品已在北京服务科技企业 26 家，累计提供保障 218 亿元。", n=2)
+
+    def known(term: str) -> bool:
+        return True  # every word, 上海 included, is somewhere in the report
+
+    def drafted(question: str, *chunks: Chunk) -> ExtractiveDraft:
+        asked = analyse_question(question, _cut, tag)
+        items = [Retrieved(c, 1.0, i) for i, c in enumerate(chunks, start=1)]
+        return draft_answer(asked, items, _weight, ExtractiveSettings(), corpus_has=known)
+
+    assert drafted("上海 服务 企业 多少家", beijing).refused  # 上海 is named elsewhere
+    assert not drafted("北京 服务 企业 多少家", beijing).refused
+    # The case names its place in the chunk before: still its figure.
+    before = _chunk("在上海，头部保险公司联合银行推出了专项融资产品。", n=1)
+    assert not drafted("上海 服务 企业 多少家", beijing, before).refused
+    # Asked to confirm, the premise check answers with what the report says instead.
+    assert not drafted("上海 服务 企业 26家 对吧？", beijing).refused
 
 
 def test_what_the_several_things_are_is_a_list_question() -> None:
