@@ -19,6 +19,9 @@ _DOMAIN_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("国金实验室", ("国家金融与发展实验室",)),
     ("发改委", ("国家发改委", "发展改革委")),
     ("网安", ("网络安全",)),
+    # Everyday words for the report's formal ones: 「哪位高校老师」 for 大学…教授.
+    ("高校", ("高等院校", "大学")),
+    ("老师", ("教授", "研究员")),
 )
 
 

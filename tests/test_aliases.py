@@ -7,7 +7,10 @@ import pytest
 from rag.aliases import expand_aliases
 from rag.textnorm import expand_short_years, normalise_question
 
-REPORT = "科技保险快速发展。网络安全保险、产品责任险和人才创业险都有。保险公司与央行合作。"
+REPORT = (
+    "科技保险快速发展。网络安全保险、产品责任险和人才创业险都有。保险公司与央行合作。"
+    "感谢合肥工业大学宋平凡教授。"
+)
 
 
 @pytest.mark.parametrize(
@@ -20,6 +23,8 @@ REPORT = "科技保险快速发展。网络安全保险、产品责任险和人�
         # The report's own short forms stay as they are.
         ("产品责任险是什么？", "产品责任险是什么？"),
         ("人才创业险保什么？", "人才创业险保什么？"),
+        # Everyday words for the report's formal ones.
+        ("感谢了哪位高校老师？", "感谢了哪位大学教授？"),
         # 风险 is not an abbreviation of anything.
         ("风险大吗？", "风险大吗？"),
     ],
