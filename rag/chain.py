@@ -428,7 +428,13 @@ class Answerer:
     def _quoted_units(
         self, state: ChainState, analysis: QuestionAnalysis, units: Sequence[DocumentUnit]
     ) -> Answer:
-        """An answer that quotes these report units in order, each citing its chunk."""
+        """An answer that quotes these report units in order, each citing its chunk.
+
+        The units are read from the report's structure (an enumeration, a part's
+        opening), not necessarily from the retrieved passages: their chunks lead the
+        sources, so that every quoted passage is shown.
+        """
+        state = _sources_first(state, list(dict.fromkeys(u.chunk for u in units)))
         numbers: dict[str, int] = {}
         candidates: dict[int, Retrieved] = {}
         sentences = []
@@ -466,7 +472,6 @@ class Answerer:
             if asks_summary(state.resolved):
                 summary = part_summary(self._all_units(), part, best_source)
                 if summary:
-                    state = _sources_first(state, list(dict.fromkeys(u.chunk for u in summary)))
                     return self._quoted_units(state, analysis, summary)
             # 「第三部分里的首台套…」: passages of that part only, when retrieval found any.
             in_part = tuple(r for r in state.retrieved if r.chunk.section_path[:1] == (part,))

@@ -187,10 +187,13 @@ def classify(question: str) -> str:
             ):
                 return "list"  # 「啥时候、哪几家发的」: a date and a set of names
             # 「那几个“一点”是啥」 asks what they are, not how many.
+            # 「说说…的几个特点」 wants the items too: 「的几个」 names a known set.
             if (
                 qtype == "number"
                 and re.search(r"几(个|项|种|条|点|类)", question)
-                and re.search(r"(是啥|是什么|有什么|指什么|包括)", question)
+                and re.search(
+                    r"(是啥|是什么|有什么|指什么|包括|说说|讲讲|谈谈|列一下|介绍|的几)", question
+                )
             ):
                 return "list"
             return qtype

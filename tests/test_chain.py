@@ -137,6 +137,15 @@ def test_two_asks_in_different_parts_are_both_answered(real_answerer: Any) -> No
 
 
 @pytest.mark.slow
+def test_an_enumeration_answer_shows_every_passage_it_quotes_first(real_answerer: Any) -> None:
+    answer = real_answerer.answer("科技保险产品体系有啥特点")
+    assert "一是" in answer.text and "四是" in answer.text
+    cited = list(dict.fromkeys(c.chunk_id for c in answer.citations))
+    assert len(cited) >= 2
+    assert [r.chunk.id for r in answer.retrieved[: len(cited)]] == cited
+
+
+@pytest.mark.slow
 def test_unanswerable_near_miss_is_refused_with_related_passages(real_answerer: Any) -> None:
     answer = real_answerer.answer("人保在杭州那个评估中心每年能做多少单鉴证评估？")
     assert answer.refused and answer.text.startswith("报告中没有提到")

@@ -375,6 +375,7 @@ def test_a_figure_asked_of_another_place_than_the_passage_is_refused() -> None:
 
 def test_what_the_several_things_are_is_a_list_question() -> None:
     assert classify("报告说的那几个“一点”是啥？") == "list"
+    assert classify("说说产品体系的几个特点") == "list"
     assert classify("一共有几个园区？") == "number"
 
 
