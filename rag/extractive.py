@@ -158,6 +158,10 @@ class ExtractiveSettings:
     figure_weight: float = 0.15
     # A runner-up holding the asked figure may stand in for a best passage without one.
     runner_up_ratio: float = 0.6
+    # The weight of a report term named in about one passage in twenty or fewer: such a
+    # term (科惠保, 商业航天保险) is the subject of one case, and a figure asked of it
+    # must come from that case.
+    case_name_weight: float = 3.0
 
 
 def normalise_number(raw: str) -> str:
@@ -664,7 +668,9 @@ def draft_answer(
     best = scored[0]
     if best.coverage < settings.refuse_below:
         return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
-    if corpus_has is not None and _place_elsewhere(analysis, best, retrieved, corpus_has):
+    if corpus_has is not None and _asked_of_another_case(
+        analysis, best, retrieved, corpus_has, weight, settings.case_name_weight
+    ):
         return ExtractiveDraft((), {}, {}, refused=True, coverage=best.coverage)
     if unsupported(analysis, best.text, corpus_has) and not _continued_support(
         analysis, best, retrieved, corpus_has
@@ -891,18 +897,23 @@ def unsupported(
     return False
 
 
-def _place_elsewhere(
+def _asked_of_another_case(
     analysis: QuestionAnalysis,
     best: Evidence,
     retrieved: Sequence[Retrieved],
     corpus_has: Callable[[str], bool],
+    weight: Callable[[str], float],
+    case_name_weight: float,
 ) -> bool:
-    """A figure or date asked of a place the best passage's case is not about.
+    """A figure or date asked of a place, year or named thing the best passage's case is not about.
 
-    「e贷在上海服务了多少家」 against 「该产品已在北京服务科技企业 26 家」: the report
-    names 上海 elsewhere, but this figure is Beijing's. A case may name its place in
-    the chunk before or after (retrieved with it). Confirmations are left to the
-    premise check, which says what the report states instead.
+    「e贷在上海服务了多少家」 against 「该产品已在北京服务科技企业 26 家」; 「商业航天保险的
+    保费规模」 or 「2030年的市场规模」 against 「头部保险公司 2025 年该类保险保费规模已达
+    亿元级」: the report may name 上海 or 商业航天保险 elsewhere, but this figure is
+    another case's. A named thing is one of the report's own terms (jieba's user
+    dictionary, tag x) rare enough to belong to one case (`case_name_weight`). A case
+    may name its subject in the chunk before or after (retrieved with it).
+    Confirmations are left to the premise check, which says what the report states.
     """
     if analysis.qtype not in ("number", "date") or is_confirmation(analysis.text):
         return False
@@ -913,9 +924,15 @@ def _place_elsewhere(
         if r.chunk.source == chunk.source and abs(r.chunk.position - chunk.position) == 1
     ]
     where = " ".join([*chunk.section_path, chunk.text, *around])
+    if any(year not in where for year in re.findall(r"(?:19|20)\d{2}(?=\s*年)", analysis.text)):
+        return True
+
+    def names_a_case(term: str) -> bool:
+        flag = analysis.flags.get(term, "")
+        return flag == "ns" or (flag == "x" and weight(term) >= case_name_weight)
+
     return any(
-        analysis.flags.get(term) == "ns" and corpus_has(term) and term not in where
-        for term in analysis.terms
+        names_a_case(term) and corpus_has(term) and term not in where for term in analysis.terms
     )
 
 

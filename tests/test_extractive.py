@@ -373,6 +373,28 @@ def test_a_figure_asked_of_another_place_than_the_passage_is_refused() -> None:
     assert not drafted("上海 服务 企业 26家 对吧？", beijing).refused
 
 
+def test_a_figure_asked_of_another_year_or_named_thing_is_refused() -> None:
+    def tag(text: str) -> list[tuple[str, str]]:
+        return [(t, "x" if t in ("商业航天保险", "科技保险") else "n") for t in _cut(text)]
+
+    def rarity(term: str) -> float:
+        return {"商业航天保险": 3.5, "科技保险": 0.7}.get(term, 1.0)
+
+    head = _chunk("调研显示，头部保险公司 2025 年科技保险保费规模已达亿元级水平。", n=5)
+
+    def drafted(question: str) -> ExtractiveDraft:
+        asked = analyse_question(question, _cut, tag)
+        items = [Retrieved(head, 1.0, 1)]
+        return draft_answer(asked, items, rarity, ExtractiveSettings(), corpus_has=lambda t: True)
+
+    assert not drafted("头部保险公司 2025年 科技保险 保费规模 多大").refused
+    assert drafted("头部保险公司 2030年 科技保险 保费规模 多大").refused  # another year
+    # A rare name of the report's own (one case's subject) that this case never names.
+    assert drafted("头部保险公司 商业航天保险 2025年 保费规模 多大").refused
+    # A common report term missing from the passage is not a different case.
+    assert not drafted("头部保险公司 2025年 保费规模 多大 科技保险").refused
+
+
 def test_what_the_several_things_are_is_a_list_question() -> None:
     assert classify("报告说的那几个“一点”是啥？") == "list"
     assert classify("说说产品体系的几个特点") == "list"
