@@ -84,6 +84,10 @@ def _assistant_texts(history: Sequence[Turn]) -> list[str]:
 _NAMED_KIND = {"ns": "place", "nr": "person", "nt": "organisation", "nz": "organisation"}
 
 
+# Names jieba knows from the report's own dictionary (x) or as brands (j): 科惠保, 太保.
+_CASE_NAME_TAGS = frozenset({"x"})
+
+
 def _named_kinds(analysis: QuestionAnalysis) -> set[str]:
     return {_NAMED_KIND[f] for f in analysis.flags.values() if f in _NAMED_KIND}
 
@@ -125,7 +129,10 @@ def resolve_followup(
     carried = [
         t
         for t in before.terms
-        if t not in own.terms and _NAMED_KIND.get(before.flags.get(t, ""), "") not in replaced
+        if t not in own.terms
+        and _NAMED_KIND.get(before.flags.get(t, ""), "") not in replaced
+        # 「苏州那边科惠保…」→「那北京呢？」: the old place's own product goes with it.
+        and not ("place" in replaced and before.flags.get(t) in _CASE_NAME_TAGS)
     ]
     if not carried:
         return question, frozenset()

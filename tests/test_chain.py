@@ -70,7 +70,7 @@ def _tagged(q: str) -> Any:
         return text.replace("？", " ").replace("呢", " ").split()
 
     def tag(text: str) -> list[tuple[str, str]]:
-        return [(t, "ns" if t in _PLACES else "n") for t in cut(text)]
+        return [(t, "ns" if t in _PLACES else "x" if t == "科惠保" else "n") for t in cut(text)]
 
     return analyse_question(q, cut, tag)
 
@@ -79,6 +79,11 @@ def test_a_new_place_in_a_followup_replaces_the_old_one() -> None:
     history = [Turn("user", "苏州 科惠保 补贴 了 多少？"), Turn("assistant", "100% 保费补贴。")]
     resolved, _ = resolve_followup("那 北京 呢？", history, _tagged)
     assert "北京" in resolved and "苏州" not in resolved and "补贴" in resolved
+    # 苏州's own product goes with 苏州: Beijing's answer is not about 科惠保.
+    assert "科惠保" not in resolved
+    # Without a new place, the product is carried.
+    again, _ = resolve_followup("那 保额 呢？", history, _tagged)
+    assert "科惠保" in again
 
 
 def test_a_followup_without_a_subject_of_its_own_keeps_the_earlier_one() -> None:
