@@ -34,6 +34,7 @@ from rag.rerank import RerankSettings, rerank
 from rag.sections import asks_summary, named_part, part_summary
 from rag.settings import Settings
 from rag.structure import outline_answer, publication_answer
+from rag.tables import table_answer
 from rag.types import Answer, AnswerDelta, AnswerSentence, Chunk, Retrieved, Status, Turn
 
 if TYPE_CHECKING:
@@ -486,6 +487,14 @@ class Answerer:
                 state = replace(state, retrieved=in_part)
         # The report the passages come from (routed or named): its own tables only.
         rows = [r for r in self._table_rows if best_source is None or r.source == best_source]
+        tabular = table_answer(analysis.text, rows)
+        if tabular is not None:
+            # 「表1一共列了多少份」「表1里最晚的一份」: read off the table, not a passage.
+            sentences, members = tabular
+            candidates = {i + 1: Retrieved(row, 1.0, i + 1) for i, row in enumerate(members)}
+            return self._assemble(
+                _sources_first(state, members), analysis, False, sentences, candidates
+            )
         labelled = label_answer(
             analysis.text, rows, lambda text: question_coverage(analysis, text, weight)
         )

@@ -171,6 +171,9 @@ class AnswerSentence:
 
     text: str
     citations: tuple[int, ...] = ()
+    # The sentence states how many passages it cites (「共列出 12 份」, read off a table):
+    # checked by counting them, since no single quote holds the count.
+    counts: bool = False
 
 
 @dataclass(frozen=True)

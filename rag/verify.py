@@ -547,7 +547,9 @@ def verify_answer(
     passages together support it and hold all its numbers (see `_combined`).
     Failing markers are removed from kept sentences. Sentences citing only
     non-existent numbers, and uncited sentences other than refusals and
-    connectives (see `_keep_without_citation`), are dropped. A chunk cited by
+    connectives (see `_keep_without_citation`), are dropped. A counting sentence
+    (`AnswerSentence.counts`) is kept when its figure is the number of table rows it
+    cites (`_count_holds`). A chunk cited by
     several sentences gets one citation whose quote spans all their quotes.
     """
     kept: list[tuple[str, tuple[int, ...]]] = []
@@ -566,6 +568,16 @@ def verify_answer(
             else:
                 dropped.append(text)
                 problems.append(f"「{text[:30]}」没有引用")
+            continue
+
+        if sentence.counts:
+            if _count_holds(text, cited, candidates):
+                for n in cited:
+                    spans.setdefault(n, []).append((0, len(candidates[n].chunk.text)))
+                kept.append((text, cited))
+            else:
+                dropped.append(text)
+                problems.append(f"「{text[:30]}」所述数目与所引段落数不符")
             continue
 
         results: dict[int, tuple[tuple[int, int], bool, tuple[str, ...]]] = {}
@@ -623,6 +635,15 @@ def verify_answer(
         dropped=tuple(dropped),
         problems=tuple(problems),
     )
+
+
+def _count_holds(text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved]) -> bool:
+    """A counting sentence (「共列出 12 份」): its one figure is the number of distinct table
+    rows it cites, and it cites nothing else."""
+    chunks = {candidates[n].chunk.id for n in cited if n in candidates}
+    if len(chunks) != len(cited) or not all(candidates[n].chunk.kind == "table_row" for n in cited):
+        return False
+    return extract_numbers(claim_text(text)) == {str(len(chunks))}
 
 
 def _combined(

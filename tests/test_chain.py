@@ -151,6 +151,15 @@ def test_an_enumeration_answer_shows_every_passage_it_quotes_first(real_answerer
 
 
 @pytest.mark.slow
+def test_a_table_count_is_read_off_the_table_and_checked(real_answerer: Any) -> None:
+    answer = real_answerer.answer("表1总共收录了几条政策？")
+    assert not answer.refused and "共列出 12 条" in answer.text
+    assert len(answer.citations) == 12 and all(c.verified for c in answer.citations)
+    latest = real_answerer.answer("表1里最新的那份文件是哪几个部门发的？")
+    assert "2026 年 2 月" in latest.text and "国家知识产权局" in latest.text
+
+
+@pytest.mark.slow
 def test_unanswerable_near_miss_is_refused_with_related_passages(real_answerer: Any) -> None:
     answer = real_answerer.answer("人保在杭州那个评估中心每年能做多少单鉴证评估？")
     assert answer.refused and answer.text.startswith("报告中没有提到")
