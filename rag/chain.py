@@ -31,7 +31,7 @@ from rag.extractive import (
 )
 from rag.grid import cell_heading_answer, heading_cell_answer, label_answer, mentions_table
 from rag.rerank import RerankSettings, rerank
-from rag.sections import asks_summary, named_part, part_summary
+from rag.sections import asks_summary, asks_timeline, named_part, part_summary, part_timeline
 from rag.settings import Settings
 from rag.structure import outline_answer, publication_answer
 from rag.tables import table_answer
@@ -434,7 +434,11 @@ class Answerer:
         return self._report_headings[source]
 
     def _quoted_units(
-        self, state: ChainState, analysis: QuestionAnalysis, units: Sequence[DocumentUnit]
+        self,
+        state: ChainState,
+        analysis: QuestionAnalysis,
+        units: Sequence[DocumentUnit],
+        by_retrieval: bool = False,
     ) -> Answer:
         """An answer that quotes these report units in order, each citing its chunk.
 
@@ -442,7 +446,12 @@ class Answerer:
         opening), not necessarily from the retrieved passages: their chunks lead the
         sources, so that every quoted passage is shown.
         """
-        state = _sources_first(state, list(dict.fromkeys(u.chunk for u in units)))
+        quoted = list(dict.fromkeys(u.chunk for u in units))
+        if by_retrieval:
+            # Steps picked from a whole section: the best retrieved of them leads.
+            rank = {r.chunk.id: i for i, r in enumerate(state.retrieved)}
+            quoted.sort(key=lambda c: rank.get(c.id, len(rank)))
+        state = _sources_first(state, quoted)
         numbers: dict[str, int] = {}
         candidates: dict[int, Retrieved] = {}
         sentences = []
@@ -481,10 +490,34 @@ class Answerer:
                 summary = part_summary(self._all_units(), part, best_source)
                 if summary:
                     return self._quoted_units(state, analysis, summary)
+            if asks_timeline(state.resolved):
+                steps = part_timeline(self._all_units(), (part,), best_source)
+                if steps:
+                    return self._quoted_units(state, analysis, steps)
             # 「第三部分里的首台套…」: passages of that part only, when retrieval found any.
             in_part = tuple(r for r in state.retrieved if r.chunk.section_path[:1] == (part,))
             if in_part:
                 state = replace(state, retrieved=in_part)
+        if part is None and best_source is not None and asks_timeline(state.resolved):
+            # No part named: the section of the best dated passage tells the steps that
+            # name something the question asks about.
+            dated = next(
+                (
+                    r.chunk.section_path
+                    for r in state.retrieved
+                    if r.chunk.section_path
+                    and r.chunk.kind != "table_row"
+                    and re.search(r"(?:19|20)\d{2}\s*年", r.chunk.text)
+                ),
+                None,
+            )
+            steps = [
+                u
+                for u in (part_timeline(self._all_units(), dated, best_source) if dated else [])
+                if any(term in u.text for term in analysis.terms)
+            ]
+            if len(steps) >= 2:
+                return self._quoted_units(state, analysis, steps, by_retrieval=True)
         # The report the passages come from (routed or named): its own tables only.
         rows = [r for r in self._table_rows if best_source is None or r.source == best_source]
         tabular = table_answer(analysis.text, rows)

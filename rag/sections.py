@@ -75,4 +75,36 @@ def part_summary(units: Sequence[DocumentUnit], heading: str, source: str) -> li
     return list(dict.fromkeys([opening, *items[:MAX_ITEMS]]))
 
 
-__all__ = ["asks_summary", "named_part", "part_summary"]
+# 「政策支持是怎么一步步加码的」「时间脉络」: the dated steps, in the order the report tells them.
+_ASKS_TIMELINE_RE = re.compile(
+    r"(脉络|历程|时间线|来龙去脉|演变|演进|沿革|一步步|一步一步|发展过程|发展历史|按时间)"
+)
+_DATED_RE = re.compile(r"(?:19|20)\d{2}\s*年")
+MAX_STEPS = 6
+
+
+def asks_timeline(question: str) -> bool:
+    """Whether the question asks how something developed over time."""
+    return bool(_ASKS_TIMELINE_RE.search(question))
+
+
+def part_timeline(
+    units: Sequence[DocumentUnit], path: Sequence[str], source: str
+) -> list[DocumentUnit]:
+    """The dated sentences under a section path (a part, or one of its numbered items),
+    in reading order; prose only, as a table's rows are not steps.
+
+    Empty when the section tells fewer than two dated steps.
+    """
+    steps = [
+        unit
+        for unit in units
+        if unit.chunk.source == source
+        and unit.chunk.section_path[: len(path)] == tuple(path)
+        and unit.chunk.kind not in ("table_row", "front_matter")
+        and _DATED_RE.search(unit.text)
+    ]
+    return steps[:MAX_STEPS] if len(steps) >= 2 else []
+
+
+__all__ = ["asks_summary", "asks_timeline", "named_part", "part_summary", "part_timeline"]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from rag.enumeration import document_units
-from rag.sections import asks_summary, named_part, part_summary
+from rag.sections import asks_summary, asks_timeline, named_part, part_summary, part_timeline
 from rag.types import Chunk
 
 HEADINGS = ["引言", "一、政策支持不断加强", "二、产品体系基本成形", "三、取得新进展", "致谢"]
@@ -57,6 +57,34 @@ def test_a_part_summary_is_its_opening_and_the_opening_of_each_item() -> None:
         "二是聚焦重点产业。",
     ]
     assert part_summary(document_units(chunks), "二、产品体系基本成形", "other.txt") == []
+
+
+def test_a_timeline_is_the_dated_prose_of_a_section_in_reading_order() -> None:
+    part = "一、政策支持不断加强"
+    chunks = [
+        _chunk(1, part, "国家高度重视科技保险。早在2006年就出台了文件。2010年推向全国。"),
+        _chunk(2, part, "金融监管总局\t2024 年 1 月\t通知", kind="table_row"),
+        _chunk(3, part, "2023年10月，中央金融工作会议召开。此后政策密集出台。"),
+        _chunk(4, "二、产品体系基本成形", "2025 年，头部公司保费达亿元级。"),
+    ]
+    steps = part_timeline(document_units(chunks), (part,), "r.txt")
+    assert [u.text for u in steps] == [
+        "早在2006年就出台了文件。",
+        "2010年推向全国。",
+        "2023年10月，中央金融工作会议召开。",
+    ]
+    # One dated sentence is not a timeline.
+    assert part_timeline(document_units(chunks), ("二、产品体系基本成形",), "r.txt") == []
+    assert asks_timeline("政策支持是怎么一步步加码的？") and asks_timeline("时间脉络是怎样的")
+    assert not asks_timeline("2010年那份文件叫什么？")
+
+
+@pytest.mark.slow
+def test_a_timeline_question_gets_the_dated_steps(real_answerer: Any) -> None:
+    answer = real_answerer.answer("科技保险的政策支持大概经历了怎样的发展历程？")
+    for year in ("2006", "2010", "2023"):
+        assert year in answer.text
+    assert all(c.verified for c in answer.citations)
 
 
 @pytest.mark.slow
