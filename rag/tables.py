@@ -19,6 +19,7 @@ _ASKS_COUNT_RE = re.compile(
 )
 _ASKS_LATEST_RE = re.compile(r"(最晚|最新|最近|最后一份|最后那份|最后一条|最后一行)")
 _ASKS_EARLIEST_RE = re.compile(r"(最早|最先|第一份|第一条|头一份|最初)")
+_POINTS_AT_TABLE_RE = re.compile(r"(表里|表中|表上|政策表|这张表|那张表|表格)")
 _MONTH_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月")
 
 
@@ -45,9 +46,14 @@ def table_answer(
     chunk list) and the rows they cite.
     """
     named = _TABLE_REF_RE.search(question)
-    if named is None:
+    asks_end = bool(_ASKS_EARLIEST_RE.search(question) or _ASKS_LATEST_RE.search(question))
+    if named is not None:
+        members = table_rows(rows, named.group(1))
+    elif asks_end and _POINTS_AT_TABLE_RE.search(question):
+        # 「表里最新的一份」: the one table whose rows carry dates.
+        members = _only_dated_table(rows)
+    else:
         return None
-    members = table_rows(rows, named.group(1))
     if len(members) < 2:
         return None
     # The title without 「表 1」: the answer's own figures must be the ones it checks.
@@ -84,6 +90,19 @@ def table_answer(
     text = f"「{title}」一表共列出 {len(members)} {unit}。"
     citations = tuple(range(1, len(members) + 1))
     return [AnswerSentence(text, citations, counts=True)], members
+
+
+def _only_dated_table(rows: Sequence[Chunk]) -> list[Chunk]:
+    tables: dict[str, list[Chunk]] = {}
+    for row in rows:
+        caption = table_caption(row)
+        if caption and _month(row.text) is not None:
+            tables.setdefault(caption, []).append(row)
+    dated = [caption for caption, members in tables.items() if len(members) >= 2]
+    if len(dated) != 1:
+        return []
+    number = re.match(r"^表\s*(\d+)", dated[0])
+    return table_rows(rows, number.group(1)) if number else []
 
 
 def _month(text: str) -> tuple[int, int] | None:

@@ -70,6 +70,13 @@ def test_the_earliest_and_latest_rows_are_quoted_whole_ties_included() -> None:
     assert len(_verified(*both)) == 3
 
 
+def test_the_table_may_go_unnumbered_when_only_one_is_dated() -> None:
+    latest = table_answer("政策表里最新的那份是哪几个部门发的？", _table())
+    assert latest is not None and latest[1] == [table_rows(_table(), "1")[3]]
+    # A count needs the table's number: 「表里一共几种」 could be any table.
+    assert table_answer("表里一共有几份？", _table()) is None
+
+
 def test_questions_that_do_not_name_a_table_or_an_aggregate_are_left_alone() -> None:
     assert table_answer("一共有多少份政策文件？", _table()) is None  # no table named
     assert table_answer("表1里中共中央那份讲了什么？", _table()) is None
