@@ -469,7 +469,9 @@ def score_evidence(
 # Acknowledgements and the copyright notice name many organisations but answer nothing
 # about the report's content, unless the question is about them.
 _PERIPHERAL_SECTIONS = frozenset({("致谢",), ("版权公告",), ("版权",)})
-_ASKS_PERIPHERAL_RE = re.compile(r"(致谢|感谢|鸣谢|谢了|版权|转载|转发|引用|授权|许可)")
+_ASKS_PERIPHERAL_RE = re.compile(
+    r"(致谢|感谢|鸣谢|谢了|版权|转载|转发|引用|授权|许可|立场|官方观点|代表.{0,10}观点)"
+)
 
 _TOC_LINE_RE = re.compile(r"^[一二三四五六七八九十]+、.+\t\s*\d+\s*$")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.extractive import (
     ExtractiveDraft,
     ExtractiveSettings,
@@ -393,6 +395,23 @@ def test_a_figure_asked_of_another_year_or_named_thing_is_refused() -> None:
     assert drafted("头部保险公司 商业航天保险 2025年 保费规模 多大").refused
     # A common report term missing from the passage is not a different case.
     assert not drafted("头部保险公司 2025年 保费规模 多大 科技保险").refused
+
+
+def test_the_copyright_notice_counts_only_for_questions_about_it() -> None:
+    notice = replace(
+        _chunk("报告仅反映原文作者的观点，不代表版权所有人或所属机构的观点。", n=1),
+        section_path=("版权公告",),
+    )
+    body = _chunk("报告认为政策性科技保险的观点值得重视，代表了发展方向。", n=2)
+    items = [Retrieved(notice, 1.0, 1), Retrieved(body, 1.0, 2)]
+
+    def best(question: str) -> str:
+        asked = analyse_question(question, _cut)
+        return score_evidence(asked, items, _weight, ExtractiveSettings())[0].retrieved.chunk.id
+
+    # Asked whose position the report states, the notice answers; otherwise the body does.
+    assert best("报告 代表 谁的 观点 立场") == "c1"
+    assert best("报告 政策性科技保险 观点") == "c2"
 
 
 def test_what_the_several_things_are_is_a_list_question() -> None:
