@@ -31,7 +31,14 @@ from rag.extractive import (
 )
 from rag.grid import cell_heading_answer, heading_cell_answer, label_answer, mentions_table
 from rag.rerank import RerankSettings, rerank
-from rag.sections import asks_summary, asks_timeline, named_part, part_summary, part_timeline
+from rag.sections import (
+    asks_summary,
+    asks_timeline,
+    is_dated,
+    named_part,
+    part_summary,
+    part_timeline,
+)
 from rag.settings import Settings
 from rag.structure import outline_answer, publication_answer
 from rag.tables import table_answer
@@ -85,7 +92,7 @@ def _assistant_texts(history: Sequence[Turn]) -> list[str]:
 _NAMED_KIND = {"ns": "place", "nr": "person", "nt": "organisation", "nz": "organisation"}
 
 
-# Names jieba knows from the report's own dictionary (x) or as brands (j): 科惠保, 太保.
+# Names jieba knows from the report's own dictionary (科惠保, 银保科技e贷): a case's own.
 _CASE_NAME_TAGS = frozenset({"x"})
 
 
@@ -423,6 +430,28 @@ class Answerer:
                     return items
         return []
 
+    def _timeline(
+        self, state: ChainState, analysis: QuestionAnalysis, source: str
+    ) -> list[DocumentUnit]:
+        """「…是怎么一步步发展的」 with no part named: the dated steps of the section of the
+        best retrieved dated passage that name something the question asks about."""
+        path = next(
+            (
+                r.chunk.section_path
+                for r in state.retrieved
+                if r.chunk.section_path and r.chunk.kind != "table_row" and is_dated(r.chunk.text)
+            ),
+            None,
+        )
+        if path is None:
+            return []
+        steps = [
+            unit
+            for unit in part_timeline(self._all_units(), path, source)
+            if any(term in unit.text for term in analysis.terms)
+        ]
+        return steps if len(steps) >= 2 else []
+
     def _headings(self, source: str) -> list[str]:
         """A report's top-level headings in reading order (built once per report)."""
         if source not in self._report_headings:
@@ -499,24 +528,8 @@ class Answerer:
             if in_part:
                 state = replace(state, retrieved=in_part)
         if part is None and best_source is not None and asks_timeline(state.resolved):
-            # No part named: the section of the best dated passage tells the steps that
-            # name something the question asks about.
-            dated = next(
-                (
-                    r.chunk.section_path
-                    for r in state.retrieved
-                    if r.chunk.section_path
-                    and r.chunk.kind != "table_row"
-                    and re.search(r"(?:19|20)\d{2}\s*年", r.chunk.text)
-                ),
-                None,
-            )
-            steps = [
-                u
-                for u in (part_timeline(self._all_units(), dated, best_source) if dated else [])
-                if any(term in u.text for term in analysis.terms)
-            ]
-            if len(steps) >= 2:
+            steps = self._timeline(state, analysis, best_source)
+            if steps:
                 return self._quoted_units(state, analysis, steps, by_retrieval=True)
         # The report the passages come from (routed or named): its own tables only.
         rows = [r for r in self._table_rows if best_source is None or r.source == best_source]

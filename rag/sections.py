@@ -88,6 +88,11 @@ def asks_timeline(question: str) -> bool:
     return bool(_ASKS_TIMELINE_RE.search(question))
 
 
+def is_dated(text: str) -> bool:
+    """Whether the text names a year (「2023年10月」「2015 年」)."""
+    return bool(_DATED_RE.search(text))
+
+
 def part_timeline(
     units: Sequence[DocumentUnit], path: Sequence[str], source: str
 ) -> list[DocumentUnit]:
@@ -102,9 +107,16 @@ def part_timeline(
         if unit.chunk.source == source
         and unit.chunk.section_path[: len(path)] == tuple(path)
         and unit.chunk.kind not in ("table_row", "front_matter")
-        and _DATED_RE.search(unit.text)
+        and is_dated(unit.text)
     ]
     return steps[:MAX_STEPS] if len(steps) >= 2 else []
 
 
-__all__ = ["asks_summary", "asks_timeline", "named_part", "part_summary", "part_timeline"]
+__all__ = [
+    "asks_summary",
+    "asks_timeline",
+    "is_dated",
+    "named_part",
+    "part_summary",
+    "part_timeline",
+]

@@ -589,10 +589,11 @@ def verify_answer(
 
         passing = [n for n, (_, ok, _) in results.items() if ok]
         if len(results) > 1:
-            # A list sentence keeps every passage that holds one of its items, not
-            # only the one that happens to support it alone.
-            together = set(_combined(text, results, candidates))
-            passing = [n for n in results if n in together or n in passing]
+            together, listing = _combined(text, results, candidates)
+            if not passing or listing:
+                # A listing sentence keeps every passage that holds one of its items,
+                # not only the one that happens to support it alone.
+                passing = [n for n in results if n in together or n in passing]
         for n, (_, _ok, why) in results.items():
             if n not in passing:
                 problems.append(f"「{text[:30]}」[{n}]：{'；'.join(why) or '未通过'}")
@@ -650,13 +651,14 @@ def _combined(
     text: str,
     results: Mapping[int, tuple[tuple[int, int], bool, tuple[str, ...]]],
     candidates: Mapping[int, Retrieved],
-) -> list[int]:
+) -> tuple[list[int], bool]:
     """Markers that together support a sentence combining facts from several passages.
 
     A passage takes part when its quote supports the sentence on its own terms or
     contributes a verbatim name of it (a table cell such as 「首版次软件综合保险」 in
     「应用阶段：首台(套)…、首版次软件综合保险、…」); together the quotes must support
-    the sentence and hold all its numbers.
+    the sentence and hold all its numbers. Returns the markers, and whether the
+    sentence is a listing verified item by item (some passage joined by a name).
     """
     claim = _content(claim_text(text))
     usable = []
@@ -669,15 +671,15 @@ def _combined(
             usable.append(n)
             by_name = True
     if not usable:
-        return []
+        return [], False
     joined = "\n".join(
         candidates[n].chunk.text[results[n][0][0] : results[n][0][1]] for n in usable
     )
     if support(text, joined) < MIN_SUPPORT or missing_numbers(text, joined):
-        return []
+        return [], False
     if by_name and not _items_held(text, _content(joined)):
-        return []
-    return usable
+        return [], False
+    return usable, by_name
 
 
 def _items_held(text: str, quoted: str) -> bool:

@@ -295,6 +295,14 @@ def test_a_list_sentence_cites_every_row_that_holds_one_of_its_items() -> None:
     assert result.sentences[0].citations == (1, 2, 3, 4)
 
 
+def test_an_on_topic_passage_without_the_figure_does_not_join_a_supported_claim() -> None:
+    near = "太保产险为浙江某新材料公司提供中试风险责任保险保障，覆盖中试失败的损失。"
+    items = {1: make_retrieved(ZHONGSHI, page=4, rank=1), 2: make_retrieved(near, page=4, rank=2)}
+    sentence = AnswerSentence("太保产险提供了1250万元中试风险责任保险保障。", (1, 2))
+    result = verify_answer([sentence], items)
+    assert result.sentences == (AnswerSentence(sentence.text, (1,)),)
+
+
 def test_a_list_sentence_is_dropped_when_its_rows_hold_only_some_items() -> None:
     rows = {i: make_retrieved(t, page=3, rank=i) for i, t in enumerate(GRID_ROWS[:2], start=1)}
     sentence = AnswerSentence(
