@@ -31,6 +31,28 @@ def split_asks(question: str) -> tuple[str, ...]:
     return tuple(asks)
 
 
+# 「（从）试点启动，到出台完善补偿政策的意见，中间隔了几年？」: two dated events and the gap.
+_GAP_RE = re.compile(
+    r"[，,]?(?:中间)?(?:差不多|大概|大约)?(?:隔了|差了|相隔|间隔|相差|过了)(?:多少|几|多久)"
+)
+
+
+def span_asks(question: str) -> tuple[str, str] | None:
+    """「(X)从A到B隔了几年」 → (「XA是哪一年？」, 「XB是哪一年？」)."""
+    gap = _GAP_RE.search(question)
+    if gap is None:
+        return None
+    head = question[: gap.start()].strip(" ，,")
+    subject, _, span = head.rpartition("从")
+    ends = re.split(r"[，,]?(?:到|至)", span, maxsplit=1)
+    if len(ends) != 2:
+        return None
+    first, second = (end.strip(" ，,") for end in ends)
+    if len(first) < 2 or len(second) < 2:
+        return None
+    return f"{subject}{first}是哪一年？", f"{subject}{second}是哪一年？"
+
+
 def answer_each_ask(question: str, history: Sequence[Turn], answer: AnswerFn) -> Answer:
     """Answer the whole question, then add what each later ask finds elsewhere.
 
@@ -39,6 +61,9 @@ def answer_each_ask(question: str, history: Sequence[Turn], answer: AnswerFn) ->
     question's. When the whole question is refused, the first ask is tried alone.
     """
     whole = answer(question, history)
+    span = span_asks(question)
+    if span is not None:
+        return _answer_span(whole, span, history, answer)
     asks = split_asks(question)
     if len(asks) < 2:
         return whole
@@ -64,6 +89,65 @@ def answer_each_ask(question: str, history: Sequence[Turn], answer: AnswerFn) ->
         base = merge_answers(base, extra)
     total = sum(a.timings_ms.get("total", 0.0) for a in spent)
     return replace(base, timings_ms={**base.timings_ms, "total": total})
+
+
+def _answer_span(
+    whole: Answer, asks: tuple[str, str], history: Sequence[Turn], answer: AnswerFn
+) -> Answer:
+    """Both dates of a 「隔了几年」 question, each from its own passage, and the gap."""
+    ends = [answer(ask, history) for ask in asks]
+    years = [_first_year(end) for end in ends]
+    if any(end.refused for end in ends) or None in years:
+        return whole
+    merged = whole
+    if whole.refused:
+        # The whole question's passages still lead the sources; the ends' follow.
+        seen = {r.chunk.id for r in whole.retrieved}
+        retrieved = (*whole.retrieved, *(r for r in ends[0].retrieved if r.chunk.id not in seen))
+        merged = replace(ends[0], question=whole.question, retrieved=retrieved)
+    for end in ends:
+        merged = merge_answers(merged, end)
+    gap = _gap_sentence(merged, years)  # type: ignore[arg-type]
+    total = sum(a.timings_ms.get("total", 0.0) for a in (whole, *ends))
+    merged = replace(merged, timings_ms={**merged.timings_ms, "total": total})
+    if gap is None:
+        return merged
+    from rag.verify import render_answer
+
+    sentences = (*merged.sentences, gap)
+    return replace(merged, sentences=sentences, text=render_answer(sentences))
+
+
+def _first_year(end: Answer) -> int | None:
+    found = re.search(r"((?:19|20)\d{2})\s*年", end.sentences[0].text if end.sentences else "")
+    return int(found.group(1)) if found else None
+
+
+def _gap_sentence(merged: Answer, years: Sequence[int]) -> AnswerSentence | None:
+    """「从 2015 年到 2024 年，相隔 9 年。」 citing the passages that date each end, checked
+    by the verifier (`AnswerSentence.spans_years`)."""
+    from rag.verify import verify_answer
+
+    numbers: list[int] = []
+    for year in years:
+        holder = next(
+            (s for s in merged.sentences if re.search(rf"{year}\s*年", s.text) and s.citations),
+            None,
+        )
+        if holder is None:
+            return None
+        numbers.append(holder.citations[0])
+    first, second = sorted(years)
+    claim = AnswerSentence(
+        f"从 {first} 年到 {second} 年，相隔 {second - first} 年。",
+        tuple(dict.fromkeys(numbers)),
+        spans_years=True,
+    )
+    chunks = {r.chunk.id: r for r in merged.retrieved}
+    by_number = {c.n: chunks.get(c.chunk_id) for c in merged.citations}
+    candidates = {n: r for n, r in by_number.items() if n in claim.citations and r is not None}
+    checked = verify_answer([claim], candidates)
+    return claim if checked.sentences else None
 
 
 def merge_answers(first: Answer, extra: Answer) -> Answer:
@@ -101,4 +185,4 @@ def merge_answers(first: Answer, extra: Answer) -> Answer:
     )
 
 
-__all__ = ["answer_each_ask", "merge_answers", "split_asks"]
+__all__ = ["answer_each_ask", "merge_answers", "span_asks", "split_asks"]

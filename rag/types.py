@@ -174,6 +174,9 @@ class AnswerSentence:
     # The sentence states how many passages it cites (「共列出 12 份」, read off a table):
     # checked by counting them, since no single quote holds the count.
     counts: bool = False
+    # The sentence states the years between two dates it names (「2015 年到 2024 年，相隔
+    # 9 年」): checked by subtracting them, each date being checked against its quote.
+    spans_years: bool = False
 
 
 @dataclass(frozen=True)

@@ -570,6 +570,15 @@ def verify_answer(
                 problems.append(f"「{text[:30]}」没有引用")
             continue
 
+        if sentence.spans_years:
+            if _span_holds(text, cited, candidates):
+                for n in cited:
+                    spans.setdefault(n, []).append(find_span(text, candidates[n].chunk.text))
+                kept.append((text, cited))
+            else:
+                dropped.append(text)
+                problems.append(f"「{text[:30]}」所述年数与所引日期不符")
+            continue
         if sentence.counts:
             if _count_holds(text, cited, candidates):
                 for n in cited:
@@ -636,6 +645,24 @@ def verify_answer(
         dropped=tuple(dropped),
         problems=tuple(problems),
     )
+
+
+_YEAR_TOKEN = re.compile(r"^((?:19|20)\d{2})年")
+
+
+def _span_holds(text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved]) -> bool:
+    """A span sentence (「2015 年到 2024 年，相隔 9 年」): its two dates are in the cited
+    passages and its other figure is the difference of their years."""
+    numbers = extract_numbers(claim_text(text))
+    dates = [n for n in numbers if _YEAR_TOKEN.match(n)]
+    rest = numbers - set(dates)
+    if len(dates) != 2 or len(rest) != 1 or not all(n in candidates for n in cited):
+        return False
+    passages = normalise_numbers("\n".join(candidates[n].chunk.text for n in cited))
+    if not all(_token_in(date, passages) for date in dates):
+        return False
+    first, second = sorted(int(_YEAR_TOKEN.match(d).group(1)) for d in dates)  # type: ignore[union-attr]
+    return rest == {f"{second - first}年"}
 
 
 def _count_holds(text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved]) -> bool:

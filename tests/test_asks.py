@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
-from rag.asks import answer_each_ask, merge_answers, split_asks
+from rag.asks import answer_each_ask, merge_answers, span_asks, split_asks
 from rag.types import Answer, AnswerSentence, Citation, Turn
 
 
@@ -112,3 +113,48 @@ def test_merge_keeps_one_citation_per_new_passage() -> None:
     merged = merge_answers(first, extra)
     assert [s.citations for s in merged.sentences] == [(1,), (2,), (2,)]
     assert [c.chunk_id for c in merged.citations] == ["a", "b"]
+
+
+def test_a_gap_question_is_split_into_its_two_dated_events() -> None:
+    assert span_asks("太保从推出中试险到给浙江企业承保，中间隔了几年？") == (
+        "太保推出中试险是哪一年？",
+        "太保给浙江企业承保是哪一年？",
+    )
+    assert span_asks("试点启动，到出台完善补偿政策的意见，差不多隔了几年？") == (
+        "试点启动是哪一年？",
+        "出台完善补偿政策的意见是哪一年？",
+    )
+    assert span_asks("这两件事隔了几年？") is None  # no two ends named
+    assert span_asks("试点是哪一年？") is None
+
+
+def _dated(text: str, chunk_id: str) -> Answer:
+    from rag.types import Chunk, Retrieved
+
+    answer = _answer(text, chunk_id)
+    chunk = Chunk(chunk_id, text, "r.txt", "t", ("三、进展",), 4, 4, 1, "paragraph")
+    return replace(answer, retrieved=(Retrieved(chunk, 1.0, 1),))
+
+
+def test_a_gap_question_gets_both_dates_and_the_checked_gap() -> None:
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        if question.startswith("试点"):
+            return _dated("早在 2015 年，财政部启动了试点。", "pilot")
+        if question.startswith("发文"):
+            return _dated("2024 年 5 月，工信部印发完善补偿政策的意见。", "notice")
+        return _answer("报告中没有提到。", "", refused=True)
+
+    result = answer_each_ask("从试点到发文，隔了几年？", [], answer)
+    assert not result.refused
+    assert result.sentences[-1].text == "从 2015 年到 2024 年，相隔 9 年。"
+    assert result.sentences[-1].spans_years
+    assert {c.chunk_id for c in result.citations} == {"pilot", "notice"}
+    assert result.text.endswith("相隔 9 年[1][2]。")
+
+    def one_end_missing(question: str, history: Sequence[Turn]) -> Answer:
+        if question.startswith("试点"):
+            return _dated("早在 2015 年，财政部启动了试点。", "pilot")
+        return _answer("报告中没有提到。", "", refused=True)
+
+    # Without both dates there is no gap to state: the whole question's answer stands.
+    assert answer_each_ask("从试点到发文，隔了几年？", [], one_end_missing).refused

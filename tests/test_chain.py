@@ -160,6 +160,13 @@ def test_a_table_count_is_read_off_the_table_and_checked(real_answerer: Any) -> 
 
 
 @pytest.mark.slow
+def test_a_gap_question_gets_both_dates_and_the_gap(real_answerer: Any) -> None:
+    answer = real_answerer.answer("从首次提出科技保险概念到首台套保险补偿试点，中间隔了几年？")
+    assert "2006" in answer.text and "2015" in answer.text and "相隔 9 年" in answer.text
+    assert all(c.verified for c in answer.citations)
+
+
+@pytest.mark.slow
 def test_unanswerable_near_miss_is_refused_with_related_passages(real_answerer: Any) -> None:
     answer = real_answerer.answer("人保在杭州那个评估中心每年能做多少单鉴证评估？")
     assert answer.refused and answer.text.startswith("报告中没有提到")

@@ -303,6 +303,19 @@ def test_an_on_topic_passage_without_the_figure_does_not_join_a_supported_claim(
     assert result.sentences == (AnswerSentence(sentence.text, (1,)),)
 
 
+def test_a_gap_between_two_dates_is_checked_by_subtracting_them() -> None:
+    items = {1: make_retrieved(SHOUTAO, page=4, rank=1), 2: make_retrieved(BAODAI, page=7, rank=2)}
+
+    def kept(text: str, cited: tuple[int, ...] = (1, 2)) -> bool:
+        sentence = AnswerSentence(text, cited, spans_years=True)
+        return bool(verify_answer([sentence], items).sentences)
+
+    assert kept("从 2015 年到 2025 年，相隔 10 年。")
+    assert not kept("从 2015 年到 2025 年，相隔 9 年。")  # wrong arithmetic
+    assert not kept("从 2016 年到 2025 年，相隔 9 年。")  # 2016 is in no cited passage
+    assert not kept("从 2015 年到 2025 年，相隔 10 年。", (1,))  # 2025 only in passage 2
+
+
 def test_a_list_sentence_is_dropped_when_its_rows_hold_only_some_items() -> None:
     rows = {i: make_retrieved(t, page=3, rank=i) for i, t in enumerate(GRID_ROWS[:2], start=1)}
     sentence = AnswerSentence(
