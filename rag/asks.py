@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from rag.types import Answer, AnswerSentence, Citation, Turn
+from rag.verify import render_answer, verify_answer
 
 # An ask shorter than this (「哪年？」「是吗？」) is a tag on the one before, not a question.
 MIN_ASK_CHARS = 5
@@ -112,8 +113,6 @@ def _answer_span(
     merged = replace(merged, timings_ms={**merged.timings_ms, "total": total})
     if gap is None:
         return merged
-    from rag.verify import render_answer
-
     sentences = (*merged.sentences, gap)
     return replace(merged, sentences=sentences, text=render_answer(sentences))
 
@@ -126,8 +125,6 @@ def _first_year(end: Answer) -> int | None:
 def _gap_sentence(merged: Answer, years: Sequence[int]) -> AnswerSentence | None:
     """「从 2015 年到 2024 年，相隔 9 年。」 citing the passages that date each end, checked
     by the verifier (`AnswerSentence.spans_years`)."""
-    from rag.verify import verify_answer
-
     numbers: list[int] = []
     for year in years:
         holder = next(
@@ -172,8 +169,6 @@ def merge_answers(first: Answer, extra: Answer) -> Answer:
         given.add(sentence.text)
     if len(sentences) == len(first.sentences):
         return first
-    from rag.verify import render_answer
-
     seen = {r.chunk.id for r in first.retrieved}
     retrieved = (*first.retrieved, *(r for r in extra.retrieved if r.chunk.id not in seen))
     return replace(

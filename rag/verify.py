@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rag.textnorm import longest_common_run
@@ -570,23 +570,18 @@ def verify_answer(
                 problems.append(f"「{text[:30]}」没有引用")
             continue
 
-        if sentence.spans_years:
-            if _span_holds(text, cited, candidates):
+        derived = _derived_check(sentence)
+        if derived is not None:
+            # A figure the answerer worked out (a count, a gap in years): recomputed
+            # from the cited passages instead of looked up in one quote.
+            holds, quote_span, problem = derived
+            if holds(text, cited, candidates):
                 for n in cited:
-                    spans.setdefault(n, []).append(find_span(text, candidates[n].chunk.text))
+                    spans.setdefault(n, []).append(quote_span(text, candidates[n].chunk.text))
                 kept.append((text, cited))
             else:
                 dropped.append(text)
-                problems.append(f"「{text[:30]}」所述年数与所引日期不符")
-            continue
-        if sentence.counts:
-            if _count_holds(text, cited, candidates):
-                for n in cited:
-                    spans.setdefault(n, []).append((0, len(candidates[n].chunk.text)))
-                kept.append((text, cited))
-            else:
-                dropped.append(text)
-                problems.append(f"「{text[:30]}」所述数目与所引段落数不符")
+                problems.append(f"「{text[:30]}」{problem}")
             continue
 
         results: dict[int, tuple[tuple[int, int], bool, tuple[str, ...]]] = {}
@@ -645,6 +640,23 @@ def verify_answer(
         dropped=tuple(dropped),
         problems=tuple(problems),
     )
+
+
+_DerivedCheck = tuple[
+    Callable[[str, Sequence[int], Mapping[int, Retrieved]], bool],
+    Callable[[str, str], tuple[int, int]],
+    str,
+]
+
+
+def _derived_check(sentence: AnswerSentence) -> _DerivedCheck | None:
+    """How to check a sentence whose figure is derived: the check, the span of each cited
+    chunk to quote, and the problem to report when the check fails."""
+    if sentence.spans_years:
+        return _span_holds, find_span, "所述年数与所引日期不符"
+    if sentence.counts:
+        return _count_holds, lambda text, chunk: (0, len(chunk)), "所述数目与所引段落数不符"
+    return None
 
 
 _YEAR_TOKEN = re.compile(r"^((?:19|20)\d{2})年")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from rag.extractive import (
@@ -40,6 +41,15 @@ def _chunk(text: str, n: int = 1, kind: str = "paragraph") -> Chunk:
         position=n,
         kind=kind,
     )
+
+
+def _tagger(tags: dict[str, str]) -> Callable[[str], list[tuple[str, str]]]:
+    """A part-of-speech tagger over `_cut`: the given tags, 「n」 for every other word."""
+
+    def tag(text: str) -> list[tuple[str, str]]:
+        return [(t, tags.get(t, "n")) for t in _cut(text)]
+
+    return tag
 
 
 def _weight(term: str) -> float:
@@ -301,8 +311,7 @@ def test_the_askers_own_figure_is_not_an_answer() -> None:
 def test_an_unknown_thing_refuses_a_figure_question_but_a_qualifier_does_not() -> None:
     tags = {"渗透率": "n", "普通": "nz", "利率": "n", "网络安全保险": "n"}
 
-    def tag(text: str) -> list[tuple[str, str]]:
-        return [(t, tags.get(t, "n")) for t in _cut(text)]
+    tag = _tagger(tags)
 
     evidence = "贷款平均利率不超过 2.5%，网络安全保险获得了较快发展。"
     known = {"利率", "网络安全保险"}
@@ -315,8 +324,7 @@ def test_an_unknown_thing_refuses_a_figure_question_but_a_qualifier_does_not() -
 def test_a_known_noun_with_a_classifier_or_place_word_glued_on_is_not_unknown() -> None:
     tags = {"份文件": "n", "贷里": "n", "渗透率": "n", "场馆": "n", "发": "v"}
 
-    def tag(text: str) -> list[tuple[str, str]]:
-        return [(t, tags.get(t, "n")) for t in _cut(text)]
+    tag = _tagger(tags)
 
     evidence = "2006年，主管部门印发《通知》；该产品累计提供风险保障额度 218 亿元。"
     known = {"文件", "贷", "额度"}.__contains__
@@ -353,8 +361,7 @@ def test_a_list_question_gets_the_sentence_that_lists_what_the_claim_states() ->
 
 
 def test_a_figure_asked_of_another_place_than_the_passage_is_refused() -> None:
-    def tag(text: str) -> list[tuple[str, str]]:
-        return [(t, "ns" if t in ("北京", "上海") else "n") for t in _cut(text)]
+    tag = _tagger({"北京": "ns", "上海": "ns"})
 
     beijing = _chunk("该产品已在北京服务科技企业 26 家，累计提供保障 218 亿元。", n=2)
 
@@ -376,8 +383,7 @@ def test_a_figure_asked_of_another_place_than_the_passage_is_refused() -> None:
 
 
 def test_a_figure_asked_of_another_year_or_named_thing_is_refused() -> None:
-    def tag(text: str) -> list[tuple[str, str]]:
-        return [(t, "x" if t in ("商业航天保险", "科技保险") else "n") for t in _cut(text)]
+    tag = _tagger({"商业航天保险": "x", "科技保险": "x"})
 
     def rarity(term: str) -> float:
         return {"商业航天保险": 3.5, "科技保险": 0.7}.get(term, 1.0)
