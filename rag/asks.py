@@ -13,59 +13,26 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from rag.question import Question
 from rag.types import Answer, AnswerSentence, Citation, Turn
 from rag.verify import render_answer, verify_answer
-
-# An ask shorter than this (「哪年？」「是吗？」) is a tag on the one before, not a question.
-MIN_ASK_CHARS = 5
-MAX_ASKS = 3
 
 AnswerFn = Callable[[str, Sequence[Turn]], Answer]
 
 
-def split_asks(question: str) -> tuple[str, ...]:
-    """The asks of a question, split at its question marks; one ask → ``(question,)``."""
-    parts = [p.strip(" ，,。") for p in re.split(r"[？?]+", question)]
-    asks = [f"{p}？" for p in parts if len(re.sub(r"\W", "", p)) >= MIN_ASK_CHARS]
-    if len(asks) < 2 or len(asks) > MAX_ASKS:
-        return (question,)
-    return tuple(asks)
+def answer_each_ask(
+    question: Question, history: Sequence[Turn], whole: Answer, answer: AnswerFn
+) -> Answer:
+    """Add to the whole question's answer what each later ask finds elsewhere.
 
-
-# 「（从）试点启动，到出台完善补偿政策的意见，中间隔了几年？」: two dated events and the gap.
-_GAP_RE = re.compile(
-    r"[，,]?(?:中间)?(?:差不多|大概|大约)?(?:隔了|差了|相隔|间隔|相差|过了)(?:多少|几|多久)"
-)
-
-
-def span_asks(question: str) -> tuple[str, str] | None:
-    """「(X)从A到B隔了几年」 → (「XA是哪一年？」, 「XB是哪一年？」)."""
-    gap = _GAP_RE.search(question)
-    if gap is None:
-        return None
-    head = question[: gap.start()].strip(" ，,")
-    subject, _, span = head.rpartition("从")
-    ends = re.split(r"[，,]?(?:到|至)", span, maxsplit=1)
-    if len(ends) != 2:
-        return None
-    first, second = (end.strip(" ，,") for end in ends)
-    if len(first) < 2 or len(second) < 2:
-        return None
-    return f"{subject}{first}是哪一年？", f"{subject}{second}是哪一年？"
-
-
-def answer_each_ask(question: str, history: Sequence[Turn], answer: AnswerFn) -> Answer:
-    """Answer the whole question, then add what each later ask finds elsewhere.
-
-    A later ask contributes only sentences resting on passages the answer does not
-    cite yet: when one passage answers both asks, the answer is the whole
+    `whole` is the answer to the whole question; `answer(text, history)` answers one
+    ask. A later ask contributes only sentences resting on passages the answer does
+    not cite yet: when one passage answers both asks, the answer is the whole
     question's. When the whole question is refused, the first ask is tried alone.
     """
-    whole = answer(question, history)
-    span = span_asks(question)
-    if span is not None:
-        return _answer_span(whole, span, history, answer)
-    asks = split_asks(question)
+    if question.asks.gap is not None:
+        return _answer_span(whole, question.asks.gap, history, answer)
+    asks = question.asks.parts
     if len(asks) < 2:
         return whole
     spent = [whole]
@@ -180,4 +147,4 @@ def merge_answers(first: Answer, extra: Answer) -> Answer:
     )
 
 
-__all__ = ["answer_each_ask", "merge_answers", "span_asks", "split_asks"]
+__all__ = ["answer_each_ask", "merge_answers"]

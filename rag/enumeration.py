@@ -20,12 +20,6 @@ _NUMERALS = "一二三四五六七八九十"
 _MARKER_RE = re.compile(
     r"(?:^|(?<=[，,：:。；;\s]))(?:(?P<shi>[一二三四五六七八九十])是|第(?P<di>[一二三四五六七八九十])[，,、])"
 )
-# Questions that want the whole set: 「有哪几个特点」「概括一下」「几条进展」; not 「哪些领域」,
-# which asks for particular things an item may mention.
-_WANTS_ALL_RE = re.compile(
-    r"(特点|概括|归纳|总结|要点|几条|几点|几方面|哪几个方面|哪几方面|哪几点|哪几条|几大"
-    r"|[两三四五六七八九十]\s*(?:个|大)?\s*(?:方面|要点|特点|举措))"
-)
 # Items further apart than this many units are not one enumeration.
 MAX_GAP_UNITS = 30
 
@@ -37,11 +31,6 @@ class DocumentUnit:
     chunk: Chunk
     index: int  # the unit's index within its chunk
     text: str
-
-
-def wants_all_items(question: str) -> bool:
-    """Whether the question asks for a set of things rather than one."""
-    return bool(_WANTS_ALL_RE.search(question))
 
 
 def document_units(chunks: Sequence[Chunk]) -> list[DocumentUnit]:
@@ -114,5 +103,4 @@ __all__ = [
     "document_units",
     "enumeration_items",
     "find_unit",
-    "wants_all_items",
 ]

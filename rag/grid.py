@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+from rag.evidence import coverage
+from rag.question import Cue, Intent, Question
 from rag.textnorm import longest_common_run
 from rag.types import Chunk
 
@@ -31,7 +33,7 @@ def row_label(row: Chunk) -> str:
 
 
 def label_answer(
-    question: str,
+    question: Question,
     rows: Sequence[Chunk],
     about: Callable[[str], float],
     min_coverage: float = 0.6,
@@ -46,7 +48,7 @@ def label_answer(
         label = row_label(row)
         if label:
             by_label.setdefault(label, []).append(row)
-    named = [label for label in by_label if label in question]
+    named = [label for label in by_label if label in question.text]
     if len(named) != 1:
         return None
     label = named[0]
@@ -117,20 +119,8 @@ def _in_order(short: str, full: str) -> bool:
     return full[0] == short[0]
 
 
-# 「表里」「那张图」「框架图」: the asker means the table itself, not the prose around it.
-_MENTIONS_TABLE_RE = re.compile(
-    r"(表格?[里中上内]|[这那张]表|表\s*\d|图[里中上内]|[这那张]图|框架图|框架[里中])"
-)
-
-
-def mentions_table(question: str) -> bool:
-    """Whether the question points at a table or figure (「表里」「那张图」)."""
-    return bool(_MENTIONS_TABLE_RE.search(question))
-
-
 def heading_cell_answer(
-    question: str,
-    terms: Sequence[str],
+    question: Question,
     rows: Sequence[Chunk],
     about: Callable[[str], float],
     min_coverage: float = 0.35,
@@ -142,6 +132,7 @@ def heading_cell_answer(
     Returns the lead sentence (verbatim cells), the rows it draws on and how well the
     grid covers the question (`about`), or None.
     """
+    text, terms = question.text, question.term_texts
     groups = _grouped(rows)
     found: list[tuple[int, str, list[Chunk], list[str]]] = []
     for members in groups.values():
@@ -151,7 +142,7 @@ def heading_cell_answer(
             if row.id not in heads:
                 continue
             for column, cell in enumerate(_cells(row)):
-                strength = _names_cell(question, terms, cell)
+                strength = _names_cell(text, terms, cell)
                 if not strength:
                     continue
                 used: list[Chunk] = []
@@ -179,32 +170,29 @@ def heading_cell_answer(
     return f"{lead}。", used_rows, coverage
 
 
-# 「放在哪个阶段」「是给哪类主体的」「属于哪一类」: which heading a named cell sits under.
-_ASKS_WHICH_RE = re.compile(r"(哪个|哪类|哪一|哪种|哪块|哪栏|哪一栏|什么阶段|什么类)")
-
-
 def cell_heading_answer(
-    question: str,
+    question: Question,
     rows: Sequence[Chunk],
     about: Callable[[str], float],
     min_coverage: float = 0.35,
 ) -> tuple[str, list[Chunk], float] | None:
     """「科技成果转化阶段：中试综合保险。」 when the question names a grid cell and asks
     which heading it sits under. Same shape as `heading_cell_answer`."""
-    if not _ASKS_WHICH_RE.search(question):
+    if not question.has(Cue.ASKS_WHICH):
         return None
+    text = question.text
     groups = _grouped(rows)
     found: list[tuple[str, str, list[Chunk]]] = []
     for members in groups.values():
         members = sorted(members, key=lambda r: r.position)
         heads = _heading_rows(members)
-        if any(_names_cell(question, (), c) for r in members if r.id in heads for c in _cells(r)):
+        if any(_names_cell(text, (), c) for r in members if r.id in heads for c in _cells(r)):
             return None  # a heading is named: that is the other direction
         for i, row in enumerate(members):
             if row.id in heads:
                 continue
             for column, cell in enumerate(_cells(row)):
-                if len(cell) < 3 or cell not in question:
+                if len(cell) < 3 or cell not in text:
                     continue
                 head = next(
                     (
@@ -227,10 +215,70 @@ def cell_heading_answer(
     return f"{heading}：{cell}。", used, coverage
 
 
+def _header_cells(row: Chunk) -> list[str]:
+    """The column headers a table row was stored with (from its embedded text), if any."""
+    lines = (row.embed_text or "").split("\n")
+    if len(lines) < 3 or " | " not in lines[-2]:
+        return []
+    cells = lines[-2].split(" | ")
+    # The first header cell carries the table's label (「二、生命周期 科技研发阶段」).
+    cells[0] = cells[0].rsplit(" ", 1)[-1]
+    return [c.strip() for c in cells]
+
+
+def _named_column(question: str, rows: Sequence[Chunk]) -> tuple[str, int] | None:
+    """The column header the question names most fully, and its index."""
+    best: tuple[int, str, int] | None = None
+    for row in rows:
+        for index, header in enumerate(_header_cells(row)):
+            run = longest_common_run(question, header)
+            named = len(header) >= 4 and run >= max(4, int(0.6 * len(header)))
+            if named and (best is None or run > best[0]):
+                best = (run, header, index)
+    return None if best is None else (best[1], best[2])
+
+
+def table_column_answer(
+    question: Question,
+    rows: Sequence[Chunk],
+    weight: Callable[[str], float],
+    min_coverage: float = 0.6,
+) -> tuple[str, list[Chunk], float] | None:
+    """Answer 「X 阶段有哪些产品」 from a grid: the cells under the column the question names.
+
+    Returns the lead sentence (the column header and its cells, all verbatim report
+    words), the rows it draws on and how well the table covers the question, or None
+    when no column is named.
+    """
+    if question.intent not in (Intent.LIST, Intent.OTHER):
+        return None
+    named = _named_column(question.text, rows)
+    if named is None:
+        return None
+    header, index = named
+    picked: list[tuple[Chunk, str]] = []
+    for row in rows:
+        cells = _header_cells(row)
+        if index < len(cells) and cells[index] == header:
+            values = row.text.split("\t")
+            if index < len(values) and values[index].strip():
+                picked.append((row, values[index].strip()))
+    if len(picked) < 2:
+        return None
+    # Naming a column header is not enough: the rest of the question must be about
+    # this table too (「成果转化阶段的风险」 is not about the product grid).
+    context = " ".join(row.embed_text or row.text for row, _ in picked)
+    covered = coverage(question.term_texts, context, question.weigh(weight))
+    if covered < min_coverage:
+        return None
+    items = "、".join(dict.fromkeys(cell for _, cell in picked))
+    return f"{header}：{items}。", [row for row, _ in picked], covered
+
+
 __all__ = [
     "cell_heading_answer",
     "heading_cell_answer",
     "label_answer",
-    "mentions_table",
     "row_label",
+    "table_column_answer",
 ]

@@ -2,8 +2,9 @@
 
 The model only ever sees numbered passages and the question, each inside its
 own delimiters, and is asked to cite every sentence. Nothing it writes is
-trusted: `answer_with_llm` runs the draft through `rag.verify`, which drops
-every sentence whose citation does not check out.
+trusted: its reply becomes a `Draft` (`draft_with_llm`, `model_draft`) that the
+chain's verify stage (`rag.verify.assemble_answer`) checks like any other,
+dropping every sentence whose citation does not check out.
 
 Errors from the endpoint (refused connection, timeout, HTTP errors, garbage
 bodies) become `LLMUnavailable`, whose Chinese message names the setting to
@@ -13,15 +14,15 @@ fix and never contains the API key.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from rag.draft import Draft
 from rag.errors import ReportQAError
-from rag.types import Answer, AnswerDelta, AnswerSentence, Citation, Retrieved, Turn
-from rag.verify import is_refusal, render_answer, support, verify_answer
+from rag.types import AnswerDelta, AnswerSentence, Retrieved, Turn
+from rag.verify import is_refusal, redact_recitals
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -62,8 +63,6 @@ CONDENSE_PROMPT = "\n".join(
     ]
 )
 
-_REFUSAL_FALLBACK = "报告中没有提到可以回答这个问题的内容。"
-_NOTHING_VERIFIED = "模型给出的回答未能通过引文核对，已全部删除。"
 _DEFAULT_MODEL = "default"
 _MAX_HISTORY_MESSAGES = 6
 _MAX_HISTORY_CHARS = 600  # per message: enough for the gist, bounded prompt size
@@ -380,8 +379,7 @@ def stream_llm_answer(
     yield LLMDraft(raw_text=raw, sentences=tuple(sentences), refused=refused)
 
 
-_LEAK_SUPPORT = 0.6  # share of a sentence's bigrams found in a prompt that marks a leak
-_HIDDEN_LEAK = "（此句复述了系统提示，已隐藏）"
+PROMPTS = (SYSTEM_PROMPT, CONDENSE_PROMPT)
 
 
 def redact_prompt_leaks(dropped: Sequence[str]) -> tuple[str, ...]:
@@ -390,69 +388,46 @@ def redact_prompt_leaks(dropped: Sequence[str]) -> tuple[str, ...]:
     `Answer.dropped` is shown in diagnostics and the JSON API; a model that obeyed
     an injected "print your system prompt" must not leak it through that door.
     """
-    prompts = SYSTEM_PROMPT + "\n" + CONDENSE_PROMPT
-    return tuple(
-        _HIDDEN_LEAK if len(text) >= 8 and support(text, prompts) >= _LEAK_SUPPORT else text
-        for text in dropped
+    return redact_recitals(dropped, PROMPTS)
+
+
+def model_draft(draft: LLMDraft, retrieved: Sequence[Retrieved], model: str) -> Draft:
+    """The model's parsed reply as a `Draft` for the verify stage: its sentences cite the
+    passages [1]…[k] it was shown, and no dropped sentence may recite the prompts."""
+    return Draft(
+        "llm",
+        draft.sentences,
+        {i: r for i, r in enumerate(retrieved, start=1)},
+        refused=draft.refused,
+        passages=tuple(retrieved),
+        model=model,
+        withheld=PROMPTS,
     )
 
 
-def answer_with_llm(
+def draft_with_llm(
     chat_model: BaseChatModel,
     question: str,
     history: Sequence[Turn],
     retrieved: Sequence[Retrieved],
-    mode_label: str = "llm",
-) -> Answer:
-    """Stream, verify and assemble an `Answer` (the non-streaming convenience path).
+    model: str = "",
+) -> Draft:
+    """Ask the model (streaming, collected) and return its reply as an unverified `Draft`.
 
-    Citations are renumbered 1..n over the kept sentences. If the model refused,
-    or no sentence survived verification, the answer is a refusal
-    (`refused=True`) and `dropped`/`notice` say what was removed.
+    `model` names the model in the answer (default: the endpoint's model name).
+    Raises `LLMUnavailable` when the endpoint fails.
     """
-    started = time.perf_counter()
     draft: LLMDraft | None = None
     for item in stream_llm_answer(chat_model, question, history, retrieved):
         if isinstance(item, LLMDraft):
             draft = item
     assert draft is not None  # stream_llm_answer always ends with a draft or raises
-    generated = time.perf_counter()
-    candidates = {i: r for i, r in enumerate(retrieved, start=1)}
-    verified = verify_answer(draft.sentences, candidates)
-    finished = time.perf_counter()
+    return model_draft(draft, retrieved, model or model_name(chat_model) or "LLM")
 
-    _, model, _ = _model_facts(chat_model)
-    kept = verified.sentences
-    substantive = [s for s in kept if s.citations]
-    refused = draft.refused or not substantive
-    notice = ""
-    if refused:
-        refusal = next((s for s in kept if is_refusal(s.text)), None)
-        kept = (refusal,) if refusal else (AnswerSentence(text=_REFUSAL_FALLBACK),)
-        citations: tuple[Citation, ...] = ()
-        if verified.dropped and not draft.refused:
-            notice = _NOTHING_VERIFIED
-    else:
-        citations = verified.citations
-        if verified.dropped:
-            notice = f"有 {len(verified.dropped)} 句未通过引文核对，已删除。"
-    return Answer(
-        question=question,
-        resolved_question=question,
-        text=render_answer(kept),
-        refused=refused,
-        mode=mode_label,
-        citations=citations,
-        retrieved=tuple(retrieved),
-        sentences=tuple(kept),
-        dropped=redact_prompt_leaks(verified.dropped),
-        model=model,
-        notice=notice,
-        timings_ms={
-            "llm": (generated - started) * 1000,
-            "verify": (finished - generated) * 1000,
-        },
-    )
+
+def model_name(chat_model: Any) -> str:
+    """The model name a ChatOpenAI-like model sends."""
+    return _model_facts(chat_model)[1]
 
 
 def make_chat_model(settings: LLMSettings) -> BaseChatModel:

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from rag.extractive import ExtractiveSettings, QuestionAnalysis, score_evidence
+from rag.evidence import ScoringSettings, score_evidence
+from rag.question import Question
 from rag.types import Retrieved
 
 
@@ -31,11 +32,11 @@ class RerankSettings:
 
 
 def rerank(
-    analysis: QuestionAnalysis,
+    question: Question,
     retrieved: Sequence[Retrieved],
     weight: Callable[[str], float],
     settings: RerankSettings,
-    scoring: ExtractiveSettings,
+    scoring: ScoringSettings,
     unit_similarity: Callable[[Retrieved], list[float]] | None = None,
 ) -> tuple[Retrieved, ...]:
     """The same chunks ordered by their best evidence unit; ranks renumbered from 1.
@@ -43,10 +44,10 @@ def rerank(
     Each result keeps its first-stage rank in `first_rank`. Chunks without a
     scorable unit keep their relative order after the others.
     """
-    if not settings.enabled or len(retrieved) < 2 or not analysis.terms:
+    if not settings.enabled or len(retrieved) < 2 or not question.terms:
         return tuple(retrieved)
     evidence = score_evidence(
-        analysis,
+        question,
         retrieved,
         weight,
         replace(scoring, rank_decay=settings.rank_decay),

@@ -33,7 +33,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.extractive import ExtractiveSettings, QuestionAnalysis, idf_weight
+from rag.evidence import ScoringSettings, idf_weight
+from rag.question import Question
 from rag.rerank import RerankSettings, rerank
 from rag.retrieve import HybridRetriever, interleave_by_rank
 from rag.types import Chunk, Retrieved
@@ -107,50 +108,50 @@ class ReportRouter:
     def __init__(
         self,
         retriever: HybridRetriever,
-        analyse: Callable[[str], QuestionAnalysis],
         reports: Mapping[str, ReportStatistics],
         library: ReportStatistics,
         unit_similarity: Callable[[str, Retrieved], list[float]] | None = None,
         rerank_settings: RerankSettings | None = None,
-        scoring: ExtractiveSettings | None = None,
+        scoring: ScoringSettings | None = None,
     ) -> None:
         self._retriever = retriever
-        self._analyse = analyse
         self._reports = dict(reports)
         self._library = library
         self._unit_similarity = unit_similarity
         self._rerank = rerank_settings or RerankSettings()
-        self._scoring = scoring or ExtractiveSettings()
+        self._scoring = scoring or ScoringSettings()
 
-    def retrieve(self, question: str, report: str | None = None) -> list[Retrieved]:
+    def retrieve(self, question: Question, report: str | None = None) -> list[Retrieved]:
         """The chunks to answer `question` from: one report's, named or routed."""
         if report:
-            return self._retriever.retrieve(question, report=report)
-        per_report = self._retriever.retrieve_per_report(question)
+            return self._retriever.retrieve(question.text, report=report)
+        per_report = self._retriever.retrieve_per_report(question.text)
         source = self.route(question, per_report)
         if source is None:
             return []
         return list(per_report[source])
 
-    def coverage(self, analysis: QuestionAnalysis, sources: Iterable[str]) -> dict[str, float]:
+    def coverage(self, question: Question, sources: Iterable[str]) -> dict[str, float]:
         """Each report's weighted share of the question's terms that it mentions."""
-        weigh = analysis.weigh(self._library.weight)
-        total = sum(weigh(t) for t in analysis.terms)
+        weigh = question.weigh(self._library.weight)
+        terms = question.term_texts
+        total = sum(weigh(t) for t in terms)
         out: dict[str, float] = {}
         for source in sources:
             stats = self._reports.get(source)
-            got = sum(weigh(t) for t in analysis.terms if stats and stats.mentions(t))
+            got = sum(weigh(t) for t in terms if stats and stats.mentions(t))
             out[source] = got / total if total > 0 else 0.0
         return out
 
-    def route(self, question: str, per_report: Mapping[str, Sequence[Retrieved]]) -> str | None:
+    def route(
+        self, question: Question, per_report: Mapping[str, Sequence[Retrieved]]
+    ) -> str | None:
         """The report to answer from, among those with hits; None when none has any."""
         sources = [source for source, hits in per_report.items() if hits]
         if len(sources) <= 1:
             return sources[0] if sources else None
-        analysis = self._analyse(question)
-        if analysis.terms:
-            coverage = self.coverage(analysis, sources)
+        if question.terms:
+            coverage = self.coverage(question, sources)
             best = max(coverage.values())
             sources = [source for source in sources if coverage[source] >= best - 1e-9]
             if len(sources) == 1:
@@ -160,10 +161,10 @@ class ReportRouter:
 
         def unit_similarity(item: Retrieved) -> list[float]:
             assert similarity is not None
-            return similarity(question, item)
+            return similarity(question.text, item)
 
         ranked = rerank(
-            analysis,
+            question,
             merged,
             self._library.weight,
             self._rerank,

@@ -12,44 +12,26 @@ import re
 from collections.abc import Sequence
 
 from rag.enumeration import DocumentUnit, enumeration_items
+from rag.question import Question
 
 _NUMERALS = "一二三四五六七八九十"
-_PART_RE = re.compile(
-    r"第\s*(?P<n>[一二三四五六七八九十]|\d{1,2})\s*(?:个|大)?\s*(?:部分|章|节|块|板块|篇)"
-)
-_ASKS_SUMMARY_RE = re.compile(
-    r"(概括|总结|归纳|核心|大意|要点|梗概|结论|主要(?:讲|说|写|内容|观点|意思)"
-    r"|(?:讲|说|写|谈)(?:了|的)?(?:些)?(?:什么|啥|哪些))"
-)
 # Enough to read as a summary, short enough to stay an answer.
 MAX_ITEMS = 6
 
 
-def named_part(question: str, headings: Sequence[str]) -> str | None:
+def named_part(question: Question, headings: Sequence[str]) -> str | None:
     """The top-level heading (「二、有中国特色…」) the question names by number or title, or None."""
-    if "正文" in question:
-        return None  # 「致谢里提到…，正文说…」 sends the reader to the body, not one part
+    scope = question.scope
     for heading in headings:
         # 「致谢里」「引言部分」: a part named by its title.
         title = re.sub(r"^[一二三四五六七八九十]+、", "", heading)
-        if len(title) >= 2 and re.search(
-            rf"{re.escape(title)}(?:里|中|部分|那部分|这部分|一节)", question
-        ):
+        if len(title) >= 2 and any(words.endswith(title) for words in scope.part_title_words):
             return heading
-    match = _PART_RE.search(question)
-    if match is None:
-        return None
-    raw = match.group("n")
-    number = int(raw) if raw.isdigit() else _NUMERALS.index(raw) + 1
-    if not 1 <= number <= len(_NUMERALS):
+    number = scope.part_number
+    if number is None or not 1 <= number <= len(_NUMERALS):
         return None
     prefix = f"{_NUMERALS[number - 1]}、"
     return next((h for h in headings if h.startswith(prefix)), None)
-
-
-def asks_summary(question: str) -> bool:
-    """Whether the question asks what a part says overall (「讲了啥」「概括一下」)."""
-    return bool(_ASKS_SUMMARY_RE.search(question))
 
 
 def part_summary(units: Sequence[DocumentUnit], heading: str, source: str) -> list[DocumentUnit]:
@@ -75,17 +57,8 @@ def part_summary(units: Sequence[DocumentUnit], heading: str, source: str) -> li
     return list(dict.fromkeys([opening, *items[:MAX_ITEMS]]))
 
 
-# 「政策支持是怎么一步步加码的」「时间脉络」: the dated steps, in the order the report tells them.
-_ASKS_TIMELINE_RE = re.compile(
-    r"(脉络|历程|时间线|来龙去脉|演变|演进|沿革|一步步|一步一步|发展过程|发展历史|按时间)"
-)
 _DATED_RE = re.compile(r"(?:19|20)\d{2}\s*年")
 MAX_STEPS = 6
-
-
-def asks_timeline(question: str) -> bool:
-    """Whether the question asks how something developed over time."""
-    return bool(_ASKS_TIMELINE_RE.search(question))
 
 
 def is_dated(text: str) -> bool:
@@ -113,8 +86,6 @@ def part_timeline(
 
 
 __all__ = [
-    "asks_summary",
-    "asks_timeline",
     "is_dated",
     "named_part",
     "part_summary",

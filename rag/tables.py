@@ -11,15 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.question import Cue, Question
 from rag.types import AnswerSentence, Chunk
 
-_TABLE_REF_RE = re.compile(r"表\s*(\d+)")
-_ASKS_COUNT_RE = re.compile(
-    r"(多少|几)\s*(份|条|项|个|行|部|种|件)|(一共|总共|总计|共)\s*(有|列|收录|罗列|包括|包含)"
-)
-_ASKS_LATEST_RE = re.compile(r"(最晚|最新|最近|最后一份|最后那份|最后一条|最后一行)")
-_ASKS_EARLIEST_RE = re.compile(r"(最早|最先|第一份|第一条|头一份|最初)")
-_POINTS_AT_TABLE_RE = re.compile(r"(表里|表中|表上|政策表|这张表|那张表|表格)")
+_END_WORDING = {"earliest": ("时间最早", min), "latest": ("时间最晚", max)}
 _MONTH_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月")
 
 
@@ -38,58 +33,67 @@ def table_caption(row: Chunk) -> str:
 
 
 def table_answer(
-    question: str, rows: Sequence[Chunk]
+    question: Question, rows: Sequence[Chunk]
 ) -> tuple[list[AnswerSentence], list[Chunk]] | None:
     """A count or the earliest / latest row of the table the question names, or None.
 
     Returns the sentences (citing rows by their 1-based position in the returned
     chunk list) and the rows they cite.
     """
-    named = _TABLE_REF_RE.search(question)
-    asks_end = bool(_ASKS_EARLIEST_RE.search(question) or _ASKS_LATEST_RE.search(question))
-    if named is not None:
-        members = table_rows(rows, named.group(1))
-    elif asks_end and _POINTS_AT_TABLE_RE.search(question):
-        # 「表里最新的一份」: the one table whose rows carry dates.
-        members = _only_dated_table(rows)
-    else:
-        return None
+    members = _asked_table(question, rows)
     if len(members) < 2:
         return None
     # The title without 「表 1」: the answer's own figures must be the ones it checks.
     title = re.sub(r"^表\s*\d+\s*", "", table_caption(members[0])) or "该表"
-    ends = [
-        (found.start(), which, pick)
-        for which, pick, pattern in (
-            ("时间最早", min, _ASKS_EARLIEST_RE),
-            ("时间最晚", max, _ASKS_LATEST_RE),
-        )
-        if (found := pattern.search(question))
-    ]
-    if ends:
-        dated = [(d, r) for r in members if (d := _month(r.text)) is not None]
-        if len(dated) < 2:
-            return None
-        sentences: list[AnswerSentence] = []
-        chosen: list[Chunk] = []
-        for _, which, pick in sorted(ends):
-            when = pick(d for d, _ in dated)
-            # Rows that share the date are all 「the」 earliest or latest: each is quoted.
-            for k, row in enumerate(r for d, r in dated if d == when):
-                chosen.append(row)
-                text = row.text.strip()
-                if k == 0:
-                    text = f"「{title}」中{which}的是：{text}"
-                sentences.append(AnswerSentence(text, (len(chosen),)))
-        return sentences, chosen
-    counted = _ASKS_COUNT_RE.search(question)
-    if counted is None:
+    if question.wanted.table_ends:
+        return _ends_answer(question.wanted.table_ends, members, title)
+    if not question.has(Cue.ASKS_COUNT):
         return None
-    measure = re.search(r"(?:多少|几)\s*(份|条|项|个|行|部|种|件)", question)
-    unit = measure.group(1) if measure else "项"
+    unit = question.wanted.count_unit or "项"
     text = f"「{title}」一表共列出 {len(members)} {unit}。"
     citations = tuple(range(1, len(members) + 1))
     return [AnswerSentence(text, citations, counts=True)], members
+
+
+def asks_about_a_table(question: Question) -> bool:
+    """Whether the question names a table, or asks for the first or last row of 「表里」."""
+    wanted = question.wanted
+    if question.scope.table_number is not None:
+        return True
+    return bool(wanted.table_ends) and question.has(Cue.POINTS_AT_TABLE)
+
+
+def _asked_table(question: Question, rows: Sequence[Chunk]) -> list[Chunk]:
+    """The rows of the table the question is about ([] when it names none)."""
+    number = question.scope.table_number
+    if number is not None:
+        return table_rows(rows, number)
+    if asks_about_a_table(question):
+        # 「表里最新的一份」: the one table whose rows carry dates.
+        return _only_dated_table(rows)
+    return []
+
+
+def _ends_answer(
+    ends: Sequence[str], members: Sequence[Chunk], title: str
+) -> tuple[list[AnswerSentence], list[Chunk]] | None:
+    """The earliest and/or latest rows (ties included), in the order the question asks."""
+    dated = [(d, r) for r in members if (d := _month(r.text)) is not None]
+    if len(dated) < 2:
+        return None
+    sentences: list[AnswerSentence] = []
+    chosen: list[Chunk] = []
+    for end in ends:
+        which, pick = _END_WORDING[end]
+        when = pick(d for d, _ in dated)
+        # Rows that share the date are all 「the」 earliest or latest: each is quoted.
+        for k, row in enumerate(r for d, r in dated if d == when):
+            chosen.append(row)
+            text = row.text.strip()
+            if k == 0:
+                text = f"「{title}」中{which}的是：{text}"
+            sentences.append(AnswerSentence(text, (len(chosen),)))
+    return sentences, chosen
 
 
 def _only_dated_table(rows: Sequence[Chunk]) -> list[Chunk]:
@@ -114,4 +118,4 @@ def _lines(row: Chunk) -> list[str]:
     return [line.strip() for line in (row.embed_text or "").split("\n")]
 
 
-__all__ = ["table_answer", "table_caption", "table_rows"]
+__all__ = ["asks_about_a_table", "table_answer", "table_caption", "table_rows"]

@@ -195,6 +195,7 @@ class Answer:
     model: str = ""
     notice: str = ""  # e.g. why LLM mode fell back to extractive
     timings_ms: dict[str, float] = field(default_factory=dict)
+    strategy: str = ""  # the answer strategy that drafted it ("llm" in LLM mode)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of `reportqa ask --json` and the `/ask` API."""
@@ -206,6 +207,7 @@ class Answer:
             "mode": self.mode,
             "model": self.model,
             "notice": self.notice,
+            "strategy": self.strategy,
             "citations": [c.to_json() for c in self.citations],
             "retrieved": [
                 {

@@ -33,8 +33,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from rag.draft import Draft
+from rag.question import Question
 from rag.textnorm import longest_common_run
-from rag.types import AnswerSentence, Citation, Retrieved
+from rag.types import Answer, AnswerSentence, Citation, Retrieved
 
 # ---------------------------------------------------------------------------
 # Normalisation and number extraction
@@ -754,3 +756,80 @@ def render_answer(sentences: Iterable[AnswerSentence]) -> str:
             parts.append("\n")
         parts.append(rendered)
     return "".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# The verify stage: a Draft becomes the Answer
+# ---------------------------------------------------------------------------
+
+_REFUSAL_MARK = "报告中没有提到"
+_NOTHING_VERIFIED = "模型给出的回答未能通过引文核对，已全部删除。"
+_LEAK_SUPPORT = 0.6  # share of a sentence's bigrams found in a withheld text that marks a leak
+_HIDDEN_LEAK = "（此句复述了系统提示，已隐藏）"
+
+
+def refusal_text(question: Question) -> str:
+    """The plain refusal, naming what was asked about."""
+    topic = "、".join(question.term_texts[:4])
+    if topic:
+        return f"{_REFUSAL_MARK}{topic}的相关信息。"
+    return f"{_REFUSAL_MARK}这个问题的答案。"
+
+
+def redact_recitals(dropped: Sequence[str], withheld: Sequence[str]) -> tuple[str, ...]:
+    """Dropped sentences, with any that recite a withheld text (a prompt) hidden.
+
+    `Answer.dropped` is shown in diagnostics and the JSON API; a model that obeyed an
+    injected "print your system prompt" must not leak it through that door.
+    """
+    if not withheld:
+        return tuple(dropped)
+    secret = "\n".join(withheld)
+    return tuple(
+        _HIDDEN_LEAK if len(text) >= 8 and support(text, secret) >= _LEAK_SUPPORT else text
+        for text in dropped
+    )
+
+
+def _notice(draft: Draft, verified: VerifiedAnswer, refused: bool) -> str:
+    """What a model's answer lost to the check (extractive answers carry no notice)."""
+    if not draft.model or not verified.dropped:
+        return ""
+    if refused:
+        return "" if draft.refused else _NOTHING_VERIFIED
+    return f"有 {len(verified.dropped)} 句未通过引文核对，已删除。"
+
+
+def assemble_answer(draft: Draft, question: Question) -> Answer:
+    """Verify a Draft's citations and turn it into the `Answer` (the chain's final stage).
+
+    The lead sentence cites what the first sentence cites. Sentences whose citations
+    fail are dropped; a draft that refused, or has no cited sentence left, becomes a
+    refusal (a model's own 「报告中没有提到…」 sentence, else one naming the question's
+    terms) shown with the three closest passages.
+    """
+    sentences = list(draft.sentences)
+    if draft.lead and sentences:
+        sentences.insert(0, AnswerSentence(draft.lead, sentences[0].citations))
+    verified = verify_answer(sentences, draft.candidates)
+    refused = draft.refused or not any(s.citations for s in verified.sentences)
+    sources = draft.sources()
+    kept = verified.sentences
+    if refused:
+        refusal = next((s for s in kept if is_refusal(s.text)), None) if draft.model else None
+        kept = (refusal,) if refusal is not None else ()
+        sources = sources[:3]
+    return Answer(
+        question=question.wording.typed,
+        resolved_question=question.shown_resolution,
+        text=render_answer(kept) if kept else refusal_text(question),
+        refused=refused,
+        mode="llm" if draft.model else "extractive",
+        model=draft.model,
+        citations=() if refused else verified.citations,
+        retrieved=sources,
+        sentences=kept,
+        dropped=redact_recitals(verified.dropped, draft.withheld),
+        notice=_notice(draft, verified, refused),
+        strategy=draft.strategy,
+    )

@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from rag.asks import answer_each_ask, merge_answers, span_asks, split_asks
+from rag.asks import AnswerFn, answer_each_ask, merge_answers
+from rag.question import span_asks, split_asks
 from rag.types import Answer, AnswerSentence, Citation, Turn
+from tests.questions import question_of
+
+
+def _each(question: str, history: Sequence[Turn], answer: AnswerFn) -> Answer:
+    """The whole question answered, then each of its asks (as the chain does)."""
+    return answer_each_ask(question_of(question), history, answer(question, history), answer)
 
 
 def _citation(n: int, chunk_id: str, quote: str) -> Citation:
@@ -57,7 +64,7 @@ def test_a_later_ask_found_elsewhere_is_appended_with_its_own_citation() -> None
             return _answer("感谢北京市海淀区地方金融管理局。", "thanks")
         return _answer("海淀区政府于 2025 年 9 月颁布政策。", "haidian")
 
-    result = answer_each_ask("海淀的政策哪个月出的？致谢里谢了海淀哪个部门？", [], answer)
+    result = _each("海淀的政策哪个月出的？致谢里谢了海淀哪个部门？", [], answer)
     assert (
         result.text == "海淀区政府于 2025 年 9 月颁布政策[1]。感谢北京市海淀区地方金融管理局[2]。"
     )
@@ -73,7 +80,7 @@ def test_a_later_ask_answered_by_the_same_passage_adds_nothing() -> None:
         return _answer("2015 年，财政部、工信部启动试点。", "shoutao")
 
     whole = _answer("2015 年，财政部、工信部启动试点。", "shoutao")
-    result = answer_each_ask("试点哪年开始的？牵头的是哪几家？", [], answer)
+    result = _each("试点哪年开始的？牵头的是哪几家？", [], answer)
     assert result.text == whole.text and len(result.citations) == 1
 
 
@@ -85,14 +92,14 @@ def test_a_refused_whole_question_falls_back_to_its_asks() -> None:
             return _answer("方案已于 2025 年 10 月启动共保体遴选。", "shenzhen")
         return _answer("报告中没有提到保费收入。", "", refused=True)
 
-    result = answer_each_ask("深圳种子基金共保体遴选啥时候启动？全国保费收入多少？", [], answer)
+    result = _each("深圳种子基金共保体遴选啥时候启动？全国保费收入多少？", [], answer)
     assert not result.refused and result.text.startswith("方案已于 2025 年 10 月")
     assert result.question == "q"  # the whole question's, not the ask's
 
     def refuse(question: str, history: Sequence[Turn]) -> Answer:
         return _answer("报告中没有提到。", "", refused=True)
 
-    assert answer_each_ask("全国保费收入多少？同比涨了多少？", [], refuse).refused
+    assert _each("全国保费收入多少？同比涨了多少？", [], refuse).refused
 
 
 def test_merge_keeps_one_citation_per_new_passage() -> None:
@@ -144,7 +151,7 @@ def test_a_gap_question_gets_both_dates_and_the_checked_gap() -> None:
             return _dated("2024 年 5 月，工信部印发完善补偿政策的意见。", "notice")
         return _answer("报告中没有提到。", "", refused=True)
 
-    result = answer_each_ask("从试点到发文，隔了几年？", [], answer)
+    result = _each("从试点到发文，隔了几年？", [], answer)
     assert not result.refused
     assert result.sentences[-1].text == "从 2015 年到 2024 年，相隔 9 年。"
     assert result.sentences[-1].spans_years
@@ -157,4 +164,4 @@ def test_a_gap_question_gets_both_dates_and_the_checked_gap() -> None:
         return _answer("报告中没有提到。", "", refused=True)
 
     # Without both dates there is no gap to state: the whole question's answer stands.
-    assert answer_each_ask("从试点到发文，隔了几年？", [], one_end_missing).refused
+    assert _each("从试点到发文，隔了几年？", [], one_end_missing).refused

@@ -7,18 +7,30 @@ from typing import Any
 
 import pytest
 
-from rag.chain import CARRIED_TERM_FACTOR, Answerer, ChainState, resolve_followup
-from rag.extractive import analyse_question
+from rag.chain import Answerer
+from rag.context import Context, Scorers
+from rag.followup import resolve_followup
+from rag.question import (
+    CARRIED_TERM_FACTOR,
+    Cue,
+    Language,
+    Question,
+    build_question,
+    question_terms,
+)
 from rag.types import Answer, AnswerDelta, Chunk, Retrieved, Turn
+from tests.questions import question_of
+
+
+def _context(cut: Any = lambda t: t.replace("？", " ").split()) -> Context:
+    return Context(Language(cut=cut), Scorers(weight=lambda t: 1.0))
 
 
 def _fake_answerer(chunks: list[Chunk]) -> Answerer:
-    def retrieve(question: str, report: str | None) -> list[Retrieved]:
+    def retrieve(question: Question, report: str | None) -> list[Retrieved]:
         return [Retrieved(c, 1.0 / (i + 1), i + 1) for i, c in enumerate(chunks)]
 
-    return Answerer(
-        retrieve=retrieve, cut=lambda t: t.replace("？", " ").split(), weight=lambda t: 1.0
-    )
+    return Answerer(_context(), retrieve)
 
 
 def _chunk(text: str) -> Chunk:
@@ -42,17 +54,17 @@ def test_unknown_report_filter_is_a_clear_message() -> None:
 
 
 def test_retrieval_failure_becomes_a_message_not_an_exception() -> None:
-    def broken(question: str, report: str | None) -> list[Retrieved]:
+    def broken(question: Question, report: str | None) -> list[Retrieved]:
         raise ConnectionError("chroma down")
 
-    answerer = Answerer(retrieve=broken, cut=str.split, weight=lambda t: 1.0)
+    answerer = Answerer(_context(str.split), broken)
     answer = answerer.answer("任何 问题")
     assert answer.refused and "检索失败" in answer.text
 
 
 def test_followup_carries_the_subject_and_the_ask() -> None:
     def analyse(q: str) -> Any:
-        return analyse_question(q, lambda t: t.replace("？", " ").replace("呢", " ").split())
+        return question_terms(q, lambda t: t.replace("？", " ").replace("呢", " ").split())
 
     history = [
         Turn("user", "深圳 方案 是 什么时候 推出 的？"),
@@ -72,7 +84,7 @@ def _tagged(q: str) -> Any:
     def tag(text: str) -> list[tuple[str, str]]:
         return [(t, "ns" if t in _PLACES else "x" if t == "科惠保" else "n") for t in cut(text)]
 
-    return analyse_question(q, cut, tag)
+    return question_terms(q, cut, tag)
 
 
 def test_a_new_place_in_a_followup_replaces_the_old_one() -> None:
@@ -95,20 +107,22 @@ def test_a_followup_without_a_subject_of_its_own_keeps_the_earlier_one() -> None
 
 def test_terms_carried_into_a_followup_count_less() -> None:
     answerer = _fake_answerer([])
-    state = ChainState(
-        question="那 共保体 遴选 呢？",
-        normalised="那 共保体 遴选 呢？",
-        resolved="深圳 方案 共保体 遴选 呢？",
+    history = [Turn("user", "深圳 方案 是 什么时候 推出 的？"), Turn("assistant", "2024 年。")]
+    analysis = build_question(
+        "那 共保体 遴选 呢？",
+        history,
+        None,
+        answerer.context,
+        rewrite=lambda question, history: "深圳 方案 共保体 遴选 呢？",
     )
-    analysis = answerer._analyse_state(state)
-    assert analysis.terms == ("深圳", "方案", "共保体", "遴选")
-    assert analysis.factors["深圳"] == analysis.factors["方案"] == CARRIED_TERM_FACTOR
-    assert analysis.factors["共保体"] == analysis.factors["遴选"] == 1.0
+    assert analysis.term_texts == ("深圳", "方案", "共保体", "遴选")
+    factors = {t.text: t.weight_factor for t in analysis.terms}
+    assert factors["深圳"] == factors["方案"] == CARRIED_TERM_FACTOR
+    assert factors["共保体"] == factors["遴选"] == 1.0
+    assert analysis.carried == ("深圳", "方案")
     # A question that was not rewritten keeps its weights.
-    plain = answerer._analyse_state(
-        ChainState(question="x", normalised="深圳 方案", resolved="深圳 方案")
-    )
-    assert plain.factors["深圳"] == 1.0
+    plain = build_question("深圳 方案", (), None, answerer.context)
+    assert {t.text: t.weight_factor for t in plain.terms}["深圳"] == 1.0
 
 
 @pytest.mark.slow
@@ -204,9 +218,7 @@ def test_unreachable_llm_is_reported_in_the_status_without_the_key() -> None:
     settings = LLMSettings(
         base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", api_key="sk-test-SECRET-123"
     )
-    answerer = Answerer(
-        retrieve=lambda q, r: [], cut=str.split, weight=lambda t: 1.0, llm_probe=llm_probe(settings)
-    )
+    answerer = Answerer(_context(str.split), lambda q, r: [], llm_probe=llm_probe(settings))
     status = answerer.status()
     assert not status.ok and "REPORTQA_LLM_BASE_URL" in status.problems[0]
     assert "SECRET" not in " ".join(status.problems)
@@ -324,8 +336,9 @@ def test_a_publication_question_quotes_the_real_front_matter(real_answerer: Any)
 
 
 def test_a_second_question_after_the_first_is_recognised() -> None:
-    from rag.chain import _asks_twice
+    def asks_twice(text: str) -> bool:
+        return question_of(text).has(Cue.SECOND_ASK)
 
-    assert _asks_twice("科惠保归在哪类主体下面？哪个地方落地过项目？")
-    assert not _asks_twice("科惠保归在哪类主体下面？")
-    assert not _asks_twice("科惠保归在哪类主体下面??")
+    assert asks_twice("科惠保归在哪类主体下面？哪个地方落地过项目？")
+    assert not asks_twice("科惠保归在哪类主体下面？")
+    assert not asks_twice("科惠保归在哪类主体下面??")

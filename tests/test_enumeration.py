@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from rag.enumeration import document_units, enumeration_items, find_unit, wants_all_items
+from rag.enumeration import document_units, enumeration_items, find_unit
+from rag.question import Cue
 from rag.types import Chunk
+from tests.questions import question_of
 
 
 def _chunk(n: int, text: str, section: str = "二、产品体系") -> Chunk:
@@ -48,8 +50,8 @@ def test_enumerations_stay_within_their_section_and_style() -> None:
 
 
 def test_only_set_questions_want_every_item() -> None:
-    assert wants_all_items("产品体系有哪几个特点？概括一下")
-    assert wants_all_items("新进展可以归纳为哪几点？")
-    assert not wants_all_items("哪些领域可以减少财政补贴？")
-    assert wants_all_items("报告说有四个方面的新进展，分别是啥？")
-    assert not wants_all_items("四个园区分别在哪？")
+    assert question_of("产品体系有哪几个特点？概括一下").has(Cue.ALL_ITEMS)
+    assert question_of("新进展可以归纳为哪几点？").has(Cue.ALL_ITEMS)
+    assert not question_of("哪些领域可以减少财政补贴？").has(Cue.ALL_ITEMS)
+    assert question_of("报告说有四个方面的新进展，分别是啥？").has(Cue.ALL_ITEMS)
+    assert not question_of("四个园区分别在哪？").has(Cue.ALL_ITEMS)

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.grid import label_answer, row_label
+from rag.question import Cue, Question, Term
 from rag.types import Chunk
+from tests.questions import question_of
+
+
+def _asked(text: str, terms: tuple[str, ...] = ()) -> Question:
+    """The question, with exactly these content terms."""
+    return replace(question_of(text), terms=tuple(Term(t, "n") for t in terms))
+
 
 TITLE = "二、产品体系基本成形"
 
@@ -34,7 +44,7 @@ def test_rows_know_their_label() -> None:
 
 
 def test_a_named_label_is_answered_with_its_cells() -> None:
-    found = label_answer("产品体系里服务内容包括哪几项？", ROWS, _about_the_grid)
+    found = label_answer(question_of("产品体系里服务内容包括哪几项？"), ROWS, _about_the_grid)
     assert found is not None
     lead, rows = found
     assert lead == "服务内容：风险保障、风险评估、产业协同。"
@@ -42,8 +52,8 @@ def test_a_named_label_is_answered_with_its_cells() -> None:
 
 
 def test_no_label_or_another_topic_is_not_answered_from_the_grid() -> None:
-    assert label_answer("共保体怎么运作？", ROWS, _about_the_grid) is None
-    assert label_answer("服务内容有哪些？", ROWS, lambda text: 0.0) is None
+    assert label_answer(question_of("共保体怎么运作？"), ROWS, _about_the_grid) is None
+    assert label_answer(question_of("服务内容有哪些？"), ROWS, lambda text: 0.0) is None
 
 
 SUBJECT = "四、保障主体 科技企业 | 中小微企业 | 科研机构"
@@ -65,7 +75,7 @@ SUBJECT_ROWS = [
 def _answer(question: str, terms: tuple[str, ...] = ()) -> str | None:
     from rag.grid import heading_cell_answer
 
-    found = heading_cell_answer(question, terms, SUBJECT_ROWS, _about_the_grid)
+    found = heading_cell_answer(_asked(question, terms), SUBJECT_ROWS, _about_the_grid)
     return found[0] if found else None
 
 
@@ -91,7 +101,9 @@ def test_a_sub_heading_row_heads_the_cells_below_it() -> None:
 def test_cells_come_before_the_heading_row_in_the_sources() -> None:
     from rag.grid import heading_cell_answer
 
-    found = heading_cell_answer("产品体系里中小微企业有哪些？", (), SUBJECT_ROWS, _about_the_grid)
+    found = heading_cell_answer(
+        _asked("产品体系里中小微企业有哪些？"), SUBJECT_ROWS, _about_the_grid
+    )
     assert found is not None
     assert [r.id for r in found[1]] == ["r11", "r12", "r10"]
 
@@ -100,30 +112,38 @@ def test_no_heading_named_or_not_about_the_grid_gives_nothing() -> None:
     from rag.grid import heading_cell_answer
 
     assert _answer("产品体系里共保体怎么运作？") is None
-    assert heading_cell_answer("科技企业有哪些产品？", (), SUBJECT_ROWS, lambda t: 0.0) is None
+    assert heading_cell_answer(_asked("科技企业有哪些产品？"), SUBJECT_ROWS, lambda t: 0.0) is None
 
 
 def test_mentions_table() -> None:
-    from rag.grid import mentions_table
-
-    assert mentions_table("框架图里给中小微企业配的是哪几个产品？")
-    assert mentions_table("表1里一共多少份文件？")
-    assert not mentions_table("这代表什么？")
+    assert question_of("框架图里给中小微企业配的是哪几个产品？").has(Cue.MENTIONS_TABLE)
+    assert question_of("表1里一共多少份文件？").has(Cue.MENTIONS_TABLE)
+    assert not question_of("这代表什么？").has(Cue.MENTIONS_TABLE)
 
 
 def test_a_named_cell_is_answered_with_the_heading_above_it() -> None:
     from rag.grid import cell_heading_answer
 
-    found = cell_heading_answer("产品体系里科惠保是给哪类主体的？", SUBJECT_ROWS, _about_the_grid)
+    found = cell_heading_answer(
+        _asked("产品体系里科惠保是给哪类主体的？"), SUBJECT_ROWS, _about_the_grid
+    )
     assert found is not None and found[0] == "中小微企业：科惠保。"
     assert [r.id for r in found[1]] == ["r11", "r10"]
     # Under a sub-heading halfway down, not under the first header.
-    found = cell_heading_answer("产品体系里人才创业险属于哪一类？", SUBJECT_ROWS, _about_the_grid)
+    found = cell_heading_answer(
+        _asked("产品体系里人才创业险属于哪一类？"), SUBJECT_ROWS, _about_the_grid
+    )
     assert found is not None and found[0] == "创业与科研人员：人才创业险。"
 
 
 def test_a_cell_question_that_asks_no_which_gets_no_heading() -> None:
     from rag.grid import cell_heading_answer
 
-    assert cell_heading_answer("产品体系里科惠保是什么？", SUBJECT_ROWS, _about_the_grid) is None
-    assert cell_heading_answer("产品体系里科惠保是哪类的？", SUBJECT_ROWS, lambda t: 0.0) is None
+    assert (
+        cell_heading_answer(_asked("产品体系里科惠保是什么？"), SUBJECT_ROWS, _about_the_grid)
+        is None
+    )
+    assert (
+        cell_heading_answer(_asked("产品体系里科惠保是哪类的？"), SUBJECT_ROWS, lambda t: 0.0)
+        is None
+    )

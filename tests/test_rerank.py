@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from rag.extractive import ExtractiveSettings, analyse_question
+from rag.evidence import ScoringSettings
 from rag.rerank import RerankSettings, rerank
 from rag.types import Chunk, Retrieved
-
-
-def _cut(text: str) -> list[str]:
-    return text.replace("？", " ").replace("，", " ").split()
+from tests.questions import question_of
 
 
 def _chunk(n: int, text: str) -> Chunk:
@@ -37,8 +34,8 @@ _RETRIEVED = (
 
 
 def test_the_chunk_with_the_answering_sentence_moves_to_the_top() -> None:
-    analysis = analyse_question("共保体 遴选 启动 是 哪一年？", _cut)
-    out = rerank(analysis, _RETRIEVED, _weight, RerankSettings(), ExtractiveSettings())
+    analysis = question_of("共保体 遴选 启动 是 哪一年？")
+    out = rerank(analysis, _RETRIEVED, _weight, RerankSettings(), ScoringSettings())
     assert [r.chunk.id for r in out] == ["c3", "c1", "c2"]
     assert [r.rank for r in out] == [1, 2, 3]
     # The first-stage rank is kept: the answer step's prior must not count the rerank twice.
@@ -47,13 +44,13 @@ def test_the_chunk_with_the_answering_sentence_moves_to_the_top() -> None:
 
 
 def test_disabled_reranking_keeps_the_first_stage_order() -> None:
-    analysis = analyse_question("共保体 遴选 启动 是 哪一年？", _cut)
-    out = rerank(analysis, _RETRIEVED, _weight, RerankSettings(enabled=False), ExtractiveSettings())
+    analysis = question_of("共保体 遴选 启动 是 哪一年？")
+    out = rerank(analysis, _RETRIEVED, _weight, RerankSettings(enabled=False), ScoringSettings())
     assert out == _RETRIEVED
 
 
 def test_unit_similarity_breaks_lexical_ties() -> None:
-    analysis = analyse_question("遴选 情况？", _cut)
+    analysis = question_of("遴选 情况？")
     tied = (
         Retrieved(_chunk(1, "遴选 在 北京 进行。"), score=0.9, rank=1),
         Retrieved(_chunk(2, "遴选 在 深圳 进行。"), score=0.8, rank=2),
@@ -62,5 +59,5 @@ def test_unit_similarity_breaks_lexical_ties() -> None:
     def similarity(item: Retrieved) -> list[float]:
         return [0.9 if item.chunk.id == "c2" else 0.5]
 
-    out = rerank(analysis, tied, _weight, RerankSettings(), ExtractiveSettings(), similarity)
+    out = rerank(analysis, tied, _weight, RerankSettings(), ScoringSettings(), similarity)
     assert [r.chunk.id for r in out] == ["c2", "c1"]

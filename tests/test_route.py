@@ -16,7 +16,9 @@ import pytest
 
 from rag.bm25 import BM25Index
 from rag.chain import Answerer
-from rag.extractive import analyse_question, idf_weight
+from rag.context import Context, Corpus, Scorers
+from rag.evidence import idf_weight
+from rag.question import Language, Question, analyse
 from rag.records import chunk_to_metadata
 from rag.retrieve import (
     HybridRetriever,
@@ -96,23 +98,20 @@ class Library:
         pairs = list(zip(self.chunks, tokens, strict=True))
         self.library = ReportStatistics.of(pairs)
         self.reports = statistics_by_source(pairs)
-        self.router = ReportRouter(
-            self.retriever,
-            analyse=self.analyse,
-            reports=self.reports,
-            library=self.library,
+        self.router = ReportRouter(self.retriever, reports=self.reports, library=self.library)
+        context = Context(
+            Language(cut=self.tokenizer.cut),
+            Scorers(
+                weight=self.library.weight,
+                corpus_has=self.library.corpus_has,
+                statistics_for=lambda source: self.reports.get(source, self.library),
+            ),
+            Corpus(report_names={s: s for s in self.reports}),
         )
-        self.answerer = Answerer(
-            retrieve=self.router.retrieve,
-            cut=self.tokenizer.cut,
-            weight=self.library.weight,
-            corpus_has=self.library.corpus_has,
-            statistics_for=lambda source: self.reports.get(source, self.library),
-            report_sources={s: s for s in self.reports},
-        )
+        self.answerer = Answerer(context, self.router.retrieve)
 
-    def analyse(self, question: str) -> Any:
-        return analyse_question(question, self.tokenizer.cut)
+    def analyse(self, question: str) -> Question:
+        return analyse(question, Language(self.tokenizer.cut))
 
 
 def _chunk(chunk_id: str, text: str, source: str) -> Chunk:
@@ -259,18 +258,18 @@ def test_one_report_index_keeps_the_single_index_path(alone: Library) -> None:
 def test_questions_go_to_the_report_that_names_what_they_ask(
     beside: Library, question: str, source: str
 ) -> None:
-    hits = beside.router.retrieve(question)
+    hits = beside.router.retrieve(beside.analyse(question))
     assert hits and {r.chunk.source for r in hits} == {source}
     assert _ids(hits) == _ids(beside.retriever.retrieve(question, report=source))
 
 
 def test_coverage_counts_rare_terms_more(beside: Library) -> None:
     analysis = beside.analyse("凯世通 贷款")
-    assert set(analysis.terms) == {"凯世通", "贷款", "凯世", "世通"}
+    assert set(analysis.term_texts) == {"凯世通", "贷款", "凯世", "世通"}
     coverage = beside.router.coverage(analysis, [SOURCE_A, SOURCE_B])
     weight = beside.library.weight
     assert coverage[SOURCE_A] == pytest.approx(1.0)
-    share = weight("贷款") / sum(weight(t) for t in analysis.terms)
+    share = weight("贷款") / sum(weight(t) for t in analysis.term_texts)
     assert coverage[SOURCE_B] == pytest.approx(share) and share < 0.25
 
 

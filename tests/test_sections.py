@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from rag.enumeration import document_units
-from rag.sections import asks_summary, asks_timeline, named_part, part_summary, part_timeline
+from rag.question import Cue
+from rag.sections import named_part, part_summary, part_timeline
 from rag.types import Chunk
+from tests.questions import question_of
 
 HEADINGS = ["引言", "一、政策支持不断加强", "二、产品体系基本成形", "三、取得新进展", "致谢"]
 
@@ -18,27 +20,27 @@ def _chunk(n: int, section: str, text: str, kind: str = "paragraph") -> Chunk:
 
 
 def test_a_part_is_named_by_its_number_in_either_script() -> None:
-    assert named_part("第二部分讲了啥？", HEADINGS) == "二、产品体系基本成形"
-    assert named_part("报告第3章的结论是什么", HEADINGS) == "三、取得新进展"
-    assert named_part("第 一 节里提到的文件", HEADINGS) == "一、政策支持不断加强"
+    assert named_part(question_of("第二部分讲了啥？"), HEADINGS) == "二、产品体系基本成形"
+    assert named_part(question_of("报告第3章的结论是什么"), HEADINGS) == "三、取得新进展"
+    assert named_part(question_of("第 一 节里提到的文件"), HEADINGS) == "一、政策支持不断加强"
     # No such part, or no part named at all.
-    assert named_part("第五部分讲了啥", HEADINGS) is None
-    assert named_part("第二批试点是哪年", HEADINGS) is None
+    assert named_part(question_of("第五部分讲了啥"), HEADINGS) is None
+    assert named_part(question_of("第二批试点是哪年"), HEADINGS) is None
 
 
 def test_a_part_is_named_by_its_title() -> None:
-    assert named_part("致谢里谢了哪些单位？", HEADINGS) == "致谢"
-    assert named_part("引言部分讲了啥", HEADINGS) == "引言"
+    assert named_part(question_of("致谢里谢了哪些单位？"), HEADINGS) == "致谢"
+    assert named_part(question_of("引言部分讲了啥"), HEADINGS) == "引言"
     # Pointed at the body as well, the question is not about one part.
-    assert named_part("致谢里提到的中心，正文说它设在哪？", HEADINGS) is None
+    assert named_part(question_of("致谢里提到的中心，正文说它设在哪？"), HEADINGS) is None
     # The word alone, not as a place in the report, names nothing.
-    assert named_part("要致谢谁？", HEADINGS) is None
+    assert named_part(question_of("要致谢谁？"), HEADINGS) is None
 
 
 def test_summary_questions_are_told_from_lookups() -> None:
-    assert asks_summary("第二部分讲产品体系的，能帮我概括下核心意思吗？")
-    assert asks_summary("第三部分主要讲了啥")
-    assert not asks_summary("第三部分里首台套是哪年开始试点的？")
+    assert question_of("第二部分讲产品体系的，能帮我概括下核心意思吗？").has(Cue.SUMMARY)
+    assert question_of("第三部分主要讲了啥").has(Cue.SUMMARY)
+    assert not question_of("第三部分里首台套是哪年开始试点的？").has(Cue.SUMMARY)
 
 
 def test_a_part_summary_is_its_opening_and_the_opening_of_each_item() -> None:
@@ -75,8 +77,10 @@ def test_a_timeline_is_the_dated_prose_of_a_section_in_reading_order() -> None:
     ]
     # One dated sentence is not a timeline.
     assert part_timeline(document_units(chunks), ("二、产品体系基本成形",), "r.txt") == []
-    assert asks_timeline("政策支持是怎么一步步加码的？") and asks_timeline("时间脉络是怎样的")
-    assert not asks_timeline("2010年那份文件叫什么？")
+    assert question_of("政策支持是怎么一步步加码的？").has(Cue.TIMELINE) and question_of(
+        "时间脉络是怎样的"
+    ).has(Cue.TIMELINE)
+    assert not question_of("2010年那份文件叫什么？").has(Cue.TIMELINE)
 
 
 @pytest.mark.slow

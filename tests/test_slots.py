@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from rag.question import asked_kinds
 from rag.slots import (
-    asked_kinds,
     counted_not_named,
     name_withheld,
     slot_unfilled,
     unknown_organisations,
 )
+from tests.questions import question_of, tagger
 
 REPORT = (
     "人保财险公司开发出中试综合保险。太保产险公司提供保障。头部国有保险公司与大型国有商业银行合作。"
@@ -18,10 +19,10 @@ REPORT = (
 
 
 def test_asked_kinds() -> None:
-    assert asked_kinds("这单是哪家保险公司承保的？") == ["insurer"]
-    assert asked_kinds("哪家保险公司和哪家银行联合推的？") == ["insurer", "bank"]
-    assert asked_kinds("是哪几个部门一起发的？") == ["agency"]
-    assert asked_kinds("保险公司按什么原则定价？") == []
+    assert asked_kinds("这单是哪家保险公司承保的？") == ("insurer",)
+    assert asked_kinds("哪家保险公司和哪家银行联合推的？") == ("insurer", "bank")
+    assert asked_kinds("是哪几个部门一起发的？") == ("agency",)
+    assert asked_kinds("保险公司按什么原则定价？") == ()
 
 
 @pytest.mark.parametrize(
@@ -38,42 +39,62 @@ def test_asked_kinds() -> None:
     ],
 )
 def test_slot_needs_a_name_of_the_asked_kind(question: str, passage: str, unfilled: bool) -> None:
-    assert slot_unfilled(question, passage) is unfilled
+    assert slot_unfilled(question_of(question), passage) is unfilled
+
+
+# The content words each question of the next test is cut into (as jieba would cut them).
+_WORDS = {
+    "平安产险有什么案例？": ["平安", "产险", "案例"],
+    "人保财险做了什么？": ["人保财险"],
+    "太保产险的案例": ["太保", "产险", "案例"],
+    "要求保险公司怎么做": ["要求", "保险公司"],
+    "哪家银行参与了？": ["银行", "参与"],
+}
+
+
+def _words(text: str) -> list[str]:
+    return _WORDS[text]
 
 
 def test_unknown_organisations_are_found_by_brand() -> None:
     def has(text: str) -> bool:
         return text in REPORT
 
-    flags = {"平安": "a", "产险": "n", "要求": "v", "保险公司": "n"}
-    assert unknown_organisations("平安产险有什么案例？", ["平安", "产险", "案例"], has, flags) == [
-        "平安产险"
-    ]
-    assert unknown_organisations("人保财险做了什么？", ["人保财险"], has) == []
-    assert unknown_organisations("太保产险的案例", ["太保", "产险", "案例"], has) == []
+    tag = tagger({"平安": "a", "产险": "n", "要求": "v", "保险公司": "n"}, _words)
+
+    def unknown(question: str) -> list[str]:
+        return unknown_organisations(question_of(question, _words, tag), has)
+
+    assert unknown("平安产险有什么案例？") == ["平安产险"]
+    assert unknown("人保财险做了什么？") == []
+    assert unknown("太保产险的案例") == []
     # A verb before the kind word is not a brand; a bare kind word is not a name.
-    assert unknown_organisations("要求保险公司怎么做", ["要求", "保险公司"], has, flags) == []
-    assert unknown_organisations("哪家银行参与了？", ["银行", "参与"], has) == []
+    assert unknown("要求保险公司怎么做") == []
+    assert unknown("哪家银行参与了？") == []
 
 
 PLAN = "产品方案包含财产一切险、产品研发责任险、网络安全保险 3 个必选险种以及 2 个可选险种。"
 
 
 def test_a_count_does_not_name_the_items_it_counts() -> None:
-    assert counted_not_named("两个可选险种具体是哪两个？", PLAN)
+    assert counted_not_named(question_of("两个可选险种具体是哪两个？"), PLAN)
     # The required ones are listed right before their count.
-    assert not counted_not_named("有哪几个必选险种？", PLAN)
+    assert not counted_not_named(question_of("有哪几个必选险种？"), PLAN)
     # A question that does not ask for the items is not affected.
-    assert not counted_not_named("可选险种有几个？", PLAN)
+    assert not counted_not_named(question_of("可选险种有几个？"), PLAN)
 
 
 def test_the_asked_kind_may_come_before_the_question_word() -> None:
-    assert asked_kinds("头部保险公司具体是哪几家？") == ["insurer"]
-    assert slot_unfilled("头部保险公司具体是哪几家？", "头部保险公司该类保险保费规模已达亿元级。")
+    assert asked_kinds("头部保险公司具体是哪几家？") == ("insurer",)
+    assert slot_unfilled(
+        question_of("头部保险公司具体是哪几家？"), "头部保险公司该类保险保费规模已达亿元级。"
+    )
 
 
 def test_a_name_the_report_withholds_is_not_answered() -> None:
     passage = "太保产险公司为浙江某新材料科技有限公司提供 1250 万元中试风险责任保险保障。"
-    assert name_withheld("那个浙江新材料公司全名叫什么？", passage)
-    assert not name_withheld("太保给了多少保障？", passage)
-    assert not name_withheld("那个公司叫什么？", "人保财险为南京方生和医药科技有限公司提供保障。")
+    assert name_withheld(question_of("那个浙江新材料公司全名叫什么？"), passage)
+    assert not name_withheld(question_of("太保给了多少保障？"), passage)
+    assert not name_withheld(
+        question_of("那个公司叫什么？"), "人保财险为南京方生和医药科技有限公司提供保障。"
+    )

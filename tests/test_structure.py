@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.structure import asks_outline, outline_answer, publication_answer, toc_entries
+from rag.question import Cue
+from rag.structure import outline_answer, publication_answer, toc_entries
 from rag.types import Chunk, ReportMeta
+from tests.questions import question_of
 
 TOC = Chunk(
     id="toc",
@@ -25,7 +27,7 @@ TOC = Chunk(
     ["这份报告正文分成哪几大块？", "报告的目录是什么", "这报告有几个部分", "全文的框架是怎样的"],
 )
 def test_outline_questions_are_recognised(question: str) -> None:
-    assert asks_outline(question)
+    assert question_of(question).has(Cue.OUTLINE)
 
 
 @pytest.mark.parametrize(
@@ -33,7 +35,7 @@ def test_outline_questions_are_recognised(question: str) -> None:
     ["第三部分讲了什么？", "科创企业的风险结构是什么样的？", "产品体系有哪些险种？"],
 )
 def test_other_questions_are_not_outline_questions(question: str) -> None:
-    assert not asks_outline(question)
+    assert not question_of(question).has(Cue.OUTLINE)
 
 
 def test_toc_entries_keep_headings_and_printed_pages() -> None:
@@ -45,13 +47,13 @@ def test_toc_entries_keep_headings_and_printed_pages() -> None:
 
 
 def test_outline_answer_lists_the_parts_of_the_asked_report() -> None:
-    found = outline_answer("报告分成哪几部分？", [TOC], "a.txt")
+    found = outline_answer(question_of("报告分成哪几部分？"), [TOC], "a.txt")
     assert found is not None
     text, cited = found
     assert cited is TOC
     assert text.startswith("报告正文分为三部分：一、政策支持不断加强（第 1 页）")
-    assert outline_answer("报告分成哪几部分？", [TOC], "other.txt") is None
-    assert outline_answer("政策支持有哪些？", [TOC], "a.txt") is None
+    assert outline_answer(question_of("报告分成哪几部分？"), [TOC], "other.txt") is None
+    assert outline_answer(question_of("政策支持有哪些？"), [TOC], "a.txt") is None
 
 
 META = ReportMeta(
@@ -82,10 +84,10 @@ FRONT = [
     ],
 )
 def test_publication_questions_quote_the_front_matter(question: str, quoted: str) -> None:
-    found = publication_answer(question, FRONT, "a.txt")
+    found = publication_answer(question_of(question), FRONT, "a.txt")
     assert found is not None and quoted in found[0], found
 
 
 def test_questions_about_the_content_are_not_publication_questions() -> None:
-    assert publication_answer("报告里首台套是什么时候试点的？", FRONT, "a.txt") is None
-    assert publication_answer("五篇大文章的指导意见是谁发的？", FRONT, "a.txt") is None
+    assert publication_answer(question_of("报告里首台套是什么时候试点的？"), FRONT, "a.txt") is None
+    assert publication_answer(question_of("五篇大文章的指导意见是谁发的？"), FRONT, "a.txt") is None

@@ -1,0 +1,343 @@
+"""Evidence units scored for a question: shared by the reranker, routing and the answerer.
+
+Every evidence unit (sentence, short-line block, table row) of the retrieved
+chunks gets a feature vector (`evidence_features`) and a score: the `FeatureWeights` of
+`ScoringSettings` times the features, times the chunk's retrieval-rank prior and,
+for acknowledgements and the copyright notice, a peripheral factor. The features:
+
+- lexical: the question's weighted term coverage of the unit;
+- context: the same over the chunk's section path and (embedded) text;
+- overlap: the share of the question's character bigrams the unit holds;
+- semantic: the unit's e5 similarity minus the best unit's (0 without vectors);
+- figures: how many of the figures the question asserts the unit states;
+- type fit: how well the unit fits the question's intent (a date for a date question);
+- toc: 1 for a table-of-contents line when the question is not about structure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rag.figures import find_numbers, has_date
+from rag.question import Cue, Intent, Question
+from rag.sentences import evidence_units
+from rag.types import Retrieved
+
+_ORG_RE = re.compile(
+    r"(公司|总局|局|部|委|委员会|中心|实验室|银行|政府|国务院|中共中央|高新区|管委会)"
+)
+_REASON_RE = re.compile(r"(因为|由于|为了|旨在|原因|导致|以便|从而|因此|有利于|目的)")
+_DEFINITION_RE = re.compile(r"(是指|指的是|是为|是.{0,20}的(经济行为|活动|组成部分|重要)|即)")
+_LIST_RE = re.compile(r"(一是|二是|三是|第一|第二|第三|、.{1,16}、|包括|涵盖|以下)")
+_TOC_LINE_RE = re.compile(r"^[一二三四五六七八九十]+、.+\t\s*\d+\s*$")
+# Acknowledgements and the copyright notice name many organisations but answer nothing
+# about the report's content, unless the question is about them.
+PERIPHERAL_SECTIONS = frozenset({("致谢",), ("版权公告",), ("版权",)})
+
+
+@dataclass(frozen=True)
+class FeatureWeights:
+    """The weight of each of the `Features` in an evidence unit's score (a penalty is
+    a negative weight). Calibrated on the dev split; to be fitted from data."""
+
+    lexical: float = 0.55
+    context: float = 0.2
+    overlap: float = 0.25
+    semantic: float = 4.0
+    figures: float = 0.15
+    type_fit: float = 1.0
+    toc: float = -0.4
+
+    def vector(self) -> tuple[float, ...]:
+        """The weights in the order of `Features.vector`."""
+        return (
+            self.lexical,
+            self.context,
+            self.overlap,
+            self.semantic,
+            self.figures,
+            self.type_fit,
+            self.toc,
+        )
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """Evidence scoring and answer selection, calibrated on the dev split of the eval set
+    (see README, 'Refusal calibration')."""
+
+    weights: FeatureWeights = field(default_factory=FeatureWeights)
+    rank_decay: float = 0.15
+    # Acknowledgements and the copyright notice count this much unless asked about.
+    peripheral_factor: float = 0.5
+    refuse_below: float = 0.2
+    max_sentences: int = 2
+    max_list_sentences: int = 4
+    max_span_chars: int = 180
+    max_row_chars: int = 320
+    # A runner-up holding the asked figure may stand in for a best passage without one.
+    runner_up_ratio: float = 0.6
+    # The weight of a report term named in about one passage in twenty or fewer: such a
+    # term (科惠保, 商业航天保险) is the subject of one case, and a figure asked of it
+    # must come from that case.
+    case_name_weight: float = 3.0
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the score of one evidence unit is made of (see the module docstring)."""
+
+    lexical: float
+    context: float
+    overlap: float
+    semantic: float
+    figures: float
+    type_fit: float
+    toc: float
+
+    def vector(self) -> tuple[float, ...]:
+        """The features in field order (the order of `ScoringSettings.weights`)."""
+        return (
+            self.lexical,
+            self.context,
+            self.overlap,
+            self.semantic,
+            self.figures,
+            self.type_fit,
+            self.toc,
+        )
+
+    def dot(self, weights: FeatureWeights) -> float:
+        """weights · features, summed in field order."""
+        total = 0.0
+        for weight, value in zip(weights.vector(), self.vector(), strict=True):
+            total += weight * value
+        return total
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A scored candidate: a verbatim span (sentence or clause window) of a retrieved chunk."""
+
+    text: str
+    retrieved: Retrieved
+    score: float
+    coverage: float
+    sentence_index: int
+    similarity: float = 0.0
+
+
+def term_in(term: str, text: str) -> float:
+    """1 if the term occurs; partial credit when it is an abbreviation of text (a subsequence)."""
+    if term in text:
+        return 1.0
+    if len(term) >= 3 and _is_spread_subsequence(term, text):
+        return 0.8
+    if len(term) == 2 and _is_spread_subsequence(term, text, window=3):
+        return 0.7  # 科创 ~ 科技创新, 国办 ~ 国务院办公厅
+    if len(term) >= 2:
+        # Half of a compound still says something (e.g. 保费 in 保费补贴).
+        halves = [term[: len(term) // 2 + len(term) % 2], term[len(term) // 2 :]]
+        if len(term) >= 4 and all(h in text for h in halves):
+            return 0.7
+    return 0.0
+
+
+def _is_spread_subsequence(term: str, text: str, window: int = 12) -> bool:
+    """True when the term's characters appear in order within a short window (金监总局 ~ 金融监管总局)."""
+    first = term[0]
+    start = text.find(first)
+    while start != -1:
+        pos = start
+        ok = True
+        for ch in term[1:]:
+            pos = text.find(ch, pos + 1)
+            if pos == -1 or pos - start > window:
+                ok = False
+                break
+        if ok:
+            return True
+        start = text.find(first, start + 1)
+    return False
+
+
+def coverage(terms: Sequence[str], text: str, weight: Callable[[str], float]) -> float:
+    """The weighted share of `terms` that `text` covers (0..1)."""
+    if not terms:
+        return 0.0
+    total = sum(weight(t) for t in terms)
+    got = sum(weight(t) * term_in(t, text) for t in terms)
+    return got / total if total else 0.0
+
+
+def question_coverage(question: Question, text: str, weight: Callable[[str], float]) -> float:
+    """How much of the question's weighted terms the text covers (0..1)."""
+    return coverage(question.term_texts, text, question.weigh(weight))
+
+
+def bigrams(text: str) -> set[str]:
+    """The character bigrams of the text's Han and alphanumeric characters."""
+    chars = [c for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
+    return {a + b for a, b in itertools.pairwise(chars)}
+
+
+def type_fit(question: Question, text: str) -> float:
+    """How well a span fits the kind of answer the question wants (a bonus or a penalty)."""
+    intent = question.intent
+    if intent is Intent.DATE:
+        return 0.25 if has_date(text) else -0.15
+    if intent is Intent.TITLE:
+        return 0.2 if re.search(r"[“《「].{2,40}?[”》」]", text) else 0.0
+    if intent is Intent.FIGURE:
+        numbers = [n for n in find_numbers(text) if not n.endswith("年")]
+        if not numbers:
+            return -0.2
+        hint = question.unit_hint
+        if hint and any(n.endswith(hint) or hint in n for n in numbers):
+            return 0.3
+        return 0.1
+    marker = _MARKERS.get(intent)
+    if marker is None:
+        return 0.0
+    pattern, bonus = marker
+    return bonus if pattern.search(text) else 0.0
+
+
+_MARKERS: Mapping[Intent, tuple[re.Pattern[str], float]] = {
+    Intent.NAME: (_ORG_RE, 0.15),
+    Intent.REASON: (_REASON_RE, 0.15),
+    Intent.DEFINITION: (_DEFINITION_RE, 0.1),
+    Intent.LIST: (_LIST_RE, 0.15),
+}
+
+
+def is_toc_line(unit: str) -> bool:
+    """A table-of-contents line: 「一、…\\t3」."""
+    return bool(_TOC_LINE_RE.match(unit.strip()))
+
+
+def evidence_features(
+    question: Question,
+    unit: str,
+    retrieved: Retrieved,
+    weight: Callable[[str], float],
+    semantic: float = 0.0,
+) -> Features:
+    """The features of one unit of a retrieved chunk for this question.
+
+    `weight` is the question's term weight (`Question.weigh`); `semantic` the unit's
+    similarity minus the best unit's.
+    """
+    chunk = retrieved.chunk
+    context = f"{' '.join(chunk.section_path)} {chunk.embed_text or chunk.text}"
+    terms = question.term_texts
+    question_grams = bigrams("".join(terms) or question.text)
+    toc = is_toc_line(unit) and not question.has(Cue.STRUCTURE)
+    return Features(
+        lexical=coverage(terms, unit, weight),
+        context=coverage(terms, context, weight),
+        overlap=len(question_grams & bigrams(unit)) / (len(question_grams) or 1),
+        semantic=semantic,
+        figures=float(sum(1 for n in question.wanted.figures if n in find_numbers(unit))),
+        type_fit=type_fit(question, unit),
+        toc=1.0 if toc else 0.0,
+    )
+
+
+def _candidates(
+    retrieved: Sequence[Retrieved],
+    unit_similarity: Callable[[Retrieved], list[float]] | None,
+) -> list[tuple[Retrieved, int, str, float]]:
+    """Every scorable unit of the retrieved chunks: (chunk, index, text, similarity)."""
+    candidates: list[tuple[Retrieved, int, str, float]] = []
+    for item in retrieved:
+        units = evidence_units(item.chunk)
+        sims = unit_similarity(item) if unit_similarity is not None else [0.0] * len(units)
+        for index, unit in enumerate(units):
+            if len(re.sub(r"\W", "", unit)) < 4:
+                continue
+            candidates.append((item, index, unit, sims[index] if index < len(sims) else 0.0))
+    return candidates
+
+
+def score_evidence(
+    question: Question,
+    retrieved: Sequence[Retrieved],
+    weight: Callable[[str], float],
+    settings: ScoringSettings,
+    unit_similarity: Callable[[Retrieved], list[float]] | None = None,
+) -> list[Evidence]:
+    """Every evidence unit of the retrieved chunks, scored for this question, best first.
+
+    The score is `settings.weights · evidence_features(…)`, times the chunk's
+    retrieval-rank prior, times `peripheral_factor` for a peripheral section the
+    question is not about.
+    """
+    weighed = question.weigh(weight)
+    candidates = _candidates(retrieved, unit_similarity)
+    best_sim = max((c[3] for c in candidates), default=0.0)
+    asks_peripheral = question.has(Cue.PERIPHERAL)
+    weights = settings.weights
+    out: list[Evidence] = []
+    for item, index, unit, sim in candidates:
+        semantic = sim - best_sim if unit_similarity else 0.0
+        features = evidence_features(question, unit, item, weighed, semantic)
+        # The first-stage rank, not the reranked one: reranking already used these scores.
+        prior = 1.0 / (1.0 + settings.rank_decay * (item.retrieval_rank - 1))
+        score = features.dot(weights) * prior
+        if item.chunk.section_path[:1] in PERIPHERAL_SECTIONS and not asks_peripheral:
+            score *= settings.peripheral_factor
+        out.append(
+            Evidence(
+                text=unit,
+                retrieved=item,
+                score=score,
+                coverage=max(features.lexical, 0.85 * features.context),
+                sentence_index=index,
+                similarity=sim,
+            )
+        )
+    out.sort(key=lambda e: (-e.score, e.retrieved.retrieval_rank, e.sentence_index))
+    return out
+
+
+# A word the report never uses is more often the asker's paraphrase (高校 for 大学) than the
+# subject of an unanswerable question; unknown names are refused separately.
+UNSEEN_TERM_FACTOR = 0.6
+
+
+def idf_weight(
+    doc_freq: Mapping[str, int], n_docs: int, unseen_factor: float = UNSEEN_TERM_FACTOR
+) -> Callable[[str], float]:
+    """Term weight: rarer terms matter more; a term the report never uses counts `unseen_factor`
+    of the rarest (measured on the dev and probe sets)."""
+
+    def weight(term: str) -> float:
+        df = doc_freq.get(term, 0)
+        rarity = math.log(1.0 + (n_docs + 1) / (df + 0.5))
+        return rarity * unseen_factor if df == 0 else rarity
+
+    return weight
+
+
+__all__ = [
+    "PERIPHERAL_SECTIONS",
+    "UNSEEN_TERM_FACTOR",
+    "Evidence",
+    "FeatureWeights",
+    "Features",
+    "ScoringSettings",
+    "bigrams",
+    "coverage",
+    "evidence_features",
+    "idf_weight",
+    "is_toc_line",
+    "question_coverage",
+    "score_evidence",
+    "term_in",
+    "type_fit",
+]

@@ -1,0 +1,112 @@
+"""Follow-up resolution: an elliptical turn (「那北京呢？」) made a standalone question.
+
+Rule-based, no model: the previous question's key terms are carried into a turn
+that has no subject of its own, a new place (person, organisation) replaces the
+old one, and a 「还有呢？」 turn asks the previous question again, skipping what
+the last answer already said. Called by `rag.question.build_question`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from rag.types import Turn
+
+if TYPE_CHECKING:
+    from rag.question import Term
+
+_ELLIPTICAL_START = re.compile(r"^(那|那么|那它|它|其|这|该|此|还有|另外|再|然后|同时|以及|和|跟)")
+_MORE_RE = re.compile(r"^(还有|其他|其它|另外|别的|再说|继续|还有没有|还有吗|还有呢|其余)")
+_QUESTION_WORD = re.compile(r"(哪|什么|多少|几|谁|怎么|怎样|为什么|为何|如何|是否|啥|咋)")
+
+# jieba tags of names, by kind: a follow-up naming one of a kind drops the earlier one.
+_NAMED_KIND = {"ns": "place", "nr": "person", "nt": "organisation", "nz": "organisation"}
+# Names jieba knows from the report's own dictionary (科惠保, 银保科技e贷): a case's own.
+_CASE_NAME_TAGS = frozenset({"x"})
+
+Analyse = Callable[[str], "Sequence[Term]"]
+
+
+def _user_questions(history: Sequence[Turn]) -> list[str]:
+    return [t.content for t in history if t.role == "user" and t.content.strip()]
+
+
+def _assistant_texts(history: Sequence[Turn]) -> list[str]:
+    return [t.content for t in history if t.role == "assistant"]
+
+
+def _named_kinds(terms: Sequence[Term]) -> set[str]:
+    return {_NAMED_KIND[t.tag] for t in terms if t.tag in _NAMED_KIND}
+
+
+def _is_elliptical(question: str, own: Sequence[Term], before: Sequence[Term]) -> bool:
+    return (
+        bool(_ELLIPTICAL_START.match(question))
+        or len(own) <= 1
+        or len(question.rstrip("？?！!。")) <= 8
+        or (len(question) <= 12 and question.rstrip("？?").endswith("呢"))
+        # 「利率多少？」 after 「银保科技e贷是什么？」: no subject of its own, the earlier one holds.
+        or (not _named_kinds(own) and bool(_named_kinds(before)))
+    )
+
+
+def _given(history: Sequence[Turn]) -> frozenset[str]:
+    """The sentences of the last answer, for 「还有呢？」 turns."""
+    from ingest.chunk import split_sentences  # the chunker's splitter: one definition
+
+    given: set[str] = set()
+    for text in _assistant_texts(history)[-1:]:
+        given.update(s.strip() for s in split_sentences(re.sub(r"\[\d+\]", "", text)))
+    return frozenset(given)
+
+
+def _carried(own: Sequence[Term], before: Sequence[Term]) -> list[str]:
+    """The earlier question's terms this turn keeps (a new place replaces the old one)."""
+    # 「那北京呢？」 after 「苏州…」: a new place (person, organisation) replaces the old one.
+    replaced = _named_kinds(own)
+    own_texts = {t.text for t in own}
+    return [
+        t.text
+        for t in before
+        if t.text not in own_texts
+        and _NAMED_KIND.get(t.tag, "") not in replaced
+        # 「苏州那边科惠保…」→「那北京呢？」: the old place's own product goes with it.
+        and not ("place" in replaced and t.tag in _CASE_NAME_TAGS)
+    ]
+
+
+def resolve_followup(
+    question: str, history: Sequence[Turn], analyse: Analyse
+) -> tuple[str, frozenset[str]]:
+    """Carry the previous turn's key terms into an elliptical follow-up (no LLM).
+
+    `analyse(text)` gives a text's content terms with their part-of-speech tags.
+    Returns the resolved question and, for 「还有呢？」-style turns, the sentences
+    already given, so that the next answer brings something new.
+    """
+    previous = _user_questions(history)
+    if not previous:
+        return question, frozenset()
+    own = analyse(question)
+    # Resolve the previous question first: follow-ups can chain.
+    earlier, _ = resolve_followup(previous[-1], list(history[:-2]), analyse)
+    before = analyse(earlier)
+    if not _is_elliptical(question, own, before):
+        return question, frozenset()
+    if _MORE_RE.match(question) and len(own) == 0:
+        return earlier, _given(history)
+    carried = _carried(own, before)
+    if not carried:
+        return question, frozenset()
+    stripped = _ELLIPTICAL_START.sub("", question, count=1).lstrip("，, ")
+    if not _QUESTION_WORD.search(stripped):
+        # 「那共保体遴选呢？」 asks the previous question again about a new subject.
+        asked = _QUESTION_WORD.search(earlier)
+        tail = earlier[asked.start() :] if asked else ""
+        stripped = stripped.rstrip("？?呢吗").rstrip() + (f"，{tail}" if tail else "？")
+    return f"{''.join(carried)}{stripped or question}", frozenset()
+
+
+__all__ = ["resolve_followup"]

@@ -1,0 +1,127 @@
+"""What every strategy shares: the `Strategy` record, the per-question `Passages`
+workspace, and a draft that quotes report units where they stand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from rag.context import Context
+from rag.draft import Draft
+from rag.enumeration import DocumentUnit
+from rag.extractive import SentenceDraft, draft_answer
+from rag.question import Question
+from rag.types import AnswerSentence, Chunk, Retrieved
+
+
+@dataclass(frozen=True)
+class Passages:
+    """One question's passages and what is worked out from them once.
+
+    `routed` are the reranked passages of the report the question was routed to (or
+    named); `scoped` the ones in the part the question names (the routed ones when it
+    names none, or none of them lies there). `source` is the report the answer
+    comes from and `part` the top-level heading the question names in it.
+    """
+
+    question: Question
+    ctx: Context
+    routed: tuple[Retrieved, ...]
+    scoped: tuple[Retrieved, ...]
+    source: str | None = None
+    part: str | None = None
+
+    @cached_property
+    def scorers(self) -> tuple[Callable[[str], float], Callable[[str], bool] | None]:
+        """Term weights and mention check of the report the passages come from."""
+        return self.ctx.scorers.for_passages(self.routed)
+
+    @property
+    def weight(self) -> Callable[[str], float]:
+        return self.scorers[0]
+
+    @cached_property
+    def rows(self) -> tuple[Chunk, ...]:
+        """The table rows of the answer's report."""
+        return self.ctx.corpus.rows_of(self.source)
+
+    @cached_property
+    def sentence_draft(self) -> SentenceDraft:
+        """The sentence-extraction draft over the scoped passages (computed once)."""
+        weight, corpus_has = self.scorers
+        return draft_answer(
+            self.question,
+            self.scoped,
+            weight,
+            self.ctx.scoring,
+            unit_similarity=self.ctx.scorers.similarity_to(self.question.text),
+            corpus_has=corpus_has,
+        )
+
+
+Accepts = Callable[[Question, Context], bool]
+Answers = Callable[[Question, Passages, Context], "Draft | None"]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """One way of answering: its name, what it accepts, and how it drafts an answer."""
+
+    name: str
+    accepts: Accepts
+    answer: Answers
+
+
+def quoted_units(
+    strategy: str,
+    units: Sequence[DocumentUnit],
+    passages: Sequence[Retrieved],
+    by_retrieval: bool = False,
+) -> Draft:
+    """A draft that quotes these report units in order, each citing its chunk.
+
+    The units are read from the report's structure (an enumeration, a part's
+    opening), not necessarily from the retrieved passages: their chunks lead the
+    sources, so that every quoted passage is shown. With `by_retrieval`, the best
+    retrieved of them leads.
+    """
+    quoted = list(dict.fromkeys(u.chunk for u in units))
+    if by_retrieval:
+        rank = {r.chunk.id: i for i, r in enumerate(passages)}
+        quoted.sort(key=lambda c: rank.get(c.id, len(rank)))
+    numbers: dict[str, int] = {}
+    candidates: dict[int, Retrieved] = {}
+    sentences = []
+    for unit in units:
+        n = numbers.setdefault(unit.chunk.id, len(numbers) + 1)
+        candidates[n] = Retrieved(unit.chunk, 1.0, n)
+        sentences.append(AnswerSentence(unit.text, (n,)))
+    return Draft(
+        strategy,
+        tuple(sentences),
+        candidates,
+        sources_first=tuple(quoted),
+        passages=tuple(passages),
+    )
+
+
+def read_off(
+    strategy: str,
+    sentences: Sequence[AnswerSentence],
+    chunks: Sequence[Chunk],
+    passages: Sequence[Retrieved],
+) -> Draft:
+    """A draft read off these chunks (a table, a grid, the TOC), which lead the sources;
+    sentences cite chunks by their 1-based position."""
+    candidates = {i + 1: Retrieved(chunk, 1.0, i + 1) for i, chunk in enumerate(chunks)}
+    return Draft(
+        strategy,
+        tuple(sentences),
+        candidates,
+        sources_first=tuple(chunks),
+        passages=tuple(passages),
+    )
+
+
+__all__ = ["Passages", "Strategy", "quoted_units", "read_off"]
