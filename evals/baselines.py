@@ -155,6 +155,7 @@ def bm25_baseline(
     """BM25-only retrieval over reportqa's indexed chunks (same tokens, same tokenizer)."""
     from ingest.index import load_indexed_chunks, open_active_collection
     from rag.bm25 import BM25Index
+    from rag.lexicon import load_lexicon
     from rag.tokenize import Tokenizer
 
     if client is None:
@@ -164,7 +165,11 @@ def bm25_baseline(
     started = time.perf_counter()
     collection, generation = open_active_collection(client, settings.index.collection_prefix)
     indexed = load_indexed_chunks(collection)
-    tokenizer = Tokenizer(user_terms=generation.user_terms, cache_dir=settings.paths.home / "cache")
+    tokenizer = Tokenizer(
+        user_terms=generation.user_terms,
+        cache_dir=settings.paths.home / "cache",
+        lexicon=load_lexicon(),
+    )
     bm25 = BM25Index.build([ic.chunk.id for ic in indexed], [list(ic.tokens) for ic in indexed])
     chunks = {ic.chunk.id: ic.chunk for ic in indexed}
     tokenizer.warm_up()

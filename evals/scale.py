@@ -349,6 +349,7 @@ def run_scale(
     from ingest.chunk import chunk_report
     from ingest.formats import load_report
     from rag.bm25 import BM25Index
+    from rag.lexicon import load_lexicon
     from rag.retrieve import HybridRetriever
     from rag.settings import ChunkSettings, RetrievalSettings
     from rag.tokenize import Tokenizer, derive_user_terms
@@ -383,8 +384,11 @@ def run_scale(
     table = {q: query_vectors[i].tolist() for i, q in enumerate(questions)}
 
     log(f"scale: tokenising {biggest} chunks for BM25 …")
+    lexicon = load_lexicon()
     tokenizer = Tokenizer(
-        user_terms=derive_user_terms(c.text for c in base), cache_dir=work_dir / "cache"
+        user_terms=derive_user_terms((c.text for c in base), lexicon),
+        cache_dir=work_dir / "cache",
+        lexicon=lexicon,
     )
     tokenizer.warm_up()
     started = time.perf_counter()

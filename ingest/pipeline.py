@@ -59,10 +59,12 @@ def tokenize_chunks(
     chunks: Sequence[Chunk], cache_dir: Path | None
 ) -> tuple[list[IndexedChunk], list[str]]:
     """BM25 tokens for every chunk, with a jieba user dictionary derived from these chunks."""
+    from rag.lexicon import load_lexicon
     from rag.tokenize import Tokenizer, derive_user_terms
 
-    terms = derive_user_terms(c.text for c in chunks)
-    tokenizer = Tokenizer(user_terms=terms, cache_dir=cache_dir)
+    lexicon = load_lexicon()
+    terms = derive_user_terms((c.text for c in chunks), lexicon)
+    tokenizer = Tokenizer(user_terms=terms, cache_dir=cache_dir, lexicon=lexicon)
     indexed = [IndexedChunk(c, tuple(tokenizer.cut(_bm25_text(c)))) for c in chunks]
     return indexed, list(terms)
 

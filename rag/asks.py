@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from rag.lexicon import Lexicon
 from rag.question import Question
 from rag.types import Answer, AnswerSentence, Citation, Turn
 from rag.verify import render_answer, verify_answer
@@ -21,7 +22,11 @@ AnswerFn = Callable[[str, Sequence[Turn]], Answer]
 
 
 def answer_each_ask(
-    question: Question, history: Sequence[Turn], whole: Answer, answer: AnswerFn
+    question: Question,
+    history: Sequence[Turn],
+    whole: Answer,
+    answer: AnswerFn,
+    lexicon: Lexicon,
 ) -> Answer:
     """Add to the whole question's answer what each later ask finds elsewhere.
 
@@ -31,7 +36,7 @@ def answer_each_ask(
     question's. When the whole question is refused, the first ask is tried alone.
     """
     if question.asks.gap is not None:
-        return _answer_span(whole, question.asks.gap, history, answer)
+        return _answer_span(whole, question.asks.gap, history, answer, lexicon)
     asks = question.asks.parts
     if len(asks) < 2:
         return whole
@@ -60,11 +65,15 @@ def answer_each_ask(
 
 
 def _answer_span(
-    whole: Answer, asks: tuple[str, str], history: Sequence[Turn], answer: AnswerFn
+    whole: Answer,
+    asks: tuple[str, str],
+    history: Sequence[Turn],
+    answer: AnswerFn,
+    lexicon: Lexicon,
 ) -> Answer:
     """Both dates of a 「隔了几年」 question, each from its own passage, and the gap."""
     ends = [answer(ask, history) for ask in asks]
-    years = [_first_year(end) for end in ends]
+    years = [_first_year(end, lexicon) for end in ends]
     if any(end.refused for end in ends) or None in years:
         return whole
     merged = whole
@@ -75,7 +84,7 @@ def _answer_span(
         merged = replace(ends[0], question=whole.question, retrieved=retrieved)
     for end in ends:
         merged = merge_answers(merged, end)
-    gap = _gap_sentence(merged, years)  # type: ignore[arg-type]
+    gap = _gap_sentence(merged, years, lexicon)  # type: ignore[arg-type]
     total = sum(a.timings_ms.get("total", 0.0) for a in (whole, *ends))
     merged = replace(merged, timings_ms={**merged.timings_ms, "total": total})
     if gap is None:
@@ -84,18 +93,19 @@ def _answer_span(
     return replace(merged, sentences=sentences, text=render_answer(sentences))
 
 
-def _first_year(end: Answer) -> int | None:
-    found = re.search(r"((?:19|20)\d{2})\s*年", end.sentences[0].text if end.sentences else "")
+def _first_year(end: Answer, lexicon: Lexicon) -> int | None:
+    found = lexicon.patterns.year.search(end.sentences[0].text if end.sentences else "")
     return int(found.group(1)) if found else None
 
 
-def _gap_sentence(merged: Answer, years: Sequence[int]) -> AnswerSentence | None:
+def _gap_sentence(merged: Answer, years: Sequence[int], lexicon: Lexicon) -> AnswerSentence | None:
     """「从 2015 年到 2024 年，相隔 9 年。」 citing the passages that date each end, checked
     by the verifier (`AnswerSentence.spans_years`)."""
     numbers: list[int] = []
+    unit = re.escape(lexicon.numbers.dates.year)
     for year in years:
         holder = next(
-            (s for s in merged.sentences if re.search(rf"{year}\s*年", s.text) and s.citations),
+            (s for s in merged.sentences if re.search(rf"{year}\s*{unit}", s.text) and s.citations),
             None,
         )
         if holder is None:

@@ -12,7 +12,6 @@ and the index once and builds the `Context`.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from rag.asks import answer_each_ask
 from rag.context import Context, Corpus, Scorers
 from rag.draft import Draft
 from rag.errors import ReportQAError
+from rag.lexicon import Lexicon, load_lexicon
 from rag.question import Language, Question, build_question
 from rag.rerank import rerank
 from rag.sections import named_part
@@ -133,7 +133,7 @@ class Answerer:
 
         assert self._chat_model is not None
         try:
-            return condense_question(self._chat_model, question, history)
+            return condense_question(self._chat_model, question, history, self.context.lexicon)
         except LLMUnavailable:
             return None
 
@@ -178,6 +178,7 @@ class Answerer:
             ctx.scorers.for_passages(state.retrieved)[0],
             ctx.rerank,
             ctx.scoring,
+            ctx.lexicon,
             ctx.scorers.similarity_to(state.parsed.text),
         )
         return replace(state, retrieved=reranked, timings={**state.timings, "rerank": _ms(started)})
@@ -188,7 +189,8 @@ class Answerer:
         question, corpus, routed = state.parsed, self.context.corpus, state.retrieved
         source = corpus.report_names.get(state.report or "", None)
         best_source = source or (routed[0].chunk.source if routed else None)
-        part = named_part(question, corpus.headings(best_source)) if best_source else None
+        headings = corpus.headings(best_source) if best_source else ()
+        part = named_part(question, headings, self.context.lexicon) if best_source else None
         # 「第三部分里的首台套…」: passages of that part only, when retrieval found any.
         in_part = tuple(r for r in routed if part and r.chunk.section_path[:1] == (part,))
         return Passages(question, self.context, routed, in_part or routed, best_source, part)
@@ -257,7 +259,13 @@ class Answerer:
         whole = self._run(ChainState(question, tuple(history), report, parsed), started)
         if self._chat_model is not None:
             return whole
-        return answer_each_ask(parsed, history, whole, lambda q, h: self._answer_once(q, h, report))
+        return answer_each_ask(
+            parsed,
+            history,
+            whole,
+            lambda q, h: self._answer_once(q, h, report),
+            self.context.lexicon,
+        )
 
     def _answer_once(
         self, question: str, history: Sequence[Turn] = (), report: str | None = None
@@ -383,11 +391,13 @@ def stale_reports(reports: Sequence[Any]) -> list[str]:
     return problems
 
 
-def example_questions(titles: Sequence[str], section_headings: Sequence[str]) -> list[str]:
+def example_questions(
+    titles: Sequence[str], section_headings: Sequence[str], lexicon: Lexicon
+) -> list[str]:
     """A few starter questions built from the reports' own section headings."""
     examples = []
     for heading in section_headings[:3]:
-        topic = re.sub(r"^[一二三四五六七八九十]+、", "", heading)
+        topic = lexicon.patterns.heading_prefix.sub("", heading)
         examples.append(f"「{topic}」具体指什么？")
     if titles:
         examples.append("这份报告的主要结论是什么？")
@@ -452,7 +462,7 @@ class _Loaded:
     embeddings: Any
 
 
-def _load(settings: Settings) -> _Loaded:
+def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
     """Open the active index and load the embedding model, jieba, the tagger and BM25."""
     from ingest.index import load_indexed_chunks, open_active_collection
     from rag.bm25 import BM25Index
@@ -482,7 +492,9 @@ def _load(settings: Settings) -> _Loaded:
         loading = pool.submit(load_embeddings)
         indexed = load_indexed_chunks(collection)
         tokenizer = Tokenizer(
-            user_terms=generation.user_terms, cache_dir=settings.paths.home / "cache"
+            user_terms=generation.user_terms,
+            cache_dir=settings.paths.home / "cache",
+            lexicon=lexicon,
         )
         tokenizer.warm_up()
         tag = make_tagger(tokenizer)
@@ -548,6 +560,7 @@ def _context(
     unit_similarity: Callable[[str, Retrieved], list[float]],
     library: ReportStatistics,
     per_report: Mapping[str, ReportStatistics],
+    lexicon: Lexicon,
 ) -> Context:
     """The answer path's Context: language tools, the reports, their statistics."""
     from rag.aliases import expand_aliases
@@ -558,10 +571,11 @@ def _context(
     reports = loaded.generation.reports
     return Context(
         language=Language(
+            lexicon=lexicon,
             cut=loaded.tokenizer.cut,
             tag=loaded.tag,
-            normalise=normalise_question,
-            expand=lambda question: expand_aliases(question, verbatim_text.__contains__),
+            normalise=lambda question: normalise_question(question, lexicon),
+            expand=lambda question: expand_aliases(question, verbatim_text.__contains__, lexicon),
         ),
         scorers=Scorers(
             weight=library.weight,
@@ -586,16 +600,18 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     from rag.route import ReportRouter, ReportStatistics, statistics_by_source
 
     set_offline_environment()
-    loaded = _load(settings)
+    lexicon = load_lexicon()
+    loaded = _load(settings, lexicon)
     unit_similarity = _unit_similarity(settings, loaded)
     library = ReportStatistics.of([(ic.chunk, ic.tokens) for ic in loaded.indexed])
     per_report = statistics_by_source((ic.chunk, ic.tokens) for ic in loaded.indexed)
-    ctx = _context(loaded, unit_similarity, library, per_report)
+    ctx = _context(loaded, unit_similarity, library, per_report, lexicon)
     # A question is answered from one report, with that report's term weights and text.
     router = ReportRouter(
         loaded.retriever,
         reports=per_report,
         library=library,
+        lexicon=lexicon,
         unit_similarity=unit_similarity,
     )
     chat_model = None
@@ -607,7 +623,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         dict.fromkeys(
             c.section_path[0]
             for c in ctx.corpus.chunks
-            if c.section_path and re.match(r"^[一二三四五六七八九十]+、", c.section_path[0])
+            if c.section_path and lexicon.patterns.heading_prefix.match(c.section_path[0])
         )
     )
     return Answerer(
@@ -616,7 +632,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         chat_model,
         model_name=(settings.llm.model or "LLM") if settings.llm.enabled else "",
         problems=stale_reports(loaded.generation.reports) if check_stale else [],
-        example_questions=example_questions(ctx.corpus.titles, headings),
+        example_questions=example_questions(ctx.corpus.titles, headings, lexicon),
         llm_probe=llm_probe(settings.llm) if settings.llm.enabled else None,
     )
 

@@ -9,7 +9,6 @@ use and kept: a Context never changes after it is built.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +16,7 @@ from typing import Protocol
 
 from rag.enumeration import DocumentUnit, document_units
 from rag.evidence import ScoringSettings
+from rag.lexicon import Lexicon
 from rag.question import Language
 from rag.rerank import RerankSettings
 from rag.types import Chunk, Retrieved
@@ -45,10 +45,6 @@ class Corpus:
         return tuple(c for c in self.chunks if c.kind == "table_row")
 
     @cached_property
-    def toc_chunks(self) -> tuple[Chunk, ...]:
-        return tuple(c for c in self.chunks if c.section_path[:1] == ("目录",))
-
-    @cached_property
     def units(self) -> tuple[DocumentUnit, ...]:
         """Every evidence unit of the reports, in reading order."""
         return tuple(document_units(self.chunks))
@@ -57,15 +53,6 @@ class Corpus:
     def unit_positions(self) -> Mapping[tuple[str, int], int]:
         """(chunk id, unit index in the chunk) → the unit's position in `units`."""
         return {(unit.chunk.id, unit.index): at for at, unit in enumerate(self.units)}
-
-    @cached_property
-    def part_titles(self) -> frozenset[str]:
-        """The titles of the reports' top-level parts, without their numbers (致谢, 引言 …)."""
-        return frozenset(
-            re.sub(r"^[一二三四五六七八九十]+、", "", c.section_path[0])
-            for c in self.chunks
-            if c.section_path
-        )
 
     @cached_property
     def _headings(self) -> Mapping[str, tuple[str, ...]]:
@@ -131,8 +118,22 @@ class Context:
     rerank: RerankSettings = field(default_factory=RerankSettings)
 
     @property
+    def lexicon(self) -> Lexicon:
+        return self.language.lexicon
+
+    @cached_property
     def part_titles(self) -> frozenset[str]:
-        return self.corpus.part_titles
+        """The titles of the reports' top-level parts, without their numbers (致谢, 引言 …)."""
+        prefix = self.lexicon.patterns.heading_prefix
+        return frozenset(
+            prefix.sub("", c.section_path[0]) for c in self.corpus.chunks if c.section_path
+        )
+
+    @cached_property
+    def toc_chunks(self) -> tuple[Chunk, ...]:
+        """The reports' tables of contents."""
+        toc = (self.lexicon.report.parts.toc,)
+        return tuple(c for c in self.corpus.chunks if c.section_path[:1] == toc)
 
 
 __all__ = ["Context", "Corpus", "Scorers", "TermStatistics"]

@@ -8,18 +8,13 @@ order, each cited where it stands.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.lexicon import Lexicon
 from rag.sentences import evidence_units
 from rag.types import Chunk
 
-_NUMERALS = "一二三四五六七八九十"
-# An item marker at the start of a unit or after a clause break: 「一是」 or 「第一，」.
-_MARKER_RE = re.compile(
-    r"(?:^|(?<=[，,：:。；;\s]))(?:(?P<shi>[一二三四五六七八九十])是|第(?P<di>[一二三四五六七八九十])[，,、])"
-)
 # Items further apart than this many units are not one enumeration.
 MAX_GAP_UNITS = 30
 
@@ -43,23 +38,25 @@ def document_units(chunks: Sequence[Chunk]) -> list[DocumentUnit]:
     ]
 
 
-def _markers(text: str) -> list[tuple[str, int]]:
+def _markers(text: str, lexicon: Lexicon) -> list[tuple[str, int]]:
     out = []
-    for match in _MARKER_RE.finditer(text):
+    for match in lexicon.patterns.enumeration_marker.finditer(text):
         style = "shi" if match.group("shi") else "di"
         numeral = match.group("shi") or match.group("di")
-        out.append((style, _NUMERALS.index(numeral) + 1))
+        out.append((style, lexicon.numbers.numerals.value(numeral)))
     return out
 
 
-def enumeration_items(units: Sequence[DocumentUnit], at: int) -> list[DocumentUnit]:
+def enumeration_items(
+    units: Sequence[DocumentUnit], at: int, lexicon: Lexicon
+) -> list[DocumentUnit]:
     """The units that open each item of the enumeration unit `at` belongs to ([] if none).
 
     Items must share a style (一是 or 第一，), count up from one without a gap,
     sit in one section of one report, and lie at most `MAX_GAP_UNITS` apart.
     """
     here = units[at]
-    found = _markers(here.text)
+    found = _markers(here.text, lexicon)
     if not found:
         return []
     place = (here.chunk.source, here.chunk.section_path[:1])
@@ -76,7 +73,7 @@ def enumeration_items(units: Sequence[DocumentUnit], at: int) -> list[DocumentUn
                 unit = units[position]
                 if (unit.chunk.source, unit.chunk.section_path[:1]) != place:
                     break
-                numbers = [n for s, n in _markers(unit.text) if s == style]
+                numbers = [n for s, n in _markers(unit.text, lexicon) if s == style]
                 if want in numbers:
                     for n in numbers:
                         items.setdefault(n, position)

@@ -16,27 +16,17 @@ for acknowledgements and the copyright notice, a peripheral factor. The features
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rag.figures import find_numbers, has_date
+from rag.lexicon import Lexicon
 from rag.question import Cue, Intent, Question
 from rag.sentences import evidence_units
+from rag.textnorm import char_pairs
 from rag.types import Retrieved
-
-_ORG_RE = re.compile(
-    r"(公司|总局|局|部|委|委员会|中心|实验室|银行|政府|国务院|中共中央|高新区|管委会)"
-)
-_REASON_RE = re.compile(r"(因为|由于|为了|旨在|原因|导致|以便|从而|因此|有利于|目的)")
-_DEFINITION_RE = re.compile(r"(是指|指的是|是为|是.{0,20}的(经济行为|活动|组成部分|重要)|即)")
-_LIST_RE = re.compile(r"(一是|二是|三是|第一|第二|第三|、.{1,16}、|包括|涵盖|以下)")
-_TOC_LINE_RE = re.compile(r"^[一二三四五六七八九十]+、.+\t\s*\d+\s*$")
-# Acknowledgements and the copyright notice name many organisations but answer nothing
-# about the report's content, unless the question is about them.
-PERIPHERAL_SECTIONS = frozenset({("致谢",), ("版权公告",), ("版权",)})
 
 
 @dataclass(frozen=True)
@@ -181,43 +171,49 @@ def question_coverage(question: Question, text: str, weight: Callable[[str], flo
 
 def bigrams(text: str) -> set[str]:
     """The character bigrams of the text's Han and alphanumeric characters."""
-    chars = [c for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
-    return {a + b for a, b in itertools.pairwise(chars)}
+    return set(char_pairs("".join(c for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum())))
 
 
-def type_fit(question: Question, text: str) -> float:
+# The bonus of a unit with a marker of the intent (`Lexicon.evidence.markers`).
+_MARKER_BONUS: Mapping[Intent, float] = {
+    Intent.NAME: 0.15,
+    Intent.REASON: 0.15,
+    Intent.DEFINITION: 0.1,
+    Intent.LIST: 0.15,
+}
+
+
+def type_fit(question: Question, text: str, lexicon: Lexicon) -> float:
     """How well a span fits the kind of answer the question wants (a bonus or a penalty)."""
     intent = question.intent
     if intent is Intent.DATE:
-        return 0.25 if has_date(text) else -0.15
+        return 0.25 if has_date(text, lexicon) else -0.15
     if intent is Intent.TITLE:
         return 0.2 if re.search(r"[“《「].{2,40}?[”》」]", text) else 0.0
     if intent is Intent.FIGURE:
-        numbers = [n for n in find_numbers(text) if not n.endswith("年")]
+        year = lexicon.numbers.dates.year
+        numbers = [n for n in find_numbers(text, lexicon) if not n.endswith(year)]
         if not numbers:
             return -0.2
         hint = question.unit_hint
         if hint and any(n.endswith(hint) or hint in n for n in numbers):
             return 0.3
         return 0.1
-    marker = _MARKERS.get(intent)
-    if marker is None:
+    bonus = _MARKER_BONUS.get(intent)
+    if bonus is None:
         return 0.0
-    pattern, bonus = marker
-    return bonus if pattern.search(text) else 0.0
+    return bonus if lexicon.evidence.markers[intent.value].search(text) else 0.0
 
 
-_MARKERS: Mapping[Intent, tuple[re.Pattern[str], float]] = {
-    Intent.NAME: (_ORG_RE, 0.15),
-    Intent.REASON: (_REASON_RE, 0.15),
-    Intent.DEFINITION: (_DEFINITION_RE, 0.1),
-    Intent.LIST: (_LIST_RE, 0.15),
-}
+def is_toc_line(unit: str, lexicon: Lexicon) -> bool:
+    """A table-of-contents line: 「一、…\t3」."""
+    return bool(lexicon.patterns.toc_line.match(unit.strip()))
 
 
-def is_toc_line(unit: str) -> bool:
-    """A table-of-contents line: 「一、…\\t3」."""
-    return bool(_TOC_LINE_RE.match(unit.strip()))
+def is_peripheral(section_path: tuple[str, ...], lexicon: Lexicon) -> bool:
+    """Acknowledgements and the copyright notice name many organisations but answer
+    nothing about the report's content."""
+    return bool(section_path) and section_path[0] in lexicon.report.publication.peripheral
 
 
 def evidence_features(
@@ -225,6 +221,7 @@ def evidence_features(
     unit: str,
     retrieved: Retrieved,
     weight: Callable[[str], float],
+    lexicon: Lexicon,
     semantic: float = 0.0,
 ) -> Features:
     """The features of one unit of a retrieved chunk for this question.
@@ -236,14 +233,14 @@ def evidence_features(
     context = f"{' '.join(chunk.section_path)} {chunk.embed_text or chunk.text}"
     terms = question.term_texts
     question_grams = bigrams("".join(terms) or question.text)
-    toc = is_toc_line(unit) and not question.has(Cue.STRUCTURE)
+    toc = is_toc_line(unit, lexicon) and not question.has(Cue.STRUCTURE)
     return Features(
         lexical=coverage(terms, unit, weight),
         context=coverage(terms, context, weight),
         overlap=len(question_grams & bigrams(unit)) / (len(question_grams) or 1),
         semantic=semantic,
-        figures=float(sum(1 for n in question.wanted.figures if n in find_numbers(unit))),
-        type_fit=type_fit(question, unit),
+        figures=float(sum(1 for n in question.wanted.figures if n in find_numbers(unit, lexicon))),
+        type_fit=type_fit(question, unit, lexicon),
         toc=1.0 if toc else 0.0,
     )
 
@@ -269,6 +266,7 @@ def score_evidence(
     retrieved: Sequence[Retrieved],
     weight: Callable[[str], float],
     settings: ScoringSettings,
+    lexicon: Lexicon,
     unit_similarity: Callable[[Retrieved], list[float]] | None = None,
 ) -> list[Evidence]:
     """Every evidence unit of the retrieved chunks, scored for this question, best first.
@@ -285,11 +283,11 @@ def score_evidence(
     out: list[Evidence] = []
     for item, index, unit, sim in candidates:
         semantic = sim - best_sim if unit_similarity else 0.0
-        features = evidence_features(question, unit, item, weighed, semantic)
+        features = evidence_features(question, unit, item, weighed, lexicon, semantic)
         # The first-stage rank, not the reranked one: reranking already used these scores.
         prior = 1.0 / (1.0 + settings.rank_decay * (item.retrieval_rank - 1))
         score = features.dot(weights) * prior
-        if item.chunk.section_path[:1] in PERIPHERAL_SECTIONS and not asks_peripheral:
+        if not asks_peripheral and is_peripheral(item.chunk.section_path, lexicon):
             score *= settings.peripheral_factor
         out.append(
             Evidence(
@@ -325,7 +323,6 @@ def idf_weight(
 
 
 __all__ = [
-    "PERIPHERAL_SECTIONS",
     "UNSEEN_TERM_FACTOR",
     "Evidence",
     "FeatureWeights",
@@ -335,6 +332,7 @@ __all__ = [
     "coverage",
     "evidence_features",
     "idf_weight",
+    "is_peripheral",
     "is_toc_line",
     "question_coverage",
     "score_evidence",

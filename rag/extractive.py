@@ -21,6 +21,7 @@ from rag.evidence import (
     type_fit,
 )
 from rag.figures import dates_in, find_numbers, has_date, has_figure, has_year, spaced
+from rag.lexicon import Lexicon
 from rag.question import Cue, Intent, Question
 from rag.sentences import evidence_units
 from rag.slots import (
@@ -32,7 +33,6 @@ from rag.slots import (
 from rag.types import AnswerSentence, Retrieved
 
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
-_REFUSAL_MARK = "报告中没有提到"
 _UNKNOWN_NAME_TAGS = frozenset({"ns", "nr", "eng"})
 _FIGURE_INTENTS = (Intent.FIGURE, Intent.DATE)
 
@@ -58,7 +58,11 @@ def _refused(coverage: float = 0.0) -> SentenceDraft:
 
 
 def _window_for(
-    sentence: str, question: Question, weight: Callable[[str], float], limit: int
+    sentence: str,
+    question: Question,
+    weight: Callable[[str], float],
+    limit: int,
+    lexicon: Lexicon,
 ) -> str:
     """The best contiguous clause window of an over-long sentence (verbatim)."""
     if len(sentence) <= limit:
@@ -74,7 +78,7 @@ def _window_for(
             span += clauses[j]
             score = (
                 coverage(question.term_texts, span, weight)
-                + type_fit(question, span)
+                + type_fit(question, span, lexicon)
                 - 0.001 * len(span)
             )
             if score > best_score:
@@ -96,54 +100,63 @@ def _nearby(a: Evidence, b: Evidence, reach: int = 2) -> bool:
     return tail + second.sentence_index + 1 <= reach
 
 
-_MONEY_RE = re.compile(r"(?:\d[\d.,]*\s*(?:[百千万亿]+元?|元)|[百千万亿]元)")
-_ANY_FIGURE_RE = re.compile(r"(?:\d[\d.,]*\s*(?:[百千万亿]+元?|元|%|％)|[百千万亿]元|全额)")
-
-
-def _money_of_the_asked_kind(question: Question, evidence: str) -> bool:
+def _money_of_the_asked_kind(question: Question, evidence: str, lexicon: Lexicon) -> bool:
     """Whether a sum in the evidence is of the kind of money the question asks about.
 
     True when the question names no kind, or it asks for something other than money.
     """
     # 「多少钱」 wants a sum; 「补贴了多少保费」 is answered by 「100% 保费补贴」 too.
     explicit = question.has(Cue.ASKS_SUM)
-    if not explicit and question.unit_hint not in ("元", "万元", "亿元"):
+    # A sum is asked for in 元, 万元 or 亿元 (the unit hints that end in the unit of money).
+    if not explicit and not question.unit_hint.endswith(lexicon.numbers.figures.money):
         return True
     asked = question.wanted.money_kinds
     if not asked:
         return True
-    figure_re = _MONEY_RE if explicit else _ANY_FIGURE_RE
+    patterns = lexicon.patterns
+    figure_re = patterns.money_sum if explicit else patterns.money_or_share
     clauses = [c for c in re.split(r"[，。；,;]", evidence) if figure_re.search(c)]
     return not clauses or any(word in c for c in clauses for kind in asked for word in kind)
 
 
-def lacks_figure(question: Question, evidence: str) -> bool:
+def _without_own_figures(question: Question, evidence: str, lexicon: Lexicon) -> str:
+    """The evidence without the figures the question itself states (「那单1250万的…」)."""
+    year, magnitudes = lexicon.numbers.dates.year, lexicon.patterns.magnitudes
+    for figure in question.wanted.figures:
+        digits = re.match(r"[\d.]+", figure)
+        if digits and not figure.endswith(year):
+            evidence = re.sub(
+                rf"(?<![\d.]){re.escape(digits.group(0))}(?![\d.])\s*{magnitudes}*",
+                " ",
+                evidence,
+            )
+    return evidence
+
+
+def lacks_figure(question: Question, evidence: str, lexicon: Lexicon) -> bool:
     """A figure question without a figure of its kind, or a date question without a date."""
     if question.intent is Intent.FIGURE:
-        if question.unit_hint == "年" and has_year(evidence):
+        if question.unit_hint == lexicon.numbers.dates.year and has_year(evidence, lexicon):
             return False  # 「隔了几年」 is answered by the years themselves
         if not question.has(Cue.CONFIRMATION):
             # The asker's own figure (「那单1250万的中试险，保费多少？」) answers nothing.
-            for figure in question.wanted.figures:
-                digits = re.match(r"[\d.]+", figure)
-                if digits and not figure.endswith("年"):
-                    evidence = re.sub(
-                        rf"(?<![\d.]){re.escape(digits.group(0))}(?![\d.])\s*[百千万亿]*",
-                        " ",
-                        evidence,
-                    )
-        if not has_figure(evidence, question.unit_hint):
+            evidence = _without_own_figures(question, evidence, lexicon)
+        if not has_figure(evidence, question.unit_hint, lexicon):
             # 「补贴多少」 is answered by 「财政资金全额支持」; 「一共掏了多少钱」, 「总保费多少」 are not.
             return not (
-                "全额" in evidence and question.has(Cue.SUBSIDY) and not question.has(Cue.ASKS_SUM)
+                lexicon.numbers.figures.full_funding in evidence
+                and question.has(Cue.SUBSIDY)
+                and not question.has(Cue.ASKS_SUM)
             )
-        return not _money_of_the_asked_kind(question, evidence)
+        return not _money_of_the_asked_kind(question, evidence, lexicon)
     if question.intent is Intent.DATE:
-        return not has_date(evidence)
+        return not has_date(evidence, lexicon)
     return False
 
 
-def _names_the_unknown(question: Question, corpus_has: Callable[[str], bool]) -> bool:
+def _names_the_unknown(
+    question: Question, corpus_has: Callable[[str], bool], lexicon: Lexicon
+) -> bool:
     """The question names something the report never mentions (see `unsupported`)."""
     if unknown_organisations(question, corpus_has):
         return True
@@ -159,16 +172,19 @@ def _names_the_unknown(question: Question, corpus_has: Callable[[str], bool]) ->
             question.intent in _FIGURE_INTENTS
             and term.tag.startswith("n")
             and term.tag != "nz"
-            and term.text not in _MEASURE_WORDS
+            and term.text not in lexicon.evidence.figure_kinds
             and not corpus_has(term.text)
-            and not _known_stem(term.text, corpus_has)
+            and not _known_stem(term.text, corpus_has, lexicon)
         ):
             return True
     return False
 
 
 def unsupported(
-    question: Question, evidence: str, corpus_has: Callable[[str], bool] | None
+    question: Question,
+    evidence: str,
+    corpus_has: Callable[[str], bool] | None,
+    lexicon: Lexicon,
 ) -> bool:
     """The best evidence cannot answer this kind of question: refuse rather than guess.
 
@@ -177,16 +193,18 @@ def unsupported(
     the report never mentions is not about this report (unless the asker is
     stating it for confirmation, where the answer corrects the premise).
     """
-    if lacks_figure(question, evidence):
+    if lacks_figure(question, evidence, lexicon):
         return True
     confirming = question.has(Cue.CONFIRMATION)
     if not confirming and (
-        slot_unfilled(question, evidence)
-        or counted_not_named(question, evidence)
-        or name_withheld(question, evidence)
+        slot_unfilled(question, evidence, lexicon)
+        or counted_not_named(question, evidence, lexicon)
+        or name_withheld(question, evidence, lexicon)
     ):
         return True
-    return corpus_has is not None and not confirming and _names_the_unknown(question, corpus_has)
+    if corpus_has is None or confirming:
+        return False
+    return _names_the_unknown(question, corpus_has, lexicon)
 
 
 def _asked_of_another_case(
@@ -226,38 +244,12 @@ def _asked_of_another_case(
     )
 
 
-def _known_stem(term: str, corpus_has: Callable[[str], bool]) -> bool:
+def _known_stem(term: str, corpus_has: Callable[[str], bool], lexicon: Lexicon) -> bool:
     """jieba glues a classifier or a place word to a known noun (哪份文件 → 份文件,
     课题组, e贷里 → 贷里): the noun itself is in the report, so the term is not news."""
     if len(term) >= 3 and (corpus_has(term[1:]) or corpus_has(term[:-1])):
         return True
-    return len(term) == 2 and term[-1] in _PLACE_SUFFIXES
-
-
-_PLACE_SUFFIXES = frozenset("里中内上")
-
-
-# Words that say what kind of figure is asked (the unit hint covers them), not what of.
-_MEASURE_WORDS = frozenset(
-    [
-        "比例",
-        "规模",
-        "金额",
-        "数量",
-        "额度",
-        "比重",
-        "占比",
-        "幅度",
-        "程度",
-        "数字",
-        "数额",
-        "总数",
-        "多少",
-        "水平",
-        "标准",
-        "情况",
-    ]
-)
+    return len(term) == 2 and term[-1] in lexicon.evidence.place_suffixes
 
 
 def _already_given(unit: str, given: frozenset[str]) -> bool:
@@ -272,16 +264,13 @@ def _already_given(unit: str, given: frozenset[str]) -> bool:
     return False
 
 
-# 「在上述领域」「这些产品」 point back to the sentence before: without it the quote is
-# unreadable (which fields?), so that sentence is quoted too.
-_ANAPHORA_RE = re.compile(r"(上述|前述|这些|这类|该类|此类|上面)")
-
-
-def _with_antecedents(chosen: list[Evidence]) -> list[Evidence]:
+def _with_antecedents(chosen: list[Evidence], lexicon: Lexicon) -> list[Evidence]:
+    """「在上述领域」「这些产品」 point back to the sentence before: without it the quote is
+    unreadable (which fields?), so that sentence is quoted too."""
     out = list(chosen)
     have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
     for evidence in chosen:
-        if evidence.sentence_index == 0 or not _ANAPHORA_RE.search(evidence.text):
+        if evidence.sentence_index == 0 or not lexicon.patterns.anaphora.search(evidence.text):
             continue
         key = (evidence.retrieved.chunk.id, evidence.sentence_index - 1)
         if key in have:
@@ -336,10 +325,13 @@ def _continued_support(
     best: Evidence,
     retrieved: Sequence[Retrieved],
     corpus_has: Callable[[str], bool] | None,
+    lexicon: Lexicon,
 ) -> bool:
     """Whether the best evidence, read to the end of its cut sentence, can answer."""
     rest = _continuation(best, retrieved)
-    return rest is not None and not unsupported(question, best.text + rest[1], corpus_has)
+    if rest is None:
+        return False
+    return not unsupported(question, best.text + rest[1], corpus_has, lexicon)
 
 
 def _with_continuations(
@@ -371,14 +363,15 @@ def _with_continuations(
     return out
 
 
-def _lead(question: Question, span: str) -> str:
+def _lead(question: Question, span: str, lexicon: Lexicon) -> str:
     """The direct answer for date and figure questions, when the span makes it unambiguous."""
     if question.intent is Intent.DATE:
-        unique = list(dict.fromkeys(dates_in(span)))
+        unique = list(dict.fromkeys(dates_in(span, lexicon)))
         if len(unique) == 1:
             return spaced(unique[0])
     if question.intent is Intent.FIGURE:
-        numbers = [n for n in find_numbers(span) if not re.fullmatch(r"\d{4}年.*", n)]
+        dated = lexicon.patterns.starts_with_year
+        numbers = [n for n in find_numbers(span, lexicon) if not dated.fullmatch(n)]
         if question.unit_hint:
             numbers = [n for n in numbers if n.endswith(question.unit_hint)]
         unique = list(dict.fromkeys(numbers))
@@ -388,15 +381,19 @@ def _lead(question: Question, span: str) -> str:
 
 
 def _premise_note(
-    question: Question, span: str, corpus_has: Callable[[str], bool] | None = None
+    question: Question,
+    span: str,
+    lexicon: Lexicon,
+    corpus_has: Callable[[str], bool] | None = None,
 ) -> str:
     """When the question asserts a figure the evidence contradicts, say what the report says."""
     if not question.wanted.figures:
         return ""
-    evidence_numbers = find_numbers(span)
+    evidence_numbers = find_numbers(span, lexicon)
     asserted = [n for n in question.wanted.figures if n not in evidence_numbers]
+    year = lexicon.numbers.dates.year
     for claim in asserted:
-        if any(_compatible(claim, n) for n in evidence_numbers):
+        if any(_compatible(claim, n, lexicon) for n in evidence_numbers):
             continue  # 「11月底」 and 「2025 年 11 月底」 say the same thing
         if (
             corpus_has is not None
@@ -406,17 +403,18 @@ def _premise_note(
             # A lookup (「2010年那份文件叫什么」) of a figure the report states elsewhere:
             # this evidence is about something else, it does not correct the question.
             continue
-        kind = "年" if "年" in claim else re.sub(r"[\d.]", "", claim)
+        kind = year if year in claim else re.sub(r"[\d.]", "", claim)
         same_kind = [n for n in evidence_numbers if (kind and kind in n) or (not kind and n)]
         if same_kind:
             return f"报告中的说法是{spaced(same_kind[0])}，而不是{spaced(claim)}。"
     return ""
 
 
-def _compatible(claim: str, stated: str) -> bool:
+def _compatible(claim: str, stated: str, lexicon: Lexicon) -> bool:
     """Two figures that can both be true: one date contains the other (11月 ~ 2025年11月)."""
-    if "年" in claim or "月" in claim:
-        parts = re.findall(r"\d+[年月]", claim)
+    dates = lexicon.numbers.dates
+    if dates.year in claim or dates.month in claim:
+        parts = lexicon.patterns.date_parts.findall(claim)
         return bool(parts) and all(part in stated for part in parts)
     return False
 
@@ -428,13 +426,14 @@ def _runner_up(
     weighed: Callable[[str], float],
     settings: ScoringSettings,
     corpus_has: Callable[[str], bool] | None,
+    lexicon: Lexicon,
 ) -> Evidence | None:
     """A nearby unit of the same case that holds the figure or date the best one lacks.
 
     The passage that best names the subject may not hold the figure or date asked
     for while the next sentences of the same case do.
     """
-    if not lacks_figure(question, best.text):
+    if not lacks_figure(question, best.text, lexicon):
         return None
     terms = question.term_texts
     covered_by_best = coverage(terms, best.text, weighed)
@@ -447,7 +446,7 @@ def _runner_up(
             # It must say more of what was asked, not just hold some other figure.
             and coverage(terms, best.text + e.text, weighed) > covered_by_best + 0.05
             and e.coverage >= settings.refuse_below
-            and not unsupported(question, e.text, corpus_has)
+            and not unsupported(question, e.text, corpus_has, lexicon)
         ),
         None,
     )
@@ -459,6 +458,7 @@ def _choose(
     scored: Sequence[Evidence],
     weighed: Callable[[str], float],
     settings: ScoringSettings,
+    lexicon: Lexicon,
 ) -> list[Evidence]:
     """The best unit and the runners-up that add to it, up to the intent's limit."""
     several = question.has(Cue.SEVERAL_PARTS)
@@ -474,7 +474,7 @@ def _choose(
             candidate.retrieved.chunk.section_path[:1] == best.retrieved.chunk.section_path[:1]
         )
         # 「时间线」「分别」: every fitting passage of the same place answers a part.
-        fits = several and same_place and type_fit(question, candidate.text) > 0
+        fits = several and same_place and type_fit(question, candidate.text, lexicon) > 0
         floor = 0.4 if fits else 0.6
         if candidate.text in covered or candidate.score < floor * best.score:
             continue
@@ -492,6 +492,7 @@ def _layout(
     chosen: Sequence[Evidence],
     weighed: Callable[[str], float],
     settings: ScoringSettings,
+    lexicon: Lexicon,
 ) -> tuple[list[AnswerSentence], dict[int, Retrieved], dict[int, str]]:
     """The chosen units as cited sentences (over-long ones cut to a clause window)."""
     candidates: dict[int, Retrieved] = {}
@@ -506,7 +507,7 @@ def _layout(
             if evidence.retrieved.chunk.kind == "table_row"
             else settings.max_span_chars
         )
-        span = _window_for(evidence.text, question, weighed, limit)
+        span = _window_for(evidence.text, question, weighed, limit, lexicon)
         n = by_chunk.get(chunk_id)
         if n is None:
             n = len(candidates) + 1
@@ -525,6 +526,7 @@ def _best(
     weight: Callable[[str], float],
     settings: ScoringSettings,
     corpus_has: Callable[[str], bool] | None,
+    lexicon: Lexicon,
 ) -> tuple[Evidence, list[Evidence]] | SentenceDraft:
     """The unit that answers, with the scored list it leads; a refusal when none can."""
     best = scored[0]
@@ -534,11 +536,11 @@ def _best(
         question, best, retrieved, corpus_has, weight, settings.case_name_weight
     ):
         return _refused(best.coverage)
-    if unsupported(question, best.text, corpus_has) and not _continued_support(
-        question, best, retrieved, corpus_has
+    if unsupported(question, best.text, corpus_has, lexicon) and not _continued_support(
+        question, best, retrieved, corpus_has, lexicon
     ):
         weighed = question.weigh(weight)
-        runner_up = _runner_up(question, best, scored, weighed, settings, corpus_has)
+        runner_up = _runner_up(question, best, scored, weighed, settings, corpus_has, lexicon)
         if runner_up is None:
             return _refused(best.coverage)
         scored = [runner_up, *[e for e in scored if e is not runner_up]]
@@ -551,6 +553,7 @@ def draft_answer(
     retrieved: Sequence[Retrieved],
     weight: Callable[[str], float],
     settings: ScoringSettings,
+    lexicon: Lexicon,
     unit_similarity: Callable[[Retrieved], list[float]] | None = None,
     corpus_has: Callable[[str], bool] | None = None,
 ) -> SentenceDraft:
@@ -561,28 +564,31 @@ def draft_answer(
     given = question.followup.already_given
     scored = [
         e
-        for e in score_evidence(question, retrieved, weight, settings, unit_similarity)
+        for e in score_evidence(question, retrieved, weight, settings, lexicon, unit_similarity)
         if not _already_given(e.text, given)
     ]
     if not scored or not question.terms:
         # No content words (「这是什么？」): nothing to ground an answer on.
         return _refused()
-    found = _best(question, scored, retrieved, weight, settings, corpus_has)
+    found = _best(question, scored, retrieved, weight, settings, corpus_has, lexicon)
     if isinstance(found, SentenceDraft):
         return found
     best, scored = found
     weighed = question.weigh(weight)
-    chosen = _choose(question, best, scored, weighed, settings)
+    chosen = _choose(question, best, scored, weighed, settings, lexicon)
     chosen = _with_continuations(
-        _with_elaborations(_with_antecedents(chosen), question), retrieved, question, weighed
+        _with_elaborations(_with_antecedents(chosen, lexicon), question),
+        retrieved,
+        question,
+        weighed,
     )
     # Reading order reads better than score order.
     chosen.sort(
         key=lambda e: (e.retrieved.chunk.source, e.retrieved.chunk.position, e.sentence_index)
     )
-    sentences, candidates, quotes = _layout(question, chosen, weighed, settings)
+    sentences, candidates, quotes = _layout(question, chosen, weighed, settings, lexicon)
     first_span = sentences[0].text.rstrip("…")
-    premise = _premise_note(question, first_span, corpus_has)
+    premise = _premise_note(question, first_span, lexicon, corpus_has)
     place = best.retrieved.chunk.section_path[:1]
     ranked = [*sorted(chosen, key=lambda e: -e.score), *[e for e in scored if e not in chosen]]
     return SentenceDraft(
@@ -595,24 +601,15 @@ def draft_answer(
         candidates=candidates,
         quotes=quotes,
         refused=False,
-        lead="" if premise else _lead(question, first_span),
+        lead="" if premise else _lead(question, first_span, lexicon),
         premise_note=premise,
         coverage=best.coverage,
     )
-
-
-def refusal_text(question: Question) -> str:
-    """The plain refusal, naming what was asked about."""
-    topic = "、".join(question.term_texts[:4])
-    if topic:
-        return f"{_REFUSAL_MARK}{topic}的相关信息。"
-    return f"{_REFUSAL_MARK}这个问题的答案。"
 
 
 __all__ = [
     "SentenceDraft",
     "draft_answer",
     "lacks_figure",
-    "refusal_text",
     "unsupported",
 ]

@@ -1,22 +1,17 @@
 """Figures in text: years and dates, numbers with their units, and the form they compare in.
 
 Question building reads the figures a question asserts, evidence scoring counts
-them in a passage, and the answerer leads with one. All read them the same way.
+them in a passage, and the answerer leads with one. All read them the same way,
+with the patterns of the lexicon (`rag.lexicon.patterns`).
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-_YEAR_RE = re.compile(r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:底|初|末)?")
-_NUMBER_RE = re.compile(
-    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|％|万亿元|亿元|万元|元|家|个|项|种|倍|bp|届|级|人|年|月|亿|万)?"
-)
-_MONTH_RE = re.compile(r"\d{1,2}\s*月")
-_FIGURE_RE = re.compile(
-    r"\d|[百千万亿]元|[一二两三四五六七八九十]+(?:个|方面|类|大类|项|条|家|种|点|部分)"
-)
-_ITEM_COUNT_UNITS = ("条", "项", "点", "方面", "类", "大类", "个方面", "部分")
+if TYPE_CHECKING:
+    from rag.lexicon import Lexicon
 
 
 def normalise_number(raw: str) -> str:
@@ -24,45 +19,47 @@ def normalise_number(raw: str) -> str:
     return re.sub(r"\s+", "", raw).replace("％", "%")
 
 
-def find_numbers(text: str) -> list[str]:
+def find_numbers(text: str, lexicon: Lexicon) -> list[str]:
     """Years/dates first, then other figures with their units, normalised."""
-    found = [normalise_number(m.group(0)) for m in _YEAR_RE.finditer(text)]
-    masked = _YEAR_RE.sub(" ", text)
-    found += [normalise_number(m.group(0)) for m in _NUMBER_RE.finditer(masked)]
+    patterns = lexicon.patterns
+    found = [normalise_number(m.group(0)) for m in patterns.date.finditer(text)]
+    masked = patterns.date.sub(" ", text)
+    found += [normalise_number(m.group(0)) for m in patterns.number.finditer(masked)]
     return [f for f in found if re.search(r"\d", f)]
 
 
-def has_date(text: str) -> bool:
+def has_date(text: str, lexicon: Lexicon) -> bool:
     """Whether the text names a year or a month."""
-    return bool(_YEAR_RE.search(text) or _MONTH_RE.search(text))
+    patterns = lexicon.patterns
+    return bool(patterns.date.search(text) or patterns.month.search(text))
 
 
-def has_year(text: str) -> bool:
+def has_year(text: str, lexicon: Lexicon) -> bool:
     """Whether the text names a year (「2015 年」「2025年11月底」)."""
-    return bool(_YEAR_RE.search(text))
+    return bool(lexicon.patterns.date.search(text))
 
 
-def dates_in(text: str) -> list[str]:
+def dates_in(text: str, lexicon: Lexicon) -> list[str]:
     """The years and dates of the text, normalised, in order."""
-    return [normalise_number(m.group(0)) for m in _YEAR_RE.finditer(text)]
+    return [normalise_number(m.group(0)) for m in lexicon.patterns.date.finditer(text)]
 
 
-def has_figure(text: str, unit_hint: str) -> bool:
+def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     """Whether a span holds a figure of the kind the question asks for (not just a year)."""
-    masked = _YEAR_RE.sub(" ", text)
-    if not _FIGURE_RE.search(masked):
+    patterns, figures = lexicon.patterns, lexicon.numbers.figures
+    masked = patterns.date.sub(" ", text)
+    if not patterns.figure.search(masked):
         return False
-    if not unit_hint or unit_hint in ("年", "月"):
+    dates = lexicon.numbers.dates
+    if not unit_hint or unit_hint in (dates.year, dates.month):
         return True
-    if unit_hint == "元":
-        return bool(re.search(r"(元|亿|万)", masked))
+    if unit_hint == figures.money:
+        return bool(patterns.money_marks.search(masked))
     if unit_hint == "%":
-        return bool(re.search(r"(%|％|百分之|成)", masked))
-    if unit_hint in _ITEM_COUNT_UNITS:
+        return bool(patterns.percent_marks.search(masked))
+    if unit_hint in figures.item_counts:
         # 「有几条」 is answered by 「以下四方面」: items are counted in any of these words.
-        return bool(
-            re.search(rf"[\d一二两三四五六七八九十]\s*(?:{'|'.join(_ITEM_COUNT_UNITS)})", masked)
-        )
+        return bool(patterns.item_count.search(masked))
     return unit_hint in masked
 
 

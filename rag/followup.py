@@ -15,11 +15,8 @@ from typing import TYPE_CHECKING
 from rag.types import Turn
 
 if TYPE_CHECKING:
+    from rag.lexicon import Lexicon
     from rag.question import Term
-
-_ELLIPTICAL_START = re.compile(r"^(那|那么|那它|它|其|这|该|此|还有|另外|再|然后|同时|以及|和|跟)")
-_MORE_RE = re.compile(r"^(还有|其他|其它|另外|别的|再说|继续|还有没有|还有吗|还有呢|其余)")
-_QUESTION_WORD = re.compile(r"(哪|什么|多少|几|谁|怎么|怎样|为什么|为何|如何|是否|啥|咋)")
 
 # jieba tags of names, by kind: a follow-up naming one of a kind drops the earlier one.
 _NAMED_KIND = {"ns": "place", "nr": "person", "nt": "organisation", "nz": "organisation"}
@@ -41,12 +38,15 @@ def _named_kinds(terms: Sequence[Term]) -> set[str]:
     return {_NAMED_KIND[t.tag] for t in terms if t.tag in _NAMED_KIND}
 
 
-def _is_elliptical(question: str, own: Sequence[Term], before: Sequence[Term]) -> bool:
+def _is_elliptical(
+    question: str, own: Sequence[Term], before: Sequence[Term], lexicon: Lexicon
+) -> bool:
+    particle = lexicon.question.followup.ask_particle
     return (
-        bool(_ELLIPTICAL_START.match(question))
+        bool(lexicon.patterns.elliptical_start.match(question))
         or len(own) <= 1
         or len(question.rstrip("？?！!。")) <= 8
-        or (len(question) <= 12 and question.rstrip("？?").endswith("呢"))
+        or (len(question) <= 12 and question.rstrip("？?").endswith(particle))
         # 「利率多少？」 after 「银保科技e贷是什么？」: no subject of its own, the earlier one holds.
         or (not _named_kinds(own) and bool(_named_kinds(before)))
     )
@@ -78,7 +78,7 @@ def _carried(own: Sequence[Term], before: Sequence[Term]) -> list[str]:
 
 
 def resolve_followup(
-    question: str, history: Sequence[Turn], analyse: Analyse
+    question: str, history: Sequence[Turn], analyse: Analyse, lexicon: Lexicon
 ) -> tuple[str, frozenset[str]]:
     """Carry the previous turn's key terms into an elliptical follow-up (no LLM).
 
@@ -91,21 +91,23 @@ def resolve_followup(
         return question, frozenset()
     own = analyse(question)
     # Resolve the previous question first: follow-ups can chain.
-    earlier, _ = resolve_followup(previous[-1], list(history[:-2]), analyse)
+    earlier, _ = resolve_followup(previous[-1], list(history[:-2]), analyse, lexicon)
     before = analyse(earlier)
-    if not _is_elliptical(question, own, before):
+    patterns = lexicon.patterns
+    if not _is_elliptical(question, own, before, lexicon):
         return question, frozenset()
-    if _MORE_RE.match(question) and len(own) == 0:
+    if patterns.more_start.match(question) and len(own) == 0:
         return earlier, _given(history)
     carried = _carried(own, before)
     if not carried:
         return question, frozenset()
-    stripped = _ELLIPTICAL_START.sub("", question, count=1).lstrip("，, ")
-    if not _QUESTION_WORD.search(stripped):
+    stripped = patterns.elliptical_start.sub("", question, count=1).lstrip("，, ")
+    if not patterns.question_word.search(stripped):
         # 「那共保体遴选呢？」 asks the previous question again about a new subject.
-        asked = _QUESTION_WORD.search(earlier)
+        asked = patterns.question_word.search(earlier)
         tail = earlier[asked.start() :] if asked else ""
-        stripped = stripped.rstrip("？?呢吗").rstrip() + (f"，{tail}" if tail else "？")
+        particles = "".join(lexicon.question.followup.final_particles)
+        stripped = stripped.rstrip("？?" + particles).rstrip() + (f"，{tail}" if tail else "？")
     return f"{''.join(carried)}{stripped or question}", frozenset()
 
 

@@ -9,26 +9,25 @@ are plain lists (no column headers), the answer is those cells.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
 from rag.evidence import coverage
+from rag.lexicon import Lexicon
 from rag.question import Cue, Intent, Question
 from rag.textnorm import longest_common_run
 from rag.types import Chunk
 
-_LABEL_RE = re.compile(r"^[一二三四五六七八九十]+、(?P<label>[^\s|]{2,12})(?:\s|$)")
 # A label answers only while its rows are a plain list, not a sub-table.
 MAX_LABEL_ROWS = 3
 
 
-def row_label(row: Chunk) -> str:
+def row_label(row: Chunk, lexicon: Lexicon) -> str:
     """The label a grid row sits under (「服务内容」), or ""."""
     lines = (row.embed_text or "").split("\n")
     if len(lines) < 3:
         return ""
-    match = _LABEL_RE.match(lines[1].strip())
+    match = lexicon.patterns.grid_label.match(lines[1].strip())
     return match.group("label") if match else ""
 
 
@@ -36,6 +35,7 @@ def label_answer(
     question: Question,
     rows: Sequence[Chunk],
     about: Callable[[str], float],
+    lexicon: Lexicon,
     min_coverage: float = 0.6,
 ) -> tuple[str, list[Chunk]] | None:
     """「服务内容：风险保障、风险评估、…」 and its rows, when the question names a row label.
@@ -45,7 +45,7 @@ def label_answer(
     """
     by_label: dict[str, list[Chunk]] = {}
     for row in rows:
-        label = row_label(row)
+        label = row_label(row, lexicon)
         if label:
             by_label.setdefault(label, []).append(row)
     named = [label for label in by_label if label in question.text]
@@ -63,11 +63,11 @@ def label_answer(
     return f"{label}：{'、'.join(dict.fromkeys(cells))}。", members
 
 
-def _grouped(rows: Sequence[Chunk]) -> dict[tuple[str, str], list[Chunk]]:
+def _grouped(rows: Sequence[Chunk], lexicon: Lexicon) -> dict[tuple[str, str], list[Chunk]]:
     """Grid rows by (report, label), in the order they come."""
     groups: dict[tuple[str, str], list[Chunk]] = {}
     for row in rows:
-        label = row_label(row)
+        label = row_label(row, lexicon)
         if label:
             groups.setdefault((row.source, label), []).append(row)
     return groups
@@ -123,6 +123,7 @@ def heading_cell_answer(
     question: Question,
     rows: Sequence[Chunk],
     about: Callable[[str], float],
+    lexicon: Lexicon,
     min_coverage: float = 0.35,
 ) -> tuple[str, list[Chunk], float] | None:
     """「中小微企业：科惠保、普惠型综合科技保险。」 when the question names a grid heading.
@@ -133,7 +134,7 @@ def heading_cell_answer(
     grid covers the question (`about`), or None.
     """
     text, terms = question.text, question.term_texts
-    groups = _grouped(rows)
+    groups = _grouped(rows, lexicon)
     found: list[tuple[int, str, list[Chunk], list[str]]] = []
     for members in groups.values():
         members = sorted(members, key=lambda r: r.position)
@@ -174,6 +175,7 @@ def cell_heading_answer(
     question: Question,
     rows: Sequence[Chunk],
     about: Callable[[str], float],
+    lexicon: Lexicon,
     min_coverage: float = 0.35,
 ) -> tuple[str, list[Chunk], float] | None:
     """「科技成果转化阶段：中试综合保险。」 when the question names a grid cell and asks
@@ -181,7 +183,7 @@ def cell_heading_answer(
     if not question.has(Cue.ASKS_WHICH):
         return None
     text = question.text
-    groups = _grouped(rows)
+    groups = _grouped(rows, lexicon)
     found: list[tuple[str, str, list[Chunk]]] = []
     for members in groups.values():
         members = sorted(members, key=lambda r: r.position)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
+    from rag.lexicon import Lexicon
     from rag.settings import LLMSettings
 
 SYSTEM_PROMPT = "\n".join(
@@ -308,11 +309,14 @@ def _message_text(message: Any) -> str:
     return text if isinstance(text, str) else str(message.content)
 
 
-def condense_question(chat_model: BaseChatModel, question: str, history: Sequence[Turn]) -> str:
+def condense_question(
+    chat_model: BaseChatModel, question: str, history: Sequence[Turn], lexicon: Lexicon
+) -> str:
     """Rewrite an elliptical follow-up into a standalone Chinese question.
 
     Returns `question` unchanged when there is no history, or when the model's
-    rewrite is empty or implausibly long (it answered instead of rewriting).
+    rewrite is empty or implausibly long (it answered instead of rewriting). A
+    prefix such as 「改写后的问题：」 is dropped (`Lexicon.question.followup`).
     """
     if not history:
         return question
@@ -333,7 +337,7 @@ def condense_question(chat_model: BaseChatModel, question: str, history: Sequenc
     except _errors_to_map() as exc:
         raise _unavailable(exc, chat_model) from None
     rewritten = _message_text(reply).strip().splitlines()[0] if _message_text(reply).strip() else ""
-    rewritten = re.sub(r"^(?:改写后的问题|问题)[:：]\s*", "", rewritten).strip().strip("“”\"'「」")
+    rewritten = lexicon.patterns.rewrite_prefix.sub("", rewritten).strip().strip("“”\"'「」")
     if not rewritten or len(rewritten) > 4 * len(question) + 200:
         return question
     return rewritten

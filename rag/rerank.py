@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from rag.evidence import ScoringSettings, score_evidence
+from rag.lexicon import Lexicon
 from rag.question import Question
 from rag.types import Retrieved
 
@@ -37,6 +38,7 @@ def rerank(
     weight: Callable[[str], float],
     settings: RerankSettings,
     scoring: ScoringSettings,
+    lexicon: Lexicon,
     unit_similarity: Callable[[Retrieved], list[float]] | None = None,
 ) -> tuple[Retrieved, ...]:
     """The same chunks ordered by their best evidence unit; ranks renumbered from 1.
@@ -51,6 +53,7 @@ def rerank(
         retrieved,
         weight,
         replace(scoring, rank_decay=settings.rank_decay),
+        lexicon,
         unit_similarity,
     )
     best: dict[str, float] = {}

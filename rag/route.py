@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.evidence import ScoringSettings, idf_weight
+from rag.lexicon import Lexicon
 from rag.question import Question
 from rag.rerank import RerankSettings, rerank
 from rag.retrieve import HybridRetriever, interleave_by_rank
@@ -110,11 +111,13 @@ class ReportRouter:
         retriever: HybridRetriever,
         reports: Mapping[str, ReportStatistics],
         library: ReportStatistics,
+        lexicon: Lexicon,
         unit_similarity: Callable[[str, Retrieved], list[float]] | None = None,
         rerank_settings: RerankSettings | None = None,
         scoring: ScoringSettings | None = None,
     ) -> None:
         self._retriever = retriever
+        self._lexicon = lexicon
         self._reports = dict(reports)
         self._library = library
         self._unit_similarity = unit_similarity
@@ -169,6 +172,7 @@ class ReportRouter:
             self._library.weight,
             self._rerank,
             self._scoring,
+            self._lexicon,
             unit_similarity if similarity is not None else None,
         )
         return ranked[0].chunk.source

@@ -8,52 +8,43 @@ answerer must refuse rather than quote the nearest sentence.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from rag.question import GENERIC_NAME_CHARS, Cue, Question
-
-# The asked kind → the name endings that make a passage name one.
-_KIND_ENDINGS: dict[str, str] = {
-    "insurer": r"产险|财险|寿险|人寿|保险公司|保险集团|人保|太保|平安",
-    "bank": r"银行",
-    "company": r"公司|集团|企业|有限公司",
-    "agency": r"总局|部|委|局|厅|办|院|中心|政府|管委会|中共中央|国务院|实验室|协会",
-}
-_NAME_BREAK_RE = re.compile(r"[^\u4e00-\u9fffA-Za-z]|[与和及或的了在为由向对将把被从给跟同并等是]")
-# 「浙江某新材料科技有限公司」: the report names the entity without its name.
-_ANONYMISED_RE = re.compile(r"某[\u4e00-\u9fff]{0,10}?(公司|企业|机构|银行|单位|集团)")
+from rag.lexicon import Lexicon
+from rag.question import Cue, Question
 
 
-def name_withheld(question: Question, passage: str) -> bool:
+def name_withheld(question: Question, passage: str, lexicon: Lexicon) -> bool:
     """The question asks for a name the passage deliberately leaves out (「某公司」)."""
-    return question.has(Cue.ASKS_NAME) and bool(_ANONYMISED_RE.search(passage))
+    return question.has(Cue.ASKS_NAME) and bool(lexicon.patterns.anonymised.search(passage))
 
 
-def names_kind(passage: str, kind: str, question: str) -> bool:
+def names_kind(passage: str, kind: str, question: str, lexicon: Lexicon) -> bool:
     """Whether the passage names an entity of this kind that the question does not already name."""
-    endings = _KIND_ENDINGS[kind]
-    for match in re.finditer(rf"(?:{endings})", passage):
+    names, patterns = lexicon.names, lexicon.patterns
+    for match in patterns.kind_endings[kind].finditer(passage):
         ending = match.group(0)
         # The name is the run of characters right before the ending, up to a function word.
         before = passage[max(0, match.start() - 8) : match.start()]
-        prefix = _NAME_BREAK_RE.split(before)[-1]
+        prefix = patterns.name_break.split(before)[-1]
         name = f"{prefix}{ending}"
         if name in question or (prefix and prefix in question):
             continue
         # A bare ending (「银行」) or one qualified only by descriptions is not a name;
-        # the agency endings that are names on their own (国务院, 中共中央) are.
-        if prefix and all(ch in GENERIC_NAME_CHARS for ch in prefix):
+        # the endings that are names on their own (国务院, 中共中央, 人保) are.
+        if prefix and all(ch in names.generic for ch in prefix):
             continue
-        if not prefix and ending not in ("中共中央", "国务院", "人保", "太保", "平安"):
+        if not prefix and ending not in names.standalone:
             continue
         return True
     return False
 
 
-def slot_unfilled(question: Question, passage: str) -> bool:
+def slot_unfilled(question: Question, passage: str, lexicon: Lexicon) -> bool:
     """The question asks for a named entity of some kind and the passage names none."""
-    return any(not names_kind(passage, kind, question.text) for kind in question.wanted.name_slots)
+    return any(
+        not names_kind(passage, kind, question.text, lexicon) for kind in question.wanted.name_slots
+    )
 
 
 def unknown_organisations(question: Question, corpus_has: Callable[[str], bool]) -> list[str]:
@@ -69,12 +60,7 @@ def unknown_organisations(question: Question, corpus_has: Callable[[str], bool])
     ]
 
 
-_COUNTED_RE = re.compile(
-    r"(?:\d+|[两二三四五六七八九十])\s*(?:个|项|种|类|家|款)\s*(?P<noun>[\u4e00-\u9fff]{2,6})"
-)
-
-
-def counted_not_named(question: Question, passage: str) -> bool:
+def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> bool:
     """The passage only counts the things the question asks it to name.
 
     True when the question asks for items (「具体是哪两个」), the passage counts things
@@ -83,15 +69,16 @@ def counted_not_named(question: Question, passage: str) -> bool:
     """
     if not question.has(Cue.ASKS_ITEMS):
         return False
-    for match in _COUNTED_RE.finditer(passage):
+    patterns = lexicon.patterns
+    for match in patterns.counted_noun.finditer(passage):
         # The counted thing must be the asked one: 「可选险种」 is not 「必选险种」.
         if match.group("noun")[:2] not in question.text:
             continue
         before = passage[max(0, match.start() - 40) : match.start()]
-        joined = re.search(r"(以及|和|及|另有|还有|另)\s*$", before)
+        joined = patterns.count_joined.search(before)
         if "、" in before and not joined:
             continue
-        if re.match(r"\s*([：:（(]|包括|即|分别|为)", passage[match.end() : match.end() + 4]):
+        if patterns.count_listed.match(passage[match.end() : match.end() + 4]):
             continue
         return True
     return False

@@ -8,47 +8,44 @@ printed pages, and cites the TOC.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from rag.lexicon import Lexicon
 from rag.question import Cue, Question
 from rag.sentences import evidence_units
 from rag.types import Chunk, ReportMeta
 
-_TOC_ENTRY_RE = re.compile(r"^\s*([一二三四五六七八九十]+、[^\t]+?)\s*(?:\t+\s*(\d+))?\s*$")
 
-
-_IMPRINT_SECTIONS = frozenset({("致谢",), ("作者",), ("版权公告",), ("版权",)})
-
-
-def publication_chunks(chunks: Sequence[Chunk], source: str | None) -> list[Chunk]:
+def publication_chunks(
+    chunks: Sequence[Chunk], source: str | None, lexicon: Lexicon
+) -> list[Chunk]:
     """The passages that describe the publication: cover, authors, imprint (not 摘要 or 目录)."""
+    publication = lexicon.report.publication
+
+    def part(chunk: Chunk) -> str | None:
+        return chunk.section_path[0] if chunk.section_path else None
+
     return [
         c
         for c in chunks
         if (source is None or c.source == source)
-        and (c.kind == "front_matter" or c.section_path[:1] in _IMPRINT_SECTIONS)
-        and c.section_path[:1] not in (("摘要",), ("目录",))
+        and (c.kind == "front_matter" or part(c) in publication.imprint)
+        and part(c) not in publication.not_imprint
     ]
 
 
-def _chinese_count(n: int) -> str:
-    # A count the answerer states itself: in words, so it is never mistaken for a quoted figure.
-    return "一二三四五六七八九十"[n - 1] if 1 <= n <= 10 else str(n)
-
-
-def toc_entries(toc: Chunk) -> list[tuple[str, str]]:
+def toc_entries(toc: Chunk, lexicon: Lexicon) -> list[tuple[str, str]]:
     """The top-level (一、二、…) entries of a TOC chunk: heading and printed page ("" if none)."""
     entries = []
     for line in toc.text.split("\n"):
-        match = _TOC_ENTRY_RE.match(line)
+        match = lexicon.patterns.toc_entry.match(line)
         if match:
             entries.append((match.group(1).strip(), match.group(2) or ""))
     return entries
 
 
 def outline_answer(
-    question: Question, tocs: Sequence[Chunk], source: str | None
+    question: Question, tocs: Sequence[Chunk], source: str | None, lexicon: Lexicon
 ) -> tuple[str, Chunk] | None:
     """The report's parts as one sentence of verbatim TOC headings, and the TOC it quotes.
 
@@ -61,13 +58,15 @@ def outline_answer(
     for toc in tocs:
         if source is not None and toc.source != source:
             continue
-        entries = toc_entries(toc)
+        entries = toc_entries(toc, lexicon)
         if len(entries) < 2:
             continue
         parts = "；".join(
             f"{heading}（第 {page} 页）" if page else heading for heading, page in entries
         )
-        return f"报告正文分为{_chinese_count(len(entries))}部分：{parts}", toc
+        # A count the answerer states itself: in words, never mistaken for a quoted figure.
+        count = lexicon.numbers.numerals.count(len(entries))
+        return f"报告正文分为{count}部分：{parts}", toc
     return None
 
 
@@ -79,17 +78,8 @@ __all__ = [
 ]
 
 
-# The words that mark the passage stating each publication field (「本报告执笔人：」「制作单位：」).
-_PUBLICATION_MARKERS: dict[str, str] = {
-    "authors": r"(执笔|作者|负责人)",
-    "date": r"\d{4}\s*年",
-    "series": r"(季报|系列)",
-    "publisher": r"(制作|出品|单位)",
-}
-
-
 def publication_answer(
-    question: Question, chunks: Sequence[Chunk], source: str | None
+    question: Question, chunks: Sequence[Chunk], source: str | None, lexicon: Lexicon
 ) -> tuple[str, Chunk] | None:
     """「这份报告是哪个机构出的？」: the parsed publication facts, quoted where the report states them.
 
@@ -101,18 +91,18 @@ def publication_answer(
         # 「是李扬和阎建军合写的吧？」 states a premise to check: the ordinary answer path
         # quotes the evidence and corrects it.
         return None
-    candidates = publication_chunks(chunks, source)
+    candidates = publication_chunks(chunks, source, lexicon)
     meta = next((c.meta for c in candidates if c.meta is not None), None)
     if meta is None:
         return None
     for field_name in question.wanted.publication_fields:
-        marker = _PUBLICATION_MARKERS[field_name]
+        marker = lexicon.report.publication.markers[field_name]
         value = _field_value(meta, field_name)
         if not value:
             continue
         found = [
             # The cover first, then a passage that names the field, then the shortest.
-            (chunk.kind != "front_matter", not re.search(marker, unit), len(unit), unit, chunk)
+            (chunk.kind != "front_matter", not marker.search(unit), len(unit), unit, chunk)
             for chunk in candidates
             for unit in evidence_units(chunk)
             if value in unit

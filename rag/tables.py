@@ -11,42 +11,46 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.lexicon import Lexicon
 from rag.question import Cue, Question
 from rag.types import AnswerSentence, Chunk
 
+# How an answer names the earliest / latest row, and how it finds it.
 _END_WORDING = {"earliest": ("时间最早", min), "latest": ("时间最晚", max)}
-_MONTH_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月")
 
 
-def table_rows(rows: Sequence[Chunk], number: str) -> list[Chunk]:
+def table_rows(rows: Sequence[Chunk], number: str, lexicon: Lexicon) -> list[Chunk]:
     """The rows of table `number` (「表 1 …」 is the caption line of their embedded text)."""
-    caption = re.compile(rf"^表\s*{re.escape(number)}(?!\d)")
+    table = re.escape(lexicon.report.tables.table)
+    caption = re.compile(rf"^{table}\s*{re.escape(number)}(?!\d)")
     return sorted(
         (r for r in rows if any(caption.match(line) for line in _lines(r))),
         key=lambda r: r.position,
     )
 
 
-def table_caption(row: Chunk) -> str:
+def table_caption(row: Chunk, lexicon: Lexicon) -> str:
     """「表 1 近年来对科技保险的重大支持政策」 of a table row, or ""."""
-    return next((line for line in _lines(row) if re.match(r"^表\s*\d+", line)), "")
+    caption = lexicon.patterns.table_caption
+    return next((line for line in _lines(row) if caption.match(line)), "")
 
 
 def table_answer(
-    question: Question, rows: Sequence[Chunk]
+    question: Question, rows: Sequence[Chunk], lexicon: Lexicon
 ) -> tuple[list[AnswerSentence], list[Chunk]] | None:
     """A count or the earliest / latest row of the table the question names, or None.
 
     Returns the sentences (citing rows by their 1-based position in the returned
     chunk list) and the rows they cite.
     """
-    members = _asked_table(question, rows)
+    members = _asked_table(question, rows, lexicon)
     if len(members) < 2:
         return None
     # The title without 「表 1」: the answer's own figures must be the ones it checks.
-    title = re.sub(r"^表\s*\d+\s*", "", table_caption(members[0])) or "该表"
+    caption = table_caption(members[0], lexicon)
+    title = lexicon.patterns.table_caption.sub("", caption, count=1) or "该表"
     if question.wanted.table_ends:
-        return _ends_answer(question.wanted.table_ends, members, title)
+        return _ends_answer(question.wanted.table_ends, members, title, lexicon)
     if not question.has(Cue.ASKS_COUNT):
         return None
     unit = question.wanted.count_unit or "项"
@@ -63,22 +67,22 @@ def asks_about_a_table(question: Question) -> bool:
     return bool(wanted.table_ends) and question.has(Cue.POINTS_AT_TABLE)
 
 
-def _asked_table(question: Question, rows: Sequence[Chunk]) -> list[Chunk]:
+def _asked_table(question: Question, rows: Sequence[Chunk], lexicon: Lexicon) -> list[Chunk]:
     """The rows of the table the question is about ([] when it names none)."""
     number = question.scope.table_number
     if number is not None:
-        return table_rows(rows, number)
+        return table_rows(rows, number, lexicon)
     if asks_about_a_table(question):
         # 「表里最新的一份」: the one table whose rows carry dates.
-        return _only_dated_table(rows)
+        return _only_dated_table(rows, lexicon)
     return []
 
 
 def _ends_answer(
-    ends: Sequence[str], members: Sequence[Chunk], title: str
+    ends: Sequence[str], members: Sequence[Chunk], title: str, lexicon: Lexicon
 ) -> tuple[list[AnswerSentence], list[Chunk]] | None:
     """The earliest and/or latest rows (ties included), in the order the question asks."""
-    dated = [(d, r) for r in members if (d := _month(r.text)) is not None]
+    dated = [(d, r) for r in members if (d := _month(r.text, lexicon)) is not None]
     if len(dated) < 2:
         return None
     sentences: list[AnswerSentence] = []
@@ -96,21 +100,21 @@ def _ends_answer(
     return sentences, chosen
 
 
-def _only_dated_table(rows: Sequence[Chunk]) -> list[Chunk]:
+def _only_dated_table(rows: Sequence[Chunk], lexicon: Lexicon) -> list[Chunk]:
     tables: dict[str, list[Chunk]] = {}
     for row in rows:
-        caption = table_caption(row)
-        if caption and _month(row.text) is not None:
+        caption = table_caption(row, lexicon)
+        if caption and _month(row.text, lexicon) is not None:
             tables.setdefault(caption, []).append(row)
     dated = [caption for caption, members in tables.items() if len(members) >= 2]
     if len(dated) != 1:
         return []
-    number = re.match(r"^表\s*(\d+)", dated[0])
-    return table_rows(rows, number.group(1)) if number else []
+    number = lexicon.patterns.table_caption.match(dated[0])
+    return table_rows(rows, number.group(1), lexicon) if number else []
 
 
-def _month(text: str) -> tuple[int, int] | None:
-    found = _MONTH_RE.search(text)
+def _month(text: str, lexicon: Lexicon) -> tuple[int, int] | None:
+    found = lexicon.patterns.year_month.search(text)
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 

@@ -13,7 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rag.lexicon import Lexicon
 
 EMPTY_MESSAGE = "请输入一个问题。"
 NO_TEXT_MESSAGE = "问题里没有可检索的文字，请换个说法。"
@@ -89,14 +92,15 @@ def _truncate(text: str, max_chars: int) -> str:
 
 
 def normalise_question(
-    text: str, max_chars: int = 500, converter: _Converter | None = None
+    text: str, lexicon: Lexicon, max_chars: int = 500, converter: _Converter | None = None
 ) -> NormalisedQuestion:
     """Normalise a user question for retrieval.
 
     NFKC (full-width digits/letters to half width), drop control and zero-width
     characters, collapse whitespace, truncate at `max_chars` (at a sentence end
-    when possible) and convert traditional to simplified Chinese. `converter`
-    defaults to the cached OpenCC 't2s' converter.
+    when possible), convert traditional to simplified Chinese and write two-digit
+    years out (`expand_short_years`). `converter` defaults to the cached OpenCC
+    't2s' converter.
     """
     original = text if isinstance(text, str) else str(text or "")
     cleaned = _strip_controls(original)
@@ -115,24 +119,19 @@ def normalise_question(
     conv = converter if converter is not None else t2s_converter()
     simplified = conv.convert(truncated)
     return NormalisedQuestion(
-        text=expand_short_years(simplified),
+        text=expand_short_years(simplified, lexicon),
         original=original,
         was_truncated=was_truncated,
         was_traditional=simplified != truncated,
     )
 
 
-# 「25年5月」「24年那份文件」: colloquial two-digit years. Not 「过去25年」「隔了10年」
-# (durations) and not 「90年代」; a month right after the year settles it.
-_SHORT_YEAR_RE = re.compile(
-    r"(?<![\d.])(?<![近过去这满了达约隔共有第每])([0-4]\d)\s*年"
-    r"(?=\s*\d{1,2}\s*月|(?!代|多|来|间|内|龄|半|左右|以上|以下|之久|时间|期限))"
-)
-
-
-def expand_short_years(text: str) -> str:
-    """Write colloquial two-digit years (「25年」) as the report does (「2025年」)."""
-    return _SHORT_YEAR_RE.sub(lambda m: f"20{m.group(1)}年", text)
+def expand_short_years(text: str, lexicon: Lexicon) -> str:
+    """Write colloquial two-digit years (「25年5月」「24年那份文件」) as the report does
+    (「2025年」). Not 「过去25年」「隔了10年」 (durations) and not 「90年代」; a month right
+    after the year settles it (`rag.lexicon.patterns.Patterns.short_year`)."""
+    year = lexicon.numbers.dates.year
+    return lexicon.patterns.short_year.sub(lambda m: f"20{m.group(1)}{year}", text)
 
 
 def normalise_passage(text: str) -> str:
@@ -152,3 +151,12 @@ def longest_common_run(a: str, b: str) -> int:
                 best = max(best, current[j])
         previous = current
     return best
+
+
+def char_pairs(text: str) -> list[str]:
+    """The adjacent character pairs of `text`, in order (「科技保险」 → 科技, 技保, 保险).
+
+    The one definition of character bigrams: tokens (`rag.tokenize`), evidence overlap
+    (`rag.evidence`) and quote support (`rag.verify`) each pick the characters first.
+    """
+    return [text[i : i + 2] for i in range(len(text) - 1)]

@@ -19,19 +19,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.lexicon import Lexicon
+from rag.textnorm import char_pairs
+
 if TYPE_CHECKING:
     import jieba
-
-# Function words and question words that carry no retrieval signal. Kept
-# small on purpose: BM25's idf already discounts common content words.
-_STOPWORD_TEXT = """
-    的 了 是 在 和 与 及 或 等 吗 呢 吧 啊 呀 么 之 其 这 那 这个 那个 这些 那些 也 都 又 还 就
-    而 并 且 被 把 对 于 从 向 以 为 由 给 让 将 及其 以及 或者 并且 而且 但 但是 如果 因为 所以
-    什么 哪些 哪个 哪里 哪 多少 几 怎么 怎样 怎么样 如何 为什么 为何 是否 有没有 是不是 请问 请
-    一下 一些 有 有关 关于 相关 方面 主要 哪一年 哪年 何时 什么时候 报告 本报告 文中 文章 提到
-    中 上 下 个 我 你 他 她 它 我们 你们 他们 能 会 可以 应 应该 要 需要 说 讲
-"""
-STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 # Text inside brackets that is part of a name, e.g. 首台（套）: after NFKC the
 # brackets are ASCII. jieba cannot keep punctuation inside a token, and users
@@ -40,26 +32,9 @@ _INNER_BRACKETS = re.compile(r"(?<=[\u4e00-\u9fff])\(([\u4e00-\u9fff]{1,3})\)(?=
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
 
-# Delimiters for harvesting candidate names: punctuation, whitespace, and
-# the conjunctions that join enumerations (A、B和C).
-_SEGMENT_SPLIT = re.compile(
-    r"[\s，。、；：:;,.!?！？“”「」『』《》()（）\[\]【】●·…—/|]+|[等和与及]"
-)
 _QUOTED = re.compile(r"[“「『]([^“”「」『』\n]{2,12})[”」』]")
 _TITLE = re.compile(r"《([^《》\n]{2,40})》")
 _ABBREV = re.compile(r"[（(]([\u4e00-\u9fffA-Za-z0-9]{2,8})[）)]")
-_SHORT_NAME = re.compile(r"以下简称[《“「]?([^》”」）)，。]{1,12})")
-# People listed in an author block: 「● 邱剑」 or 「主编:李扬」 on a line of their own.
-_LISTED_PERSON = re.compile(
-    r"^(?:[●•·▪]\s*|(?:主编|副主编|负责人|执笔人?|作者|编辑|课题组长)\s*[:：]\s*)"
-    r"([\u4e00-\u9fff]{2,4})\s*$",
-    re.MULTILINE,
-)
-_PRODUCT_SUFFIX = re.compile(r"(保险|[^风]险)$")
-_ORG_AT_START = re.compile(
-    r"([\u4e00-\u9fffa-z]{1,10}?"
-    r"(?:公司|集团|银行|交易所|研究院|研究所|中心|实验室|委员会|局|部|委|园区|大学|学院|协会))"
-)
 # What jieba can keep in one token (its re_han_default); other terms are skipped.
 _JIEBA_TOKEN = re.compile(r"^[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+$")
 # A name whose extra prefix over another harvested name is this short is
@@ -76,16 +51,12 @@ def normalise_for_tokens(text: str) -> str:
     return _INNER_BRACKETS.sub(r"\1", _nfkc_lower(text))
 
 
-def _bigrams(run: str) -> list[str]:
-    return [run[i : i + 2] for i in range(len(run) - 1)]
-
-
 def _is_word(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in ("L", "N") for ch in token)
 
 
 def _candidates_by_suffix(
-    texts: list[str], suffix: re.Pattern[str], min_len: int, max_len: int
+    texts: list[str], suffix: re.Pattern[str], min_len: int, max_len: int, split: re.Pattern[str]
 ) -> set[str]:
     counts: Counter[str] = Counter()
     in_list: set[str] = set()
@@ -95,7 +66,7 @@ def _candidates_by_suffix(
             # the report lists names cleanly, without a governing verb.
             is_table = "\t" in line
             for piece in re.split(r"(、)", line):
-                for seg in _SEGMENT_SPLIT.split(piece):
+                for seg in split.split(piece):
                     seg = seg.strip()
                     if not (min_len <= len(seg) <= max_len) or not suffix.search(seg):
                         continue
@@ -116,19 +87,20 @@ def _candidates_by_suffix(
     }
 
 
-def _org_candidates(texts: list[str]) -> set[str]:
+def _org_candidates(texts: list[str], lexicon: Lexicon) -> set[str]:
     # Organisation names are mostly followed by 的/在/等 ("凯世通公司的低能离子注入机"),
     # so take the shortest "name + suffix" at the start of a segment.
+    patterns = lexicon.patterns
     found: set[str] = set()
     for text in texts:
-        for seg in _SEGMENT_SPLIT.split(text):
-            m = _ORG_AT_START.match(seg)
+        for seg in patterns.segment_split.split(text):
+            m = patterns.org_at_start.match(seg)
             if m:
                 found.add(m.group(1))
     return found
 
 
-def derive_user_terms(texts: Iterable[str]) -> list[str]:
+def derive_user_terms(texts: Iterable[str], lexicon: Lexicon) -> list[str]:
     """Harvest names from report texts for the tokenizer's user dictionary.
 
     Returns, sorted and de-duplicated, in the tokenizer's normal form
@@ -137,6 +109,7 @@ def derive_user_terms(texts: Iterable[str]) -> list[str]:
     parenthesised abbreviations. Nothing is typed by hand: every term occurs in
     the given texts.
     """
+    patterns, stopwords = lexicon.patterns, lexicon.stopwords.for_retrieval
     raw = [unicodedata.normalize("NFKC", t) for t in texts]
     # NFKC turns （） into (), but quotes “” and 《》 survive; keep both forms.
     terms: set[str] = set()
@@ -144,16 +117,17 @@ def derive_user_terms(texts: Iterable[str]) -> list[str]:
         terms.update(m.group(1) for m in _QUOTED.finditer(text))
         terms.update(m.group(1) for m in _TITLE.finditer(text))
         terms.update(m.group(1) for m in _ABBREV.finditer(text))
-        terms.update(m.group(1) for m in _SHORT_NAME.finditer(text))
-        terms.update(m.group(1) for m in _LISTED_PERSON.finditer(text))
+        terms.update(m.group(1) for m in patterns.short_name.finditer(text))
+        terms.update(m.group(1) for m in patterns.listed_person.finditer(text))
     flattened = [normalise_for_tokens(t) for t in raw]
-    terms.update(_candidates_by_suffix(flattened, _PRODUCT_SUFFIX, 4, 16))
-    terms.update(_org_candidates(flattened))
+    split = patterns.segment_split
+    terms.update(_candidates_by_suffix(flattened, patterns.product_suffix, 4, 16, split))
+    terms.update(_org_candidates(flattened, lexicon))
     out = set()
     for term in terms:
         norm = normalise_for_tokens(term).strip()
         # Single characters and pure numbers are not names.
-        if len(norm) < 2 or not _HAN.search(norm) or norm in STOPWORDS:
+        if len(norm) < 2 or not _HAN.search(norm) or norm in stopwords:
             continue
         out.add(norm)
     return sorted(out)
@@ -186,7 +160,10 @@ class Tokenizer:
         user_terms: Iterable[str] = (),
         cache_dir: str | Path | None = None,
         char_bigrams: bool = True,
+        *,
+        lexicon: Lexicon,
     ) -> None:
+        self._stopwords = lexicon.stopwords.for_retrieval
         self._user_terms: set[str] = {normalise_for_tokens(t) for t in user_terms if t}
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.char_bigrams = char_bigrams
@@ -231,7 +208,7 @@ class Tokenizer:
         for term in usable:
             freq = tok.FREQ[term]
             tok.del_word(term)
-            self._parts[term] = self._clean(tok.cut(term))
+            self._parts[term] = self._clean(tok.cut(term), self._stopwords)
             tok.add_word(term, freq=freq)
 
     def add_terms(self, terms: Iterable[str]) -> None:
@@ -248,23 +225,22 @@ class Tokenizer:
                 self._add_terms(self._jieba, new)
 
     @staticmethod
-    def _clean(pieces: Iterable[str]) -> list[str]:
+    def _clean(pieces: Iterable[str], stopwords: frozenset[str]) -> list[str]:
         out = []
         for piece in pieces:
             p = piece.strip()
-            if p and p not in STOPWORDS and _is_word(p):
+            if p and p not in stopwords and _is_word(p):
                 out.append(p)
         return out
 
-    @staticmethod
-    def _dictionary_grams(tok: Any, word: str) -> list[str]:
+    def _dictionary_grams(self, tok: Any, word: str) -> list[str]:
         # jieba's search mode: the 2- and 3-character parts that are words.
         grams = []
         for n in (2, 3):
             if len(word) > n:
                 for i in range(len(word) - n + 1):
                     gram = word[i : i + n]
-                    if tok.FREQ.get(gram) and gram not in STOPWORDS:
+                    if tok.FREQ.get(gram) and gram not in self._stopwords:
                         grams.append(gram)
         return grams
 
@@ -296,7 +272,7 @@ class Tokenizer:
         bigrams: list[str] = []
         for raw in tok.cut(norm):
             piece = raw.strip()
-            keep = bool(piece) and piece not in STOPWORDS and _is_word(piece)
+            keep = bool(piece) and piece not in self._stopwords and _is_word(piece)
             if keep:
                 self._expand(tok, piece, tokens, depth=0)
             if keep and _HAN_ONLY.match(piece):
@@ -304,10 +280,10 @@ class Tokenizer:
             elif run:
                 # Stopwords and punctuation break runs, so bigrams never
                 # rebuild a dropped word (什么, 报告) from its characters.
-                bigrams.extend(_bigrams("".join(run)))
+                bigrams.extend(char_pairs("".join(run)))
                 run = []
         if run:
-            bigrams.extend(_bigrams("".join(run)))
+            bigrams.extend(char_pairs("".join(run)))
         if self.char_bigrams:
             tokens.extend(bigrams)
         return tokens

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from rag.lexicon import Lexicon
 from tests.fakes import BigramEmbeddings, HashEmbeddings
+from tests.questions import packaged_lexicon
 
 for _key, _value in {
     "HF_HUB_OFFLINE": "1",
@@ -30,6 +32,12 @@ CORPUS = REPO / "corpus"
 REPORT_TXT = CORPUS / "nifd_2025_tech_insurance_report.txt"
 
 __all__ = ["BigramEmbeddings", "HashEmbeddings"]
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> Lexicon:
+    """The packaged lexicon (zh.toml and finance.toml), loaded once."""
+    return packaged_lexicon()
 
 
 @pytest.fixture

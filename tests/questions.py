@@ -7,8 +7,24 @@ for part-of-speech tags ("n" for every word without one).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
+from rag.lexicon import Lexicon, load_lexicon
 from rag.question import Language, Question, analyse
+
+
+@cache
+def packaged_lexicon() -> Lexicon:
+    """The packaged lexicon, loaded once for the test session (the `lexicon` fixture)."""
+    return load_lexicon()
+
+
+def language(
+    cut: Callable[[str], list[str]] | None = None,
+    tag: Callable[[str], list[tuple[str, str]]] | None = None,
+) -> Language:
+    """A Language over the packaged lexicon (whitespace words by default)."""
+    return Language(packaged_lexicon(), cut or whitespace_cut, tag)
 
 
 def whitespace_cut(text: str) -> list[str]:
@@ -24,7 +40,7 @@ def question_of(
     part_titles: frozenset[str] = frozenset(),
 ) -> Question:
     """The standalone `Question` the answer path would build from `text`."""
-    return analyse(text, Language(cut, tag), part_titles=part_titles)
+    return analyse(text, language(cut, tag), part_titles=part_titles)
 
 
 def tagger(

@@ -6,6 +6,9 @@ import pytest
 
 from rag.aliases import expand_aliases
 from rag.textnorm import expand_short_years, normalise_question
+from tests.questions import packaged_lexicon
+
+LEXICON = packaged_lexicon()
 
 REPORT = (
     "科技保险快速发展。网络安全保险、产品责任险和人才创业险都有。保险公司与央行合作。"
@@ -30,7 +33,7 @@ REPORT = (
     ],
 )
 def test_short_forms_the_report_never_uses_are_expanded(question: str, expanded: str) -> None:
-    assert expand_aliases(question, REPORT.__contains__) == expanded
+    assert expand_aliases(question, REPORT.__contains__, LEXICON) == expanded
 
 
 @pytest.mark.parametrize(
@@ -48,8 +51,8 @@ def test_short_forms_the_report_never_uses_are_expanded(question: str, expanded:
     ],
 )
 def test_two_digit_years_are_written_in_full(question: str, expanded: str) -> None:
-    assert expand_short_years(question) == expanded
+    assert expand_short_years(question, LEXICON) == expanded
 
 
 def test_normalised_questions_carry_full_years() -> None:
-    assert normalise_question("２５年的保费规模").text == "2025年的保费规模"
+    assert normalise_question("２５年的保费规模", LEXICON).text == "2025年的保费规模"

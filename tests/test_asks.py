@@ -8,12 +8,15 @@ from dataclasses import replace
 from rag.asks import AnswerFn, answer_each_ask, merge_answers
 from rag.question import span_asks, split_asks
 from rag.types import Answer, AnswerSentence, Citation, Turn
-from tests.questions import question_of
+from tests.questions import packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
 
 
 def _each(question: str, history: Sequence[Turn], answer: AnswerFn) -> Answer:
     """The whole question answered, then each of its asks (as the chain does)."""
-    return answer_each_ask(question_of(question), history, answer(question, history), answer)
+    whole = answer(question, history)
+    return answer_each_ask(question_of(question), history, whole, answer, LEXICON)
 
 
 def _citation(n: int, chunk_id: str, quote: str) -> Citation:
@@ -123,16 +126,16 @@ def test_merge_keeps_one_citation_per_new_passage() -> None:
 
 
 def test_a_gap_question_is_split_into_its_two_dated_events() -> None:
-    assert span_asks("太保从推出中试险到给浙江企业承保，中间隔了几年？") == (
+    assert span_asks("太保从推出中试险到给浙江企业承保，中间隔了几年？", LEXICON) == (
         "太保推出中试险是哪一年？",
         "太保给浙江企业承保是哪一年？",
     )
-    assert span_asks("试点启动，到出台完善补偿政策的意见，差不多隔了几年？") == (
+    assert span_asks("试点启动，到出台完善补偿政策的意见，差不多隔了几年？", LEXICON) == (
         "试点启动是哪一年？",
         "出台完善补偿政策的意见是哪一年？",
     )
-    assert span_asks("这两件事隔了几年？") is None  # no two ends named
-    assert span_asks("试点是哪一年？") is None
+    assert span_asks("这两件事隔了几年？", LEXICON) is None  # no two ends named
+    assert span_asks("试点是哪一年？", LEXICON) is None
 
 
 def _dated(text: str, chunk_id: str) -> Answer:

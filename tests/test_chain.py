@@ -19,11 +19,11 @@ from rag.question import (
     question_terms,
 )
 from rag.types import Answer, AnswerDelta, Chunk, Retrieved, Turn
-from tests.questions import question_of
+from tests.questions import language, packaged_lexicon, question_of
 
 
 def _context(cut: Any = lambda t: t.replace("？", " ").split()) -> Context:
-    return Context(Language(cut=cut), Scorers(weight=lambda t: 1.0))
+    return Context(Language(packaged_lexicon(), cut=cut), Scorers(weight=lambda t: 1.0))
 
 
 def _fake_answerer(chunks: list[Chunk]) -> Answerer:
@@ -64,13 +64,15 @@ def test_retrieval_failure_becomes_a_message_not_an_exception() -> None:
 
 def test_followup_carries_the_subject_and_the_ask() -> None:
     def analyse(q: str) -> Any:
-        return question_terms(q, lambda t: t.replace("？", " ").replace("呢", " ").split())
+        return question_terms(
+            q, language(lambda t: t.replace("？", " ").replace("呢", " ").split())
+        )
 
     history = [
         Turn("user", "深圳 方案 是 什么时候 推出 的？"),
         Turn("assistant", "2024 年 11 月。"),
     ]
-    resolved, _ = resolve_followup("那 共保体 呢？", history, analyse)
+    resolved, _ = resolve_followup("那 共保体 呢？", history, analyse, packaged_lexicon())
     assert "深圳" in resolved and "共保体" in resolved and "什么时候" in resolved
 
 
@@ -84,24 +86,24 @@ def _tagged(q: str) -> Any:
     def tag(text: str) -> list[tuple[str, str]]:
         return [(t, "ns" if t in _PLACES else "x" if t == "科惠保" else "n") for t in cut(text)]
 
-    return question_terms(q, cut, tag)
+    return question_terms(q, language(cut, tag))
 
 
 def test_a_new_place_in_a_followup_replaces_the_old_one() -> None:
     history = [Turn("user", "苏州 科惠保 补贴 了 多少？"), Turn("assistant", "100% 保费补贴。")]
-    resolved, _ = resolve_followup("那 北京 呢？", history, _tagged)
+    resolved, _ = resolve_followup("那 北京 呢？", history, _tagged, packaged_lexicon())
     assert "北京" in resolved and "苏州" not in resolved and "补贴" in resolved
     # 苏州's own product goes with 苏州: Beijing's answer is not about 科惠保.
     assert "科惠保" not in resolved
     # Without a new place, the product is carried.
-    again, _ = resolve_followup("那 保额 呢？", history, _tagged)
+    again, _ = resolve_followup("那 保额 呢？", history, _tagged, packaged_lexicon())
     assert "科惠保" in again
 
 
 def test_a_followup_without_a_subject_of_its_own_keeps_the_earlier_one() -> None:
     history = [Turn("user", "深圳 种子基金 有 多大？"), Turn("assistant", "20 亿元。")]
     question = "后来 跟 保险 怎么 挂钩 的？ 哪年 的 事"
-    resolved, _ = resolve_followup(question, history, _tagged)
+    resolved, _ = resolve_followup(question, history, _tagged, packaged_lexicon())
     assert resolved.startswith("深圳") and "挂钩" in resolved
 
 

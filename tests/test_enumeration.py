@@ -5,7 +5,9 @@ from __future__ import annotations
 from rag.enumeration import document_units, enumeration_items, find_unit
 from rag.question import Cue
 from rag.types import Chunk
-from tests.questions import question_of
+from tests.questions import packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
 
 
 def _chunk(n: int, text: str, section: str = "二、产品体系") -> Chunk:
@@ -25,7 +27,7 @@ def test_an_item_finds_its_whole_enumeration_in_order() -> None:
     units = document_units(CHUNKS)
     at = find_unit(units, "c3", 0)  # 三是…
     assert at is not None
-    items = enumeration_items(units, at)
+    items = enumeration_items(units, at, LEXICON)
     assert [u.text for u in items] == [
         "一是形成全周期保障体系。",
         "二是聚焦重大科技攻关领域。",
@@ -38,15 +40,15 @@ def test_enumerations_stay_within_their_section_and_style() -> None:
     units = document_units(CHUNKS)
     at = find_unit(units, "c4", 1)  # 二是 in section 三
     assert at is not None
-    assert [u.chunk.id for u in enumeration_items(units, at)] == ["c4", "c4"]
+    assert [u.chunk.id for u in enumeration_items(units, at, LEXICON)] == ["c4", "c4"]
     di = find_unit(units, "c5", 2)  # 第二，
     assert di is not None
-    assert [u.text for u in enumeration_items(units, di)] == [
+    assert [u.text for u in enumeration_items(units, di, LEXICON)] == [
         "第一，首台套补偿。",
         "第二，发展中试保险。",
     ]
     plain = find_unit(units, "c1", 0)
-    assert plain is not None and enumeration_items(units, plain) == []
+    assert plain is not None and enumeration_items(units, plain, LEXICON) == []
 
 
 def test_only_set_questions_want_every_item() -> None:

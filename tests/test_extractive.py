@@ -10,7 +10,9 @@ from rag.figures import find_numbers, has_figure
 from rag.question import Cue, FollowUp, Intent, classify
 from rag.sentences import evidence_units
 from rag.types import Chunk, Retrieved
-from tests.questions import question_of, tagger, whitespace_cut
+from tests.questions import packaged_lexicon, question_of, tagger, whitespace_cut
+
+LEXICON = packaged_lexicon()
 
 
 def _chunk(text: str, n: int = 1, kind: str = "paragraph") -> Chunk:
@@ -32,16 +34,18 @@ def _weight(term: str) -> float:
 
 
 def test_question_types() -> None:
-    assert classify("试点是哪一年启动的？") == Intent.DATE
-    assert classify("一共服务了多少家企业？") == Intent.FIGURE
-    assert classify("有哪些险种？") == Intent.LIST
-    assert classify("为什么要发展中试保险？") == Intent.REASON
-    assert classify("这款产品全名叫什么？") == Intent.TITLE
-    assert classify("谁发的文件？") == Intent.NAME
+    assert classify("试点是哪一年启动的？", LEXICON) == Intent.DATE
+    assert classify("一共服务了多少家企业？", LEXICON) == Intent.FIGURE
+    assert classify("有哪些险种？", LEXICON) == Intent.LIST
+    assert classify("为什么要发展中试保险？", LEXICON) == Intent.REASON
+    assert classify("这款产品全名叫什么？", LEXICON) == Intent.TITLE
+    assert classify("谁发的文件？", LEXICON) == Intent.NAME
 
 
 def test_numbers_are_normalised_with_units() -> None:
-    assert find_numbers("早在 2015 年，为 35 家企业提供 1050 万元保障，补贴 100% 保费") == [
+    assert find_numbers(
+        "早在 2015 年，为 35 家企业提供 1050 万元保障，补贴 100% 保费", LEXICON
+    ) == [
         "2015年",
         "35家",
         "1050万元",
@@ -50,11 +54,11 @@ def test_numbers_are_normalised_with_units() -> None:
 
 
 def test_figure_slot_needs_the_asked_kind_of_figure() -> None:
-    assert has_figure("为 35 家科技企业提供保障", "家")
-    assert not has_figure("为科技企业提供保障", "家")
-    assert not has_figure("2025 年保费规模继续扩大", "元")  # a year is not an amount
-    assert has_figure("保费规模已达亿元级水平", "元")
-    assert has_figure("贷款平均利率不超过 2.5%", "%")
+    assert has_figure("为 35 家科技企业提供保障", "家", LEXICON)
+    assert not has_figure("为科技企业提供保障", "家", LEXICON)
+    assert not has_figure("2025 年保费规模继续扩大", "元", LEXICON)  # a year is not an amount
+    assert has_figure("保费规模已达亿元级水平", "元", LEXICON)
+    assert has_figure("贷款平均利率不超过 2.5%", "%", LEXICON)
 
 
 def test_abbreviations_match_their_full_forms() -> None:
@@ -77,7 +81,7 @@ def test_short_lines_form_one_evidence_unit() -> None:
 def test_date_question_leads_with_the_date_and_cites_the_sentence() -> None:
     chunk = _chunk("第一，补偿机制发挥作用。早在 2015 年，三部门启动了补偿机制试点工作。")
     analysis = question_of("补偿机制 试点 哪一年 启动")
-    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings())
+    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     assert not draft.refused
     assert draft.lead == "2015 年"
     assert "早在 2015 年" in draft.sentences[0].text and draft.sentences[0].citations == (1,)
@@ -86,8 +90,8 @@ def test_date_question_leads_with_the_date_and_cites_the_sentence() -> None:
 def test_figure_question_without_a_figure_in_the_evidence_is_refused() -> None:
     chunk = _chunk("芯源微公司的设备入选首台（套）保险补偿项目，加速了产品验证。")
     analysis = question_of("芯源微 设备 保险 交了 多少 保费")
-    assert unsupported(analysis, chunk.text, None)
-    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings())
+    assert unsupported(analysis, chunk.text, None, LEXICON)
+    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     assert draft.refused
 
 
@@ -95,16 +99,16 @@ def test_unknown_place_is_refused_unless_the_question_asks_for_confirmation() ->
     text = "海淀区政府颁布全国首个科技保险专项扶持政策。"
     tag = lambda q: [(w, "ns" if w in ("日本", "浦东") else "n") for w in whitespace_cut(q)]  # noqa: E731
     asked = question_of("日本 有没有 科技保险 扶持政策", tag=tag)
-    assert unsupported(asked, text, lambda term: term in text)
+    assert unsupported(asked, text, lambda term: term in text, LEXICON)
     premise = question_of("首个 科技保险 扶持政策 是 浦东 出的吧？", tag=tag)
-    assert not unsupported(premise, text, lambda term: term in text)
+    assert not unsupported(premise, text, lambda term: term in text, LEXICON)
 
 
 def test_already_given_sentences_are_skipped_for_more() -> None:
     chunk = _chunk("一是发展首台套保险。二是发展中试保险。三是发展普惠保险。")
     given = FollowUp(frozenset({"一是发展首台套保险。", "二是发展中试保险。"}))
     analysis = replace(question_of("进展 有哪些 保险"), followup=given)
-    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings())
+    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     assert [s.text for s in draft.sentences] == ["三是发展普惠保险。"]
 
 
@@ -144,9 +148,9 @@ def test_a_copula_glued_to_a_word_fragment_is_not_a_term() -> None:
 
 def test_item_counts_match_in_any_counting_word() -> None:
     # 「有几条」 is answered by 「表现为以下四方面」.
-    assert has_figure("政策性科技保险取得新进展，表现为以下四方面", "条")
-    assert has_figure("形成两大类", "项")
-    assert not has_figure("政策性科技保险取得新进展", "条")
+    assert has_figure("政策性科技保险取得新进展，表现为以下四方面", "条", LEXICON)
+    assert has_figure("形成两大类", "项", LEXICON)
+    assert not has_figure("政策性科技保险取得新进展", "条", LEXICON)
 
 
 def test_words_the_report_never_uses_weigh_less_than_its_rarest() -> None:
@@ -166,7 +170,7 @@ def test_a_table_row_is_quoted_whole_not_cut_to_a_clause() -> None:
     )
     assert len(row.text) > ScoringSettings().max_span_chars
     analysis = question_of("哪份 政策 提出 共保体")
-    draft = draft_answer(analysis, [Retrieved(row, 1.0, 1)], _weight, ScoringSettings())
+    draft = draft_answer(analysis, [Retrieved(row, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     assert "加快构建科技金融体制的若干政策举措" in draft.sentences[0].text
 
 
@@ -176,7 +180,7 @@ def test_a_sentence_pointing_back_brings_its_antecedent() -> None:
         "经过市场培育期，在上述领域，财政补贴可适时适度弱化。"
     )
     analysis = question_of("财政补贴 弱化 领域")
-    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings())
+    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     shown = "".join(s.text for s in draft.sentences)
     assert shown.index("知识产权保险") < shown.index("上述领域")
 
@@ -188,7 +192,7 @@ def test_a_timeline_question_gets_every_dated_step() -> None:
         "方案已于 2025 年 10 月启动共保体遴选。"
     )
     analysis = question_of("深圳 种子基金 从 设立 到 遴选 时间线")
-    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings())
+    draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     shown = "".join(s.text for s in draft.sentences)
     for step in ("2023 年", "2024 年 11 月", "2025 年 10 月"):
         assert step in shown, shown
@@ -197,16 +201,18 @@ def test_a_timeline_question_gets_every_dated_step() -> None:
 def test_a_looked_up_date_is_not_corrected_by_an_unrelated_one() -> None:
     chunk = _chunk("截至 2025 年 11 月底，该产品已服务科技企业 26 家。")
     consistent = question_of("到 11月底 服务了 多少 企业")
-    draft = draft_answer(consistent, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings())
+    draft = draft_answer(
+        consistent, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON
+    )
     assert not draft.premise_note  # 11月底 is the report's 2025 年 11 月底
     wrong = question_of("截至 2025年11月底 服务了 62家 企业 吧？")
-    draft = draft_answer(wrong, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings())
+    draft = draft_answer(wrong, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     assert draft.premise_note == "报告中的说法是26 家，而不是62 家。"
 
 
 def test_a_count_that_also_asks_who_is_a_list_question() -> None:
-    assert classify("发文单位有几家、都有谁？") == Intent.LIST
-    assert classify("发文单位有几家？") == Intent.FIGURE
+    assert classify("发文单位有几家、都有谁？", LEXICON) == Intent.LIST
+    assert classify("发文单位有几家？", LEXICON) == Intent.FIGURE
 
 
 def test_acknowledgements_answer_only_questions_about_them() -> None:
@@ -216,10 +222,10 @@ def test_acknowledgements_answer_only_questions_about_them() -> None:
     body = _chunk("人保财险在杭州设立知识产权鉴证评估中心，开展风险评估。")
     retrieved = [Retrieved(thanks, 1.0, 1), Retrieved(body, 0.9, 2)]
     about_centre = question_of("人保财险 知识产权 鉴证 评估中心 设 在 哪")
-    best = score_evidence(about_centre, retrieved, _weight, ScoringSettings())[0]
+    best = score_evidence(about_centre, retrieved, _weight, ScoringSettings(), LEXICON)[0]
     assert best.retrieved.chunk.id == body.id
     about_thanks = question_of("致谢 里 感谢 了 哪个 评估中心")
-    best = score_evidence(about_thanks, retrieved, _weight, ScoringSettings())[0]
+    best = score_evidence(about_thanks, retrieved, _weight, ScoringSettings(), LEXICON)[0]
     assert best.retrieved.chunk.id == thanks.id
 
 
@@ -230,7 +236,7 @@ def test_a_figure_in_the_next_sentence_of_the_same_case_answers() -> None:
     second = _chunk("满足技术就绪度达到 5 级及以上，企业可投保中试验证失败损失保险。", 2)
     analysis = question_of("人保财险 广东 技术就绪度 几级 中试验证 多少")
     retrieved = [Retrieved(first, 1.0, 1), Retrieved(second, 0.9, 2)]
-    draft = draft_answer(analysis, retrieved, _weight, ScoringSettings())
+    draft = draft_answer(analysis, retrieved, _weight, ScoringSettings(), LEXICON)
     assert not draft.refused
     assert any("5 级" in s.text for s in draft.sentences)
 
@@ -241,9 +247,9 @@ def test_a_nearby_figure_that_says_nothing_asked_does_not_stand_in() -> None:
     fund = _chunk("深圳设立了总规模 20 亿元的种子基金。", 2)
     analysis = question_of("深圳 种子基金 风险补偿方案 基金+保险 赔付 多少")
     retrieved = [Retrieved(scheme, 1.0, 1), Retrieved(fund, 0.5, 3)]
-    scored = score_evidence(analysis, retrieved, _weight, ScoringSettings())
+    scored = score_evidence(analysis, retrieved, _weight, ScoringSettings(), LEXICON)
     assert scored[0].retrieved.chunk.id == "c1"  # the case itself is the best match
-    draft = draft_answer(analysis, retrieved, _weight, ScoringSettings())
+    draft = draft_answer(analysis, retrieved, _weight, ScoringSettings(), LEXICON)
     assert draft.refused
 
 
@@ -253,13 +259,14 @@ def test_a_sentence_cut_by_a_chunk_edge_is_continued_when_it_answers_more() -> N
     asked = question_of("银保科技e贷 服务 企业 户均 多少")
     retrieved = [Retrieved(first, 1.0, 1), Retrieved(second, 0.5, 5)]
     shown = "".join(
-        s.text for s in draft_answer(asked, retrieved, _weight, ScoringSettings()).sentences
+        s.text
+        for s in draft_answer(asked, retrieved, _weight, ScoringSettings(), LEXICON).sentences
     )
     assert "26 家" in shown and "500 万元" in shown
     # Nothing more asked: the first half stands alone.
     only = question_of("银保科技e贷 服务 企业 多少")
     shown = "".join(
-        s.text for s in draft_answer(only, retrieved, _weight, ScoringSettings()).sentences
+        s.text for s in draft_answer(only, retrieved, _weight, ScoringSettings(), LEXICON).sentences
     )
     assert "500 万元" not in shown
 
@@ -267,15 +274,17 @@ def test_a_sentence_cut_by_a_chunk_edge_is_continued_when_it_answers_more() -> N
 def test_the_askers_own_figure_is_not_an_answer() -> None:
     chunk = _chunk("太保产险为浙江某公司提供 1250 万元中试风险责任保险保障。")
     asked = question_of("太保 1250万 中试 保费 多少钱")
-    assert lacks_figure(asked, chunk.text)
-    assert draft_answer(asked, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings()).refused
+    assert lacks_figure(asked, chunk.text, LEXICON)
+    assert draft_answer(
+        asked, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON
+    ).refused
     # Asked to confirm it, the same figure is the answer.
     confirm = question_of("太保 中试 保障 1250万 对吧？")
-    assert not lacks_figure(confirm, chunk.text)
+    assert not lacks_figure(confirm, chunk.text, LEXICON)
     # Another figure of the asked kind still answers.
     other = _chunk("太保产险为 35 家企业提供 1250 万元保障。")
     count = question_of("太保 35家 企业 保障 多少钱")
-    assert not lacks_figure(count, other.text)
+    assert not lacks_figure(count, other.text, LEXICON)
 
 
 def test_an_unknown_thing_refuses_a_figure_question_but_a_qualifier_does_not() -> None:
@@ -286,9 +295,9 @@ def test_an_unknown_thing_refuses_a_figure_question_but_a_qualifier_does_not() -
     evidence = "贷款平均利率不超过 2.5%，网络安全保险获得了较快发展。"
     known = {"利率", "网络安全保险"}
     unknown_thing = question_of("网络安全保险 渗透率 多少", tag=tag)
-    assert unsupported(unknown_thing, evidence, lambda t: t in known)
+    assert unsupported(unknown_thing, evidence, lambda t: t in known, LEXICON)
     qualifier = question_of("利率 比 普通 低 多少", tag=tag)
-    assert not unsupported(qualifier, evidence, lambda t: t in known)
+    assert not unsupported(qualifier, evidence, lambda t: t in known, LEXICON)
 
 
 def test_a_known_noun_with_a_classifier_or_place_word_glued_on_is_not_unknown() -> None:
@@ -299,17 +308,17 @@ def test_a_known_noun_with_a_classifier_or_place_word_glued_on_is_not_unknown() 
     evidence = "2006年，主管部门印发《通知》；该产品累计提供风险保障额度 218 亿元。"
     known = {"文件", "贷", "额度"}.__contains__
     for question in ("哪年 发 的 份文件", "贷里 额度 多少"):
-        assert not unsupported(question_of(question, tag=tag), evidence, known), question
+        assert not unsupported(question_of(question, tag=tag), evidence, known, LEXICON), question
     # The noun itself is unknown: still refused.
     for question in ("渗透率 多少", "场馆 额度 多少"):
-        assert unsupported(question_of(question, tag=tag), evidence, known), question
+        assert unsupported(question_of(question, tag=tag), evidence, known, LEXICON), question
 
 
 def test_these_few_years_is_a_time_not_a_count() -> None:
-    assert classify("十四五这几年政策性科技保险发挥了啥作用？") != Intent.FIGURE
+    assert classify("十四五这几年政策性科技保险发挥了啥作用？", LEXICON) != Intent.FIGURE
     assert question_of("近几年 保险 发挥了 啥 作用").unit_hint == ""
-    assert classify("近几年服务了多少家企业？") == Intent.FIGURE
-    assert classify("试点到发文隔了几年？") == Intent.FIGURE
+    assert classify("近几年服务了多少家企业？", LEXICON) == Intent.FIGURE
+    assert classify("试点到发文隔了几年？", LEXICON) == Intent.FIGURE
 
 
 def test_a_list_question_gets_the_sentence_that_lists_what_the_claim_states() -> None:
@@ -320,13 +329,13 @@ def test_a_list_question_gets_the_sentence_that_lists_what_the_claim_states() ->
     )
     asked = question_of("哪些 领域 商业性科技保险 有望 提速")
     assert asked.intent is Intent.LIST
-    draft = draft_answer(asked, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings())
+    draft = draft_answer(asked, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     text = "".join(s.text for s in draft.sentences)
     assert "有望提速" in text and "网络安全保险" in text
     assert "三是" not in text  # only the sentence that lists, not the whole paragraph
     # A figure question does not take it.
     number = question_of("商业性科技保险 有望 提速 多少")
-    drafted = draft_answer(number, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings())
+    drafted = draft_answer(number, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     assert "网络安全保险" not in "".join(s.text for s in drafted.sentences)
 
 
@@ -341,7 +350,7 @@ def test_a_figure_asked_of_another_place_than_the_passage_is_refused() -> None:
     def drafted(question: str, *chunks: Chunk) -> SentenceDraft:
         asked = question_of(question, tag=tag)
         items = [Retrieved(c, 1.0, i) for i, c in enumerate(chunks, start=1)]
-        return draft_answer(asked, items, _weight, ScoringSettings(), corpus_has=known)
+        return draft_answer(asked, items, _weight, ScoringSettings(), LEXICON, corpus_has=known)
 
     assert drafted("上海 服务 企业 多少家", beijing).refused  # 上海 is named elsewhere
     assert not drafted("北京 服务 企业 多少家", beijing).refused
@@ -363,7 +372,9 @@ def test_a_figure_asked_of_another_year_or_named_thing_is_refused() -> None:
     def drafted(question: str) -> SentenceDraft:
         asked = question_of(question, tag=tag)
         items = [Retrieved(head, 1.0, 1)]
-        return draft_answer(asked, items, rarity, ScoringSettings(), corpus_has=lambda t: True)
+        return draft_answer(
+            asked, items, rarity, ScoringSettings(), LEXICON, corpus_has=lambda t: True
+        )
 
     assert not drafted("头部保险公司 2025年 科技保险 保费规模 多大").refused
     assert drafted("头部保险公司 2030年 科技保险 保费规模 多大").refused  # another year
@@ -383,7 +394,9 @@ def test_the_copyright_notice_counts_only_for_questions_about_it() -> None:
 
     def best(question: str) -> str:
         asked = question_of(question)
-        return score_evidence(asked, items, _weight, ScoringSettings())[0].retrieved.chunk.id
+        return score_evidence(asked, items, _weight, ScoringSettings(), LEXICON)[
+            0
+        ].retrieved.chunk.id
 
     # Asked whose position the report states, the notice answers; otherwise the body does.
     assert best("报告 代表 谁的 观点 立场") == "c1"
@@ -391,26 +404,26 @@ def test_the_copyright_notice_counts_only_for_questions_about_it() -> None:
 
 
 def test_what_the_several_things_are_is_a_list_question() -> None:
-    assert classify("报告说的那几个“一点”是啥？") == Intent.LIST
-    assert classify("说说产品体系的几个特点") == Intent.LIST
-    assert classify("一共有几个园区？") == Intent.FIGURE
+    assert classify("报告说的那几个“一点”是啥？", LEXICON) == Intent.LIST
+    assert classify("说说产品体系的几个特点", LEXICON) == Intent.LIST
+    assert classify("一共有几个园区？", LEXICON) == Intent.FIGURE
 
 
 def test_how_many_years_between_is_answered_by_the_years() -> None:
     asked = question_of("试点 到 发文 隔了 几年")
     assert asked.unit_hint == "年"
-    assert not lacks_figure(asked, "2015 年启动试点。")
-    assert lacks_figure(asked, "试点后陆续发文。")
+    assert not lacks_figure(asked, "2015 年启动试点。", LEXICON)
+    assert lacks_figure(asked, "试点后陆续发文。", LEXICON)
 
 
 def test_a_sum_of_another_kind_of_money_does_not_answer() -> None:
     evidence = "为 35 家科技企业提供 1050 万元的网络安全保险保障，并给予 100% 保费补贴。"
     spent = question_of("苏州 网络安全保险 保费 一共 花了 多少钱")
-    assert lacks_figure(spent, evidence)  # 1050 万元 is cover, not premium
+    assert lacks_figure(spent, evidence, LEXICON)  # 1050 万元 is cover, not premium
     subsidy = question_of("苏州 政府 补贴了 多少 保费")
-    assert not lacks_figure(subsidy, evidence)  # 100% 保费补贴 answers it
+    assert not lacks_figure(subsidy, evidence, LEXICON)  # 100% 保费补贴 answers it
     cover = question_of("苏州 网络安全保险 保障 多少钱")
-    assert not lacks_figure(cover, evidence)
+    assert not lacks_figure(cover, evidence, LEXICON)
 
 
 def test_a_cut_sentence_read_to_its_end_can_answer_a_figure_question() -> None:
@@ -418,7 +431,7 @@ def test_a_cut_sentence_read_to_its_end_can_answer_a_figure_question() -> None:
     second = _chunk("银行方面实现融资余额近 1.4 亿元。", 2)
     asked = question_of("银保科技e贷 北京 企业 融资余额 多少钱")
     retrieved = [Retrieved(first, 1.0, 1), Retrieved(second, 0.2, 8)]
-    draft = draft_answer(asked, retrieved, _weight, ScoringSettings())
+    draft = draft_answer(asked, retrieved, _weight, ScoringSettings(), LEXICON)
     assert not draft.refused
     assert "1.4 亿元" in "".join(s.text for s in draft.sentences)
 
@@ -426,13 +439,13 @@ def test_a_cut_sentence_read_to_its_end_can_answer_a_figure_question() -> None:
 def test_full_funding_answers_how_much_is_subsidised_but_not_a_sum() -> None:
     evidence = "海淀区为初创企业提供财政资金全额支持的普惠型综合科技保险。"
     subsidy = question_of("海淀 保费 补贴 多少")
-    assert not lacks_figure(subsidy, evidence)
+    assert not lacks_figure(subsidy, evidence, LEXICON)
     spent = question_of("海淀 财政 一共 掏了 多少钱")
-    assert lacks_figure(spent, evidence)
+    assert lacks_figure(spent, evidence, LEXICON)
     total = question_of("全国 科技保险 总保费 一共 多少")
-    assert lacks_figure(total, evidence)
+    assert lacks_figure(total, evidence, LEXICON)
 
 
 def test_colloquial_when_and_a_date_with_names() -> None:
-    assert classify("方案是啥时候推的？") == Intent.DATE
-    assert classify("那份意见是啥时候、哪几家发的？") == Intent.LIST
+    assert classify("方案是啥时候推的？", LEXICON) == Intent.DATE
+    assert classify("那份意见是啥时候、哪几家发的？", LEXICON) == Intent.LIST

@@ -7,7 +7,9 @@ from dataclasses import replace
 from rag.grid import label_answer, row_label
 from rag.question import Cue, Question, Term
 from rag.types import Chunk
-from tests.questions import question_of
+from tests.questions import packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
 
 
 def _asked(text: str, terms: tuple[str, ...] = ()) -> Question:
@@ -40,11 +42,13 @@ def _about_the_grid(text: str) -> float:
 
 
 def test_rows_know_their_label() -> None:
-    assert [row_label(r) for r in ROWS] == ["保障主体", "保障主体", "服务内容"]
+    assert [row_label(r, LEXICON) for r in ROWS] == ["保障主体", "保障主体", "服务内容"]
 
 
 def test_a_named_label_is_answered_with_its_cells() -> None:
-    found = label_answer(question_of("产品体系里服务内容包括哪几项？"), ROWS, _about_the_grid)
+    found = label_answer(
+        question_of("产品体系里服务内容包括哪几项？"), ROWS, _about_the_grid, LEXICON
+    )
     assert found is not None
     lead, rows = found
     assert lead == "服务内容：风险保障、风险评估、产业协同。"
@@ -52,8 +56,8 @@ def test_a_named_label_is_answered_with_its_cells() -> None:
 
 
 def test_no_label_or_another_topic_is_not_answered_from_the_grid() -> None:
-    assert label_answer(question_of("共保体怎么运作？"), ROWS, _about_the_grid) is None
-    assert label_answer(question_of("服务内容有哪些？"), ROWS, lambda text: 0.0) is None
+    assert label_answer(question_of("共保体怎么运作？"), ROWS, _about_the_grid, LEXICON) is None
+    assert label_answer(question_of("服务内容有哪些？"), ROWS, lambda text: 0.0, LEXICON) is None
 
 
 SUBJECT = "四、保障主体 科技企业 | 中小微企业 | 科研机构"
@@ -75,7 +79,7 @@ SUBJECT_ROWS = [
 def _answer(question: str, terms: tuple[str, ...] = ()) -> str | None:
     from rag.grid import heading_cell_answer
 
-    found = heading_cell_answer(_asked(question, terms), SUBJECT_ROWS, _about_the_grid)
+    found = heading_cell_answer(_asked(question, terms), SUBJECT_ROWS, _about_the_grid, LEXICON)
     return found[0] if found else None
 
 
@@ -102,7 +106,7 @@ def test_cells_come_before_the_heading_row_in_the_sources() -> None:
     from rag.grid import heading_cell_answer
 
     found = heading_cell_answer(
-        _asked("产品体系里中小微企业有哪些？"), SUBJECT_ROWS, _about_the_grid
+        _asked("产品体系里中小微企业有哪些？"), SUBJECT_ROWS, _about_the_grid, LEXICON
     )
     assert found is not None
     assert [r.id for r in found[1]] == ["r11", "r12", "r10"]
@@ -112,7 +116,10 @@ def test_no_heading_named_or_not_about_the_grid_gives_nothing() -> None:
     from rag.grid import heading_cell_answer
 
     assert _answer("产品体系里共保体怎么运作？") is None
-    assert heading_cell_answer(_asked("科技企业有哪些产品？"), SUBJECT_ROWS, lambda t: 0.0) is None
+    assert (
+        heading_cell_answer(_asked("科技企业有哪些产品？"), SUBJECT_ROWS, lambda t: 0.0, LEXICON)
+        is None
+    )
 
 
 def test_mentions_table() -> None:
@@ -125,13 +132,13 @@ def test_a_named_cell_is_answered_with_the_heading_above_it() -> None:
     from rag.grid import cell_heading_answer
 
     found = cell_heading_answer(
-        _asked("产品体系里科惠保是给哪类主体的？"), SUBJECT_ROWS, _about_the_grid
+        _asked("产品体系里科惠保是给哪类主体的？"), SUBJECT_ROWS, _about_the_grid, LEXICON
     )
     assert found is not None and found[0] == "中小微企业：科惠保。"
     assert [r.id for r in found[1]] == ["r11", "r10"]
     # Under a sub-heading halfway down, not under the first header.
     found = cell_heading_answer(
-        _asked("产品体系里人才创业险属于哪一类？"), SUBJECT_ROWS, _about_the_grid
+        _asked("产品体系里人才创业险属于哪一类？"), SUBJECT_ROWS, _about_the_grid, LEXICON
     )
     assert found is not None and found[0] == "创业与科研人员：人才创业险。"
 
@@ -140,10 +147,14 @@ def test_a_cell_question_that_asks_no_which_gets_no_heading() -> None:
     from rag.grid import cell_heading_answer
 
     assert (
-        cell_heading_answer(_asked("产品体系里科惠保是什么？"), SUBJECT_ROWS, _about_the_grid)
+        cell_heading_answer(
+            _asked("产品体系里科惠保是什么？"), SUBJECT_ROWS, _about_the_grid, LEXICON
+        )
         is None
     )
     assert (
-        cell_heading_answer(_asked("产品体系里科惠保是哪类的？"), SUBJECT_ROWS, lambda t: 0.0)
+        cell_heading_answer(
+            _asked("产品体系里科惠保是哪类的？"), SUBJECT_ROWS, lambda t: 0.0, LEXICON
+        )
         is None
     )

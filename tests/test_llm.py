@@ -25,7 +25,7 @@ from rag.settings import LLMSettings
 from rag.types import Answer, AnswerDelta, AnswerSentence, Retrieved, Turn
 from rag.verify import assemble_answer
 from tests.fake_openai import FakeOpenAI, Reply, by_keyword
-from tests.questions import question_of
+from tests.questions import packaged_lexicon, question_of
 from tests.test_verify import BAODAI, PUHUI, SHOUTAO, ZHONGSHI, make_retrieved
 
 pytestmark = pytest.mark.timeout(60)
@@ -286,7 +286,7 @@ def test_condense_sends_history_and_returns_rewrite(
         Turn("assistant", "太保产险为浙江某新材料科技有限公司提供了保障[1]。"),
     ]
     server.script("太保产险为浙江某新材料科技有限公司提供的中试风险责任保险保障金额是多少？")
-    rewritten = condense_question(model, "金额是多少？", history)
+    rewritten = condense_question(model, "金额是多少？", history, packaged_lexicon())
     assert rewritten == "太保产险为浙江某新材料科技有限公司提供的中试风险责任保险保障金额是多少？"
     request = server.chat_requests[-1]
     assert "改写" in request.system_text
@@ -295,7 +295,7 @@ def test_condense_sends_history_and_returns_rewrite(
     assert "<question>\n金额是多少？\n</question>" in request.last_user_text
 
     before = len(server.requests)
-    assert condense_question(model, "金额是多少？", []) == "金额是多少？"
+    assert condense_question(model, "金额是多少？", [], packaged_lexicon()) == "金额是多少？"
     assert len(server.requests) == before  # no history: no call
 
 
@@ -338,10 +338,13 @@ def test_endpoint_failures_become_llm_unavailable(
     server.script(reply)
     if reply.status == 200 and reply.content == "" and reply.raw_body is None and not reply.garbage:
         # An empty rewrite is harmless: the follow-up is used as it is.
-        assert condense_question(model, "那呢？", [Turn("user", "问题")]) == "那呢？"
+        assert (
+            condense_question(model, "那呢？", [Turn("user", "问题")], packaged_lexicon())
+            == "那呢？"
+        )
         return
     with pytest.raises(LLMUnavailable) as condensed:
-        condense_question(model, "那呢？", [Turn("user", "问题")])
+        condense_question(model, "那呢？", [Turn("user", "问题")], packaged_lexicon())
     assert_unavailable(condensed.value)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from rag.evidence import ScoringSettings
 from rag.rerank import RerankSettings, rerank
 from rag.types import Chunk, Retrieved
-from tests.questions import question_of
+from tests.questions import packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
 
 
 def _chunk(n: int, text: str) -> Chunk:
@@ -35,7 +37,7 @@ _RETRIEVED = (
 
 def test_the_chunk_with_the_answering_sentence_moves_to_the_top() -> None:
     analysis = question_of("共保体 遴选 启动 是 哪一年？")
-    out = rerank(analysis, _RETRIEVED, _weight, RerankSettings(), ScoringSettings())
+    out = rerank(analysis, _RETRIEVED, _weight, RerankSettings(), ScoringSettings(), LEXICON)
     assert [r.chunk.id for r in out] == ["c3", "c1", "c2"]
     assert [r.rank for r in out] == [1, 2, 3]
     # The first-stage rank is kept: the answer step's prior must not count the rerank twice.
@@ -45,7 +47,9 @@ def test_the_chunk_with_the_answering_sentence_moves_to_the_top() -> None:
 
 def test_disabled_reranking_keeps_the_first_stage_order() -> None:
     analysis = question_of("共保体 遴选 启动 是 哪一年？")
-    out = rerank(analysis, _RETRIEVED, _weight, RerankSettings(enabled=False), ScoringSettings())
+    out = rerank(
+        analysis, _RETRIEVED, _weight, RerankSettings(enabled=False), ScoringSettings(), LEXICON
+    )
     assert out == _RETRIEVED
 
 
@@ -59,5 +63,5 @@ def test_unit_similarity_breaks_lexical_ties() -> None:
     def similarity(item: Retrieved) -> list[float]:
         return [0.9 if item.chunk.id == "c2" else 0.5]
 
-    out = rerank(analysis, tied, _weight, RerankSettings(), ScoringSettings(), similarity)
+    out = rerank(analysis, tied, _weight, RerankSettings(), ScoringSettings(), LEXICON, similarity)
     assert [r.chunk.id for r in out] == ["c2", "c1"]

@@ -23,6 +23,7 @@ from rag.settings import RetrievalSettings
 from rag.tokenize import Tokenizer, derive_user_terms
 from rag.types import Chunk, ReportMeta, content_id
 from tests.fakes import BigramEmbeddings, HashEmbeddings
+from tests.questions import packaged_lexicon
 
 REPORT = Path(__file__).resolve().parents[1] / "corpus" / "nifd_2025_tech_insurance_report.txt"
 SOURCE_A = "nifd_2025_tech_insurance_report.txt"
@@ -100,8 +101,8 @@ def chunks() -> list[Chunk]:
 
 @pytest.fixture(scope="module")
 def tokenizer(chunks: list[Chunk], tmp_path_factory: pytest.TempPathFactory) -> Tokenizer:
-    terms = derive_user_terms(c.text for c in chunks)
-    return Tokenizer(terms, cache_dir=tmp_path_factory.mktemp("jieba"))
+    terms = derive_user_terms((c.text for c in chunks), packaged_lexicon())
+    return Tokenizer(terms, cache_dir=tmp_path_factory.mktemp("jieba"), lexicon=packaged_lexicon())
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from rag.route import ReportRouter, ReportStatistics, statistics_by_source
 from rag.tokenize import Tokenizer, derive_user_terms
 from rag.types import Chunk, Retrieved
 from tests.fakes import BigramEmbeddings
+from tests.questions import packaged_lexicon
 from tests.test_retrieve import REPORT, SOURCE_A, paragraph_chunks
 
 SOURCE_B = "housing_finance.txt"
@@ -72,7 +73,9 @@ class Library:
 
     def __init__(self, chroma_client: Any, chunks: Sequence[Chunk], jieba_dir: Path) -> None:
         self.chunks = list(chunks)
-        self.tokenizer = Tokenizer(derive_user_terms(c.text for c in chunks), cache_dir=jieba_dir)
+        lexicon = packaged_lexicon()
+        terms = derive_user_terms((c.text for c in chunks), lexicon)
+        self.tokenizer = Tokenizer(terms, cache_dir=jieba_dir, lexicon=lexicon)
         tokens = [self.tokenizer.cut(c.embed_text or c.text) for c in self.chunks]
         from langchain_chroma import Chroma
 
@@ -98,9 +101,11 @@ class Library:
         pairs = list(zip(self.chunks, tokens, strict=True))
         self.library = ReportStatistics.of(pairs)
         self.reports = statistics_by_source(pairs)
-        self.router = ReportRouter(self.retriever, reports=self.reports, library=self.library)
+        self.router = ReportRouter(
+            self.retriever, reports=self.reports, library=self.library, lexicon=lexicon
+        )
         context = Context(
-            Language(cut=self.tokenizer.cut),
+            Language(lexicon, cut=self.tokenizer.cut),
             Scorers(
                 weight=self.library.weight,
                 corpus_has=self.library.corpus_has,
@@ -111,7 +116,7 @@ class Library:
         self.answerer = Answerer(context, self.router.retrieve)
 
     def analyse(self, question: str) -> Question:
-        return analyse(question, Language(self.tokenizer.cut))
+        return analyse(question, Language(packaged_lexicon(), self.tokenizer.cut))
 
 
 def _chunk(chunk_id: str, text: str, source: str) -> Chunk:
@@ -176,7 +181,7 @@ def test_interleave_by_rank_takes_every_reports_first_hits_first() -> None:
 def test_bm25_per_report_equals_the_report_indexed_alone(
     tech_chunks: list[Chunk], other_chunks: list[Chunk], tmp_path: Path
 ) -> None:
-    tokenizer = Tokenizer(cache_dir=tmp_path)
+    tokenizer = Tokenizer(cache_dir=tmp_path, lexicon=packaged_lexicon())
     everything = tech_chunks + other_chunks
     tokens = [tokenizer.cut(c.embed_text or c.text) for c in everything]
     per_report = build_bm25_by_source(everything, tokens)

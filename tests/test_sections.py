@@ -10,7 +10,9 @@ from rag.enumeration import document_units
 from rag.question import Cue
 from rag.sections import named_part, part_summary, part_timeline
 from rag.types import Chunk
-from tests.questions import question_of
+from tests.questions import packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
 
 HEADINGS = ["引言", "一、政策支持不断加强", "二、产品体系基本成形", "三、取得新进展", "致谢"]
 
@@ -20,21 +22,23 @@ def _chunk(n: int, section: str, text: str, kind: str = "paragraph") -> Chunk:
 
 
 def test_a_part_is_named_by_its_number_in_either_script() -> None:
-    assert named_part(question_of("第二部分讲了啥？"), HEADINGS) == "二、产品体系基本成形"
-    assert named_part(question_of("报告第3章的结论是什么"), HEADINGS) == "三、取得新进展"
-    assert named_part(question_of("第 一 节里提到的文件"), HEADINGS) == "一、政策支持不断加强"
+    assert named_part(question_of("第二部分讲了啥？"), HEADINGS, LEXICON) == "二、产品体系基本成形"
+    assert named_part(question_of("报告第3章的结论是什么"), HEADINGS, LEXICON) == "三、取得新进展"
+    assert (
+        named_part(question_of("第 一 节里提到的文件"), HEADINGS, LEXICON) == "一、政策支持不断加强"
+    )
     # No such part, or no part named at all.
-    assert named_part(question_of("第五部分讲了啥"), HEADINGS) is None
-    assert named_part(question_of("第二批试点是哪年"), HEADINGS) is None
+    assert named_part(question_of("第五部分讲了啥"), HEADINGS, LEXICON) is None
+    assert named_part(question_of("第二批试点是哪年"), HEADINGS, LEXICON) is None
 
 
 def test_a_part_is_named_by_its_title() -> None:
-    assert named_part(question_of("致谢里谢了哪些单位？"), HEADINGS) == "致谢"
-    assert named_part(question_of("引言部分讲了啥"), HEADINGS) == "引言"
+    assert named_part(question_of("致谢里谢了哪些单位？"), HEADINGS, LEXICON) == "致谢"
+    assert named_part(question_of("引言部分讲了啥"), HEADINGS, LEXICON) == "引言"
     # Pointed at the body as well, the question is not about one part.
-    assert named_part(question_of("致谢里提到的中心，正文说它设在哪？"), HEADINGS) is None
+    assert named_part(question_of("致谢里提到的中心，正文说它设在哪？"), HEADINGS, LEXICON) is None
     # The word alone, not as a place in the report, names nothing.
-    assert named_part(question_of("要致谢谁？"), HEADINGS) is None
+    assert named_part(question_of("要致谢谁？"), HEADINGS, LEXICON) is None
 
 
 def test_summary_questions_are_told_from_lookups() -> None:
@@ -52,13 +56,13 @@ def test_a_part_summary_is_its_opening_and_the_opening_of_each_item() -> None:
         _chunk(5, "二、产品体系基本成形", "二是聚焦重点产业。涵盖电子信息领域。"),
         _chunk(6, "三、取得新进展", "一是首台套。"),
     ]
-    summary = part_summary(document_units(chunks), "二、产品体系基本成形", "r.txt")
+    summary = part_summary(document_units(chunks), "二、产品体系基本成形", "r.txt", LEXICON)
     assert [u.text for u in summary] == [
         "我国已经形成两大类科技保险。",
         "一是形成全周期保障体系。",
         "二是聚焦重点产业。",
     ]
-    assert part_summary(document_units(chunks), "二、产品体系基本成形", "other.txt") == []
+    assert part_summary(document_units(chunks), "二、产品体系基本成形", "other.txt", LEXICON) == []
 
 
 def test_a_timeline_is_the_dated_prose_of_a_section_in_reading_order() -> None:
@@ -69,14 +73,14 @@ def test_a_timeline_is_the_dated_prose_of_a_section_in_reading_order() -> None:
         _chunk(3, part, "2023年10月，中央金融工作会议召开。此后政策密集出台。"),
         _chunk(4, "二、产品体系基本成形", "2025 年，头部公司保费达亿元级。"),
     ]
-    steps = part_timeline(document_units(chunks), (part,), "r.txt")
+    steps = part_timeline(document_units(chunks), (part,), "r.txt", LEXICON)
     assert [u.text for u in steps] == [
         "早在2006年就出台了文件。",
         "2010年推向全国。",
         "2023年10月，中央金融工作会议召开。",
     ]
     # One dated sentence is not a timeline.
-    assert part_timeline(document_units(chunks), ("二、产品体系基本成形",), "r.txt") == []
+    assert part_timeline(document_units(chunks), ("二、产品体系基本成形",), "r.txt", LEXICON) == []
     assert question_of("政策支持是怎么一步步加码的？").has(Cue.TIMELINE) and question_of(
         "时间脉络是怎样的"
     ).has(Cue.TIMELINE)

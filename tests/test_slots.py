@@ -11,7 +11,9 @@ from rag.slots import (
     slot_unfilled,
     unknown_organisations,
 )
-from tests.questions import question_of, tagger
+from tests.questions import packaged_lexicon, question_of, tagger
+
+LEXICON = packaged_lexicon()
 
 REPORT = (
     "人保财险公司开发出中试综合保险。太保产险公司提供保障。头部国有保险公司与大型国有商业银行合作。"
@@ -19,10 +21,10 @@ REPORT = (
 
 
 def test_asked_kinds() -> None:
-    assert asked_kinds("这单是哪家保险公司承保的？") == ("insurer",)
-    assert asked_kinds("哪家保险公司和哪家银行联合推的？") == ("insurer", "bank")
-    assert asked_kinds("是哪几个部门一起发的？") == ("agency",)
-    assert asked_kinds("保险公司按什么原则定价？") == ()
+    assert asked_kinds("这单是哪家保险公司承保的？", LEXICON) == ("insurer",)
+    assert asked_kinds("哪家保险公司和哪家银行联合推的？", LEXICON) == ("insurer", "bank")
+    assert asked_kinds("是哪几个部门一起发的？", LEXICON) == ("agency",)
+    assert asked_kinds("保险公司按什么原则定价？", LEXICON) == ()
 
 
 @pytest.mark.parametrize(
@@ -39,7 +41,7 @@ def test_asked_kinds() -> None:
     ],
 )
 def test_slot_needs_a_name_of_the_asked_kind(question: str, passage: str, unfilled: bool) -> None:
-    assert slot_unfilled(question_of(question), passage) is unfilled
+    assert slot_unfilled(question_of(question), passage, LEXICON) is unfilled
 
 
 # The content words each question of the next test is cut into (as jieba would cut them).
@@ -77,24 +79,26 @@ PLAN = "产品方案包含财产一切险、产品研发责任险、网络安全
 
 
 def test_a_count_does_not_name_the_items_it_counts() -> None:
-    assert counted_not_named(question_of("两个可选险种具体是哪两个？"), PLAN)
+    assert counted_not_named(question_of("两个可选险种具体是哪两个？"), PLAN, LEXICON)
     # The required ones are listed right before their count.
-    assert not counted_not_named(question_of("有哪几个必选险种？"), PLAN)
+    assert not counted_not_named(question_of("有哪几个必选险种？"), PLAN, LEXICON)
     # A question that does not ask for the items is not affected.
-    assert not counted_not_named(question_of("可选险种有几个？"), PLAN)
+    assert not counted_not_named(question_of("可选险种有几个？"), PLAN, LEXICON)
 
 
 def test_the_asked_kind_may_come_before_the_question_word() -> None:
-    assert asked_kinds("头部保险公司具体是哪几家？") == ("insurer",)
+    assert asked_kinds("头部保险公司具体是哪几家？", LEXICON) == ("insurer",)
     assert slot_unfilled(
-        question_of("头部保险公司具体是哪几家？"), "头部保险公司该类保险保费规模已达亿元级。"
+        question_of("头部保险公司具体是哪几家？"),
+        "头部保险公司该类保险保费规模已达亿元级。",
+        LEXICON,
     )
 
 
 def test_a_name_the_report_withholds_is_not_answered() -> None:
     passage = "太保产险公司为浙江某新材料科技有限公司提供 1250 万元中试风险责任保险保障。"
-    assert name_withheld(question_of("那个浙江新材料公司全名叫什么？"), passage)
-    assert not name_withheld(question_of("太保给了多少保障？"), passage)
+    assert name_withheld(question_of("那个浙江新材料公司全名叫什么？"), passage, LEXICON)
+    assert not name_withheld(question_of("太保给了多少保障？"), passage, LEXICON)
     assert not name_withheld(
-        question_of("那个公司叫什么？"), "人保财险为南京方生和医药科技有限公司提供保障。"
+        question_of("那个公司叫什么？"), "人保财险为南京方生和医药科技有限公司提供保障。", LEXICON
     )

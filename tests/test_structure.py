@@ -7,7 +7,9 @@ import pytest
 from rag.question import Cue
 from rag.structure import outline_answer, publication_answer, toc_entries
 from rag.types import Chunk, ReportMeta
-from tests.questions import question_of
+from tests.questions import packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
 
 TOC = Chunk(
     id="toc",
@@ -39,7 +41,7 @@ def test_other_questions_are_not_outline_questions(question: str) -> None:
 
 
 def test_toc_entries_keep_headings_and_printed_pages() -> None:
-    assert toc_entries(TOC) == [
+    assert toc_entries(TOC, LEXICON) == [
         ("一、政策支持不断加强", "1"),
         ("二、产品体系基本成形", "3"),
         ("三、总结和展望", "7"),
@@ -47,13 +49,13 @@ def test_toc_entries_keep_headings_and_printed_pages() -> None:
 
 
 def test_outline_answer_lists_the_parts_of_the_asked_report() -> None:
-    found = outline_answer(question_of("报告分成哪几部分？"), [TOC], "a.txt")
+    found = outline_answer(question_of("报告分成哪几部分？"), [TOC], "a.txt", LEXICON)
     assert found is not None
     text, cited = found
     assert cited is TOC
     assert text.startswith("报告正文分为三部分：一、政策支持不断加强（第 1 页）")
-    assert outline_answer(question_of("报告分成哪几部分？"), [TOC], "other.txt") is None
-    assert outline_answer(question_of("政策支持有哪些？"), [TOC], "a.txt") is None
+    assert outline_answer(question_of("报告分成哪几部分？"), [TOC], "other.txt", LEXICON) is None
+    assert outline_answer(question_of("政策支持有哪些？"), [TOC], "a.txt", LEXICON) is None
 
 
 META = ReportMeta(
@@ -84,10 +86,16 @@ FRONT = [
     ],
 )
 def test_publication_questions_quote_the_front_matter(question: str, quoted: str) -> None:
-    found = publication_answer(question_of(question), FRONT, "a.txt")
+    found = publication_answer(question_of(question), FRONT, "a.txt", LEXICON)
     assert found is not None and quoted in found[0], found
 
 
 def test_questions_about_the_content_are_not_publication_questions() -> None:
-    assert publication_answer(question_of("报告里首台套是什么时候试点的？"), FRONT, "a.txt") is None
-    assert publication_answer(question_of("五篇大文章的指导意见是谁发的？"), FRONT, "a.txt") is None
+    assert (
+        publication_answer(question_of("报告里首台套是什么时候试点的？"), FRONT, "a.txt", LEXICON)
+        is None
+    )
+    assert (
+        publication_answer(question_of("五篇大文章的指导意见是谁发的？"), FRONT, "a.txt", LEXICON)
+        is None
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from rag.tables import table_answer, table_rows
 from rag.types import AnswerSentence, Chunk, Retrieved
 from rag.verify import verify_answer
-from tests.questions import question_of
+from tests.questions import packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
 
 CAPTION = "表 1 近年来对科技保险的重大支持政策"
 ROWS = [
@@ -42,13 +44,13 @@ def _verified(sentences: list[AnswerSentence], rows: list[Chunk]) -> list[str]:
 
 
 def test_a_table_is_found_by_its_number() -> None:
-    assert [r.id for r in table_rows(_table(), "1")] == ["r1", "r2", "r3", "r4"]
-    assert [r.id for r in table_rows(_table(), "2")] == ["r9"]
-    assert table_rows(_table(), "12") == []
+    assert [r.id for r in table_rows(_table(), "1", LEXICON)] == ["r1", "r2", "r3", "r4"]
+    assert [r.id for r in table_rows(_table(), "2", LEXICON)] == ["r9"]
+    assert table_rows(_table(), "12", LEXICON) == []
 
 
 def test_a_count_is_stated_with_every_row_cited_and_checked_by_counting() -> None:
-    answer = table_answer(question_of("表1一共列了多少份政策文件？"), _table())
+    answer = table_answer(question_of("表1一共列了多少份政策文件？"), _table(), LEXICON)
     assert answer is not None
     sentences, rows = answer
     assert sentences[0].text == "「近年来对科技保险的重大支持政策」一表共列出 4 份。"
@@ -61,24 +63,26 @@ def test_a_count_is_stated_with_every_row_cited_and_checked_by_counting() -> Non
 
 
 def test_the_earliest_and_latest_rows_are_quoted_whole_ties_included() -> None:
-    latest = table_answer(question_of("表1里时间最晚的那份是谁发的？"), _table())
+    latest = table_answer(question_of("表1里时间最晚的那份是谁发的？"), _table(), LEXICON)
     assert latest is not None
-    assert latest[1] == [table_rows(_table(), "1")[3]]
+    assert latest[1] == [table_rows(_table(), "1", LEXICON)[3]]
     assert latest[0][0].text.startswith("「近年来对科技保险的重大支持政策」中时间最晚的是：科技部")
-    both = table_answer(question_of("表1最早和最新的政策分别是啥时候出的？"), _table())
+    both = table_answer(question_of("表1最早和最新的政策分别是啥时候出的？"), _table(), LEXICON)
     assert both is not None
     assert [r.id for r in both[1]] == ["r1", "r2", "r4"]  # two rows share 2024 年 1 月
     assert len(_verified(*both)) == 3
 
 
 def test_the_table_may_go_unnumbered_when_only_one_is_dated() -> None:
-    latest = table_answer(question_of("政策表里最新的那份是哪几个部门发的？"), _table())
-    assert latest is not None and latest[1] == [table_rows(_table(), "1")[3]]
+    latest = table_answer(question_of("政策表里最新的那份是哪几个部门发的？"), _table(), LEXICON)
+    assert latest is not None and latest[1] == [table_rows(_table(), "1", LEXICON)[3]]
     # A count needs the table's number: 「表里一共几种」 could be any table.
-    assert table_answer(question_of("表里一共有几份？"), _table()) is None
+    assert table_answer(question_of("表里一共有几份？"), _table(), LEXICON) is None
 
 
 def test_questions_that_do_not_name_a_table_or_an_aggregate_are_left_alone() -> None:
-    assert table_answer(question_of("一共有多少份政策文件？"), _table()) is None  # no table named
-    assert table_answer(question_of("表1里中共中央那份讲了什么？"), _table()) is None
-    assert table_answer(question_of("表3一共几份？"), _table()) is None
+    assert (
+        table_answer(question_of("一共有多少份政策文件？"), _table(), LEXICON) is None
+    )  # no table named
+    assert table_answer(question_of("表1里中共中央那份讲了什么？"), _table(), LEXICON) is None
+    assert table_answer(question_of("表3一共几份？"), _table(), LEXICON) is None

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.tokenize import STOPWORDS, Tokenizer, derive_user_terms, normalise_for_tokens
+from rag.tokenize import Tokenizer, derive_user_terms, normalise_for_tokens
+from tests.questions import packaged_lexicon
+
+LEXICON = packaged_lexicon()
+STOPWORDS = LEXICON.stopwords.for_retrieval
 
 REPORT = Path(__file__).resolve().parents[1] / "corpus" / "nifd_2025_tech_insurance_report.txt"
 
@@ -18,7 +22,7 @@ def report_text() -> str:
 
 @pytest.fixture(scope="module")
 def terms(report_text: str) -> list[str]:
-    return derive_user_terms([report_text])
+    return derive_user_terms([report_text], LEXICON)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +32,7 @@ def jieba_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tokenizer(terms: list[str], jieba_cache: Path) -> Tokenizer:
-    return Tokenizer(terms, cache_dir=jieba_cache)
+    return Tokenizer(terms, cache_dir=jieba_cache, lexicon=LEXICON)
 
 
 def test_derived_terms_come_from_the_text(report_text: str, terms: list[str]) -> None:
@@ -50,7 +54,7 @@ def test_derived_terms_cover_quotes_titles_products_orgs_abbreviations(terms: li
 
 def test_people_of_an_author_block_are_terms() -> None:
     block = "主编:李扬\n本报告执笔人：\n● 阎建军\n保险与发展研究中心主任\n● 邱剑\n"
-    terms = derive_user_terms([block])
+    terms = derive_user_terms([block], LEXICON)
     assert {"李扬", "阎建军", "邱剑"} <= set(terms)
     # A bulleted line that is not a bare name is not taken for one.
     assert "保险与发展研究中心主任" not in terms
@@ -112,7 +116,7 @@ def test_bracketed_name_matches_typed_form(tokenizer: Tokenizer) -> None:
 def test_tokenizer_is_private_and_lazy(tmp_path: Path) -> None:
     import jieba
 
-    tok = Tokenizer(["凯世通公司"], cache_dir=tmp_path)
+    tok = Tokenizer(["凯世通公司"], cache_dir=tmp_path, lexicon=LEXICON)
     assert tok._jieba is None  # nothing built until the first cut
     assert "凯世通公司" in tok.cut("凯世通公司")
     assert tok._jieba is not jieba.dt
@@ -121,7 +125,7 @@ def test_tokenizer_is_private_and_lazy(tmp_path: Path) -> None:
 
 
 def test_add_terms_after_initialisation(jieba_cache: Path) -> None:
-    tok = Tokenizer(cache_dir=jieba_cache, char_bigrams=False)
+    tok = Tokenizer(cache_dir=jieba_cache, char_bigrams=False, lexicon=LEXICON)
     assert "芯源微公司" not in tok.cut("芯源微公司的设备")
     tok.add_terms(["芯源微公司"])
     assert "芯源微公司" in tok.cut("芯源微公司的设备")
@@ -129,7 +133,7 @@ def test_add_terms_after_initialisation(jieba_cache: Path) -> None:
 
 
 def test_char_bigrams_optional(jieba_cache: Path) -> None:
-    tok = Tokenizer(cache_dir=jieba_cache, char_bigrams=True)
+    tok = Tokenizer(cache_dir=jieba_cache, char_bigrams=True, lexicon=LEXICON)
     with_bigrams = tok.cut("科技保险是什么")
     tok.char_bigrams = False
     without = tok.cut("科技保险是什么")

@@ -55,6 +55,7 @@ class Passages:
             self.scoped,
             weight,
             self.ctx.scoring,
+            self.ctx.lexicon,
             unit_similarity=self.ctx.scorers.similarity_to(self.question.text),
             corpus_has=corpus_has,
         )

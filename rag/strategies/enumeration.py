@@ -23,7 +23,7 @@ def _items(evidence: Sequence[tuple[str, int]], ctx: Context) -> list[DocumentUn
     for key in evidence:
         position = ctx.corpus.unit_positions.get(key)
         if position is not None:
-            items = enumeration_items(units, position)
+            items = enumeration_items(units, position, ctx.lexicon)
             if items:
                 return items
     return []

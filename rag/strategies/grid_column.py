@@ -28,8 +28,8 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     def about(text: str) -> float:
         return question_coverage(question, text, weight)
 
-    heading = heading_cell_answer(question, rows, about) or cell_heading_answer(
-        question, rows, about
+    heading = heading_cell_answer(question, rows, about, ctx.lexicon) or cell_heading_answer(
+        question, rows, about, ctx.lexicon
     )
     column = heading or table_column_answer(question, rows, weight)
     if column is None:

@@ -20,7 +20,10 @@ def accepts(question: Question, ctx: Context) -> bool:
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
     weight = passages.weight
     found = label_answer(
-        question, passages.rows, lambda text: question_coverage(question, text, weight)
+        question,
+        passages.rows,
+        lambda text: question_coverage(question, text, weight),
+        ctx.lexicon,
     )
     if found is None:
         return None

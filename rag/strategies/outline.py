@@ -17,7 +17,7 @@ def accepts(question: Question, ctx: Context) -> bool:
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
-    found = outline_answer(question, ctx.corpus.toc_chunks, passages.source)
+    found = outline_answer(question, ctx.toc_chunks, passages.source, ctx.lexicon)
     if found is None:
         return None
     text, toc = found

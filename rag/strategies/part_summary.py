@@ -23,7 +23,7 @@ def accepts(question: Question, ctx: Context) -> bool:
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
     if passages.part is None or passages.source is None:
         return None
-    summary = part_summary(ctx.corpus.units, passages.part, passages.source)
+    summary = part_summary(ctx.corpus.units, passages.part, passages.source, ctx.lexicon)
     return quoted_units(NAME, summary, passages.routed) if summary else None
 
 

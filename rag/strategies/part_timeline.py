@@ -19,7 +19,7 @@ def accepts(question: Question, ctx: Context) -> bool:
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
     if passages.part is None or passages.source is None:
         return None
-    steps = part_timeline(ctx.corpus.units, (passages.part,), passages.source)
+    steps = part_timeline(ctx.corpus.units, (passages.part,), passages.source, ctx.lexicon)
     return quoted_units(NAME, steps, passages.routed) if steps else None
 
 

@@ -17,7 +17,7 @@ def accepts(question: Question, ctx: Context) -> bool:
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
-    found = publication_answer(question, ctx.corpus.chunks, passages.source)
+    found = publication_answer(question, ctx.corpus.chunks, passages.source, ctx.lexicon)
     if found is None:
         return None
     quote, imprint = found

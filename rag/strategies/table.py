@@ -17,7 +17,7 @@ def accepts(question: Question, ctx: Context) -> bool:
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
     # The report the passages come from (routed or named): its own tables only.
-    found = table_answer(question, passages.rows)
+    found = table_answer(question, passages.rows, ctx.lexicon)
     if found is None:
         return None
     sentences, members = found

@@ -23,7 +23,9 @@ def _steps(question: Question, passages: Passages, ctx: Context) -> list[Documen
         (
             r.chunk.section_path
             for r in passages.routed
-            if r.chunk.section_path and r.chunk.kind != "table_row" and is_dated(r.chunk.text)
+            if r.chunk.section_path
+            and r.chunk.kind != "table_row"
+            and is_dated(r.chunk.text, ctx.lexicon)
         ),
         None,
     )
@@ -31,7 +33,7 @@ def _steps(question: Question, passages: Passages, ctx: Context) -> list[Documen
         return []
     steps = [
         unit
-        for unit in part_timeline(ctx.corpus.units, path, source)
+        for unit in part_timeline(ctx.corpus.units, path, source, ctx.lexicon)
         if any(term in unit.text for term in question.term_texts)
     ]
     return steps if len(steps) >= 2 else []

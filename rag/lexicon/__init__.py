@@ -1,0 +1,466 @@
+"""The language knowledge of the answer path, as data: `load_lexicon` is the only loader.
+
+`zh.toml` holds general Chinese (question words per intent, cues, stopwords, fillers,
+measure words, units, numerals, dates, function words …) and `finance.toml` the domain
+(short forms such as 险企, kinds of money, insurer names and endings …). They are read
+once, when the `Context` is built, into the frozen `Lexicon`: typed tables of words
+(tuples, frozensets, mappings) with one table per concept, and the patterns the code
+builds from them (`Lexicon.patterns`). Nothing is read at import.
+
+A later file extends an earlier one: tables merge, a list extends the list of the same
+name, a value replaces it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag.lexicon.patterns import Patterns
+
+LEXICON_DIR = Path(__file__).resolve().parent
+DEFAULT_FILES = (LEXICON_DIR / "zh.toml", LEXICON_DIR / "finance.toml")
+
+
+class LexiconError(ValueError):
+    """A lexicon file is missing, unreadable or does not have the expected tables."""
+
+
+def alternation(words: Sequence[str]) -> str:
+    """「a|b|c」 of the words, each matched literally."""
+    return "|".join(re.escape(word) for word in words)
+
+
+@dataclass(frozen=True)
+class Words:
+    """Words (matched literally) and patterns (regular expressions), read as one pattern."""
+
+    words: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+    def alternation(self) -> str:
+        """「a|b|…」: the words, then the patterns."""
+        return "|".join([alternation(self.words), *self.patterns] if self.words else self.patterns)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """「(a|b|…)」, compiled."""
+        return re.compile(f"({self.alternation()})")
+
+    def search(self, text: str) -> bool:
+        """Whether any of the words or patterns occurs in `text`."""
+        return self.regex.search(text) is not None
+
+
+# ---------------------------------------------------------------------------- numbers
+
+
+@dataclass(frozen=True)
+class Numerals:
+    """Chinese numerals."""
+
+    counting: tuple[str, ...]  # 一 … 十, in order
+    two: str  # 两
+    heading_mark: str  # 、 in 「一、」
+    digits: Mapping[str, int]  # 〇 零 一 … 九 and their values
+    small_units: Mapping[str, int]  # 十 百 千
+    magnitudes: tuple[str, ...]  # 百 千 万 亿
+
+    def value(self, numeral: str) -> int:
+        """一 → 1 … 十 → 10."""
+        return self.counting.index(numeral) + 1
+
+    def count(self, n: int) -> str:
+        """1 → 一 … 10 → 十; other numbers in digits."""
+        return self.counting[n - 1] if 1 <= n <= len(self.counting) else str(n)
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The units of a date and the words around a two-digit year."""
+
+    year: str
+    month: str
+    day: str
+    year_parts: tuple[str, ...]
+    duration_before: tuple[str, ...]
+    duration_after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FigureWords:
+    """Units of figures, and what marks a sum or a share."""
+
+    units: tuple[str, ...]
+    counted: tuple[str, ...]
+    item_counts: tuple[str, ...]
+    money: str
+    money_marks: tuple[str, ...]
+    percent_marks: tuple[str, ...]
+    full_funding: str
+
+
+@dataclass(frozen=True)
+class NumberWords:
+    numerals: Numerals
+    dates: Dates
+    figures: FigureWords
+
+
+@dataclass(frozen=True)
+class Stopwords:
+    """Words that carry no content: shared, and only a question's or only retrieval's."""
+
+    common: frozenset[str]
+    question: frozenset[str]
+    retrieval: frozenset[str]
+
+    @cached_property
+    def for_question(self) -> frozenset[str]:
+        return self.common | self.question
+
+    @cached_property
+    def for_retrieval(self) -> frozenset[str]:
+        return self.common | self.retrieval
+
+
+# --------------------------------------------------------------------------- question
+
+
+@dataclass(frozen=True)
+class Fillers:
+    determiners: tuple[str, ...]
+    classifiers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IntentOverrides:
+    set_words: tuple[str, ...]
+    how_many: str
+    count_measures: tuple[str, ...]
+    what_words: tuple[str, ...]
+    time_span_before: tuple[str, ...]
+    time_span_units: tuple[str, ...]
+    time_span_as: str
+
+
+@dataclass(frozen=True)
+class UnitHints:
+    how_many: tuple[str, ...]
+    units: tuple[str, ...]
+    percent: tuple[str, ...]
+    money: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowUpWords:
+    elliptical_starts: tuple[str, ...]
+    more_starts: tuple[str, ...]
+    question_words: tuple[str, ...]
+    final_particles: tuple[str, ...]
+    ask_particle: str
+    rewrite_prefixes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GapWords:
+    between: str
+    hedges: tuple[str, ...]
+    verbs: tuple[str, ...]
+    amounts: tuple[str, ...]
+    since: str
+    until: tuple[str, ...]
+    ask_year: str
+
+
+@dataclass(frozen=True)
+class QuestionWords:
+    """How questions are worded."""
+
+    copula: str
+    figure_token_chars: tuple[str, ...]
+    confirmation_tags: tuple[str, ...]
+    premise_tags: tuple[str, ...]
+    fillers: Fillers
+    intents: Mapping[str, Words]  # by `rag.question.Intent` value
+    intent_overrides: IntentOverrides
+    unit_hints: UnitHints
+    followup: FollowUpWords
+    gap: GapWords
+
+
+# ----------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class PartWords:
+    ordinal: str
+    measures: tuple[str, ...]
+    units: tuple[str, ...]
+    outline_units: tuple[str, ...]
+    locatives: tuple[str, ...]
+    body: str
+    toc: str
+
+
+@dataclass(frozen=True)
+class TableWords:
+    table: str
+    latest: tuple[str, ...]
+    earliest: tuple[str, ...]
+    how_many: tuple[str, ...]
+    count_units: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AboutReport:
+    determiners: tuple[str, ...]
+    nouns: tuple[str, ...]
+    names: tuple[str, ...]
+    asks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Publication:
+    imprint: tuple[str, ...]
+    not_imprint: tuple[str, ...]
+    peripheral: tuple[str, ...]
+    asks: Mapping[str, Words]  # by field: authors, date, series, publisher (tried in order)
+    markers: Mapping[str, Words]  # by field: what marks the passage stating it
+
+
+@dataclass(frozen=True)
+class ReportWords:
+    """How a report's parts, tables and imprint are named."""
+
+    parts: PartWords
+    tables: TableWords
+    about: AboutReport
+    publication: Publication
+
+
+# ------------------------------------------------------------------------------ names
+
+
+@dataclass(frozen=True)
+class AskedKinds:
+    which: tuple[str, ...]
+    which_after: tuple[str, ...]
+    copulas: tuple[str, ...]
+    kinds: Mapping[str, str]  # the word asked with → insurer | bank | company | agency
+
+
+@dataclass(frozen=True)
+class CountWords:
+    classifiers: tuple[str, ...]
+    joiners: tuple[str, ...]
+    listing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NameWords:
+    """Named entities: the kinds asked for, and how a passage names one."""
+
+    standalone: frozenset[str]
+    generic: str  # characters of describing words
+    breaks: tuple[str, ...]
+    anonymous: str
+    anonymised: tuple[str, ...]
+    org_endings: tuple[str, ...]
+    asked: AskedKinds
+    endings: Mapping[str, tuple[str, ...]]  # by kind
+    counts: CountWords
+
+
+# --------------------------------------------------------------------- evidence, verify
+
+
+@dataclass(frozen=True)
+class EvidenceWords:
+    markers: Mapping[str, Words]  # by intent: what makes a passage fit it
+    anaphora: tuple[str, ...]
+    place_suffixes: frozenset[str]
+    figure_kinds: frozenset[str]
+
+
+@dataclass(frozen=True)
+class VerifyNumerals:
+    quantity_measures: tuple[str, ...]  # order matters: longest first
+    ordinal: str
+    ordinal_measures: tuple[str, ...]
+    percent: str
+    point: str
+    not_duration: str
+    not_count_after: str
+
+
+@dataclass(frozen=True)
+class VerifyTokens:
+    magnitudes: tuple[str, ...]  # order matters: longest first
+    meaningful_units: tuple[str, ...]  # order matters
+    unit_after_number: tuple[str, ...]
+    number_after: tuple[str, ...]
+    points: str
+
+
+@dataclass(frozen=True)
+class ClaimWords:
+    negations: tuple[str, ...]
+    framing_sources: tuple[str, ...]
+    framing_this: str
+    framing_report: str
+    framing_in: tuple[str, ...]
+    framing_verbs: tuple[str, ...]
+    refusal_apologies: tuple[str, ...]
+    refusal_negations: tuple[str, ...]
+    refusal_verbs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VerifyWords:
+    """How the citation check reads numbers and claims."""
+
+    numerals: VerifyNumerals
+    tokens: VerifyTokens
+    claims: ClaimWords
+    connectives: Words
+
+
+@dataclass(frozen=True)
+class TokenWords:
+    """Harvesting names from a report for the tokenizer."""
+
+    conjunctions: tuple[str, ...]
+    short_name: str
+    role_patterns: tuple[str, ...]
+    org_endings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DomainWords:
+    """Finance: short forms, insurance products, kinds of money."""
+
+    aliases: Mapping[str, tuple[str, ...]]
+    insurance: str
+    insurance_short: str
+    not_insurance: str
+    money_kinds: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Every word table of the answer path (see the module docstring)."""
+
+    numbers: NumberWords
+    stopwords: Stopwords
+    question: QuestionWords
+    cues: Mapping[str, Words]  # by `rag.question.Cue` value
+    report: ReportWords
+    names: NameWords
+    evidence: EvidenceWords
+    verify: VerifyWords
+    tokens: TokenWords
+    domain: DomainWords
+
+    @cached_property
+    def patterns(self) -> Patterns:
+        """The patterns built from these words, each defined once (`rag.lexicon.patterns`)."""
+        from rag.lexicon.patterns import Patterns  # the builder needs the finished Lexicon
+
+        return Patterns(self)
+
+
+# ----------------------------------------------------------------------------- loader
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """`extra` over `base`: tables merge, lists extend, other values replace."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        elif isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = [*out[key], *value]
+        else:
+            out[key] = value
+    return out
+
+
+def _convert(kind: Any, value: Any, where: str) -> Any:
+    """`value` from TOML as the annotated type `kind`."""
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, Mapping):
+            raise LexiconError(f"词表项 {where} 应为表")
+        return _build(kind, value, where)  # type: ignore[arg-type]
+    origin = typing.get_origin(kind)
+    args = typing.get_args(kind)
+    if origin in (tuple, frozenset):
+        if not isinstance(value, list | str):
+            raise LexiconError(f"词表项 {where} 应为列表")
+        items = [_convert(args[0], item, where) for item in value]
+        return tuple(items) if origin is tuple else frozenset(items)
+    if origin in (Mapping, dict) or kind is Mapping:
+        if not isinstance(value, Mapping):
+            raise LexiconError(f"词表项 {where} 应为表")
+        return {key: _convert(args[1], item, f"{where}.{key}") for key, item in value.items()}
+    if not isinstance(value, kind):
+        raise LexiconError(f"词表项 {where} 应为 {kind.__name__}")
+    return value
+
+
+def _build(cls: type, table: Mapping[str, Any], where: str) -> Any:
+    """A `cls` from a TOML table; a key missing or unknown is an error naming it."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(table) - names)
+    if unknown:
+        raise LexiconError(f"词表 {where} 中有未知的项：{'、'.join(unknown)}")
+    values = {}
+    for item in dataclasses.fields(cls):
+        path = f"{where}.{item.name}" if where else item.name
+        if item.name in table:
+            values[item.name] = _convert(hints[item.name], table[item.name], path)
+        elif item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
+            raise LexiconError(f"词表缺少 {path}")
+    return cls(**values)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise LexiconError(f"找不到词表文件：{path}") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LexiconError(f"词表文件 {path} 无法读取：{exc}") from None
+
+
+def load_lexicon(*paths: Path) -> Lexicon:
+    """The Lexicon of these TOML files, later ones extending earlier ones.
+
+    Without paths: the packaged `zh.toml` and `finance.toml`. Raises `LexiconError`
+    with a Chinese message naming the file or the table that is wrong.
+    """
+    merged: dict[str, Any] = {}
+    for path in paths or DEFAULT_FILES:
+        merged = _merge(merged, _read(Path(path)))
+    lexicon: Lexicon = _build(Lexicon, merged, "")
+    return lexicon
+
+
+__all__ = [
+    "DEFAULT_FILES",
+    "Lexicon",
+    "LexiconError",
+    "Words",
+    "alternation",
+    "load_lexicon",
+]

@@ -1,0 +1,452 @@
+"""The patterns built from the lexicon's words, each defined once and shared.
+
+Structure (digit classes, lookarounds, how groups nest) is here; every word comes
+from the `Lexicon`. `Lexicon.patterns` builds one `Patterns` per Lexicon; each
+pattern is compiled on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from rag.lexicon import alternation
+
+if TYPE_CHECKING:
+    from rag.lexicon import Lexicon
+
+_YEAR = r"(?:19|20)\d{2}"
+
+
+def _chars(chars: str | tuple[str, ...]) -> str:
+    """The characters for a class 「[…]」."""
+    return "".join(re.escape(c) for c in chars)
+
+
+class Patterns:
+    """Compiled patterns over one Lexicon's words (see the module docstring)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        numerals = lexicon.numbers.numerals
+        self.counting = _chars(numerals.counting)  # 一 … 十, for a class
+        self.heading = f"[{self.counting}]+{re.escape(numerals.heading_mark)}"
+
+    # --- numerals and headings ---------------------------------------------------
+
+    @cached_property
+    def heading_prefix(self) -> re.Pattern[str]:
+        """「一、」 at the start of a top-level heading."""
+        return re.compile(f"^{self.heading}")
+
+    @cached_property
+    def toc_line(self) -> re.Pattern[str]:
+        """A table-of-contents line: 「一、…\\t3」."""
+        return re.compile(rf"^{self.heading}.+\t\s*\d+\s*$")
+
+    @cached_property
+    def toc_entry(self) -> re.Pattern[str]:
+        """A TOC line: its heading (group 1) and printed page (group 2, optional)."""
+        return re.compile(rf"^\s*({self.heading}[^\t]+?)\s*(?:\t+\s*(\d+))?\s*$")
+
+    @cached_property
+    def grid_label(self) -> re.Pattern[str]:
+        """A grid row's numbered label line: 「五、服务内容」 (group `label`)."""
+        return re.compile(rf"^{self.heading}(?P<label>[^\s|]{{2,12}})(?:\s|$)")
+
+    @cached_property
+    def enumeration_marker(self) -> re.Pattern[str]:
+        """An item marker at the start of a unit or after a clause break: 「一是」 or 「第一，」."""
+        copula = re.escape(self.lexicon.question.copula)
+        ordinal = re.escape(self.lexicon.report.parts.ordinal)
+        return re.compile(
+            rf"(?:^|(?<=[，,：:。；;\s]))(?:(?P<shi>[{self.counting}]){copula}"
+            rf"|{ordinal}(?P<di>[{self.counting}])[，,、])"
+        )
+
+    # --- dates -------------------------------------------------------------------
+
+    @cached_property
+    def date(self) -> re.Pattern[str]:
+        """A year, maybe with month, day and part of the year: 「2025 年 11 月底」."""
+        dates = self.lexicon.numbers.dates
+        year, month, day = (re.escape(u) for u in (dates.year, dates.month, dates.day))
+        return re.compile(
+            rf"{_YEAR}\s*{year}(?:\s*\d{{1,2}}\s*{month}(?:\s*\d{{1,2}}\s*{day})?)?"
+            rf"(?:{alternation(dates.year_parts)})?"
+        )
+
+    @cached_property
+    def year(self) -> re.Pattern[str]:
+        """A year (group 1: its digits): 「2015 年」."""
+        return re.compile(rf"({_YEAR})\s*{re.escape(self.lexicon.numbers.dates.year)}")
+
+    @cached_property
+    def year_before_unit(self) -> re.Pattern[str]:
+        """The digits of a year written with its unit (「2030年」 → 2030)."""
+        return re.compile(rf"{_YEAR}(?=\s*{re.escape(self.lexicon.numbers.dates.year)})")
+
+    @cached_property
+    def year_token(self) -> re.Pattern[str]:
+        """A normalised date token's year (group 1): 「2015年11月」 → 2015."""
+        return re.compile(rf"^({_YEAR}){re.escape(self.lexicon.numbers.dates.year)}")
+
+    @cached_property
+    def month(self) -> re.Pattern[str]:
+        return re.compile(rf"\d{{1,2}}\s*{re.escape(self.lexicon.numbers.dates.month)}")
+
+    @cached_property
+    def year_month(self) -> re.Pattern[str]:
+        """A year and month (groups 1, 2): 「2024 年 1 月」."""
+        dates = self.lexicon.numbers.dates
+        year, month = re.escape(dates.year), re.escape(dates.month)
+        return re.compile(rf"({_YEAR})\s*{year}\s*(\d{{1,2}})\s*{month}")
+
+    @cached_property
+    def date_parts(self) -> re.Pattern[str]:
+        """The year and month parts of a figure: 「2025年11月」 → 2025年, 11月."""
+        dates = self.lexicon.numbers.dates
+        return re.compile(rf"\d+[{_chars(dates.year + dates.month)}]")
+
+    @cached_property
+    def starts_with_year(self) -> re.Pattern[str]:
+        """A figure that is a date: 「2015年」「2025年11月」."""
+        return re.compile(rf"\d{{4}}{re.escape(self.lexicon.numbers.dates.year)}.*")
+
+    @cached_property
+    def short_year(self) -> re.Pattern[str]:
+        """A colloquial two-digit year (group 1): 「25年5月」, not 「过去25年」「90年代」."""
+        dates = self.lexicon.numbers.dates
+        before = _chars(dates.duration_before)
+        after = alternation(dates.duration_after)
+        return re.compile(
+            rf"(?<![\d.])(?<![{before}])([0-4]\d)\s*{re.escape(dates.year)}"
+            rf"(?=\s*\d{{1,2}}\s*{re.escape(dates.month)}|(?!{after}))"
+        )
+
+    # --- figures -------------------------------------------------------------------
+
+    @cached_property
+    def number(self) -> re.Pattern[str]:
+        """A number with its unit, if any: 「35 家」「1250 万元」「70%」."""
+        units = alternation(self.lexicon.numbers.figures.units)
+        return re.compile(rf"(?<![\d.])\d+(?:\.\d+)?\s*(?:{units})?")
+
+    @cached_property
+    def figure(self) -> re.Pattern[str]:
+        """Any figure beyond a year: a digit, 「亿元」, or a counted numeral (「三个」)."""
+        numbers = self.lexicon.numbers
+        magnitudes = _chars(numbers.numerals.magnitudes)
+        money = re.escape(numbers.figures.money)
+        numerals = self.counting + re.escape(numbers.numerals.two)
+        counted = alternation(numbers.figures.counted)
+        return re.compile(rf"\d|[{magnitudes}]{money}|[{numerals}]+(?:{counted})")
+
+    @cached_property
+    def item_count(self) -> re.Pattern[str]:
+        """A count of items: 「四方面」「3 条」."""
+        numbers = self.lexicon.numbers
+        numerals = self.counting + re.escape(numbers.numerals.two)
+        return re.compile(rf"[\d{numerals}]\s*(?:{alternation(numbers.figures.item_counts)})")
+
+    @cached_property
+    def money_marks(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.numbers.figures.money_marks)})")
+
+    @cached_property
+    def percent_marks(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.numbers.figures.percent_marks)})")
+
+    @cached_property
+    def money_sum(self) -> re.Pattern[str]:
+        """A sum of money: 「1050 万元」「亿元」."""
+        money, magnitudes = self._money()
+        return re.compile(
+            rf"(?:\d[\d.,]*\s*(?:[{magnitudes}]+{money}?|{money})|[{magnitudes}]{money})"
+        )
+
+    @cached_property
+    def money_or_share(self) -> re.Pattern[str]:
+        """A sum, a share or full funding: 「1050 万元」「100%」「全额」."""
+        money, magnitudes = self._money()
+        full = re.escape(self.lexicon.numbers.figures.full_funding)
+        return re.compile(
+            rf"(?:\d[\d.,]*\s*(?:[{magnitudes}]+{money}?|{money}|%|％)|[{magnitudes}]{money}|{full})"
+        )
+
+    def _money(self) -> tuple[str, str]:
+        numbers = self.lexicon.numbers
+        return re.escape(numbers.figures.money), _chars(numbers.numerals.magnitudes)
+
+    @cached_property
+    def magnitudes(self) -> str:
+        """A class of magnitude characters, for patterns built per figure: 「[百千万亿]」."""
+        return f"[{_chars(self.lexicon.numbers.numerals.magnitudes)}]"
+
+    # --- questions -----------------------------------------------------------------
+
+    @cached_property
+    def filler(self) -> re.Pattern[str]:
+        """A quantifier phrase (哪几个, 这份, 两类, 三个): how the question counts."""
+        numbers, fillers = self.lexicon.numbers, self.lexicon.question.fillers
+        numerals = self.counting + re.escape(numbers.numerals.two)
+        return re.compile(
+            rf"^(?:[{_chars(fillers.determiners)}]\S{{0,3}}"
+            rf"|[{numerals}\d]+(?:{alternation(fillers.classifiers)}))$"
+        )
+
+    @cached_property
+    def trailing_copula(self) -> re.Pattern[str]:
+        return re.compile(rf"(?<=.){re.escape(self.lexicon.question.copula)}$")
+
+    @cached_property
+    def figure_token(self) -> re.Pattern[str]:
+        """A token of digits and date/ordinal characters only (「2025年」「第3」)."""
+        return re.compile(rf"[\d.%{_chars(self.lexicon.question.figure_token_chars)}\s]+")
+
+    @cached_property
+    def time_span(self) -> re.Pattern[str]:
+        """「这几年」「近几个月」: when, not how many."""
+        overrides = self.lexicon.question.intent_overrides
+        return re.compile(
+            rf"(?:{alternation(overrides.time_span_before)}){re.escape(overrides.how_many)}"
+            rf"(?:{alternation(overrides.time_span_units)})"
+        )
+
+    @cached_property
+    def set_words(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.question.intent_overrides.set_words)})")
+
+    @cached_property
+    def counted_items(self) -> re.Pattern[str]:
+        """「几个」「几条」: how many of a known set."""
+        overrides = self.lexicon.question.intent_overrides
+        return re.compile(
+            f"{re.escape(overrides.how_many)}({alternation(overrides.count_measures)})"
+        )
+
+    @cached_property
+    def what_words(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.question.intent_overrides.what_words)})")
+
+    @cached_property
+    def hint_unit(self) -> re.Pattern[str]:
+        """「多少家」 → 家 (group 1)."""
+        hints = self.lexicon.question.unit_hints
+        return re.compile(rf"(?:{alternation(hints.how_many)})\s*({alternation(hints.units)})")
+
+    @cached_property
+    def hint_percent(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.question.unit_hints.percent)})")
+
+    @cached_property
+    def hint_money(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.question.unit_hints.money)})")
+
+    @cached_property
+    def confirmation(self) -> re.Pattern[str]:
+        """「…吧？」「…对吗？」 at the end (after any closing punctuation)."""
+        tags = alternation(self.lexicon.question.confirmation_tags)
+        return re.compile(f"({tags})[？?！!。.]*$")
+
+    @cached_property
+    def premise_tag(self) -> re.Pattern[str]:
+        """「…吧？」 at the very end, with at most one question mark."""
+        return re.compile(f"({alternation(self.lexicon.question.premise_tags)})[？?]?$")
+
+    @cached_property
+    def named_part_number(self) -> re.Pattern[str]:
+        """「第三部分」「第2章」 (the part's number in group `n`)."""
+        parts = self.lexicon.report.parts
+        return re.compile(
+            rf"{re.escape(parts.ordinal)}\s*(?P<n>[{self.counting}]|\d{{1,2}})\s*"
+            rf"(?:{alternation(parts.measures)})?\s*(?:{alternation(parts.units)})"
+        )
+
+    @cached_property
+    def outline_part(self) -> re.Pattern[str]:
+        """「第三部分」: one part named, so not a question about the outline."""
+        parts = self.lexicon.report.parts
+        return re.compile(
+            rf"{re.escape(parts.ordinal)}\s*[{self.counting}\d]+\s*({alternation(parts.outline_units)})"
+        )
+
+    @cached_property
+    def part_locative(self) -> re.Pattern[str]:
+        return re.compile(f"(?:{alternation(self.lexicon.report.parts.locatives)})")
+
+    @cached_property
+    def about_report(self) -> re.Pattern[str]:
+        """The report named within 14 characters before a word asking about its making."""
+        about = self.lexicon.report.about
+        return re.compile(
+            f"(({alternation(about.determiners)})?({alternation(about.nouns)})"
+            f"|{alternation(about.names)}).{{0,14}}({alternation(about.asks)})"
+        )
+
+    @cached_property
+    def table_ref(self) -> re.Pattern[str]:
+        """「表1」 (group 1: the table's number)."""
+        return re.compile(rf"{re.escape(self.lexicon.report.tables.table)}\s*(\d+)")
+
+    @cached_property
+    def table_caption(self) -> re.Pattern[str]:
+        """A caption line 「表 1 …」 (group 1: the number)."""
+        return re.compile(rf"^{re.escape(self.lexicon.report.tables.table)}\s*(\d+)\s*")
+
+    @cached_property
+    def latest(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.latest)})")
+
+    @cached_property
+    def earliest(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.earliest)})")
+
+    @cached_property
+    def count_unit(self) -> re.Pattern[str]:
+        """「多少份」 → 份 (group 1)."""
+        tables = self.lexicon.report.tables
+        return re.compile(
+            rf"(?:{alternation(tables.how_many)})\s*({alternation(tables.count_units)})"
+        )
+
+    @cached_property
+    def gap(self) -> re.Pattern[str]:
+        """「，中间隔了几年」: the time between two events."""
+        gap = self.lexicon.question.gap
+        return re.compile(
+            rf"[，,]?(?:{re.escape(gap.between)})?(?:{alternation(gap.hedges)})?"
+            rf"(?:{alternation(gap.verbs)})(?:{alternation(gap.amounts)})"
+        )
+
+    @cached_property
+    def gap_until(self) -> re.Pattern[str]:
+        return re.compile(f"[，,]?(?:{alternation(self.lexicon.question.gap.until)})")
+
+    @cached_property
+    def asked_kind(self) -> re.Pattern[str]:
+        """「哪家保险公司」: the kind of entity asked for (group `kind`)."""
+        asked = self.lexicon.names.asked
+        return re.compile(
+            rf"(?:{alternation(asked.which)})\s*(?P<kind>{alternation(tuple(asked.kinds))})"
+        )
+
+    @cached_property
+    def asked_kind_before(self) -> re.Pattern[str]:
+        """「头部保险公司具体是哪几家」: the kind before the question word."""
+        asked = self.lexicon.names.asked
+        return re.compile(
+            rf"(?P<kind>{alternation(tuple(asked.kinds))})[^，,。？?]{{0,6}}?"
+            rf"(?:{alternation(asked.copulas)})?(?:{alternation(asked.which_after)})"
+        )
+
+    @cached_property
+    def org_ending(self) -> re.Pattern[str]:
+        """An organisation's name ends so: 「平安产险」「招商银行」."""
+        return re.compile(f"({alternation(self.lexicon.names.org_endings)})$")
+
+    # --- follow-ups and model replies -------------------------------------------
+
+    @cached_property
+    def elliptical_start(self) -> re.Pattern[str]:
+        return re.compile(f"^({alternation(self.lexicon.question.followup.elliptical_starts)})")
+
+    @cached_property
+    def more_start(self) -> re.Pattern[str]:
+        return re.compile(f"^({alternation(self.lexicon.question.followup.more_starts)})")
+
+    @cached_property
+    def question_word(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.question.followup.question_words)})")
+
+    @cached_property
+    def rewrite_prefix(self) -> re.Pattern[str]:
+        prefixes = alternation(self.lexicon.question.followup.rewrite_prefixes)
+        return re.compile(rf"^(?:{prefixes})[:：]\s*")
+
+    # --- evidence and names -------------------------------------------------------
+
+    @cached_property
+    def anaphora(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.evidence.anaphora)})")
+
+    @cached_property
+    def kind_endings(self) -> dict[str, re.Pattern[str]]:
+        """Per kind of entity, the endings that name one (「人保财险」「财政部」)."""
+        return {
+            kind: re.compile(f"(?:{alternation(endings)})")
+            for kind, endings in self.lexicon.names.endings.items()
+        }
+
+    @cached_property
+    def name_break(self) -> re.Pattern[str]:
+        """Where a name's run of characters stops: a non-letter or a function word."""
+        return re.compile(rf"[^\u4e00-\u9fffA-Za-z]|[{_chars(self.lexicon.names.breaks)}]")
+
+    @cached_property
+    def anonymised(self) -> re.Pattern[str]:
+        """「某新材料科技有限公司」: an entity named without its name."""
+        names = self.lexicon.names
+        return re.compile(
+            rf"{re.escape(names.anonymous)}[\u4e00-\u9fff]{{0,10}}?({alternation(names.anonymised)})"
+        )
+
+    @cached_property
+    def counted_noun(self) -> re.Pattern[str]:
+        """「2 个可选险种」: a count of things (group `noun`)."""
+        numerals = self.lexicon.numbers.numerals
+        two_to_ten = re.escape(numerals.two) + _chars(numerals.counting[1:])
+        classifiers = alternation(self.lexicon.names.counts.classifiers)
+        return re.compile(
+            rf"(?:\d+|[{two_to_ten}])\s*(?:{classifiers})\s*(?P<noun>[\u4e00-\u9fff]{{2,6}})"
+        )
+
+    @cached_property
+    def count_joined(self) -> re.Pattern[str]:
+        return re.compile(rf"({alternation(self.lexicon.names.counts.joiners)})\s*$")
+
+    @cached_property
+    def count_listed(self) -> re.Pattern[str]:
+        return re.compile(rf"\s*([：:（(]|{alternation(self.lexicon.names.counts.listing)})")
+
+    # --- tokens -------------------------------------------------------------------
+
+    @cached_property
+    def segment_split(self) -> re.Pattern[str]:
+        """Where names are cut when harvested: punctuation, whitespace, 「等和与及」."""
+        conjunctions = _chars(self.lexicon.tokens.conjunctions)
+        return re.compile(
+            rf"[\s，。、；：:;,.!?！？“”「」『』《》()（）\[\]【】●·…—/|]+|[{conjunctions}]"
+        )
+
+    @cached_property
+    def short_name(self) -> re.Pattern[str]:
+        return re.compile(
+            rf"{re.escape(self.lexicon.tokens.short_name)}[《“「]?([^》”」）)，。]{{1,12}})"
+        )
+
+    @cached_property
+    def listed_person(self) -> re.Pattern[str]:
+        """「● 邱剑」 or 「主编：李扬」 on a line of its own (group 1: the name)."""
+        roles = "|".join(self.lexicon.tokens.role_patterns)
+        return re.compile(
+            rf"^(?:[●•·▪]\s*|(?:{roles})\s*[:：]\s*)([\u4e00-\u9fff]{{2,4}})\s*$",
+            re.MULTILINE,
+        )
+
+    @cached_property
+    def product_suffix(self) -> re.Pattern[str]:
+        """An insurance product's name ends in 保险 or 险 (not 风险)."""
+        domain = self.lexicon.domain
+        full, short = re.escape(domain.insurance), re.escape(domain.insurance_short)
+        return re.compile(rf"({full}|[^{re.escape(domain.not_insurance)}]{short})$")
+
+    @cached_property
+    def org_at_start(self) -> re.Pattern[str]:
+        """The shortest 「name + organisation ending」 at the start of a segment."""
+        endings = alternation(self.lexicon.tokens.org_endings)
+        return re.compile(rf"([\u4e00-\u9fffa-z]{{1,10}}?(?:{endings}))")
+
+
+__all__ = ["Patterns"]
