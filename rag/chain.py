@@ -19,26 +19,48 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.aliases import expand_aliases
 from rag.asks import answer_each_ask
+from rag.bm25 import BM25Index
 from rag.context import Context, Corpus, Scorers
 from rag.draft import Draft
-from rag.errors import ReportQAError
+from rag.errors import ModelMismatchError, ReportQAError
+from rag.factory import (
+    embedding_info,
+    make_chroma_client,
+    make_embeddings,
+    set_offline_environment,
+)
 from rag.lexicon import Lexicon, load_lexicon
+from rag.llm import (
+    LLMDraft,
+    LLMUnavailable,
+    condense_question,
+    draft_with_llm,
+    make_chat_model,
+    model_draft,
+    stream_llm_answer,
+)
 from rag.question import Language, Question, build_question
 from rag.rerank import rerank
+from rag.retrieve import HybridRetriever, build_bm25_by_source
+from rag.route import ReportRouter, ReportStatistics, statistics_by_source
 from rag.sections import named_part
+from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings
+from rag.store import file_sha256, load_indexed_chunks, open_active_collection
 from rag.strategies.base import Passages
 from rag.strategies.registry import draft_with_strategies
+from rag.textnorm import normalise_question
+from rag.tokenize import Tokenizer
 from rag.types import Answer, AnswerDelta, Retrieved, Status, Turn
 from rag.verify import assemble_answer
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-
-    from rag.route import ReportStatistics
 
 log = logging.getLogger("reportqa")
 
@@ -129,8 +151,6 @@ class Answerer:
 
     def _llm_rewrite(self, question: str, history: Sequence[Turn]) -> str | None:
         """The model's standalone rewrite of a follow-up; None when it cannot be reached."""
-        from rag.llm import LLMUnavailable, condense_question
-
         assert self._chat_model is not None
         try:
             return condense_question(self._chat_model, question, history, self.context.lexicon)
@@ -208,8 +228,6 @@ class Answerer:
         return replace(state, timings={**state.timings, "answer": _ms(started)})
 
     def _llm_draft(self, state: ChainState) -> ChainState:
-        from rag.llm import LLMUnavailable, draft_with_llm
-
         assert self._chat_model is not None and state.parsed is not None
         try:
             draft = draft_with_llm(
@@ -295,8 +313,6 @@ class Answerer:
     def _stream_llm(
         self, question: str, history: Sequence[Turn], report: str | None
     ) -> Iterator[AnswerDelta | Answer]:
-        from rag.llm import LLMDraft, LLMUnavailable, model_draft, stream_llm_answer
-
         started = time.perf_counter()
         state = ChainState(question=question, history=tuple(history), report=report)
         state = self._rerank(self._retrieve(self._understand(state)))
@@ -373,8 +389,6 @@ class UnavailableAnswerer:
 
 def stale_reports(reports: Sequence[Any]) -> list[str]:
     """Messages for indexed files that changed or vanished since ingest."""
-    from ingest.pipeline import file_sha256
-
     problems = []
     for entry in reports:
         if not entry.path:
@@ -406,7 +420,7 @@ def example_questions(
 
 def make_tagger(tokenizer: Any) -> Callable[[str], list[tuple[str, str]]]:
     """Part-of-speech tagging with the same jieba dictionary (and user terms) as retrieval."""
-    import jieba.posseg as pseg
+    import jieba.posseg as pseg  # loads jieba's POS model (~0.3 s) on first use
 
     # jieba.posseg already loaded the default word-tag table at import (~1 s); reuse it
     # instead of parsing the same dictionary again for our own jieba instance.
@@ -428,7 +442,7 @@ def llm_probe(llm: Any, every_s: float = 30.0) -> Callable[[], str]:
         now = time.monotonic()
         if now - state["at"] < every_s:
             return str(state["problem"])
-        import httpx
+        import httpx  # only in LLM mode: the endpoint's reachability probe
 
         url = llm.base_url.rstrip("/") + "/models"
         headers = {"Authorization": f"Bearer {llm.api_key}"} if llm.api_key else {}
@@ -464,13 +478,6 @@ class _Loaded:
 
 def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
     """Open the active index and load the embedding model, jieba, the tagger and BM25."""
-    from ingest.index import load_indexed_chunks, open_active_collection
-    from rag.bm25 import BM25Index
-    from rag.errors import ModelMismatchError
-    from rag.factory import embedding_info, make_chroma_client, make_embeddings
-    from rag.retrieve import HybridRetriever, build_bm25_by_source
-    from rag.tokenize import Tokenizer
-
     client = make_chroma_client(settings.index, settings.paths)
     collection, generation = open_active_collection(
         client, settings.index.collection_prefix, model=settings.embedding.model
@@ -506,7 +513,7 @@ def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
         )
         embeddings = loading.result()
 
-    from langchain_chroma import Chroma
+    from langchain_chroma import Chroma  # heavy (~1 s): only when the index is loaded
 
     vectorstore = Chroma(
         client=client,
@@ -530,10 +537,6 @@ def _unit_similarity(
     settings: Settings, loaded: _Loaded
 ) -> Callable[[str, Retrieved], list[float]]:
     """The e5 similarity of a question to each evidence unit of a passage (cached vectors)."""
-    import numpy as np
-
-    from rag.sentences import load_or_build_unit_vectors
-
     units = load_or_build_unit_vectors(
         [ic.chunk for ic in loaded.indexed],
         settings.paths.index_dir,
@@ -543,7 +546,7 @@ def _unit_similarity(
     if settings.embedding.query_threads:
         # One question embeds one short text: a second torch thread only spins against
         # other work on a 2-core machine (measured in evals/reports/bench.md).
-        import torch
+        import torch  # heavy (~1 s); loaded by the embedding model anyway
 
         torch.set_num_threads(settings.embedding.query_threads)
     retriever = loaded.retriever
@@ -563,9 +566,6 @@ def _context(
     lexicon: Lexicon,
 ) -> Context:
     """The answer path's Context: language tools, the reports, their statistics."""
-    from rag.aliases import expand_aliases
-    from rag.textnorm import normalise_question
-
     indexed = loaded.indexed
     verbatim_text = "\n".join(ic.chunk.text for ic in indexed)
     reports = loaded.generation.reports
@@ -596,9 +596,6 @@ def _context(
 
 def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     """Load the index, the embedding model and (optionally) the LLM once; return the Answerer."""
-    from rag.factory import set_offline_environment
-    from rag.route import ReportRouter, ReportStatistics, statistics_by_source
-
     set_offline_environment()
     lexicon = load_lexicon()
     loaded = _load(settings, lexicon)
@@ -616,8 +613,6 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     )
     chat_model = None
     if settings.llm.enabled:
-        from rag.llm import make_chat_model
-
         chat_model = make_chat_model(settings.llm)
     headings = list(
         dict.fromkeys(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from rag.sentence_split import split_sentences
 from rag.types import Turn
 
 if TYPE_CHECKING:
@@ -54,8 +55,6 @@ def _is_elliptical(
 
 def _given(history: Sequence[Turn]) -> frozenset[str]:
     """The sentences of the last answer, for 「还有呢？」 turns."""
-    from ingest.chunk import split_sentences  # the chunker's splitter: one definition
-
     given: set[str] = set()
     for text in _assistant_texts(history)[-1:]:
         given.update(s.strip() for s in split_sentences(re.sub(r"\[\d+\]", "", text)))

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from rag.lexicon import Lexicon
 
+import opencc  # opencc-python-reimplemented: pure Python, its tables load on first use
+
 EMPTY_MESSAGE = "请输入一个问题。"
 NO_TEXT_MESSAGE = "问题里没有可检索的文字，请换个说法。"
 
@@ -53,8 +55,6 @@ def t2s_converter() -> _Converter:
     Cached in a function, not at import, so importing this module stays cheap
     and nothing is built for callers that never see Chinese text.
     """
-    import opencc  # opencc-python-reimplemented; pure Python, tables load lazily
-
     converter: _Converter = opencc.OpenCC("t2s")
     return converter
 

@@ -17,13 +17,12 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import jieba
 
 from rag.lexicon import Lexicon
 from rag.textnorm import char_pairs
-
-if TYPE_CHECKING:
-    import jieba
 
 # Text inside brackets that is part of a name, e.g. 首台（套）: after NFKC the
 # brackets are ASCII. jieba cannot keep punctuation inside a token, and users
@@ -181,8 +180,6 @@ class Tokenizer:
             return self._jieba
         with self._lock:
             if self._jieba is None:
-                import jieba
-
                 # jieba logs "Building prefix dict ..." at DEBUG to stderr.
                 logging.getLogger("jieba").setLevel(logging.WARNING)
                 tok = jieba.Tokenizer()

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.parse import Line
+from ingest import headings as h
+from ingest.parse import Line, parse_lines
 from rag.types import ParsedReport, ReportMeta
 
-from . import FormatError, join_wrapped, spaces_around_latin
+from .common import FormatError, join_wrapped, spaces_around_latin
 
 # Lines that are only a page number, in the forms Chinese reports print them.
 _PAGE_NUMBER = re.compile(
@@ -76,7 +77,7 @@ def page_numbers(path: Path, n_pages: int) -> tuple[list[int | None], str]:
     roman front matter is the convention for unnumbered front matter. Without labels,
     or when no label is a number, pages are numbered physically from 1.
     """
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # loaded only when a PDF is read
 
     try:
         reader = PdfReader(str(path))
@@ -219,8 +220,6 @@ def _strip_running(pages: list[_Page]) -> None:
 def _is_structural(text: str, opening: bool = True) -> bool:
     """A heading/caption/TOC line; with `opening`, also lines that open a paragraph
     (第一，… / 一是… points, 致谢/版权公告 back matter, 摘要) but need not end one."""
-    from ingest import headings as h
-
     return bool(
         h.match_heading(text)
         or h.match_caption(text)
@@ -299,7 +298,7 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, str]:
     page kind ("label" or "physical"). Raises FormatError (a ReadError) for empty,
     corrupt, encrypted or text-less (scanned) PDFs.
     """
-    import pdfplumber
+    import pdfplumber  # pdfminer.six underneath (~0.1 s): loaded only when a PDF is read
 
     if path.stat().st_size == 0:
         raise FormatError(path, "PDF 文件为空", "empty PDF file")
@@ -368,7 +367,5 @@ def _rejoinable(text: str) -> bool:
 
 def load_pdf(path: Path, source: str | None = None) -> ParsedReport:
     """Parse a PDF report into a ParsedReport with page_kind "label" or "physical"."""
-    from ingest.parse import parse_lines
-
     lines, meta, kind = extract_lines(path)
     return parse_lines(lines, source or path.name, meta, page_kind=kind)

@@ -14,17 +14,16 @@ name, a value replaces it.
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from rag.lexicon.patterns import Patterns
+from rag.lexicon.patterns import Patterns
+from rag.lexicon.words import Words, alternation
 
 LEXICON_DIR = Path(__file__).resolve().parent
 DEFAULT_FILES = (LEXICON_DIR / "zh.toml", LEXICON_DIR / "finance.toml")
@@ -32,32 +31,6 @@ DEFAULT_FILES = (LEXICON_DIR / "zh.toml", LEXICON_DIR / "finance.toml")
 
 class LexiconError(ValueError):
     """A lexicon file is missing, unreadable or does not have the expected tables."""
-
-
-def alternation(words: Sequence[str]) -> str:
-    """「a|b|c」 of the words, each matched literally."""
-    return "|".join(re.escape(word) for word in words)
-
-
-@dataclass(frozen=True)
-class Words:
-    """Words (matched literally) and patterns (regular expressions), read as one pattern."""
-
-    words: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-
-    def alternation(self) -> str:
-        """「a|b|…」: the words, then the patterns."""
-        return "|".join([alternation(self.words), *self.patterns] if self.words else self.patterns)
-
-    @cached_property
-    def regex(self) -> re.Pattern[str]:
-        """「(a|b|…)」, compiled."""
-        return re.compile(f"({self.alternation()})")
-
-    def search(self, text: str) -> bool:
-        """Whether any of the words or patterns occurs in `text`."""
-        return self.regex.search(text) is not None
 
 
 # ---------------------------------------------------------------------------- numbers
@@ -373,8 +346,6 @@ class Lexicon:
     @cached_property
     def patterns(self) -> Patterns:
         """The patterns built from these words, each defined once (`rag.lexicon.patterns`)."""
-        from rag.lexicon.patterns import Patterns  # the builder needs the finished Lexicon
-
         return Patterns(self)
 
 

@@ -11,7 +11,7 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from rag.lexicon import alternation
+from rag.lexicon.words import alternation
 
 if TYPE_CHECKING:
     from rag.lexicon import Lexicon
