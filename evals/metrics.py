@@ -355,6 +355,56 @@ def aggregate(
     return metrics
 
 
+#: The strategy of a result that names none (an error, or a run before `strategy` existed).
+NO_STRATEGY = "—"
+
+
+def by_strategy(
+    items: Sequence[Mapping[str, Any]],
+    results: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+) -> dict[str, dict[str, float]]:
+    """Per answer strategy (``result["strategy"]``): how many items it answered and how well.
+
+    For each strategy, in order of first appearance: ``n_items`` (the items whose
+    answer it drafted, refusals included), ``n_answerable`` (those not of type
+    unanswerable) and ``key_fact_accuracy`` over those answerable items, counted as
+    in `aggregate` (not refused and every key fact stated; NaN without any).
+    """
+    counts: dict[str, list[int]] = {}
+    for item, res in _pair(items, results):
+        name = str(res.get("strategy") or NO_STRATEGY)
+        n, answerable, ok = counts.setdefault(name, [0, 0, 0])
+        counts[name][0] = n + 1
+        if _is_answerable(item):
+            counts[name][1] = answerable + 1
+            if (
+                not _refused(res)
+                and key_facts_ok(str(res.get("answer", "")), item["must_include"])[0]
+            ):
+                counts[name][2] = ok + 1
+    return {
+        name: {
+            "n_items": float(n),
+            "n_answerable": float(answerable),
+            "key_fact_accuracy": ok / answerable if answerable else float("nan"),
+        }
+        for name, (n, answerable, ok) in counts.items()
+    }
+
+
+def format_strategy_table(strategies: Mapping[str, Mapping[str, float]]) -> str:
+    """Markdown table: one row per strategy, with its items and key-fact accuracy."""
+    lines = [
+        "| strategy | items | answerable | key-fact accuracy |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, m in strategies.items():
+        counts = [str(int(m.get(k, 0))) for k in ("n_items", "n_answerable")]
+        cells = [*counts, _fmt(m.get("key_fact_accuracy"))]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 # ------------------------------------------------------------------- reporting
 
 

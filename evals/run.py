@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from evals.baselines import BaselineRun, run_baselines
-from evals.metrics import aggregate, check_thresholds, format_table, list_failures
+from evals.metrics import (
+    aggregate,
+    by_strategy,
+    check_thresholds,
+    format_strategy_table,
+    format_table,
+    list_failures,
+)
 from ingest.readers import ReadError
 from rag.batch import run_jsonl
 from rag.errors import ConfigError, ReportQAError
@@ -266,6 +273,7 @@ def report(
     """Build the table and failure list; write latest.md/latest.json when `reports_dir` is given."""
     columns = build_columns(items, reportqa, baselines, split)
     table = format_table(_display_rows(columns), systems=list(columns))
+    strategies = by_strategy(items, reportqa)
     failures = list_failures(items, list(reportqa))
     timestamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     header = (
@@ -275,7 +283,12 @@ def report(
         + "\n\n"
     )
     markdown = (
-        header + table + f"\n## reportqa failures ({len(failures)})\n\n" + format_failures(failures)
+        header
+        + table
+        + "\n## reportqa answers by strategy\n\n"
+        + format_strategy_table(strategies)
+        + f"\n## reportqa failures ({len(failures)})\n\n"
+        + format_failures(failures)
     )
     systems: dict[str, dict[str, Any]] = {SYSTEM: {}}
     for col, metrics in columns.items():
@@ -290,6 +303,7 @@ def report(
         "settings": dict(settings_summary),
         "systems": systems,
         "columns": columns,
+        "strategies": strategies,
         "baselines": dict(baseline_info or {}),
         "failures": failures,
         "results": {SYSTEM: list(reportqa)},

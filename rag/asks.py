@@ -120,7 +120,7 @@ def _gap_sentence(merged: Answer, years: Sequence[int], lexicon: Lexicon) -> Ans
     chunks = {r.chunk.id: r for r in merged.retrieved}
     by_number = {c.n: chunks.get(c.chunk_id) for c in merged.citations}
     candidates = {n: r for n, r in by_number.items() if n in claim.citations and r is not None}
-    checked = verify_answer([claim], candidates)
+    checked = verify_answer([claim], candidates, lexicon)
     return claim if checked.sentences else None
 
 

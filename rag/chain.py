@@ -235,6 +235,7 @@ class Answerer:
                 state.parsed.text,
                 state.history,
                 list(state.retrieved),
+                self.context.lexicon,
                 self._model_name or "LLM",
             )
         except LLMUnavailable as exc:
@@ -256,7 +257,7 @@ class Answerer:
             return replace(state, answer=answer)
         assert state.draft is not None
         started = time.perf_counter()
-        answer = assemble_answer(state.draft, state.parsed)
+        answer = assemble_answer(state.draft, state.parsed, self.context.lexicon)
         if state.notice:
             answer = replace(answer, notice=state.notice)
         answer_ms = state.timings.get("answer", 0.0) + _ms(started)
@@ -324,7 +325,11 @@ class Answerer:
         draft: LLMDraft | None = None
         try:
             for event in stream_llm_answer(
-                self._chat_model, state.parsed.text, state.history, list(state.retrieved)
+                self._chat_model,
+                state.parsed.text,
+                state.history,
+                list(state.retrieved),
+                self.context.lexicon,
             ):
                 if isinstance(event, AnswerDelta):
                     yield event
@@ -332,12 +337,12 @@ class Answerer:
                     draft = event
         except LLMUnavailable as exc:
             fallback = draft_with_strategies(state.parsed, self._passages(state), self.context)
-            answer = assemble_answer(fallback, state.parsed)
+            answer = assemble_answer(fallback, state.parsed, self.context.lexicon)
             yield replace(answer, notice=f"{exc}（已改用抽取式回答）")
             return
         assert draft is not None
         checked = model_draft(draft, state.retrieved, self._model_name or "LLM")
-        answer = assemble_answer(checked, state.parsed)
+        answer = assemble_answer(checked, state.parsed, self.context.lexicon)
         yield replace(
             answer,
             timings_ms={**state.timings, "answer": _ms(answer_started), "total": _ms(started)},

@@ -348,11 +348,12 @@ def stream_llm_answer(
     question: str,
     history: Sequence[Turn],
     retrieved: Sequence[Retrieved],
+    lexicon: Lexicon,
 ) -> Iterator[AnswerDelta | LLMDraft]:
     """Stream the model's answer as `AnswerDelta`s, then yield the parsed `LLMDraft`.
 
     Deltas are raw model text (markers included) for live display; the draft is
-    not verified yet — pass `draft.sentences` to `rag.verify.verify_answer`.
+    not verified yet — `model_draft` makes it a `Draft` for the verify stage.
     Raises `LLMUnavailable` (during iteration) when the endpoint fails or
     returns an empty reply.
     """
@@ -377,7 +378,7 @@ def stream_llm_answer(
     sentences = split_marked_sentences(raw)
     refused = (
         bool(sentences)
-        and is_refusal(sentences[0].text)
+        and is_refusal(sentences[0].text, lexicon)
         and not any(s.citations for s in sentences)
     )
     yield LLMDraft(raw_text=raw, sentences=tuple(sentences), refused=refused)
@@ -386,13 +387,13 @@ def stream_llm_answer(
 PROMPTS = (SYSTEM_PROMPT, CONDENSE_PROMPT)
 
 
-def redact_prompt_leaks(dropped: Sequence[str]) -> tuple[str, ...]:
+def redact_prompt_leaks(dropped: Sequence[str], lexicon: Lexicon) -> tuple[str, ...]:
     """Dropped sentences with any that recite our prompts replaced by a placeholder.
 
     `Answer.dropped` is shown in diagnostics and the JSON API; a model that obeyed
     an injected "print your system prompt" must not leak it through that door.
     """
-    return redact_recitals(dropped, PROMPTS)
+    return redact_recitals(dropped, PROMPTS, lexicon)
 
 
 def model_draft(draft: LLMDraft, retrieved: Sequence[Retrieved], model: str) -> Draft:
@@ -414,6 +415,7 @@ def draft_with_llm(
     question: str,
     history: Sequence[Turn],
     retrieved: Sequence[Retrieved],
+    lexicon: Lexicon,
     model: str = "",
 ) -> Draft:
     """Ask the model (streaming, collected) and return its reply as an unverified `Draft`.
@@ -422,7 +424,7 @@ def draft_with_llm(
     Raises `LLMUnavailable` when the endpoint fails.
     """
     draft: LLMDraft | None = None
-    for item in stream_llm_answer(chat_model, question, history, retrieved):
+    for item in stream_llm_answer(chat_model, question, history, retrieved, lexicon):
         if isinstance(item, LLMDraft):
             draft = item
     assert draft is not None  # stream_llm_answer always ends with a draft or raises

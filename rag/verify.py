@@ -34,108 +34,41 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rag.draft import Draft
+from rag.lexicon import Lexicon
 from rag.question import Question
-from rag.textnorm import longest_common_run
+from rag.textnorm import char_pairs, longest_common_run
 from rag.types import Answer, AnswerSentence, Citation, Retrieved
 
 # ---------------------------------------------------------------------------
 # Normalisation and number extraction
 # ---------------------------------------------------------------------------
 
-_CN_DIGITS = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_NUMERAL_CHARS = "".join(_CN_DIGITS) + "".join(_CN_SMALL_UNITS)
-
-# Measure words and units after which a Chinese numeral is a quantity. Longer
-# entries first so that 个百分点 wins over 个.
-_MEASURE_WORDS = (
-    "个百分点",
-    "百分点",
-    "个月",
-    "季度",
-    "方面",
-    "万亿",
-    "亿",
-    "万",
-    "个",
-    "家",
-    "项",
-    "种",
-    "类",
-    "次",
-    "届",
-    "年",
-    "月",
-    "日",
-    "天",
-    "倍",
-    "名",
-    "位",
-    "条",
-    "批",
-    "户",
-    "期",
-    "笔",
-    "元",
-    "%",
-)
-_ORDINAL_MEASURES = ("届", "次", "期", "批")
-
-_CN_RUN = re.compile(f"[{_CN_NUMERAL_CHARS}]+")
-_PERCENT_CN = re.compile(r"百分之([0-9.]+|[" + _CN_NUMERAL_CHARS + r"点]+)")
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
-# Units that are part of a number's identity (see module docstring).
-_MAGNITUDE = r"(?:万亿|千亿|百亿|亿|千万|百万|十万|万|千)"
-_MEANINGFUL_UNIT = r"(?:%|‰|bp|个百分点|百分点|年|月|日|届)"
-_NUMBER = re.compile(
-    r"(?<![\d.])"
-    r"(?P<date>\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日)"
-    r"|(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<mag>"
-    + _MAGNITUDE
-    + r")?(?P<unit>"
-    + _MEANINGFUL_UNIT
-    + r")?"
-)
-_UNIT_AFTER_NUMBER = re.compile(
-    r"(?<=\d)\s+(?=(?:万亿|亿|万|千|百|%|‰|bp|个|家|项|年|月|日|届|元|倍|次|名|户|期|笔))"
-)
-_NUMBER_AFTER_UNIT = re.compile(r"(?<=[年月第约近超逾])\s+(?=\d)")
 # Marker forms the LLM writes: [1] [1,2] 【1】 ［1］.
 _MARKER = re.compile(r"[\[【［]\s*\d{1,2}(?:\s*[,，、\-–]\s*\d{1,2})*\s*[\]】］]")
 
 
-def _parse_cn_numeral(run: str) -> int | None:
+def _parse_cn_numeral(run: str, lexicon: Lexicon) -> int | None:
     """Value of a Chinese numeral run such as 二十七, 一百零五, 二〇一五; None if malformed."""
-    if all(ch in _CN_DIGITS for ch in run):
+    numerals = lexicon.numbers.numerals
+    digits, units = numerals.digits, numerals.small_units
+    if all(ch in digits for ch in run):
         if len(run) == 1:
-            return _CN_DIGITS[run]
+            return digits[run]
         # Digit-by-digit form (二〇一五) reads positionally; 两 is never used that way.
-        if "两" in run:
+        if numerals.two in run:
             return None
-        return int("".join(str(_CN_DIGITS[ch]) for ch in run))
+        return int("".join(str(digits[ch]) for ch in run))
     total = 0
     digit: int | None = None
     last_unit = 10_000
     for ch in run:
-        if ch in _CN_DIGITS:
-            if digit is not None and _CN_DIGITS[ch] != 0:
+        if ch in digits:
+            if digit is not None and digits[ch] != 0:
                 return None  # 二三十: a range or an error, not one number
-            digit = _CN_DIGITS[ch] if _CN_DIGITS[ch] != 0 else None
+            digit = digits[ch] if digits[ch] != 0 else None
         else:
-            unit = _CN_SMALL_UNITS[ch]
+            unit = units[ch]
             if unit >= last_unit:
                 return None  # 十百, 五十十: malformed
             total += (1 if digit is None else digit) * unit
@@ -146,39 +79,47 @@ def _parse_cn_numeral(run: str) -> int | None:
     return total
 
 
-def _convert_cn_numerals(text: str) -> str:
+def _percent(match: re.Match[str], lexicon: Lexicon) -> str:
+    """「百分之七十」 → 「70%」; a malformed numeral stays as it is."""
+    digits = lexicon.numbers.numerals.digits
+    raw = match.group(1).replace(lexicon.verify.numerals.point, ".")
+    if re.fullmatch(r"[0-9.]+", raw):
+        return f"{raw}%"
+    whole, _, frac = raw.partition(".")
+    value = _parse_cn_numeral(whole, lexicon)
+    if value is None or (frac and not all(ch in digits for ch in frac)):
+        return match.group(0)
+    frac_digits = "".join(str(digits[ch]) for ch in frac)
+    return f"{value}.{frac_digits}%" if frac_digits else f"{value}%"
+
+
+def _quantity(match: re.Match[str], text: str, lexicon: Lexicon) -> int | None:
+    """The value of a run of Chinese numerals when it denotes a quantity, else None."""
+    words, numerals = lexicon.verify.numerals, lexicon.numbers.numerals
+    run = match.group(0)
+    after = text[match.end() :]
+    before = text[match.start() - 1] if match.start() > 0 else ""
+    measure = next((m for m in words.quantity_measures if after.startswith(m)), None)
+    if measure is None or run == numerals.counting[0] or after.startswith(words.not_duration):
+        return None  # 五年规划 is a name, not a duration
+    if before == words.ordinal and measure not in words.ordinal_measures:
+        return None
+    if before == words.not_count_after:
+        return None
+    digit_by_digit = all(ch in numerals.digits for ch in run) and len(run) > 1
+    if digit_by_digit and measure != lexicon.numbers.dates.year:
+        return None  # 三四个 means "three or four", not 34
+    return _parse_cn_numeral(run, lexicon)
+
+
+def _convert_cn_numerals(text: str, lexicon: Lexicon) -> str:
     """Replace Chinese numerals that denote quantities by Arabic digits (see module doc)."""
-
-    def percent(match: re.Match[str]) -> str:
-        raw = match.group(1).replace("点", ".")
-        if re.fullmatch(r"[0-9.]+", raw):
-            return f"{raw}%"
-        whole, _, frac = raw.partition(".")
-        value = _parse_cn_numeral(whole)
-        if value is None or (frac and not all(ch in _CN_DIGITS for ch in frac)):
-            return match.group(0)
-        frac_digits = "".join(str(_CN_DIGITS[ch]) for ch in frac)
-        return f"{value}.{frac_digits}%" if frac_digits else f"{value}%"
-
-    text = _PERCENT_CN.sub(percent, text)
-
+    patterns = lexicon.patterns
+    text = patterns.percent_numeral.sub(lambda m: _percent(m, lexicon), text)
     out: list[str] = []
     pos = 0
-    for match in _CN_RUN.finditer(text):
-        run = match.group(0)
-        after = text[match.end() :]
-        before = text[match.start() - 1] if match.start() > 0 else ""
-        measure = next((m for m in _MEASURE_WORDS if after.startswith(m)), None)
-        if measure is None or run == "一" or after.startswith("年规划"):
-            continue  # 五年规划 is a name, not a duration
-        if before == "第" and measure not in _ORDINAL_MEASURES:
-            continue
-        if before == "之":
-            continue
-        digit_by_digit = all(ch in _CN_DIGITS for ch in run) and len(run) > 1
-        if digit_by_digit and measure != "年":
-            continue  # 三四个 means "three or four", not 34
-        value = _parse_cn_numeral(run)
+    for match in patterns.numeral_run.finditer(text):
+        value = _quantity(match, text, lexicon)
         if value is None:
             continue
         out.append(text[pos : match.start()])
@@ -188,71 +129,72 @@ def _convert_cn_numerals(text: str) -> str:
     return "".join(out)
 
 
-def normalise_numbers(text: str) -> str:
+def normalise_numbers(text: str, lexicon: Lexicon) -> str:
     """The text in the form numbers are compared in (see the module docstring)."""
+    patterns = lexicon.patterns
     text = _MARKER.sub("", text)
     # Thousands separators only in ASCII form, before NFKC turns ，into , as well.
     text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
     text = unicodedata.normalize("NFKC", text).lower()
-    text = _convert_cn_numerals(text)
-    text = _UNIT_AFTER_NUMBER.sub("", text)
-    text = _NUMBER_AFTER_UNIT.sub("", text)
+    text = _convert_cn_numerals(text, lexicon)
+    text = patterns.unit_after_number.sub("", text)
+    text = patterns.number_after_unit.sub("", text)
     return text
 
 
-def extract_numbers(text: str) -> set[str]:
+def extract_numbers(text: str, lexicon: Lexicon) -> set[str]:
     """Every number, date and percentage in `text`, as normalised tokens.
 
-    >>> sorted(extract_numbers("2024 年 11 月，提供 1250 万元保障，占 70 %"))
-    ['1250万', '2024年11月', '70%']
+    2024 年 11 月，提供 1250 万元保障，占 70 % → {'1250万', '2024年11月', '70%'}
     """
+    tokens_words = lexicon.verify.tokens
     tokens: set[str] = set()
-    for match in _NUMBER.finditer(normalise_numbers(text)):
+    for match in lexicon.patterns.number_token.finditer(normalise_numbers(text, lexicon)):
         if match.group("date"):
             tokens.add(match.group("date"))
             continue
         number = match.group("num")
         unit = match.group("unit") or ""
-        if unit == "个百分点":
-            unit = "百分点"
+        if unit == tokens_words.points:
+            unit = tokens_words.point_unit
         tokens.add(number + (match.group("mag") or "") + unit)
     return tokens
 
 
-def _token_in(token: str, normalised_text: str) -> bool:
+def _token_in(token: str, normalised_text: str, lexicon: Lexicon) -> bool:
     """Whether a number token occurs in normalised text without extra digits glued on."""
     pattern = r"(?<![\d.])" + re.escape(token)
     if token[-1].isdigit():
         # A bare number must not continue as a longer number (1.4 vs 1.45, 26 vs 260).
         pattern += r"(?!\d|\.\d)"
-    if token.endswith("百分点"):
-        pattern = pattern.replace(re.escape("百分点"), "个?百分点")
+    words = lexicon.verify.tokens
+    if token.endswith(words.point_unit):
+        # 「3百分点」 is also written 「3个百分点」.
+        spoken = words.points[: -len(words.point_unit)]
+        unit = re.escape(words.point_unit)
+        pattern = pattern.replace(unit, f"{re.escape(spoken)}?{unit}")
     return re.search(pattern, normalised_text) is not None
 
 
-# A figure the answer explicitly denies (…1250 万元，而不是 1300 万元) is not a claim
-# the quote must carry: premise corrections name the user's wrong figure on purpose.
-_NEGATED = re.compile(r"(?:而不是|而非|并非|并不是|不是)[^，。；;,！？!?]*")
-# Framing that says where a claim comes from, not what it is; it would only dilute
-# the bigram overlap of short sentences such as 报告中的说法是2015 年。
-_FRAMING = re.compile(
-    r"^(?:根据|据)?(?:该)?报告(?:中|里)?"
-    r"(?:的说法是|的数据是|说的是|中说|指出|提到|认为|显示|表明|写道|称)[，,：:]?"
-)
+def claim_text(sentence: str, lexicon: Lexicon) -> str:
+    """The part of a sentence its citation must support: no markers, framing or denials.
 
-
-def claim_text(sentence: str) -> str:
-    """The part of a sentence its citation must support: no markers, framing or denials."""
+    A figure the answer explicitly denies (…1250 万元，而不是 1300 万元) is not a claim
+    the quote must carry: premise corrections name the user's wrong figure on purpose.
+    Framing (「报告中的说法是」) says where a claim comes from, not what it is; it would
+    only dilute the bigram overlap of short sentences.
+    """
+    patterns = lexicon.patterns
     text = _MARKER.sub("", sentence).strip()
-    text = _FRAMING.sub("", text)
-    return _NEGATED.sub("", text)
+    text = patterns.framing.sub("", text)
+    return patterns.negated.sub("", text)
 
 
-def missing_numbers(sentence: str, quote: str) -> tuple[str, ...]:
+def missing_numbers(sentence: str, quote: str, lexicon: Lexicon) -> tuple[str, ...]:
     """Number tokens of the sentence's claim that the quote lacks, sorted (see `claim_text`)."""
-    normalised_quote = normalise_numbers(quote)
-    claimed = extract_numbers(claim_text(sentence))
-    return tuple(sorted(tok for tok in claimed if not _token_in(tok, normalised_quote)))
+    normalised_quote = normalise_numbers(quote, lexicon)
+    claimed = extract_numbers(claim_text(sentence, lexicon), lexicon)
+    return tuple(sorted(tok for tok in claimed if not _token_in(tok, normalised_quote, lexicon)))
 
 
 # ---------------------------------------------------------------------------
@@ -268,17 +210,17 @@ _MIN_GAIN = 3  # bigrams a neighbouring clause must add to join a narrowed quote
 _CONTENT_CHAR = re.compile(r"[\w%‰]")
 
 
-def _content(text: str) -> str:
+def _content(text: str, lexicon: Lexicon) -> str:
     """Letters, digits and CJK characters only: the text bigram overlap is measured on."""
-    text = normalise_numbers(text)
+    text = normalise_numbers(text, lexicon)
     return "".join(ch for ch in text if _CONTENT_CHAR.match(ch) and ch != "_")
 
 
-def _bigrams(text: str) -> set[str]:
-    content = _content(text)
+def _bigrams(text: str, lexicon: Lexicon) -> set[str]:
+    content = _content(text, lexicon)
     if len(content) == 1:
         return {content}
-    return {content[i : i + 2] for i in range(len(content) - 1)}
+    return set(char_pairs(content))
 
 
 @dataclass(frozen=True)
@@ -311,86 +253,109 @@ def _clauses(chunk_text: str) -> list[_Clause]:
     return clauses
 
 
-def _overlap(sentence_bigrams: set[str], text: str) -> int:
-    return len(sentence_bigrams & _bigrams(text))
+def _overlap(sentence_bigrams: set[str], text: str, lexicon: Lexicon) -> int:
+    return len(sentence_bigrams & _bigrams(text, lexicon))
 
 
-def find_span(sentence: str, chunk_text: str) -> tuple[int, int]:
+def _best_sentence(
+    clauses: Sequence[_Clause], wanted: set[str], chunk_text: str, lexicon: Lexicon
+) -> list[int]:
+    """The clauses of the chunk sentence with the most bigrams in common (ties: the earlier)."""
+    by_sentence: dict[int, list[int]] = {}
+    for index, clause in enumerate(clauses):
+        by_sentence.setdefault(clause.sentence, []).append(index)
+    return max(
+        by_sentence.values(),
+        key=lambda ids: _overlap(
+            wanted, chunk_text[clauses[ids[0]].start : clauses[ids[-1]].end], lexicon
+        ),
+    )
+
+
+def _narrowed(
+    clauses: Sequence[_Clause],
+    group: list[int],
+    wanted: set[str],
+    chunk_text: str,
+    lexicon: Lexicon,
+) -> tuple[int, int]:
+    """A long sentence narrowed to its best clause, so the quote stays readable, grown by
+    the neighbouring clauses a sentence that sums up several of them draws on."""
+
+    def overlap(a: int, b: int) -> int:
+        return _overlap(wanted, chunk_text[clauses[a].start : clauses[b].end], lexicon)
+
+    first, last = group[0], group[-1]
+    lo = hi = max(group, key=lambda i: overlap(i, i))
+    current = overlap(lo, hi)
+    while True:
+        grown = [
+            (overlap(a, b), a, b)
+            for a, b in ((lo - 1, hi), (lo, hi + 1))
+            if first <= a and b <= last
+        ]
+        if not grown:
+            break
+        gain, a, b = max(grown)
+        if gain - current < _MIN_GAIN:
+            break
+        current, lo, hi = gain, a, b
+    return lo, hi
+
+
+def _with_numbers(
+    clauses: Sequence[_Clause],
+    span: tuple[int, int],
+    sentence: str,
+    chunk_text: str,
+    lexicon: Lexicon,
+) -> tuple[int, int]:
+    """The span extended to adjacent clauses while that covers numbers it still lacks."""
+    numbers = extract_numbers(sentence, lexicon)
+    lo, hi = span
+
+    def missing(a: int, b: int) -> set[str]:
+        text = normalise_numbers(chunk_text[clauses[a].start : clauses[b].end], lexicon)
+        return {tok for tok in numbers if not _token_in(tok, text, lexicon)}
+
+    def better(steps: int) -> list[tuple[int, int, int]]:
+        options = []
+        if lo > steps - 1:
+            options.append((lo - steps, hi))
+        if hi < len(clauses) - steps:
+            options.append((lo, hi + steps))
+        scored = [(len(missing(a, b)), a, b) for a, b in options]
+        return [s for s in scored if s[0] < len(lacking)]
+
+    lacking = missing(lo, hi)
+    while lacking:
+        # The numbers may sit one clause further away; look two steps before giving up.
+        scored = better(1) or better(2)
+        if not scored:
+            break
+        _, lo, hi = min(scored)
+        lacking = missing(lo, hi)
+    return lo, hi
+
+
+def find_span(sentence: str, chunk_text: str, lexicon: Lexicon) -> tuple[int, int]:
     """Start and end offsets in `chunk_text` of the best supporting span (see `find_quote`)."""
     clauses = _clauses(chunk_text)
     if not clauses:
         return (0, 0)
-    sentence = claim_text(sentence)
+    sentence = claim_text(sentence, lexicon)
     # A sentence copied verbatim from the chunk (the extractive answerer's case) is its own quote.
     verbatim = sentence.strip().rstrip("…").strip()
     if len(verbatim) >= 4:
         at = chunk_text.find(verbatim)
         if at != -1:
             return (at, at + len(verbatim))
-    wanted = _bigrams(sentence)
-
-    # 1. The chunk sentence with the most bigrams in common (ties: the earlier one).
-    by_sentence: dict[int, list[int]] = {}
-    for index, clause in enumerate(clauses):
-        by_sentence.setdefault(clause.sentence, []).append(index)
-    best_group = max(
-        by_sentence.values(),
-        key=lambda ids: _overlap(wanted, chunk_text[clauses[ids[0]].start : clauses[ids[-1]].end]),
-    )
-    lo, hi = best_group[0], best_group[-1]
-
-    # 2. A long sentence is narrowed to its best clause, so the quote stays readable.
+    wanted = _bigrams(sentence, lexicon)
+    group = _best_sentence(clauses, wanted, chunk_text, lexicon)
+    lo, hi = group[0], group[-1]
     if clauses[hi].end - clauses[lo].start > _MAX_SENTENCE_QUOTE:
-        first, last = lo, hi
-        lo = hi = max(
-            best_group,
-            key=lambda i: _overlap(wanted, chunk_text[clauses[i].start : clauses[i].end]),
-        )
-        # ...but a sentence that sums up several clauses keeps the ones it draws on.
-        current = _overlap(wanted, chunk_text[clauses[lo].start : clauses[hi].end])
-        while True:
-            grown = [
-                (_overlap(wanted, chunk_text[clauses[a].start : clauses[b].end]), a, b)
-                for a, b in ((lo - 1, hi), (lo, hi + 1))
-                if first <= a and b <= last
-            ]
-            if not grown:
-                break
-            gain, a, b = max(grown)
-            if gain - current < _MIN_GAIN:
-                break
-            current, lo, hi = gain, a, b
-
-    # 3. Extend to adjacent clauses while that covers numbers the span still lacks.
-    numbers = extract_numbers(sentence)
-
-    def missing(a: int, b: int) -> set[str]:
-        text = normalise_numbers(chunk_text[clauses[a].start : clauses[b].end])
-        return {tok for tok in numbers if not _token_in(tok, text)}
-
-    lacking = missing(lo, hi)
-    while lacking:
-        options = []
-        if lo > 0:
-            options.append((lo - 1, hi))
-        if hi < len(clauses) - 1:
-            options.append((lo, hi + 1))
-        scored = [(len(missing(a, b)), a, b) for a, b in options]
-        scored = [s for s in scored if s[0] < len(lacking)]
-        if not scored:
-            # The numbers may sit one clause further away; look two steps before giving up.
-            far = []
-            if lo > 1:
-                far.append((lo - 2, hi))
-            if hi < len(clauses) - 2:
-                far.append((lo, hi + 2))
-            scored = [(len(missing(a, b)), a, b) for a, b in far]
-            scored = [s for s in scored if s[0] < len(lacking)]
-            if not scored:
-                break
-        _, lo, hi = min(scored)
-        lacking = missing(lo, hi)
-
+        lo, hi = _narrowed(clauses, group, wanted, chunk_text, lexicon)
+    lo, hi = _with_numbers(clauses, (lo, hi), sentence, chunk_text, lexicon)
     start, end = clauses[lo].start, clauses[hi].end
     # Trim separators at the edges; offsets stay inside the original text.
     while start < end and chunk_text[start] in _STRIP_EDGES:
@@ -400,7 +365,7 @@ def find_span(sentence: str, chunk_text: str) -> tuple[int, int]:
     return (start, end)
 
 
-def find_quote(sentence: str, chunk_text: str) -> str:
+def find_quote(sentence: str, chunk_text: str, lexicon: Lexicon) -> str:
     """The span of `chunk_text` that best supports `sentence`; always a verbatim substring.
 
     The chunk is split into sentences (at 。！？；) and the one sharing the most
@@ -409,7 +374,7 @@ def find_quote(sentence: str, chunk_text: str) -> str:
     an adjacent clause when that clause carries numbers of `sentence` the span
     lacks, so that a faithful sentence is not failed by an over-tight quote.
     """
-    start, end = find_span(sentence, chunk_text)
+    start, end = find_span(sentence, chunk_text, lexicon)
     return chunk_text[start:end]
 
 
@@ -434,12 +399,12 @@ PROBLEM_UNSUPPORTED = "引文与句子内容不符"
 PROBLEM_NO_PASSAGE = "所引段落 [{n}] 不存在"
 
 
-def support(sentence: str, quote: str) -> float:
+def support(sentence: str, quote: str, lexicon: Lexicon) -> float:
     """Share of the claim's character bigrams found in the quote (0..1; see `claim_text`)."""
-    wanted = _bigrams(claim_text(sentence))
+    wanted = _bigrams(claim_text(sentence, lexicon), lexicon)
     if not wanted:
         return 1.0
-    return len(wanted & _bigrams(quote)) / len(wanted)
+    return len(wanted & _bigrams(quote, lexicon)) / len(wanted)
 
 
 def quote_in_chunk(quote: str, chunk_text: str) -> bool:
@@ -456,7 +421,9 @@ def quote_in_chunk(quote: str, chunk_text: str) -> bool:
     return unicodedata.normalize("NFKC", quote) in unicodedata.normalize("NFKC", chunk_text)
 
 
-def check_citation(sentence: str, quote: str, chunk_text: str) -> tuple[bool, tuple[str, ...]]:
+def check_citation(
+    sentence: str, quote: str, chunk_text: str, lexicon: Lexicon
+) -> tuple[bool, tuple[str, ...]]:
     """Check one citation; returns (ok, problems) with short Chinese problem strings.
 
     1. the quote occurs verbatim in the cited chunk (`quote_in_chunk`);
@@ -470,8 +437,8 @@ def check_citation(sentence: str, quote: str, chunk_text: str) -> tuple[bool, tu
         return (False, (PROBLEM_EMPTY_QUOTE,))
     if not quote_in_chunk(quote, chunk_text):
         problems.append(PROBLEM_NOT_IN_CHUNK)
-    problems.extend(f"数字 {tok} 不见于引文" for tok in missing_numbers(sentence, quote))
-    if support(sentence, quote) < MIN_SUPPORT:
+    problems.extend(f"数字 {tok} 不见于引文" for tok in missing_numbers(sentence, quote, lexicon))
+    if support(sentence, quote, lexicon) < MIN_SUPPORT:
         problems.append(PROBLEM_UNSUPPORTED)
     return (not problems, tuple(problems))
 
@@ -480,39 +447,32 @@ def check_citation(sentence: str, quote: str, chunk_text: str) -> tuple[bool, tu
 # Whole answers
 # ---------------------------------------------------------------------------
 
-_REFUSAL = re.compile(
-    r"^(?:很抱歉[，,]?|抱歉[，,]?)?报告(?:中|里)?(?:没有|未|并未|并没有)(?:提到|提及|涉及|说明|给出)"
-)
-# A strict refusal is one short sentence that only states the absence: no second
-# clause where a model could slip in an unsupported claim.
-_STRICT_REFUSAL = re.compile(_REFUSAL.pattern + r"[^。！？!?，,；;]{0,60}[。！？!?]?$")
-_CONNECTIVE = re.compile(
-    r"^(?:具体(?:如下|来看|而言)|主要(?:包括|有|体现在)(?:以下)?(?:几个方面|几点|方面)?|"
-    r"(?:报告|根据报告)?(?:指出|认为|提到)|(?:此外|另外|同时|总之|综上))[：:，,。]?$"
-)
 
-
-def is_refusal(text: str) -> bool:
+def is_refusal(text: str, lexicon: Lexicon) -> bool:
     """Whether a sentence is the prescribed refusal 「报告中没有提到……」."""
-    return _REFUSAL.match(_strip_markers(text).strip()) is not None
+    return lexicon.patterns.refusal.match(_strip_markers(text).strip()) is not None
 
 
 def _strip_markers(text: str) -> str:
     return _MARKER.sub("", text)
 
 
-def _keep_without_citation(text: str) -> bool:
+def _keep_without_citation(text: str, lexicon: Lexicon) -> bool:
     """Marker-free sentences worth keeping: a strict refusal, or a bare connective.
 
     Refusals assert that the report lacks something, not a fact from it, so
-    they may echo numbers from the question (报告中没有提到2030年的目标。).
-    Connectives (具体如下：) carry no claim. Everything else without a citation
-    is an unsupported claim and is dropped.
+    they may echo numbers from the question (报告中没有提到2030年的目标。). A strict
+    refusal is one short sentence that only states the absence: no second clause
+    where a model could slip in an unsupported claim. Connectives (具体如下：) carry
+    no claim. Everything else without a citation is an unsupported claim and is dropped.
     """
+    patterns = lexicon.patterns
     stripped = text.strip()
-    if _STRICT_REFUSAL.match(stripped):
+    if patterns.strict_refusal.match(stripped):
         return True
-    return _CONNECTIVE.match(stripped) is not None and not extract_numbers(stripped)
+    return patterns.connective.match(stripped) is not None and not extract_numbers(
+        stripped, lexicon
+    )
 
 
 @dataclass(frozen=True)
@@ -530,87 +490,99 @@ class VerifiedAnswer:
     problems: tuple[str, ...] = field(default=())
 
 
-def _assess(text: str, retrieved: Retrieved) -> tuple[tuple[int, int], bool, tuple[str, ...]]:
+def _assess(
+    text: str, retrieved: Retrieved, lexicon: Lexicon
+) -> tuple[tuple[int, int], bool, tuple[str, ...]]:
     chunk_text = retrieved.chunk.text
-    span = find_span(text, chunk_text)
-    ok, problems = check_citation(text, chunk_text[span[0] : span[1]], chunk_text)
+    span = find_span(text, chunk_text, lexicon)
+    ok, problems = check_citation(text, chunk_text[span[0] : span[1]], chunk_text, lexicon)
     return span, ok, problems
 
 
-def verify_answer(
-    sentences: Sequence[AnswerSentence], candidates: Mapping[int, Retrieved]
-) -> VerifiedAnswer:
-    """Keep the sentences whose citations check out; renumber the citations.
+@dataclass(frozen=True)
+class _Checked:
+    """One sentence after the check: the citations it keeps (None: dropped), the span of
+    each kept citation's quote, and what failed."""
 
-    `candidates` maps the numbers the answerer saw ([1]…[k]) to passages. For each
-    cited number a quote is found in its chunk (`find_quote`) and checked
-    (`check_citation`). A sentence is kept when at least one cited passage passes
-    on its own, or — for a sentence that combines facts — when its cited
-    passages together support it and hold all its numbers (see `_combined`).
-    Failing markers are removed from kept sentences. Sentences citing only
-    non-existent numbers, and uncited sentences other than refusals and
-    connectives (see `_keep_without_citation`), are dropped. A counting sentence
-    (`AnswerSentence.counts`) is kept when its figure is the number of table rows it
-    cites (`_count_holds`). A chunk cited by
-    several sentences gets one citation whose quote spans all their quotes.
-    """
-    kept: list[tuple[str, tuple[int, ...]]] = []
-    dropped: list[str] = []
+    text: str
+    cited: tuple[int, ...] | None
+    spans: tuple[tuple[int, tuple[int, int]], ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+def _check_uncited(text: str, lexicon: Lexicon) -> _Checked:
+    if _keep_without_citation(text, lexicon):
+        return _Checked(text, ())
+    return _Checked(text, None, problems=(f"「{text[:30]}」没有引用",))
+
+
+def _check_derived(
+    sentence: AnswerSentence,
+    cited: tuple[int, ...],
+    candidates: Mapping[int, Retrieved],
+    lexicon: Lexicon,
+) -> _Checked | None:
+    """A figure the answerer worked out (a count, a gap in years): recomputed from the
+    cited passages instead of looked up in one quote. None for an ordinary sentence."""
+    derived = _derived_check(sentence)
+    if derived is None:
+        return None
+    text = _strip_markers(sentence.text).strip()
+    holds, quote_span, problem = derived
+    if not holds(text, cited, candidates, lexicon):
+        return _Checked(text, None, problems=(f"「{text[:30]}」{problem}",))
+    spans = tuple((n, quote_span(text, candidates[n].chunk.text, lexicon)) for n in cited)
+    return _Checked(text, cited, spans)
+
+
+def _check_quoted(
+    text: str, cited: tuple[int, ...], candidates: Mapping[int, Retrieved], lexicon: Lexicon
+) -> _Checked:
+    """A sentence kept with the cited passages that support it (see `verify_answer`)."""
     problems: list[str] = []
-    spans: dict[int, list[tuple[int, int]]] = {}
-
-    for sentence in sentences:
-        text = _strip_markers(sentence.text).strip()
-        if not text:
+    results: dict[int, tuple[tuple[int, int], bool, tuple[str, ...]]] = {}
+    for n in cited:
+        if n not in candidates:
+            problems.append(f"「{text[:30]}」{PROBLEM_NO_PASSAGE.format(n=n)}")
             continue
-        cited = tuple(dict.fromkeys(sentence.citations))
-        if not cited:
-            if _keep_without_citation(text):
-                kept.append((text, ()))
-            else:
-                dropped.append(text)
-                problems.append(f"「{text[:30]}」没有引用")
-            continue
+        results[n] = _assess(text, candidates[n], lexicon)
+    passing = [n for n, (_, ok, _) in results.items() if ok]
+    if len(results) > 1:
+        together, listing = _combined(text, results, candidates, lexicon)
+        if not passing or listing:
+            # A listing sentence keeps every passage that holds one of its items,
+            # not only the one that happens to support it alone.
+            passing = [n for n in results if n in together or n in passing]
+    for n, (_, _ok, why) in results.items():
+        if n not in passing:
+            problems.append(f"「{text[:30]}」[{n}]：{'；'.join(why) or '未通过'}")
+    if not passing:
+        return _Checked(text, None, problems=tuple(problems))
+    spans = tuple((n, results[n][0]) for n in passing)
+    return _Checked(text, tuple(passing), spans, tuple(problems))
 
-        derived = _derived_check(sentence)
-        if derived is not None:
-            # A figure the answerer worked out (a count, a gap in years): recomputed
-            # from the cited passages instead of looked up in one quote.
-            holds, quote_span, problem = derived
-            if holds(text, cited, candidates):
-                for n in cited:
-                    spans.setdefault(n, []).append(quote_span(text, candidates[n].chunk.text))
-                kept.append((text, cited))
-            else:
-                dropped.append(text)
-                problems.append(f"「{text[:30]}」{problem}")
-            continue
 
-        results: dict[int, tuple[tuple[int, int], bool, tuple[str, ...]]] = {}
-        for n in cited:
-            if n not in candidates:
-                problems.append(f"「{text[:30]}」{PROBLEM_NO_PASSAGE.format(n=n)}")
-                continue
-            results[n] = _assess(text, candidates[n])
+def _check(
+    sentence: AnswerSentence, candidates: Mapping[int, Retrieved], lexicon: Lexicon
+) -> _Checked | None:
+    """One sentence checked against its citations (None for an empty sentence)."""
+    text = _strip_markers(sentence.text).strip()
+    if not text:
+        return None
+    cited = tuple(dict.fromkeys(sentence.citations))
+    if not cited:
+        return _check_uncited(text, lexicon)
+    derived = _check_derived(sentence, cited, candidates, lexicon)
+    return derived if derived is not None else _check_quoted(text, cited, candidates, lexicon)
 
-        passing = [n for n, (_, ok, _) in results.items() if ok]
-        if len(results) > 1:
-            together, listing = _combined(text, results, candidates)
-            if not passing or listing:
-                # A listing sentence keeps every passage that holds one of its items,
-                # not only the one that happens to support it alone.
-                passing = [n for n in results if n in together or n in passing]
-        for n, (_, _ok, why) in results.items():
-            if n not in passing:
-                problems.append(f"「{text[:30]}」[{n}]：{'；'.join(why) or '未通过'}")
-        if not passing:
-            dropped.append(text)
-            continue
-        for n in passing:
-            spans.setdefault(n, []).append(results[n][0])
-        kept.append((text, tuple(passing)))
 
-    # Renumber in order of first use.
+def _renumbered(
+    kept: Sequence[tuple[str, tuple[int, ...]]],
+    spans: Mapping[int, Sequence[tuple[int, int]]],
+    candidates: Mapping[int, Retrieved],
+) -> tuple[dict[int, int], list[Citation]]:
+    """Citation numbers renumbered in order of first use, and one citation per chunk
+    whose quote spans every quote taken from it."""
     order: dict[int, int] = {}
     for _, cited in kept:
         for n in cited:
@@ -633,6 +605,42 @@ def verify_answer(
                 verified=True,
             )
         )
+    return order, citations
+
+
+def verify_answer(
+    sentences: Sequence[AnswerSentence], candidates: Mapping[int, Retrieved], lexicon: Lexicon
+) -> VerifiedAnswer:
+    """Keep the sentences whose citations check out; renumber the citations.
+
+    `candidates` maps the numbers the answerer saw ([1]…[k]) to passages. For each
+    cited number a quote is found in its chunk (`find_quote`) and checked
+    (`check_citation`). A sentence is kept when at least one cited passage passes
+    on its own, or — for a sentence that combines facts — when its cited
+    passages together support it and hold all its numbers (see `_combined`).
+    Failing markers are removed from kept sentences. Sentences citing only
+    non-existent numbers, and uncited sentences other than refusals and
+    connectives (see `_keep_without_citation`), are dropped. A counting sentence
+    (`AnswerSentence.counts`) is kept when its figure is the number of table rows it
+    cites (`_count_holds`). A chunk cited by
+    several sentences gets one citation whose quote spans all their quotes.
+    """
+    kept: list[tuple[str, tuple[int, ...]]] = []
+    dropped: list[str] = []
+    problems: list[str] = []
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for sentence in sentences:
+        checked = _check(sentence, candidates, lexicon)
+        if checked is None:
+            continue
+        problems.extend(checked.problems)
+        if checked.cited is None:
+            dropped.append(checked.text)
+            continue
+        for n, span in checked.spans:
+            spans.setdefault(n, []).append(span)
+        kept.append((checked.text, checked.cited))
+    order, citations = _renumbered(kept, spans, candidates)
     return VerifiedAnswer(
         sentences=tuple(
             AnswerSentence(text=text, citations=tuple(order[n] for n in cited))
@@ -645,8 +653,8 @@ def verify_answer(
 
 
 _DerivedCheck = tuple[
-    Callable[[str, Sequence[int], Mapping[int, Retrieved]], bool],
-    Callable[[str, str], tuple[int, int]],
+    Callable[[str, Sequence[int], Mapping[int, Retrieved], Lexicon], bool],
+    Callable[[str, str, Lexicon], tuple[int, int]],
     str,
 ]
 
@@ -657,41 +665,48 @@ def _derived_check(sentence: AnswerSentence) -> _DerivedCheck | None:
     if sentence.spans_years:
         return _span_holds, find_span, "所述年数与所引日期不符"
     if sentence.counts:
-        return _count_holds, lambda text, chunk: (0, len(chunk)), "所述数目与所引段落数不符"
+        return (
+            _count_holds,
+            lambda text, chunk, lexicon: (0, len(chunk)),
+            "所述数目与所引段落数不符",
+        )
     return None
 
 
-_YEAR_TOKEN = re.compile(r"^((?:19|20)\d{2})年")
-
-
-def _span_holds(text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved]) -> bool:
+def _span_holds(
+    text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved], lexicon: Lexicon
+) -> bool:
     """A span sentence (「2015 年到 2024 年，相隔 9 年」): its two dates are in the cited
     passages and its other figure is the difference of their years."""
-    numbers = extract_numbers(claim_text(text))
-    dates = [n for n in numbers if _YEAR_TOKEN.match(n)]
+    year_token = lexicon.patterns.year_token
+    numbers = extract_numbers(claim_text(text, lexicon), lexicon)
+    dates = [n for n in numbers if year_token.match(n)]
     rest = numbers - set(dates)
     if len(dates) != 2 or len(rest) != 1 or not all(n in candidates for n in cited):
         return False
-    passages = normalise_numbers("\n".join(candidates[n].chunk.text for n in cited))
-    if not all(_token_in(date, passages) for date in dates):
+    passages = normalise_numbers("\n".join(candidates[n].chunk.text for n in cited), lexicon)
+    if not all(_token_in(date, passages, lexicon) for date in dates):
         return False
-    first, second = sorted(int(_YEAR_TOKEN.match(d).group(1)) for d in dates)  # type: ignore[union-attr]
-    return rest == {f"{second - first}年"}
+    first, second = sorted(int(year_token.match(d).group(1)) for d in dates)  # type: ignore[union-attr]
+    return rest == {f"{second - first}{lexicon.numbers.dates.year}"}
 
 
-def _count_holds(text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved]) -> bool:
+def _count_holds(
+    text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved], lexicon: Lexicon
+) -> bool:
     """A counting sentence (「共列出 12 份」): its one figure is the number of distinct table
     rows it cites, and it cites nothing else."""
     chunks = {candidates[n].chunk.id for n in cited if n in candidates}
     if len(chunks) != len(cited) or not all(candidates[n].chunk.kind == "table_row" for n in cited):
         return False
-    return extract_numbers(claim_text(text)) == {str(len(chunks))}
+    return extract_numbers(claim_text(text, lexicon), lexicon) == {str(len(chunks))}
 
 
 def _combined(
     text: str,
     results: Mapping[int, tuple[tuple[int, int], bool, tuple[str, ...]]],
     candidates: Mapping[int, Retrieved],
+    lexicon: Lexicon,
 ) -> tuple[list[int], bool]:
     """Markers that together support a sentence combining facts from several passages.
 
@@ -701,14 +716,14 @@ def _combined(
     the sentence and hold all its numbers. Returns the markers, and whether the
     sentence is a listing verified item by item (some passage joined by a name).
     """
-    claim = _content(claim_text(text))
+    claim = _content(claim_text(text, lexicon), lexicon)
     usable = []
     by_name = False
     for n, ((start, end), _, _) in results.items():
         quote = candidates[n].chunk.text[start:end]
-        if support(text, quote) >= MIN_SUPPORT:
+        if support(text, quote, lexicon) >= MIN_SUPPORT:
             usable.append(n)
-        elif longest_common_run(claim, _content(quote)) >= MIN_SHARED_NAME:
+        elif longest_common_run(claim, _content(quote, lexicon)) >= MIN_SHARED_NAME:
             usable.append(n)
             by_name = True
     if not usable:
@@ -716,16 +731,17 @@ def _combined(
     joined = "\n".join(
         candidates[n].chunk.text[results[n][0][0] : results[n][0][1]] for n in usable
     )
-    if support(text, joined) < MIN_SUPPORT or missing_numbers(text, joined):
+    if support(text, joined, lexicon) < MIN_SUPPORT or missing_numbers(text, joined, lexicon):
         return [], False
-    if by_name and not _items_held(text, _content(joined)):
+    if by_name and not _items_held(text, _content(joined, lexicon), lexicon):
         return [], False
     return usable, by_name
 
 
-def _items_held(text: str, quoted: str) -> bool:
+def _items_held(text: str, quoted: str, lexicon: Lexicon) -> bool:
     """Every item of a listing sentence (「…：甲、乙、丙」) is named in the quotes."""
-    items = [_content(item) for item in re.split(r"[、，,；;]", claim_text(text).split("：")[-1])]
+    listed = claim_text(text, lexicon).split("：")[-1]
+    items = [_content(item, lexicon) for item in re.split(r"[、，,；;]", listed)]
     return all(
         item in quoted or longest_common_run(item, quoted) >= min(len(item), MIN_SHARED_NAME + 1)
         for item in items
@@ -776,7 +792,9 @@ def refusal_text(question: Question) -> str:
     return f"{_REFUSAL_MARK}这个问题的答案。"
 
 
-def redact_recitals(dropped: Sequence[str], withheld: Sequence[str]) -> tuple[str, ...]:
+def redact_recitals(
+    dropped: Sequence[str], withheld: Sequence[str], lexicon: Lexicon
+) -> tuple[str, ...]:
     """Dropped sentences, with any that recite a withheld text (a prompt) hidden.
 
     `Answer.dropped` is shown in diagnostics and the JSON API; a model that obeyed an
@@ -786,7 +804,7 @@ def redact_recitals(dropped: Sequence[str], withheld: Sequence[str]) -> tuple[st
         return tuple(dropped)
     secret = "\n".join(withheld)
     return tuple(
-        _HIDDEN_LEAK if len(text) >= 8 and support(text, secret) >= _LEAK_SUPPORT else text
+        _HIDDEN_LEAK if len(text) >= 8 and support(text, secret, lexicon) >= _LEAK_SUPPORT else text
         for text in dropped
     )
 
@@ -800,7 +818,7 @@ def _notice(draft: Draft, verified: VerifiedAnswer, refused: bool) -> str:
     return f"有 {len(verified.dropped)} 句未通过引文核对，已删除。"
 
 
-def assemble_answer(draft: Draft, question: Question) -> Answer:
+def assemble_answer(draft: Draft, question: Question, lexicon: Lexicon) -> Answer:
     """Verify a Draft's citations and turn it into the `Answer` (the chain's final stage).
 
     The lead sentence cites what the first sentence cites. Sentences whose citations
@@ -811,12 +829,14 @@ def assemble_answer(draft: Draft, question: Question) -> Answer:
     sentences = list(draft.sentences)
     if draft.lead and sentences:
         sentences.insert(0, AnswerSentence(draft.lead, sentences[0].citations))
-    verified = verify_answer(sentences, draft.candidates)
+    verified = verify_answer(sentences, draft.candidates, lexicon)
     refused = draft.refused or not any(s.citations for s in verified.sentences)
     sources = draft.sources()
     kept = verified.sentences
     if refused:
-        refusal = next((s for s in kept if is_refusal(s.text)), None) if draft.model else None
+        refusal = (
+            next((s for s in kept if is_refusal(s.text, lexicon)), None) if draft.model else None
+        )
         kept = (refusal,) if refusal is not None else ()
         sources = sources[:3]
     return Answer(
@@ -829,7 +849,7 @@ def assemble_answer(draft: Draft, question: Question) -> Answer:
         citations=() if refused else verified.citations,
         retrieved=sources,
         sentences=kept,
-        dropped=redact_recitals(verified.dropped, draft.withheld),
+        dropped=redact_recitals(verified.dropped, draft.withheld, lexicon),
         notice=_notice(draft, verified, refused),
         strategy=draft.strategy,
     )

@@ -44,7 +44,9 @@ def answer_with_llm(
 ) -> Answer:
     """The model's draft through the chain's verify stage, as LLM mode answers."""
     return assemble_answer(
-        draft_with_llm(model, question, history, passages), question_of(question)
+        draft_with_llm(model, question, history, passages, packaged_lexicon()),
+        question_of(question),
+        packaged_lexicon(),
     )
 
 
@@ -117,7 +119,7 @@ def run_stream(
 ) -> tuple[list[str], LLMDraft]:
     deltas: list[str] = []
     drafts: list[LLMDraft] = []
-    for item in stream_llm_answer(model, question, [], passages):
+    for item in stream_llm_answer(model, question, [], passages, packaged_lexicon()):
         if isinstance(item, AnswerDelta):
             assert not drafts, "deltas must come before the draft"
             deltas.append(item.text)
@@ -330,7 +332,7 @@ def test_endpoint_failures_become_llm_unavailable(
 ) -> None:
     server.script(reply)
     with pytest.raises(LLMUnavailable) as streamed:
-        list(stream_llm_answer(model, "问题", [], passages))
+        list(stream_llm_answer(model, "问题", [], passages, packaged_lexicon()))
     assert_unavailable(streamed.value)
     if reply.status == 401:
         assert "REPORTQA_LLM_API_KEY" in str(streamed.value)
@@ -352,7 +354,7 @@ def test_timeout(server: FakeOpenAI, passages: list[Retrieved]) -> None:
     model = make_chat_model(settings_for(server.base_url, timeout_s=0.5))
     server.script(Reply(content="太慢了。", delay_s=5))
     with pytest.raises(LLMUnavailable) as info:
-        list(stream_llm_answer(model, "问题", [], passages))
+        list(stream_llm_answer(model, "问题", [], passages, packaged_lexicon()))
     assert_unavailable(info.value)
     assert "超时" in str(info.value)
 
@@ -364,7 +366,7 @@ def test_connection_refused(passages: list[Retrieved]) -> None:
     # The port is closed now: nothing listens there.
     model = make_chat_model(settings_for(f"http://user:pw@127.0.0.1:{port}/v1", timeout_s=2))
     with pytest.raises(LLMUnavailable) as info:
-        list(stream_llm_answer(model, "问题", [], passages))
+        list(stream_llm_answer(model, "问题", [], passages, packaged_lexicon()))
     assert_unavailable(info.value)
     assert f"127.0.0.1:{port}/v1" in str(info.value)
     assert "pw" not in str(info.value)
@@ -389,7 +391,7 @@ def test_unknown_model_names_the_model_setting(
 ) -> None:
     server.script(Reply(status=404))
     with pytest.raises(LLMUnavailable, match="REPORTQA_LLM_MODEL") as info:
-        list(stream_llm_answer(model, "问题", [], passages))
+        list(stream_llm_answer(model, "问题", [], passages, packaged_lexicon()))
     assert_unavailable(info.value)
 
 
@@ -403,4 +405,7 @@ def test_models_endpoint(server: FakeOpenAI) -> None:
 def test_redact_prompt_leaks_keeps_ordinary_sentences() -> None:
     ordinary = "科技保险保费规模已达到1300万元。"
     leaked = "只使用 passages 之间的编号段落中的信息，不要使用你自己的知识，不要推测。"
-    assert redact_prompt_leaks([ordinary, leaked]) == (ordinary, "（此句复述了系统提示，已隐藏）")
+    assert redact_prompt_leaks([ordinary, leaked], packaged_lexicon()) == (
+        ordinary,
+        "（此句复述了系统提示，已隐藏）",
+    )

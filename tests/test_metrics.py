@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 
 from evals.metrics import (
+    NO_STRATEGY,
     aggregate,
+    by_strategy,
     check_thresholds,
     cites_expected_section,
     evidence_rank,
+    format_strategy_table,
     format_table,
     key_facts_ok,
     list_failures,
@@ -219,6 +222,21 @@ def test_aggregate_false_premise_must_not_be_refused() -> None:
     assert aggregate(items, [refused_but_correct])["false_premise_ok"] == 0.0
     corrected = _res("不是 2008 年，报告写的是 2006 年[1]。", False, [], [], 1)
     assert aggregate(items, [corrected])["false_premise_ok"] == 1.0
+
+
+def test_answers_are_counted_per_strategy_with_their_key_fact_accuracy() -> None:
+    strategy = {"a1": "sentences", "a2": "sentences", "a3": "refusal", "u1": "refusal"}
+    results = {k: {**v, "strategy": strategy.get(k, "")} for k, v in RESULTS.items()}
+    table = by_strategy(ITEMS, results)
+    assert list(table) == ["sentences", "refusal", NO_STRATEGY]  # first seen first
+    assert table["sentences"] == {"n_items": 2, "n_answerable": 2, "key_fact_accuracy": 0.5}
+    assert table["refusal"]["n_items"] == 2 and table["refusal"]["n_answerable"] == 1
+    assert table["refusal"]["key_fact_accuracy"] == 0.0  # a refused answerable item fails
+    assert math.isnan(table[NO_STRATEGY]["key_fact_accuracy"])  # u2: nothing answerable
+    markdown = format_strategy_table(table)
+    assert "| sentences | 2 | 2 | 0.500 |" in markdown
+    assert "| refusal | 2 | 1 | 0.000 |" in markdown
+    assert f"| {NO_STRATEGY} | 1 | 0 | — |" in markdown
 
 
 def test_aggregate_empty_denominators_are_nan() -> None:

@@ -40,7 +40,7 @@ def _table() -> list[Chunk]:
 
 def _verified(sentences: list[AnswerSentence], rows: list[Chunk]) -> list[str]:
     candidates = {i: Retrieved(r, 1.0, i) for i, r in enumerate(rows, start=1)}
-    return [s.text for s in verify_answer(sentences, candidates).sentences]
+    return [s.text for s in verify_answer(sentences, candidates, LEXICON).sentences]
 
 
 def test_a_table_is_found_by_its_number() -> None:

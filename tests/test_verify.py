@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import pytest
 
+from rag import verify
 from rag.types import AnswerSentence, Chunk, Retrieved, content_id
-from rag.verify import (
-    check_citation,
-    extract_numbers,
-    find_quote,
-    is_refusal,
-    render_answer,
-    verify_answer,
-)
+from rag.verify import VerifiedAnswer, render_answer
+from tests.questions import packaged_lexicon
+
+LEXICON = packaged_lexicon()
+
+
+# The verifier reads numbers and claims with the lexicon; these tests use the packaged one.
+def check_citation(sentence: str, quote: str, chunk_text: str) -> tuple[bool, tuple[str, ...]]:
+    return verify.check_citation(sentence, quote, chunk_text, LEXICON)
+
+
+def extract_numbers(text: str) -> set[str]:
+    return verify.extract_numbers(text, LEXICON)
+
+
+def find_quote(sentence: str, chunk_text: str) -> str:
+    return verify.find_quote(sentence, chunk_text, LEXICON)
+
+
+def is_refusal(text: str) -> bool:
+    return verify.is_refusal(text, LEXICON)
+
+
+def verify_answer(
+    sentences: Sequence[AnswerSentence], candidates: Mapping[int, Retrieved]
+) -> VerifiedAnswer:
+    return verify.verify_answer(sentences, candidates, LEXICON)
+
 
 TITLE = "2025 科技保险发展分析报告"
 SECTION = ("三、政策性科技保险取得新进展",)

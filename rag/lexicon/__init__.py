@@ -282,6 +282,7 @@ class VerifyTokens:
     unit_after_number: tuple[str, ...]
     number_after: tuple[str, ...]
     points: str
+    point_unit: str
 
 
 @dataclass(frozen=True)

@@ -448,5 +448,85 @@ class Patterns:
         endings = alternation(self.lexicon.tokens.org_endings)
         return re.compile(rf"([\u4e00-\u9fffa-z]{{1,10}}?(?:{endings}))")
 
+    # --- the verifier: numbers and claims ----------------------------------------
+
+    @cached_property
+    def numeral_chars(self) -> str:
+        """Every character of a Chinese numeral: 〇零一二两…九十百千."""
+        numerals = self.lexicon.numbers.numerals
+        return _chars(tuple(numerals.digits) + tuple(numerals.small_units))
+
+    @cached_property
+    def numeral_run(self) -> re.Pattern[str]:
+        return re.compile(f"[{self.numeral_chars}]+")
+
+    @cached_property
+    def percent_numeral(self) -> re.Pattern[str]:
+        """「百分之七十」「百分之2.5」 (group 1: the number)."""
+        words = self.lexicon.verify.numerals
+        point = re.escape(words.point)
+        return re.compile(rf"{re.escape(words.percent)}([0-9.]+|[{self.numeral_chars}{point}]+)")
+
+    @cached_property
+    def number_token(self) -> re.Pattern[str]:
+        """A normalised date (group `date`), or a number with its magnitude and unit."""
+        dates, tokens = self.lexicon.numbers.dates, self.lexicon.verify.tokens
+        year, month, day = (re.escape(u) for u in (dates.year, dates.month, dates.day))
+        magnitude = f"(?:{alternation(tokens.magnitudes)})"
+        unit = f"(?:{alternation(tokens.meaningful_units)})"
+        return re.compile(
+            rf"(?<![\d.])(?P<date>\d{{4}}{year}\d{{1,2}}{month}(?:\d{{1,2}}{day})?"
+            rf"|\d{{1,2}}{month}\d{{1,2}}{day})"
+            rf"|(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<mag>{magnitude})?(?P<unit>{unit})?"
+        )
+
+    @cached_property
+    def unit_after_number(self) -> re.Pattern[str]:
+        """The space between a number and its unit (「2015 年」 → 「2015年」)."""
+        units = alternation(self.lexicon.verify.tokens.unit_after_number)
+        return re.compile(rf"(?<=\d)\s+(?=(?:{units}))")
+
+    @cached_property
+    def number_after_unit(self) -> re.Pattern[str]:
+        """The space between a unit and a number (「约 35」 → 「约35」)."""
+        return re.compile(rf"(?<=[{_chars(self.lexicon.verify.tokens.number_after)}])\s+(?=\d)")
+
+    @cached_property
+    def negated(self) -> re.Pattern[str]:
+        """A figure the answer denies: 「而不是 1300 万元」."""
+        negations = alternation(self.lexicon.verify.claims.negations)
+        return re.compile(f"(?:{negations})[^，。；;,！？!?]*")
+
+    @cached_property
+    def framing(self) -> re.Pattern[str]:
+        """Where a claim comes from, not what it is: 「报告中的说法是」「据报告指出」."""
+        claims = self.lexicon.verify.claims
+        return re.compile(
+            f"^(?:{alternation(claims.framing_sources)})?(?:{re.escape(claims.framing_this)})?"
+            f"{re.escape(claims.framing_report)}(?:{alternation(claims.framing_in)})?"
+            f"(?:{alternation(claims.framing_verbs)})[，,：:]?"
+        )
+
+    @cached_property
+    def refusal(self) -> re.Pattern[str]:
+        """The prescribed refusal: 「（很抱歉，）报告中没有提到…」."""
+        claims = self.lexicon.verify.claims
+        apologies = "|".join(f"{re.escape(a)}[，,]?" for a in claims.refusal_apologies)
+        return re.compile(
+            f"^(?:{apologies})?{re.escape(claims.framing_report)}"
+            f"(?:{alternation(claims.framing_in)})?(?:{alternation(claims.refusal_negations)})"
+            f"(?:{alternation(claims.refusal_verbs)})"
+        )
+
+    @cached_property
+    def strict_refusal(self) -> re.Pattern[str]:
+        """A refusal that is one short sentence and says nothing else."""
+        return re.compile(self.refusal.pattern + r"[^。！？!?，,；;]{0,60}[。！？!?]?$")
+
+    @cached_property
+    def connective(self) -> re.Pattern[str]:
+        """A bare connective that carries no claim (「具体如下：」)."""
+        return re.compile(f"^(?:{self.lexicon.verify.connectives.alternation()})[：:，,。]?$")
+
 
 __all__ = ["Patterns"]

@@ -1,0 +1,101 @@
+"""The strategy registry and the verify stage, over a tiny fake report (no model, no index)."""
+
+from __future__ import annotations
+
+from rag.context import Context, Corpus, Scorers
+from rag.draft import Draft
+from rag.question import Question
+from rag.strategies import registry
+from rag.strategies.base import Passages
+from rag.strategies.registry import STRATEGIES, draft_with_strategies
+from rag.types import AnswerSentence, Chunk, Retrieved
+from rag.verify import assemble_answer
+from tests.questions import language, packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
+
+
+def _chunk(n: int, text: str, path: tuple[str, ...], kind: str = "paragraph") -> Chunk:
+    return Chunk(f"c{n}", text, "r.txt", "报告", path, 1, 1, n, kind)
+
+
+TOC = _chunk(0, "一、政策支持不断加强\t1\n二、产品体系基本成形\t3", ("目录",))
+POLICY = _chunk(1, "早在 2015 年，三部门 启动 了 补偿机制 试点 工作。", ("一、政策支持不断加强",))
+PRODUCTS = _chunk(2, "产品体系 分为 两大类：风险保险 和 主体保险。", ("二、产品体系基本成形",))
+CONTEXT = Context(language(), Scorers(weight=lambda t: 1.0), Corpus(chunks=(TOC, POLICY, PRODUCTS)))
+
+
+def _passages(question: Question, *chunks: Chunk) -> Passages:
+    routed = tuple(Retrieved(c, 1.0, i) for i, c in enumerate(chunks, start=1))
+    return Passages(question, CONTEXT, routed, routed, "r.txt", None)
+
+
+def test_the_registry_is_one_ordered_tuple_ending_with_the_refusal() -> None:
+    names = [s.name for s in STRATEGIES]
+    assert names == [
+        "publication",
+        "outline",
+        "part_summary",
+        "part_timeline",
+        "timeline",
+        "table",
+        "grid_label",
+        "enumeration",
+        "grid_column",
+        "sentences",
+        "refusal",
+    ]
+    assert len(set(names)) == len(names)
+    anything = question_of("随便 问 一句")
+    assert STRATEGIES[-1].accepts(anything, CONTEXT) and STRATEGIES[-2].accepts(anything, CONTEXT)
+
+
+def test_the_first_strategy_that_answers_wins() -> None:
+    outline = question_of("这份报告分成哪几部分？")
+    draft = draft_with_strategies(outline, _passages(outline, POLICY), CONTEXT)
+    assert draft.strategy == "outline" and draft.sources_first == (TOC,)
+    # A date question: sentence extraction, led by the date.
+    dated = question_of("补偿机制 试点 哪一年 启动")
+    draft = draft_with_strategies(dated, _passages(dated, POLICY, PRODUCTS), CONTEXT)
+    assert draft.strategy == "sentences" and draft.lead == "2015 年。"
+    # Nothing covers the question: the refusal, with the passages it was given.
+    unknown = question_of("火星 移民 计划")
+    draft = draft_with_strategies(unknown, _passages(unknown, POLICY), CONTEXT)
+    assert draft.strategy == "refusal" and draft.refused
+
+
+def test_a_strategy_that_accepts_but_cannot_answer_lets_the_next_one_try() -> None:
+    # 「第九部分讲了啥」 names a part the report does not have: no part summary.
+    question = question_of("第九部分讲了啥 补偿机制 试点")
+    part_summary = next(s for s in STRATEGIES if s.name == "part_summary")
+    assert part_summary.accepts(question, CONTEXT)
+    assert part_summary.answer(question, _passages(question, POLICY), CONTEXT) is None
+    draft = draft_with_strategies(question, _passages(question, POLICY), CONTEXT)
+    assert draft.strategy != "part_summary"
+    assert registry.STRATEGIES is STRATEGIES
+
+
+def test_the_verify_stage_turns_every_draft_into_the_answer() -> None:
+    question = question_of("补偿机制 试点 哪一年 启动")
+    draft = draft_with_strategies(question, _passages(question, POLICY, PRODUCTS), CONTEXT)
+    answer = assemble_answer(draft, question, LEXICON)
+    assert not answer.refused and answer.strategy == "sentences"
+    assert answer.text.startswith("2015 年[1]。") and answer.citations[0].verified
+    # A sentence its passage does not support is dropped; nothing left is a refusal.
+    invented = Draft(
+        "sentences",
+        (AnswerSentence("早在 2018 年启动了试点。", (1,)),),
+        {1: Retrieved(POLICY, 1.0, 1)},
+        passages=tuple(Retrieved(c, 1.0, i) for i, c in enumerate((POLICY, PRODUCTS, TOC, TOC))),
+    )
+    refused = assemble_answer(invented, question, LEXICON)
+    assert refused.refused and refused.text.startswith("报告中没有提到")
+    assert refused.dropped and not refused.citations and len(refused.retrieved) == 3
+
+
+def test_chunks_read_off_the_report_lead_the_sources_and_keep_their_length() -> None:
+    passages = tuple(Retrieved(c, 0.5, i) for i, c in enumerate((POLICY, PRODUCTS), start=1))
+    draft = Draft("outline", sources_first=(TOC,), passages=passages)
+    assert [r.chunk.id for r in draft.sources()] == ["c0", "c1"]
+    assert [r.rank for r in draft.sources()] == [1, 2]
+    assert Draft("sentences", passages=passages).sources() == passages
