@@ -76,6 +76,10 @@ def make_retrieved(text: str, page: int, rank: int) -> Retrieved:
         ("百分之七十", "70%"),
         ("三个方面", "3 方面"),
         ("1,250万元", "1250万元"),
+        ("两千家", "2000 家"),
+        ("一百二十届", "第120届"),
+        ("上百亿元", "100亿"),  # a bare 百 or 千 before a unit reads as 100 or 1000
+        ("一百二个", "120个"),  # the spoken abbreviation: 一百二 is 120, not 102
     ],
 )
 def test_same_fact_in_different_forms_gives_same_tokens(a: str, b: str) -> None:
@@ -100,6 +104,8 @@ def test_extract_numbers_keeps_meaningful_units() -> None:
         "形成一个良性闭环，进一步发挥市场作用。",
         "“三首”保险成为重要制度安排，“四高一轻”特征。",
         "“十五五”时期。",
+        "三四个方面",  # three or four, not 34
+        "二三十家机构",  # a range, not one number
     ],
 )
 def test_list_labels_and_idioms_are_not_numbers(text: str) -> None:
