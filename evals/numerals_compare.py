@@ -160,7 +160,11 @@ def import_cost_ms(module: str, repeat: int = 3) -> float:
     runs = [
         float(
             subprocess.run(
-                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=REPO,
             ).stdout
         )
         for _ in range(repeat)
