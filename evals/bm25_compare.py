@@ -14,7 +14,7 @@ from the report, as `ingest.pipeline.tokenize_chunks` does) with k1 = 1.5, b = 0
    (tokenised beforehand, top `RetrievalSettings.bm25_k`), through each library's
    public call: `BM25Index.search` and `bm25s.BM25.retrieve`. Index array sizes too.
 
-Prints markdown tables; the decision they led to is recorded in docs/LIBRARIES.md
+Prints markdown tables; the decision they led to is recorded in docs/DEPENDENCIES.md
 and docs/SCALING.md.
 """
 

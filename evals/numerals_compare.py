@@ -16,7 +16,7 @@ markdown tables of
 - speed: `normalise_numbers` over all those sentences, several passes, best of 5,
   each parser; and one parse call.
 
-The result and the decision are recorded in docs/ARCHITECTURE.md ("Libraries").
+The result and the decision are recorded in docs/DEPENDENCIES.md.
 """
 
 from __future__ import annotations
@@ -68,38 +68,51 @@ def handwritten_parse(run: str) -> int | None:
     return total
 
 
-def numeral_cases() -> dict[str, list[str]]:
-    """Well-formed numeral runs by kind (written out here, not by either parser)."""
-    digits = "〇一二三四五六七八九"
+_DIGITS = "〇一二三四五六七八九"
 
-    def canonical(n: int, two: str = "二") -> str:
-        if n == 0:
-            return "零"
-        parts: list[str] = []
-        zero = False
-        for unit_value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-            d = n // unit_value % 10
-            if d == 0:
-                zero = bool(parts)
-                continue
-            if zero:
-                parts.append("零")
-                zero = False
-            word = two if d == 2 and unit in ("千", "百") else digits[d]
-            parts.append(word + unit)
-        text = "".join(parts)
-        return text[1:] if text.startswith("一十") else text
 
-    canonical_runs = sorted({canonical(n) for n in range(10_000)})
-    liang = sorted({canonical(n, "两") for n in range(10_000)} - set(canonical_runs))
-    years = sorted(
-        "".join(digits[int(c)] for c in str(y)).replace("〇", zero)
+def written_numeral(n: int, two: str = "二") -> str:
+    """The standard written form of 0 ≤ n < 10,000 (105 → 一百零五, 12 → 十二).
+
+    `two` is the word for a 2 before 千 or 百 (二 or 两).
+    """
+    if n == 0:
+        return "零"
+    parts: list[str] = []
+    zero = False
+    for unit_value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // unit_value % 10
+        if d == 0:
+            zero = bool(parts)
+            continue
+        if zero:
+            parts.append("零")
+            zero = False
+        word = two if d == 2 and unit in ("千", "百") else _DIGITS[d]
+        parts.append(word + unit)
+    text = "".join(parts)
+    return text[1:] if text.startswith("一十") else text
+
+
+def numeral_cases() -> dict[str, list[tuple[str, int]]]:
+    """Numeral runs with their true values, by kind (written out here, by neither parser)."""
+    standard = [(written_numeral(n), n) for n in range(10_000)]
+    liang = [(written_numeral(n, "两"), n) for n in range(10_000)]
+    liang = [(run, n) for run, n in liang if "两" in run]
+    years = [
+        ("".join(_DIGITS[int(c)] for c in str(y)).replace("〇", zero), y)
         for y in range(1900, 2100)
         for zero in "〇零"
-    )
-    spoken = [a + u + b for a in digits[1:] for u in "百千" for b in digits[1:]]
+    ]
+    # 一百二 is 120 and 三千五 is 3,500: the unit after the last digit is left unsaid.
+    spoken = [
+        (_DIGITS[a] + unit + _DIGITS[b], a * value + b * value // 10)
+        for a in range(1, 10)
+        for unit, value in (("百", 100), ("千", 1000))
+        for b in range(1, 10)
+    ]
     return {
-        "well-formed 0–9,999": canonical_runs,
+        "written 0–9,999": standard,
         "with 两 (两百, 两千)": liang,
         "digit-by-digit years": years,
         "spoken abbreviations (一百二)": spoken,
@@ -172,18 +185,17 @@ def import_cost_ms(module: str, repeat: int = 3) -> float:
     return min(runs) * 1000
 
 
-def agreement_table(cases: dict[str, list[str]], new: Parser) -> list[str]:
+def agreement_table(cases: dict[str, list[tuple[str, int]]], new: Parser) -> list[str]:
     lines = [
-        "| numeral runs | count | same value | differ | examples (hand-written → cn2an) |",
+        "| numeral runs | count | hand-written right | cn2an right | examples where they differ |",
         "| --- | ---: | ---: | ---: | --- |",
     ]
-    for kind, runs in cases.items():
-        differ = [(r, handwritten_parse(r), new(r)) for r in runs]
-        differ = [d for d in differ if d[1] != d[2]]
-        shown = ", ".join(f"{r} {a}→{b}" for r, a, b in differ[:4])
-        lines.append(
-            f"| {kind} | {len(runs):,} | {len(runs) - len(differ):,} | {len(differ):,} | {shown} |"
-        )
+    for kind, pairs in cases.items():
+        old_right = sum(1 for run, value in pairs if handwritten_parse(run) == value)
+        new_right = sum(1 for run, value in pairs if new(run) == value)
+        differ = [(r, handwritten_parse(r), new(r)) for r, _ in pairs]
+        shown = ", ".join([f"{r} {a}→{b}" for r, a, b in differ if a != b][:4])
+        lines.append(f"| {kind} | {len(pairs):,} | {old_right:,} | {new_right:,} | {shown} |")
     return lines
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from evals.numerals_compare import numeral_cases
 from rag.types import AnswerSentence, Chunk, Retrieved, content_id
 from rag.verify import (
     check_citation,
@@ -85,6 +86,20 @@ def make_retrieved(text: str, page: int, rank: int) -> Retrieved:
 def test_same_fact_in_different_forms_gives_same_tokens(a: str, b: str) -> None:
     assert extract_numbers(a) == extract_numbers(b)
     assert extract_numbers(a)
+
+
+@pytest.mark.parametrize("kind", list(numeral_cases()))
+def test_every_written_numeral_reads_as_its_value(kind: str) -> None:
+    # 0–9,999 written out (二 and 两), 〇/零 years and spoken forms such as 一百二 (120).
+    wrong = []
+    for run, value in numeral_cases()[kind]:
+        if run in ("零", "一"):
+            continue  # never a count on its own (see the module docstring)
+        unit = "年" if kind == "digit-by-digit years" else "个"
+        expected = {f"{value}{unit}" if unit == "年" else str(value)}
+        if extract_numbers(f"{run}{unit}") != expected:
+            wrong.append((run, value, extract_numbers(f"{run}{unit}")))
+    assert wrong == []
 
 
 def test_extract_numbers_keeps_meaningful_units() -> None:
