@@ -33,6 +33,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import cn2an
+
 from rag.draft import Draft
 from rag.lexicon import Lexicon
 from rag.question import Question
@@ -49,34 +51,22 @@ _MARKER = re.compile(r"[\[【［]\s*\d{1,2}(?:\s*[,，、\-–]\s*\d{1,2})*\s*[\
 
 
 def _parse_cn_numeral(run: str, lexicon: Lexicon) -> int | None:
-    """Value of a Chinese numeral run such as 二十七, 一百零五, 二〇一五; None if malformed."""
+    """Value of a Chinese numeral run such as 二十七, 一百零五, 二〇一五; None if malformed.
+
+    cn2an reads the numeral ("normal" mode: 〇-years and 两 allowed). Two readings
+    are ours: a bare 百/千 (上百亿, 千万) counts as 100/1000, which cn2an rejects,
+    and a digit-by-digit run never contains 两.
+    """
     numerals = lexicon.numbers.numerals
-    digits, units = numerals.digits, numerals.small_units
-    if all(ch in digits for ch in run):
-        if len(run) == 1:
-            return digits[run]
-        # Digit-by-digit form (二〇一五) reads positionally; 两 is never used that way.
-        if numerals.two in run:
-            return None
-        return int("".join(str(digits[ch]) for ch in run))
-    total = 0
-    digit: int | None = None
-    last_unit = 10_000
-    for ch in run:
-        if ch in digits:
-            if digit is not None and digits[ch] != 0:
-                return None  # 二三十: a range or an error, not one number
-            digit = digits[ch] if digits[ch] != 0 else None
-        else:
-            unit = units[ch]
-            if unit >= last_unit:
-                return None  # 十百, 五十十: malformed
-            total += (1 if digit is None else digit) * unit
-            digit = None
-            last_unit = unit
-    if digit is not None:
-        total += digit
-    return total
+    if run in numerals.small_units:
+        return numerals.small_units[run]
+    if len(run) > 1 and numerals.two in run and all(ch in numerals.digits for ch in run):
+        return None
+    try:
+        value = cn2an.cn2an(run, "normal")
+    except (ValueError, KeyError):  # 二三十, 十百: a range or malformed
+        return None
+    return int(value)
 
 
 def _percent(match: re.Match[str], lexicon: Lexicon) -> str:
