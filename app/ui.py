@@ -16,7 +16,8 @@ Client call for the `/ask` endpoint (gradio_client 2.x)::
         api_name="/ask",
     )
     # result is Answer.to_json(): {"question", "resolved_question", "answer", "refused",
-    #   "mode", "model", "notice", "citations": [...], "retrieved": [...], "dropped", "timings_ms"}
+    #   "mode", "model", "notice", "strategy", "citations": [...], "retrieved": [...], "dropped",
+    #   "timings_ms"}
 
 With ``REPORTQA_AUTH`` set, pass ``auth=("user", "password")`` to `Client`.
 """

@@ -176,10 +176,6 @@ class Question:
     def has(self, cue: Cue) -> bool:
         return cue in self.cues
 
-    def tag_of(self, term: str) -> str:
-        """The part-of-speech tag of one of the question's terms ("" if not a term)."""
-        return next((t.tag for t in self.terms if t.text == term), "")
-
     def weigh(self, weight: Callable[[str], float]) -> Callable[[str], float]:
         """The corpus weight of each term, scaled by how much the term counts."""
         factors = {t.text: t.weight_factor for t in self.terms}

@@ -28,6 +28,7 @@ ANSWER_KEYS = {
     "mode",
     "model",
     "notice",
+    "strategy",
     "citations",
     "retrieved",
     "dropped",
