@@ -123,16 +123,18 @@ def agreement(work: Path) -> list[str]:
     from ingest.formats import load_report
     from ingest.pipeline import tokenize_chunks
     from rag.bm25 import BM25Index, BM25Params
+    from rag.lexicon import load_lexicon
     from rag.settings import ChunkSettings
     from rag.textnorm import normalise_question
     from rag.tokenize import Tokenizer
 
+    lexicon = load_lexicon()
     chunks = chunk_report(load_report(SEED), ChunkSettings())
     indexed, terms = tokenize_chunks(chunks, work / "cache")
     tokens = [list(ic.tokens) for ic in indexed]
-    tokenizer = Tokenizer(user_terms=terms, cache_dir=work / "cache")
+    tokenizer = Tokenizer(user_terms=terms, cache_dir=work / "cache", lexicon=lexicon)
     items = load_items()
-    queries = [tokenizer.cut(normalise_question(it.question).text) for it in items]
+    queries = [tokenizer.cut(normalise_question(it.question, lexicon).text) for it in items]
     texts = [_squash(c.text) for c in chunks]
     relevant = [
         {i for i, t in enumerate(texts) if it.evidence and _squash(it.evidence) in t}
@@ -257,14 +259,18 @@ def speed(work: Path, sizes: Sequence[int], repeat: int, log: Callable[[str], No
     from ingest.chunk import chunk_report
     from ingest.formats import load_report
     from rag.bm25 import BM25Index
+    from rag.lexicon import load_lexicon
     from rag.settings import ChunkSettings, RetrievalSettings
     from rag.tokenize import Tokenizer, derive_user_terms
 
+    lexicon = load_lexicon()
     k = RetrievalSettings().bm25_k
     base = chunk_report(load_report(SEED), ChunkSettings())
     library = synthetic_chunks(base, max(sizes), real=min(1_000, max(sizes)))
     tokenizer = Tokenizer(
-        user_terms=derive_user_terms(c.text for c in base), cache_dir=work / "cache"
+        user_terms=derive_user_terms((c.text for c in base), lexicon),
+        cache_dir=work / "cache",
+        lexicon=lexicon,
     )
     log(f"bm25_compare: tokenising {len(library):,} synthetic chunks …")
     all_tokens = [tokenizer.cut(f"{c.section_path[-1]} {c.text}") for c in library]

@@ -141,7 +141,7 @@ def parser_in_verifier(parse: Parser) -> Iterator[None]:
     import rag.verify as verify
 
     saved = verify._parse_cn_numeral
-    verify._parse_cn_numeral = lambda run, lexicon: parse(run)  # type: ignore[assignment]
+    verify._parse_cn_numeral = lambda run, lexicon: parse(run)
     try:
         yield
     finally:
