@@ -245,7 +245,9 @@ def front_meta(front: Front, all_lines: Sequence[LogicalLine], source: str) -> R
     )
     if not publisher:
         for line in all_lines:
-            m = _COPYRIGHT.search(line.text)
+            # only a copyright notice names the publisher (「…为某某版权所有」), not prose
+            # that says something 「为…所有」
+            m = _COPYRIGHT.search(line.text) if "版权" in line.text else None
             if m:
                 publisher = m.group(1)
                 break

@@ -137,7 +137,9 @@ def best_chain(candidates: Sequence[tuple[tuple[int, ...], float]]) -> list[int]
                 continue
             value = prior + score - penalty
             current = best[i]
-            if current is None or value > current:
+            # On a tie the later predecessor wins: a heading's parent is the last
+            # candidate before it (a footnote 「3 …」 before the real 「3 …」 loses).
+            if current is None or value >= current:
                 best[i] = value
                 back[i] = j
     ends = [i for i in range(n) if best[i] is not None]

@@ -30,6 +30,7 @@ Text extracted from PDFs breaks paragraphs at page ends ("…在\\n\\n推动…"
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -84,6 +85,7 @@ __all__ = [
 
 INTRO_TITLE = "引言"
 TOC_TITLE = "目录"
+_RUNNING = re.compile(r"[，。；]")
 # An unnumbered heading (set larger or bold) opening the body ranks beside a decimal 1.
 _PLAIN_TOP = decimal_level(1)
 
@@ -398,6 +400,7 @@ def _first_body_heading(
 ) -> int:
     """Index of the line that opens the body when there is no 目录."""
     first_decimal = min(outline.decimal, default=len(lines))
+    largest = 0.0  # the largest type so far: the title's, on a cover
     for i, line in enumerate(lines):
         text = line.text
         if i >= first_decimal:
@@ -415,7 +418,18 @@ def _first_body_heading(
                 and heading.number in (None, 1)
             ) or (i > 0 and match_intro_marker(text)):
                 return i
+            if i in outline.plain and line.size < largest and _opens_text(lines, i):
+                return i  # an unnumbered heading under a larger title, then prose
+        largest = max(largest, line.size)
     return len(lines)
+
+
+def _opens_text(lines: Sequence[LogicalLine], i: int) -> bool:
+    """Is line i followed by a paragraph of running text (so it heads a section)?"""
+    if i + 1 >= len(lines):
+        return False
+    after = lines[i + 1]
+    return not after.prominent and len(after.text) >= 15 and _RUNNING.search(after.text) is not None
 
 
 def _merge_meta(parsed: ReportMeta, hint: ReportMeta | None) -> ReportMeta:
