@@ -38,6 +38,7 @@ class ReportEntry:
     chunks: int
     ingested_at: float
     path: str = ""
+    authors: tuple[str, ...] = ()  # as parsed (or given by a sidecar); older indexes: ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +48,7 @@ class ReportEntry:
             "chunks": self.chunks,
             "ingested_at": self.ingested_at,
             "path": self.path,
+            "authors": list(self.authors),
         }
 
 
@@ -100,7 +102,10 @@ def read_generation(client: Any, prefix: str) -> Generation | None:
     if not name:
         return None
     try:
-        reports = tuple(ReportEntry(**r) for r in json.loads(str(meta.get("reports", "[]"))))
+        reports = tuple(
+            ReportEntry(**{**r, "authors": tuple(r.get("authors") or ())})
+            for r in json.loads(str(meta.get("reports", "[]")))
+        )
         terms = tuple(json.loads(str(meta.get("user_terms", "[]"))))
     except (ValueError, TypeError) as exc:
         raise IndexCorruptError("索引元数据已损坏，请运行 `reportqa ingest` 重建索引。") from exc
@@ -243,8 +248,8 @@ def write_generation(
         and current is not None
         and set(desired_ids) == set(old_vectors)
         and all(old_tokens.get(ic.chunk.id) == ic.tokens for ic in desired)
-        and [(r.source, r.sha256) for r in current.reports]
-        == [(r.source, r.sha256) for r in reports]
+        and [(r.source, r.sha256, r.title, tuple(r.authors)) for r in current.reports]
+        == [(r.source, r.sha256, r.title, tuple(r.authors)) for r in reports]
     )
     if unchanged:
         return WriteResult(

@@ -159,13 +159,17 @@ def _separator(left: str, right: str) -> str:
     return ""
 
 
-def join_page_breaks(lines: Sequence[Line]) -> list[LogicalLine]:
+def join_page_breaks(
+    lines: Sequence[Line], *, across_pages_only: bool = False
+) -> list[LogicalLine]:
     """Join paragraphs that a page break cut mid-sentence.
 
     A paragraph is continued by the next one when it is running prose that does
     not end with sentence-final punctuation (。！？；：”」…) and neither it nor
     the next line is structural (heading, point, caption, TOC, table row) or a
     short title-like line. The joined line records where each later page starts.
+    With `across_pages_only` (lines that are already paragraphs, as a PDF reader
+    gives them) only a paragraph at the foot of a page may be continued.
     """
     out: list[LogicalLine] = []
     # The paragraph being built is kept as parts and joined once: re-concatenating a
@@ -202,6 +206,7 @@ def join_page_breaks(lines: Sequence[Line]) -> list[LogicalLine]:
         if (
             out
             and open_fragment
+            and not (across_pages_only and (line.page is None or line.page == out[-1].page_end))
             and not structural
             and match_point(text) is None
             and not (is_title_like(text) and not ends_sentence(text))

@@ -49,7 +49,7 @@ _TOC_BONUS = 1.0
 _SKIPPED_NUMBER = 0.6  # 3.3 right after 3.1: one heading may have been lost
 _MISSING_PARENT = 0.5  # 2.1 right after 1.x: the 2 heading is missing (or is a chapter)
 # Beyond this many candidates, a chain step looks back only this far (keeps it linear).
-_WINDOW = 400
+_WINDOW = 200
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,6 @@ from ingest.lines import (
     Line,
     LogicalLine,
     PageBreaks,
-    as_logical,
     join_page_breaks,
     joined_text,
     text_to_lines,
@@ -465,9 +464,10 @@ def parse_lines(
     When lines carry pages (PDF, TXT with form feeds) every block takes the pages its
     text sits on and `page_kind` (default "physical") is recorded; otherwise pages come
     from the table of contents. `paragraphs` says the reader already joined wrapped
-    lines and page breaks from the layout (PDF): no text heuristic joins them again.
+    lines from the layout (PDF): the text heuristic then only joins a paragraph cut at
+    the foot of a page that the layout did not join.
     """
-    logical = [as_logical(line) for line in lines] if paragraphs else join_page_breaks(lines)
+    logical = join_page_breaks(lines, across_pages_only=paragraphs)
     markup = any(line.heading_level is not None for line in logical)
     has_pages = any(line.page_start is not None for line in logical)
 

@@ -110,6 +110,8 @@ def _meta_hint(pdf: Any, source: str) -> ReportMeta:
         # producers' placeholders and file names are not bibliographic facts
         if value.lower() in {"untitled", "anonymous", "unknown", "unspecified", "administrator"}:
             return ""
+        if re.fullmatch(r"(?i)(document|slide|presentation|无标题|未命名)\s*\d*", value):
+            return ""
         if re.match(r"(?i)^microsoft (word|powerpoint) - ", value) or re.search(
             r"(?i)\.(docx?|pdf|txt|wps|pptx?)$", value
         ):
