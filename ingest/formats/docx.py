@@ -206,31 +206,51 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, bool]:
                 fonts.append(font)
     if not lines:
         raise FormatError(path, "DOCX 文件中没有文字", "no text in DOCX")
-    lines = _with_typography(lines, fonts)
+    lines = _with_typography(lines, fonts, _default_size(document))
     if not meta.title and title:
         meta = ReportMeta(title=title, source=meta.source, authors=meta.authors, date=meta.date)
     return lines, meta, paged
 
 
-def _with_typography(lines: list[Line], fonts: list[tuple[float, bool, int]]) -> list[Line]:
+def _default_size(document: Any) -> float:
+    """The document's default run size in points (w:docDefaults), 0 when unset."""
+    defaults = document.styles.element.find(f"{_W}docDefaults")
+    size = defaults.find(f"{_W}rPrDefault/{_W}rPr/{_W}sz") if defaults is not None else None
+    try:
+        return int(size.get(f"{_W}val")) / 2 if size is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _with_typography(
+    lines: list[Line], fonts: list[tuple[float, bool, int]], default_size: float
+) -> list[Line]:
     """Give each paragraph its size relative to the body text, and bold where the body
-    is not (a document set all in bold marks nothing by it)."""
+    is not (a document set all in bold marks nothing by it). A run without a size of its
+    own or of its style has the document's default size; with no default either, sizes
+    are not compared at all (only the headings may have been sized)."""
     weights: dict[float, int] = {}
-    bold_chars = total = 0
+    bold_chars = total = unsized = 0
     for line, (size, bold, chars) in zip(lines, fonts, strict=True):
         if line.is_table_row or line.heading_level is not None:
             continue
         total += chars
         bold_chars += chars if bold else 0
+        size = size or default_size
         if size:
             weights[size] = weights.get(size, 0) + chars
+        else:
+            unsized += chars
     body = max(weights, key=lambda k: weights[k]) if weights else 0.0
+    if unsized > weights.get(body, 0):
+        body = 0.0
     body_bold = total > 0 and 2 * bold_chars > total
     out = []
     for line, (size, bold, _) in zip(lines, fonts, strict=True):
         if line.is_table_row or line.heading_level is not None:
             out.append(line)
             continue
+        size = size or default_size
         relative = round(size / body, 3) if body and size else 0.0
         out.append(replace(line, size=relative, bold=bold and not body_bold))
     return out

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.cues import author_names
+from ingest.headings import match_heading
 from ingest.parse import Line
 from rag.types import ParsedReport, ReportMeta
 
@@ -305,7 +306,8 @@ def _continues(a: _TextLine, b: _TextLine, g: _Geometry) -> bool:
         # A heading (or a line that starts like one) running to the right margin wraps
         # onto the next line of its size: 「1.3.4.1 …期限错配风」「险增加」.
         return (
-            a.page == b.page
+            match_heading(a.text) is not None
+            and a.page == b.page
             and abs(a.size - b.size) <= 0.3
             and a.x1 >= g.right - 2 * size
             and b.x0 <= g.left + 1.5 * size
