@@ -40,7 +40,7 @@ browser:
 	else echo "browser tests need: sudo apt-get install chromium fonts-wqy-microhei"; fi
 
 model: install
-	$(PY) -m ingest.e5convert "$(REPORTQA_HOME)/models/multilingual-e5-small"
+	$(PY) -m rag.e5convert "$(REPORTQA_HOME)/models/multilingual-e5-small"
 
 index: model
 	$(BIN)/reportqa ingest corpus/

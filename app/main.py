@@ -15,9 +15,12 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from rag.settings import from_env
+from rag.types import Status
+
 if TYPE_CHECKING:
     from rag.settings import Settings
-    from rag.types import Answer, AnswerDelta, Status, Turn
+    from rag.types import Answer, AnswerDelta, Turn
 
 log = logging.getLogger("reportqa.app")
 
@@ -65,8 +68,6 @@ def parse_auth(env: Mapping[str, str]) -> tuple[str, str] | None:
 def _degraded(reason: str) -> tuple[object, Status]:
     """A stand-in answerer for when the real one cannot be built: the UI still starts
     and shows the reason in its banner, and every question gets that message."""
-    from rag.types import Status
-
     status = Status(ok=False, mode="extractive", problems=(reason,))
 
     class Degraded:
@@ -95,10 +96,10 @@ def serve(
     check_bind(host, auth, insecure)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-    from app.ui import build_app, launch_app
+    from app.ui import build_app, launch_app  # heavy: gradio (~3 s), only when serving
 
     try:
-        from rag import chain
+        from rag import chain  # heavy: the LangChain stack (~0.7 s), after the bind check
 
         # build_answerer_or_explain turns a missing/corrupt index into an answerer whose
         # Status explains what to run; plain build_answerer is the documented fallback.
@@ -166,8 +167,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         auth = parse_auth(os.environ)
         # Check before loading any model, so a refused bind fails fast.
         check_bind(args.host, auth, args.insecure)
-        from rag.settings import from_env
-
         settings = from_env()
         serve(args.host, args.port, auth, args.insecure, settings)
     except StartupError as exc:

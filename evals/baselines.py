@@ -22,10 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingest.readers import read_text
+from rag.bm25 import BM25Index
+from rag.factory import make_chroma_client, make_embeddings, set_offline_environment
+from rag.settings import Settings
+from rag.store import load_indexed_chunks, open_active_collection, read_generation
+from rag.tokenize import Tokenizer
+
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
-
-    from rag.settings import Settings
 
 LANGCHAIN = "langchain-baseline"
 BM25 = "bm25-baseline"
@@ -75,11 +80,7 @@ def corpus_files(settings: Settings, client: Any = None) -> list[Path]:
     The baseline reads plain text the way a LangChain tutorial would; PDFs and
     other formats that reportqa parses itself are skipped.
     """
-    from ingest.index import read_generation
-
     if client is None:
-        from rag.factory import make_chroma_client
-
         client = make_chroma_client(settings.index, settings.paths)
     generation = read_generation(client, settings.index.collection_prefix)
     paths: list[Path] = []
@@ -101,12 +102,11 @@ def langchain_baseline(
     k: int = LANGCHAIN_K,
 ) -> BaselineRun:
     """Run the textbook LangChain RAG over `files` with `embeddings`; see the module doc."""
+    # heavy (~1.5 s together): only when the baselines run
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from langchain_chroma import Chroma
     from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from ingest.readers import read_text
 
     started = time.perf_counter()
     splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
@@ -153,13 +153,7 @@ def bm25_baseline(
     k: int = BM25_K,
 ) -> BaselineRun:
     """BM25-only retrieval over reportqa's indexed chunks (same tokens, same tokenizer)."""
-    from ingest.index import load_indexed_chunks, open_active_collection
-    from rag.bm25 import BM25Index
-    from rag.tokenize import Tokenizer
-
     if client is None:
-        from rag.factory import make_chroma_client
-
         client = make_chroma_client(settings.index, settings.paths)
     started = time.perf_counter()
     collection, generation = open_active_collection(client, settings.index.collection_prefix)
@@ -183,8 +177,6 @@ def bm25_baseline(
 
 def run_baselines(settings: Settings, items: Sequence[Mapping[str, Any]]) -> list[BaselineRun]:
     """Both baselines over `items`, with the embedding model reportqa is configured with."""
-    from rag.factory import make_chroma_client, make_embeddings, set_offline_environment
-
     set_offline_environment()
     client = make_chroma_client(settings.index, settings.paths)
     bm25 = bm25_baseline(items, settings, client)

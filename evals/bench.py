@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from evals.scale import (
     REPO,
     REPORT,
@@ -37,10 +39,15 @@ from evals.scale import (
     encoders,
     free_port,
     load_questions,
+    parse_sizes,
     percentile,
     run_scale,
     scale_markdown,
 )
+from ingest.pipeline import ingest_paths
+from rag.e5convert import ensure_e5_model
+from rag.factory import make_chroma_client, make_embeddings, set_offline_environment
+from rag.settings import EmbeddingSettings, Paths, Settings
 
 OUT = REPO / "evals" / "reports" / "bench.md"
 COLD_QUESTION = "首台（套）保险补偿机制是哪一年开始试点的？"
@@ -73,8 +80,6 @@ class PeakRSS:
     """Polls a process tree's resident memory in a thread and keeps the peak."""
 
     def __init__(self, pid: int, interval_s: float = 0.02) -> None:
-        import psutil
-
         self._proc = psutil.Process(pid)
         self._interval = interval_s
         self.peak = 0
@@ -83,8 +88,6 @@ class PeakRSS:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> int:
-        import psutil
-
         total = 0
         try:
             procs = [self._proc, *self._proc.children(recursive=True)]
@@ -130,8 +133,6 @@ def stats(values: Sequence[float]) -> tuple[float, float]:
 
 def resolve_models_dir(tmp: Path) -> Path:
     """REPORTQA_MODELS_DIR when set; else convert once into the temporary directory."""
-    from ingest.e5convert import ensure_e5_model
-
     raw = os.environ.get("REPORTQA_MODELS_DIR", "").strip()
     models = Path(raw).expanduser() if raw else tmp / "models"
     ensure_e5_model(models / "multilingual-e5-small")
@@ -146,8 +147,6 @@ def make_home(tmp: Path, name: str) -> Path:
 
 
 def settings_for(home: Path, models: Path) -> Any:
-    from rag.settings import Paths, Settings
-
     return Settings(paths=Paths(home=home, models_override=models))
 
 
@@ -172,9 +171,6 @@ def env_for(home: Path, models: Path) -> dict[str, str]:
 
 def measure_ingest(b: Bench, home: Path, models: Path, embeddings: Any) -> list[str]:
     """Ingest the report into a fresh home with the model already loaded; return embed texts."""
-    from ingest.pipeline import ingest_paths
-    from rag.factory import make_chroma_client
-
     settings = settings_for(home, models)
     client = make_chroma_client(settings.index, settings.paths)
     embedded: list[str] = []
@@ -224,7 +220,7 @@ def measure_raw_encode(b: Bench, model: Any, texts: list[str], batch_sizes: Sequ
 
 
 def measure_warm(b: Bench, home: Path, models: Path, questions: Sequence[str]) -> Any:
-    from rag.chain import build_answerer
+    from rag.chain import build_answerer  # heavy: the LangChain stack (~0.7 s)
 
     started = time.perf_counter()
     answerer = build_answerer(settings_for(home, models))
@@ -251,7 +247,7 @@ def measure_embed_query(b: Bench, embeddings: Any, questions: Sequence[str]) -> 
     processes, and one short question gains nothing from two threads; the
     one-thread figure shows what pinning the query path would give.
     """
-    import torch
+    import torch  # heavy (~1 s): only for the thread measurement
 
     default_threads = torch.get_num_threads()
     b.facts["torch_threads"] = float(default_threads)
@@ -272,6 +268,7 @@ def measure_embed_query(b: Bench, embeddings: Any, questions: Sequence[str]) -> 
 
 def measure_baseline(b: Bench, tmp: Path, embeddings: Any, questions: Sequence[str]) -> None:
     """The usual LangChain RAG: 1000/200 recursive splitter, Chroma, similarity top-4."""
+    # heavy (~1.5 s together): only for the baseline measurement
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from langchain_chroma import Chroma
@@ -300,10 +297,8 @@ def measure_baseline(b: Bench, tmp: Path, embeddings: Any, questions: Sequence[s
 
 def measure_cold(b: Bench, home: Path, models: Path, runs: int) -> None:
     """A new process answering one question: wall time and peak RSS (psutil polling)."""
-    exe = Path(sys.executable).parent / "reportqa"
-    cmd = [str(exe), "ask", COLD_QUESTION] if exe.exists() else [sys.executable, "-m", "rag.cli"]
-    if not exe.exists():
-        cmd += ["ask", COLD_QUESTION]
+    # `python -m app.cli` is what the `reportqa` script runs, for this checkout's code.
+    cmd = [sys.executable, "-m", "app.cli", "ask", COLD_QUESTION]
     walls, peaks = [], []
     for _ in range(runs):
         started = time.perf_counter()
@@ -368,7 +363,7 @@ def running_app(home: Path, models: Path, log_path: Path) -> Iterator[tuple[str,
 
 
 def measure_app(b: Bench, home: Path, models: Path, tmp: Path) -> None:
-    from gradio_client import Client
+    from gradio_client import Client  # only for the app measurement
 
     with running_app(home, models, tmp / "app.log") as (url, pid, start_s):
         b.facts["app_start_s"] = start_s
@@ -389,7 +384,7 @@ def measure_app(b: Bench, home: Path, models: Path, tmp: Path) -> None:
 
 
 def profile_text(fn: Callable[[], Any], lines: int = 45) -> str:
-    from pyinstrument import Profiler
+    from pyinstrument import Profiler  # a test extra: only when profiling
 
     profiler = Profiler(interval=0.001)
     profiler.start()
@@ -412,9 +407,6 @@ def add_profiles(
             lambda: [answerer.answer(q) for q in questions[:20]]
         )
     if f["ingest_fraction"] < TARGETS["ingest_fraction"]:
-        from ingest.pipeline import ingest_paths
-        from rag.factory import make_chroma_client
-
         home = make_home(tmp, "home-profile")
         settings = settings_for(home, models)
         client = make_chroma_client(settings.index, settings.paths)
@@ -427,7 +419,7 @@ def add_profiles(
             )
         )
     if f.get("cold_s", 0.0) > TARGETS["cold_s"]:
-        from rag.chain import build_answerer
+        from rag.chain import build_answerer  # heavy: the LangChain stack (~0.7 s)
 
         home = tmp / "home"
 
@@ -589,9 +581,6 @@ def sane(b: Bench) -> list[str]:
 
 
 def run(quick: bool, out: Path, sizes: Sequence[int] | None, server: bool) -> Bench:
-    from rag.factory import make_embeddings, set_offline_environment
-    from rag.settings import EmbeddingSettings, Paths
-
     set_offline_environment()
     b = Bench(quick=quick)
     questions = load_questions(20 if quick else None)
@@ -659,8 +648,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-server", action="store_true", help="skip the Chroma server")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
-    from evals.scale import parse_sizes
-
     sizes = parse_sizes(args.sizes) if args.sizes else None
     b = run(args.quick, Path(args.out), sizes, server=not args.no_server)
     problems = sane(b)

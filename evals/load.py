@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 EVALS_DIR = Path(__file__).resolve().parent
 REPO_DIR = EVALS_DIR.parent
 DEFAULT_OUT = EVALS_DIR / "reports" / "load.md"
@@ -87,8 +89,6 @@ def _free_port() -> int:
 
 
 def _rss_mb(pid: int) -> float:
-    import psutil
-
     return float(psutil.Process(pid).memory_info().rss) / (1024 * 1024)
 
 
@@ -139,7 +139,7 @@ def stop_app(proc: Any) -> None:
 
 
 def _client(url: str) -> Any:
-    from gradio_client import Client
+    from gradio_client import Client  # ~0.2 s, only once the app is up
 
     return Client(url, verbose=False, analytics_enabled=False)
 

@@ -36,6 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.pages import PageMap
+from ingest.chunk import chunk_report
+from ingest.formats import load_report
+from rag.settings import ChunkSettings
 from rag.types import FRONT_MATTER_SECTIONS, Chunk
 
 REPO = Path(__file__).resolve().parents[1]
@@ -227,10 +230,6 @@ def measure_chunks(
 
 def measure_report(name: str, library: Path, fmt: str = "pdf") -> Quality:
     """Load `<name>.pdf` (or `.txt`) from the library as `reportqa ingest` would, then measure."""
-    from ingest.chunk import chunk_report
-    from ingest.formats import load_report
-    from rag.settings import ChunkSettings
-
     path = library / "pdf" / f"{name}.pdf" if fmt == "pdf" else library / f"{name}.txt"
     report = load_report(path)
     chunks = chunk_report(report, ChunkSettings())

@@ -21,31 +21,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ingest.formats.pdf import extract_lines
+from tests.docgen import FONT, REPORT_TXT, register_font
+
 _CJK = r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’]"
 _CJK_SPACE = re.compile(rf"(?<={_CJK})[ \u3000]+(?={_CJK})")
 
 
 def _paragraphs() -> list[str]:
-    from tests.docgen import REPORT_TXT
-
     text = REPORT_TXT.read_text(encoding="utf-8")
     return [ln for ln in text.split("\n") if len(ln) > 60 and "\t" not in ln]
 
 
 def _table_rows() -> list[list[str]]:
-    from tests.docgen import REPORT_TXT
-
     text = REPORT_TXT.read_text(encoding="utf-8")
     return [ln.split("\t") for ln in text.split("\n") if ln.count("\t") == 3]
 
 
 def make_docs(folder: Path) -> list[tuple[str, Path, str]]:
     """Write the benchmark PDFs; return (name, path, known text) triples."""
+    # reportlab is a test extra: only needed to write the benchmark PDFs
     from reportlab.lib.enums import TA_JUSTIFY
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
-
-    from tests.docgen import FONT, register_font
 
     register_font()
     paras = _paragraphs()
@@ -72,20 +70,20 @@ def make_docs(folder: Path) -> list[tuple[str, Path, str]]:
 
 
 def _pypdf(path: Path) -> list[str]:
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # each candidate library is loaded only when it is measured
 
     return [p.extract_text() or "" for p in PdfReader(str(path)).pages]
 
 
 def _pdfplumber(path: Path) -> list[str]:
-    import pdfplumber
+    import pdfplumber  # as above
 
     with pdfplumber.open(str(path)) as pdf:
         return [p.extract_text() or "" for p in pdf.pages]
 
 
 def _pypdfium2(path: Path) -> list[str]:
-    import pypdfium2
+    import pypdfium2  # as above; not a dependency of reportqa
 
     doc = pypdfium2.PdfDocument(str(path))
     try:
@@ -96,8 +94,6 @@ def _pypdfium2(path: Path) -> list[str]:
 
 def _ingest(path: Path) -> list[str]:
     """What reportqa's PDF reader (pdfplumber + tables + joins) makes of the file."""
-    from ingest.formats.pdf import extract_lines
-
     lines, _, _ = extract_lines(path)
     by_page: dict[int | None, list[str]] = {}
     for ln in lines:

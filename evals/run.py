@@ -1,6 +1,6 @@
 """`reportqa eval`: run the golden set through reportqa and two baselines, print metrics.
 
-reportqa is asked through `rag.cli.run_jsonl`, the same code path as
+reportqa is asked through `rag.batch.run_jsonl`, the same code path as
 ``reportqa ask --jsonl``, one line at a time so each item gets its own
 ``latency_ms``. Metrics come from `evals.metrics`; the comparison table and
 the list of reportqa's failures are printed and written to
@@ -18,14 +18,19 @@ import json
 import math
 import sys
 import time
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from evals.baselines import BaselineRun
-    from rag.settings import Settings
+from evals.baselines import BaselineRun, run_baselines
+from evals.metrics import aggregate, check_thresholds, format_table, list_failures
+from ingest.readers import ReadError
+from rag.batch import run_jsonl
+from rag.errors import ConfigError, ReportQAError
+from rag.factory import set_offline_environment
+from rag.settings import LLMSettings, Settings, from_env
 
 EVALS_DIR = Path(__file__).resolve().parent
 REPO_DIR = EVALS_DIR.parent
@@ -62,8 +67,8 @@ class EvalSetError(ValueError):
     """The eval set file is missing or malformed; the message says where."""
 
 
-AnswererFactory = Callable[["Settings"], Any]
-BaselinesFactory = Callable[["Settings", Sequence[Mapping[str, Any]]], "Sequence[BaselineRun]"]
+AnswererFactory = Callable[[Settings], Any]
+BaselinesFactory = Callable[[Settings, Sequence[Mapping[str, Any]]], Sequence[BaselineRun]]
 
 
 # --------------------------------------------------------------------------- items
@@ -130,14 +135,12 @@ def select(items: Sequence[dict[str, Any]], split: str) -> list[dict[str, Any]]:
 
 
 def evaluate(answerer: Any, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Ask every item through `rag.cli.run_jsonl`; one result dict per item, in order.
+    """Ask every item through `rag.batch.run_jsonl`; one result dict per item, in order.
 
     Each result is `Answer.to_json()` plus ``id`` and ``latency_ms`` (wall time
     around the single-line `run_jsonl` call, i.e. what a user waits for). An
     item the chain rejects carries ``error`` and counts as refused.
     """
-    from rag.cli import run_jsonl
-
     results: list[dict[str, Any]] = []
     for item in items:
         line = {"id": item["id"], "question": item["question"]}
@@ -168,8 +171,6 @@ def build_columns(
     reportqa gets one column per split (dev, heldout and all when `split` is
     "all"); each baseline one column over the same items.
     """
-    from evals.metrics import aggregate
-
     columns: dict[str, dict[str, float]] = {}
     splits = [*SPLITS, "all"] if split == "all" else [split]
     for s in splits:
@@ -263,8 +264,6 @@ def report(
     set_path: str = "",
 ) -> Report:
     """Build the table and failure list; write latest.md/latest.json when `reports_dir` is given."""
-    from evals.metrics import format_table, list_failures
-
     columns = build_columns(items, reportqa, baselines, split)
     table = format_table(_display_rows(columns), systems=list(columns))
     failures = list_failures(items, list(reportqa))
@@ -308,8 +307,6 @@ def report(
 
 def load_thresholds(path: Path) -> dict[str, Any]:
     """Parse thresholds TOML; raise `EvalSetError` with a clear message when unusable."""
-    import tomllib
-
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -321,8 +318,6 @@ def load_thresholds(path: Path) -> dict[str, Any]:
 
 def gate(metrics: Mapping[str, float], thresholds: Mapping[str, Any]) -> list[str]:
     """Failure messages of `metrics` against the top-level thresholds (nested tables ignored)."""
-    from evals.metrics import check_thresholds
-
     return check_thresholds(metrics, thresholds)
 
 
@@ -358,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _default_answerer_factory(settings: Settings) -> Any:
-    from rag.chain import build_answerer
+    from rag.chain import build_answerer  # heavy: the LangChain stack (~0.7 s), real runs only
 
     return build_answerer(settings)
 
@@ -366,16 +361,11 @@ def _default_answerer_factory(settings: Settings) -> Any:
 def _default_baselines_factory(
     settings: Settings, items: Sequence[Mapping[str, Any]]
 ) -> Sequence[BaselineRun]:
-    from evals.baselines import run_baselines
-
     return run_baselines(settings, items)
 
 
 def _eval_settings(mode: str) -> Settings:
     """Settings from the environment, pinned to `mode` (extractive ignores any LLM config)."""
-    from rag.errors import ConfigError
-    from rag.settings import LLMSettings, from_env
-
     settings = from_env()
     if mode == "llm":
         if not settings.llm.enabled:
@@ -397,10 +387,6 @@ def main(
 
     The factories default to the real chain and baselines; tests inject fakes.
     """
-    from ingest.readers import ReadError
-    from rag.errors import ReportQAError
-    from rag.factory import set_offline_environment
-
     set_offline_environment()
     args = build_parser().parse_args(argv)
     try:

@@ -55,6 +55,17 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import psutil
+
+from ingest.chunk import chunk_report
+from ingest.formats import load_report
+from rag.bm25 import BM25Index
+from rag.factory import make_embeddings, set_offline_environment
+from rag.records import chunk_to_metadata
+from rag.settings import ChunkSettings, EmbeddingSettings, Paths, RetrievalSettings
+from rag.store import TOKENS_KEY
+from rag.tokenize import Tokenizer, derive_user_terms
+from rag.types import Chunk
 
 REPO = Path(__file__).resolve().parent.parent
 REPORT = REPO / "corpus" / "nifd_2025_tech_insurance_report.txt"
@@ -99,8 +110,6 @@ def _sentences(text: str) -> list[str]:
 
 def synthetic_chunks(base: Sequence[Any], size: int, real: int, seed: int = 7) -> list[Any]:
     """`size` synthetic Chunks; chunk i ≥ `real` is a light variant of chunk i % real."""
-    from rag.types import Chunk
-
     rng = random.Random(seed)
     numbers = sorted({m.group(0) for c in base for m in _NUMBER.finditer(c.text)})
     pools = [_sentences(c.text) for c in base]
@@ -224,7 +233,7 @@ def timed_queries(fn: Callable[[int], Any], n: int, warmup: int = 3) -> tuple[fl
 
 
 def chroma_settings() -> Any:
-    from chromadb.config import Settings as ChromaSettings
+    from chromadb.config import Settings as ChromaSettings  # heavy (~0.7 s)
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
@@ -241,9 +250,6 @@ def add_all(
     Records look like reportqa's (ingest.index._add): chunk metadata plus the
     BM25 tokens, so the stored payload per chunk is realistic.
     """
-    from ingest.index import TOKENS_KEY
-    from rag.records import chunk_to_metadata
-
     collection = client.create_collection(
         name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
@@ -268,8 +274,7 @@ def add_all(
 @contextmanager
 def chroma_server(path: Path, log_path: Path) -> Iterator[tuple[Any, float, Any]]:
     """Start `chroma run` on a free loopback port; yield (HttpClient, start seconds, process)."""
-    import chromadb
-    import psutil
+    import chromadb  # heavy (~0.7 s): only for the Chroma-server measurement
 
     exe = Path(sys.executable).parent / "chroma"
     port = free_port()
@@ -343,15 +348,11 @@ def run_scale(
     log: Callable[[str], None] = print,
 ) -> ScaleResult:
     """Measure every backend at every size; `encode_*` return unit-norm float32 rows."""
+    # heavy: chromadb, LangChain and the retriever (~2 s together), only when measuring
     import chromadb
     from langchain_chroma import Chroma
 
-    from ingest.chunk import chunk_report
-    from ingest.formats import load_report
-    from rag.bm25 import BM25Index
     from rag.retrieve import HybridRetriever
-    from rag.settings import ChunkSettings, RetrievalSettings
-    from rag.tokenize import Tokenizer, derive_user_terms
 
     result = ScaleResult()
     retrieval = RetrievalSettings()
@@ -527,9 +528,6 @@ def encoders(
 
 def load_model(models_dir: Path | None, work_dir: Path) -> Any:
     """The converted e5 model as a SentenceTransformer (shared models dir when given)."""
-    from rag.factory import make_embeddings
-    from rag.settings import EmbeddingSettings, Paths
-
     paths = Paths(home=work_dir / "home", models_override=models_dir)
     embeddings = make_embeddings(EmbeddingSettings(), paths)
     return embeddings._client  # type: ignore[attr-defined]
@@ -547,8 +545,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-server", action="store_true", help="skip the Chroma server")
     parser.add_argument("--out", default=str(REPO / "evals" / "reports" / "scale.md"))
     args = parser.parse_args(argv)
-    from rag.factory import set_offline_environment
-
     set_offline_environment()
     sizes = [1_000] if args.quick else parse_sizes(args.sizes)
     real = args.real or (100 if args.quick else 1_000)

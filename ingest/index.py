@@ -1,11 +1,12 @@
-"""The Chroma index: generations behind an atomic pointer.
+"""The Chroma index, writing side: generations behind an atomic pointer.
 
 Queries only ever see a complete generation. An ingest writes a new collection
 (`<prefix>_g<time>`), copying the vectors of unchanged chunks and embedding only
 new ones, then flips the pointer (the metadata of `<prefix>__active`, a single
 SQLite/HTTP update) and drops older generations. A killed ingest leaves the
 pointer on the previous generation; its half-written collection is swept by the
-next ingest.
+next ingest. Reading the index (the pointer, the active collection, its chunks)
+is `rag.store`, shared with the query side.
 """
 
 from __future__ import annotations
@@ -15,61 +16,21 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.errors import IndexBusyError, IndexCorruptError, IndexMissingError, ModelMismatchError
-from rag.records import chunk_from_record, chunk_to_metadata
-from rag.types import Chunk
-
-POINTER_SUFFIX = "__active"
-TOKENS_KEY = "bm25_tokens"
-
-
-@dataclass(frozen=True)
-class ReportEntry:
-    """What the index remembers about one ingested file."""
-
-    source: str
-    title: str
-    sha256: str
-    chunks: int
-    ingested_at: float
-    path: str = ""
-    authors: tuple[str, ...] = ()  # as parsed (or given by a sidecar); older indexes: ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "title": self.title,
-            "sha256": self.sha256,
-            "chunks": self.chunks,
-            "ingested_at": self.ingested_at,
-            "path": self.path,
-            "authors": list(self.authors),
-        }
-
-
-@dataclass(frozen=True)
-class Generation:
-    """The active index generation as recorded in Chroma."""
-
-    collection_name: str
-    model: str
-    dimension: int
-    reports: tuple[ReportEntry, ...]
-    user_terms: tuple[str, ...] = ()
-    created_at: float = 0.0
-
-
-@dataclass(frozen=True)
-class IndexedChunk:
-    """A chunk with the BM25 tokens computed for it at ingest."""
-
-    chunk: Chunk
-    tokens: tuple[str, ...]
+from rag.errors import IndexBusyError
+from rag.records import chunk_to_metadata
+from rag.store import (
+    TOKENS_KEY,
+    IndexedChunk,
+    ReportEntry,
+    iter_records,
+    pointer_name,
+    read_generation,
+)
 
 
 @dataclass(frozen=True)
@@ -83,91 +44,8 @@ class WriteResult:
     notes: tuple[str, ...] = field(default=())
 
 
-def pointer_name(prefix: str) -> str:
-    return f"{prefix}{POINTER_SUFFIX}"
-
-
 def _collection_names(client: Any) -> list[str]:
     return [c.name if hasattr(c, "name") else str(c) for c in client.list_collections()]
-
-
-def read_generation(client: Any, prefix: str) -> Generation | None:
-    """The active generation, or None when nothing was ever ingested."""
-    try:
-        pointer = client.get_collection(pointer_name(prefix), embedding_function=None)
-    except Exception:
-        return None
-    meta = pointer.metadata or {}
-    name = str(meta.get("generation", ""))
-    if not name:
-        return None
-    try:
-        reports = tuple(
-            ReportEntry(**{**r, "authors": tuple(r.get("authors") or ())})
-            for r in json.loads(str(meta.get("reports", "[]")))
-        )
-        terms = tuple(json.loads(str(meta.get("user_terms", "[]"))))
-    except (ValueError, TypeError) as exc:
-        raise IndexCorruptError("索引元数据已损坏，请运行 `reportqa ingest` 重建索引。") from exc
-    return Generation(
-        collection_name=name,
-        model=str(meta.get("model", "")),
-        dimension=int(meta.get("dimension", 0) or 0),
-        reports=reports,
-        user_terms=terms,
-        created_at=float(meta.get("created_at", 0.0) or 0.0),
-    )
-
-
-def open_active_collection(
-    client: Any, prefix: str, model: str | None = None
-) -> tuple[Any, Generation]:
-    """The active collection; refuses a missing index or one built with another model."""
-    generation = read_generation(client, prefix)
-    if generation is None:
-        raise IndexMissingError("还没有建立索引：请先运行 `reportqa ingest corpus/`。")
-    if model is not None and generation.model != model:
-        raise ModelMismatchError(
-            f"索引是用嵌入模型 {generation.model} 建立的，当前配置的是 {model}；"
-            "请用当前模型重新运行 `reportqa ingest`，或改回 REPORTQA_EMBED_MODEL。"
-        )
-    try:
-        collection = client.get_collection(generation.collection_name, embedding_function=None)
-    except Exception as exc:
-        raise IndexCorruptError(
-            f"索引集合 {generation.collection_name} 无法读取，请运行 `reportqa ingest` 重建索引。"
-        ) from exc
-    return collection, generation
-
-
-def iter_records(
-    collection: Any, include: Sequence[str] = ("documents", "metadatas"), page: int = 2000
-) -> Iterator[tuple[str, str, Mapping[str, Any], Any]]:
-    """Every record of a collection, paginated: (id, document, metadata, embedding|None)."""
-    total = collection.count()
-    for offset in range(0, total, page):
-        batch = collection.get(include=list(include), limit=page, offset=offset)
-        ids = batch["ids"]
-        documents = batch.get("documents")
-        metadatas = batch.get("metadatas")
-        embeddings = batch.get("embeddings")
-        for i, record_id in enumerate(ids):
-            yield (
-                record_id,
-                documents[i] if documents is not None else "",
-                metadatas[i] if metadatas is not None else {},
-                embeddings[i] if embeddings is not None else None,
-            )
-
-
-def load_indexed_chunks(collection: Any) -> list[IndexedChunk]:
-    """All chunks of a generation with their stored BM25 tokens, in report order."""
-    out = []
-    for record_id, document, metadata, _ in iter_records(collection):
-        tokens = tuple(str(metadata.get(TOKENS_KEY, "")).split())
-        out.append(IndexedChunk(chunk_from_record(record_id, document, metadata), tokens))
-    out.sort(key=lambda ic: (ic.chunk.source, ic.chunk.position))
-    return out
 
 
 @contextlib.contextmanager

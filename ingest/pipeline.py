@@ -6,24 +6,26 @@ line each and the others are still ingested.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.index import (
+from ingest.chunk import chunk_report
+from ingest.formats import load_report
+from ingest.index import WriteResult, ingest_lock, write_generation
+from ingest.readers import ReadError, iter_report_files
+from rag.settings import Settings
+from rag.store import (
     IndexedChunk,
     ReportEntry,
-    WriteResult,
-    ingest_lock,
+    file_sha256,
     load_indexed_chunks,
     open_active_collection,
     read_generation,
-    write_generation,
 )
-from rag.settings import Settings
+from rag.tokenize import Tokenizer, derive_user_terms
 from rag.types import Chunk
 
 
@@ -47,20 +49,10 @@ class IngestSummary:
     errors: tuple[FileError, ...] = field(default=())
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def tokenize_chunks(
     chunks: Sequence[Chunk], cache_dir: Path | None
 ) -> tuple[list[IndexedChunk], list[str]]:
     """BM25 tokens for every chunk, with a jieba user dictionary derived from these chunks."""
-    from rag.tokenize import Tokenizer, derive_user_terms
-
     terms = derive_user_terms(c.text for c in chunks)
     tokenizer = Tokenizer(user_terms=terms, cache_dir=cache_dir)
     indexed = [IndexedChunk(c, tuple(tokenizer.cut(_bm25_text(c)))) for c in chunks]
@@ -89,10 +81,6 @@ def ingest_paths(
     that disappeared from it are removed. Files given one by one are added or
     replaced. Reports from elsewhere stay in the index.
     """
-    from ingest.chunk import chunk_report
-    from ingest.formats import load_report
-    from ingest.readers import ReadError, iter_report_files
-
     started = time.perf_counter()
     files, walk_errors = iter_report_files(paths)
     # The CLI prints "✗ path: message", so drop the path ReadError appends to its message.

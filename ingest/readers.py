@@ -14,6 +14,8 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from charset_normalizer import from_bytes
+
 REPORT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
 
 # Sniffing a prefix is enough to tell text from binary and keeps huge files linear.
@@ -138,8 +140,6 @@ def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> str:
                 if text is not None:
                     break
     if text is None:
-        from charset_normalizer import from_bytes  # only needed for odd encodings
-
         best = from_bytes(data).best()
         text = str(best) if best is not None else None
     if text is None or _looks_binary(text):

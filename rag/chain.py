@@ -16,10 +16,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.aliases import expand_aliases
+from rag.asks import answer_each_ask
+from rag.bm25 import BM25Index
 from rag.enumeration import DocumentUnit, document_units, enumeration_items, wants_all_items
-from rag.errors import ReportQAError
+from rag.errors import ModelMismatchError, ReportQAError
 from rag.extractive import (
     ExtractiveSettings,
     QuestionAnalysis,
@@ -29,8 +33,25 @@ from rag.extractive import (
     refusal_text,
     table_column_answer,
 )
+from rag.factory import (
+    embedding_info,
+    make_chroma_client,
+    make_embeddings,
+    set_offline_environment,
+)
 from rag.grid import cell_heading_answer, heading_cell_answer, label_answer, mentions_table
+from rag.llm import (
+    LLMDraft,
+    LLMUnavailable,
+    answer_with_llm,
+    condense_question,
+    make_chat_model,
+    redact_prompt_leaks,
+    stream_llm_answer,
+)
 from rag.rerank import RerankSettings, rerank
+from rag.retrieve import HybridRetriever, build_bm25_by_source
+from rag.route import ReportRouter, ReportStatistics, statistics_by_source
 from rag.sections import (
     asks_summary,
     asks_timeline,
@@ -39,10 +60,16 @@ from rag.sections import (
     part_summary,
     part_timeline,
 )
+from rag.sentence_split import split_sentences
+from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings
+from rag.store import file_sha256, load_indexed_chunks, open_active_collection
 from rag.structure import outline_answer, publication_answer
 from rag.tables import table_answer
+from rag.textnorm import normalise_question
+from rag.tokenize import Tokenizer
 from rag.types import Answer, AnswerDelta, AnswerSentence, Chunk, Retrieved, Status, Turn
+from rag.verify import render_answer, verify_answer
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -126,8 +153,6 @@ def resolve_followup(
     if not elliptical:
         return question, frozenset()
     if _MORE_RE.match(question) and len(own.terms) == 0:
-        from ingest.chunk import split_sentences  # the chunker's splitter: one definition
-
         given: set[str] = set()
         for text in _assistant_texts(history)[-1:]:
             given.update(s.strip() for s in split_sentences(re.sub(r"\[\d+\]", "", text)))
@@ -331,8 +356,6 @@ class Answerer:
         )
 
     def _llm_condense(self, question: str, history: Sequence[Turn]) -> str:
-        from rag.llm import LLMUnavailable, condense_question
-
         assert self._chat_model is not None
         try:
             return condense_question(self._chat_model, question, history)
@@ -602,8 +625,6 @@ class Answerer:
         )
 
     def _llm_answer(self, state: ChainState) -> Answer:
-        from rag.llm import LLMUnavailable, answer_with_llm
-
         assert self._chat_model is not None
         try:
             answer = answer_with_llm(
@@ -650,8 +671,6 @@ class Answerer:
         lead: str = "",
         premise: str = "",
     ) -> Answer:
-        from rag.verify import render_answer, verify_answer
-
         if refused or not sentences:
             return self._refusal(state, analysis)
         first_citation = sentences[0].citations
@@ -694,8 +713,6 @@ class Answerer:
         answer them all (`rag.asks`); a model reads the whole question itself.
         """
         if self._chat_model is None:
-            from rag.asks import answer_each_ask
-
             return answer_each_ask(question, history, lambda q, h: self._answer_once(q, h, report))
         return self._answer_once(question, history, report)
 
@@ -726,8 +743,6 @@ class Answerer:
     def _stream_llm(
         self, question: str, history: Sequence[Turn], report: str | None
     ) -> Iterator[AnswerDelta | Answer]:
-        from rag.llm import LLMDraft, LLMUnavailable, stream_llm_answer
-
         started = time.perf_counter()
         state = ChainState(question=question, history=tuple(history), report=report)
         state = self._rerank(self._retrieve(self._condense(state)))
@@ -761,9 +776,6 @@ class Answerer:
         )
 
     def _answer_from_draft(self, state: ChainState, draft: Any) -> Answer:
-        from rag.llm import redact_prompt_leaks
-        from rag.verify import render_answer, verify_answer
-
         candidates = {i + 1: r for i, r in enumerate(state.retrieved)}
         verified = verify_answer(draft.sentences, candidates)
         refused = draft.refused or not verified.citations
@@ -850,8 +862,6 @@ class UnavailableAnswerer(Answerer):
 
 def stale_reports(reports: Sequence[Any]) -> list[str]:
     """Messages for indexed files that changed or vanished since ingest."""
-    from ingest.pipeline import file_sha256
-
     problems = []
     for entry in reports:
         if not entry.path:
@@ -881,7 +891,7 @@ def example_questions(titles: Sequence[str], section_headings: Sequence[str]) ->
 
 def make_tagger(tokenizer: Any) -> Callable[[str], list[tuple[str, str]]]:
     """Part-of-speech tagging with the same jieba dictionary (and user terms) as retrieval."""
-    import jieba.posseg as pseg
+    import jieba.posseg as pseg  # loads jieba's POS model (~0.3 s) on first use
 
     # jieba.posseg already loaded the default word-tag table at import (~1 s); reuse it
     # instead of parsing the same dictionary again for our own jieba instance.
@@ -903,7 +913,7 @@ def llm_probe(llm: Any, every_s: float = 30.0) -> Callable[[], str]:
         now = time.monotonic()
         if now - state["at"] < every_s:
             return str(state["problem"])
-        import httpx
+        import httpx  # only in LLM mode: the endpoint's reachability probe
 
         url = llm.base_url.rstrip("/") + "/models"
         headers = {"Authorization": f"Bearer {llm.api_key}"} if llm.api_key else {}
@@ -927,21 +937,6 @@ def llm_probe(llm: Any, every_s: float = 30.0) -> Callable[[], str]:
 
 def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     """Load the index, the embedding model and (optionally) the LLM once; return the Answerer."""
-    from ingest.index import load_indexed_chunks, open_active_collection
-    from rag.aliases import expand_aliases
-    from rag.bm25 import BM25Index
-    from rag.errors import ModelMismatchError
-    from rag.factory import (
-        embedding_info,
-        make_chroma_client,
-        make_embeddings,
-        set_offline_environment,
-    )
-    from rag.retrieve import HybridRetriever, build_bm25_by_source
-    from rag.route import ReportRouter, ReportStatistics, statistics_by_source
-    from rag.textnorm import normalise_question
-    from rag.tokenize import Tokenizer
-
     set_offline_environment()
     client = make_chroma_client(settings.index, settings.paths)
     collection, generation = open_active_collection(
@@ -978,7 +973,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         per_report = statistics_by_source((ic.chunk, ic.tokens) for ic in indexed)
         embeddings = loading.result()
 
-    from langchain_chroma import Chroma
+    from langchain_chroma import Chroma  # heavy (~1 s): only when the index is loaded
 
     vectorstore = Chroma(
         client=client,
@@ -998,8 +993,6 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     chat_model = None
     model_name = ""
     if settings.llm.enabled:
-        from rag.llm import make_chat_model
-
         chat_model = make_chat_model(settings.llm)
         model_name = settings.llm.model or "LLM"
     problems = stale_reports(generation.reports) if check_stale else []
@@ -1011,10 +1004,6 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
             and re.match(r"^[一二三四五六七八九十]+、", ic.chunk.section_path[0])
         )
     )
-    import numpy as np
-
-    from rag.sentences import load_or_build_unit_vectors
-
     units = load_or_build_unit_vectors(
         [ic.chunk for ic in indexed],
         settings.paths.index_dir,
@@ -1025,7 +1014,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     if settings.embedding.query_threads:
         # One question embeds one short text: a second torch thread only spins against
         # other work on a 2-core machine (measured in evals/reports/bench.md).
-        import torch
+        import torch  # heavy (~1 s); loaded by the embedding model anyway
 
         torch.set_num_threads(settings.embedding.query_threads)
 

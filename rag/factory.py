@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.e5convert import ensure_e5_model
 from rag.errors import ConfigError, IndexCorruptError, StoreUnavailableError
 from rag.settings import DEFAULT_MODEL_NAME, EmbeddingSettings, IndexSettings, Paths
 
@@ -48,8 +50,6 @@ def resolve_model_path(settings: EmbeddingSettings, paths: Paths) -> Path | str:
     missing or damaged cache is rebuilt.
     """
     if settings.model == DEFAULT_MODEL_NAME:
-        from ingest.e5convert import ensure_e5_model
-
         return ensure_e5_model(paths.converted_e5_dir)
     candidate = Path(settings.model).expanduser()
     if candidate.exists():
@@ -68,7 +68,7 @@ def make_embeddings(settings: EmbeddingSettings, paths: Paths) -> Embeddings:
     """Build LangChain embeddings over sentence-transformers, with e5's query/passage prompts."""
     set_offline_environment()
     model_path = resolve_model_path(settings, paths)
-    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_huggingface import HuggingFaceEmbeddings  # heavy: torch + transformers (~2 s)
 
     common: dict[str, Any] = {"normalize_embeddings": True, "batch_size": settings.batch_size}
     try:
@@ -101,6 +101,7 @@ def embedding_info(embeddings: Embeddings, settings: EmbeddingSettings) -> Embed
 def make_chroma_client(index: IndexSettings, paths: Paths) -> Any:
     """A Chroma client: a `PersistentClient` under the data directory, or an `HttpClient`."""
     set_offline_environment()
+    # heavy (~0.7 s): only commands that open the index pay for chromadb
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -140,8 +141,6 @@ def set_aside_corrupt_index(paths: Paths) -> Path | None:
 
     Kept, not deleted: it may be worth a look, and deleting data is never automatic.
     """
-    import time
-
     chroma_dir = paths.index_dir / "chroma"
     if not chroma_dir.exists():
         return None
@@ -153,7 +152,7 @@ def set_aside_corrupt_index(paths: Paths) -> Path | None:
 
 def _forget_cached_system(chroma_dir: Path) -> None:
     """Drop chromadb's cached System for `chroma_dir`, so the next client starts afresh."""
-    from chromadb.api.shared_system_client import SharedSystemClient
+    from chromadb.api.shared_system_client import SharedSystemClient  # heavy, as above
 
     cache = SharedSystemClient._identifier_to_system
     for key, system in list(cache.items()):
@@ -170,7 +169,7 @@ def _store_unavailable_message(index: IndexSettings) -> str:
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    import httpx
+    import httpx  # only on the Chroma-server path; ~0.1 s otherwise spent by every command
 
     return isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError))
 

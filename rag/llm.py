@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from pydantic import SecretStr
+
 from rag.errors import ReportQAError
 from rag.types import Answer, AnswerDelta, AnswerSentence, Citation, Retrieved, Turn
 from rag.verify import is_refusal, render_answer, support, verify_answer
@@ -123,8 +126,6 @@ def build_messages(
     Earlier assistant turns are sent without their [n] markers: those numbers
     referred to other passages and would mislead the model's citations now.
     """
-    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
     messages: list[BaseMessage] = [SystemMessage(content=SYSTEM_PROMPT)]
     for turn in list(history)[-_MAX_HISTORY_MESSAGES:]:
         content = _strip_markers(turn.content).strip()[:_MAX_HISTORY_CHARS]
@@ -253,7 +254,7 @@ def _redact(text: str, secret: str) -> str:
 
 def _unavailable(exc: BaseException, chat_model: Any) -> LLMUnavailable:
     """Translate a client-side failure into a user-facing Chinese `LLMUnavailable`."""
-    import openai
+    import openai  # heavy (~0.6 s): only in LLM mode
 
     url, model, secret = _model_facts(chat_model)
     where = f"REPORTQA_LLM_BASE_URL={url}"
@@ -290,6 +291,7 @@ def _unavailable(exc: BaseException, chat_model: Any) -> LLMUnavailable:
 
 def _errors_to_map() -> tuple[type[BaseException], ...]:
     """Exception types that mean "the endpoint failed", not a bug in our code."""
+    # only in LLM mode: the client libraries' exception types (~0.7 s to import)
     import httpx
     import openai
 
@@ -317,8 +319,6 @@ def condense_question(chat_model: BaseChatModel, question: str, history: Sequenc
     """
     if not history:
         return question
-    from langchain_core.messages import HumanMessage, SystemMessage
-
     lines = []
     for turn in list(history)[-_MAX_HISTORY_MESSAGES:]:
         who = "助手" if turn.role == "assistant" else "用户"
@@ -466,8 +466,7 @@ def make_chat_model(settings: LLMSettings) -> BaseChatModel:
         raise LLMUnavailable(
             "未设置 REPORTQA_LLM_BASE_URL：请填写 OpenAI 兼容接口地址（如 http://127.0.0.1:8080/v1）。"
         )
-    from langchain_openai import ChatOpenAI
-    from pydantic import SecretStr
+    from langchain_openai import ChatOpenAI  # heavy (~1.2 s): only in LLM mode
 
     return ChatOpenAI(
         base_url=settings.base_url,

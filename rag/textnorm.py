@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+import opencc  # opencc-python-reimplemented: pure Python, its tables load on first use
+
 EMPTY_MESSAGE = "请输入一个问题。"
 NO_TEXT_MESSAGE = "问题里没有可检索的文字，请换个说法。"
 
@@ -50,8 +52,6 @@ def t2s_converter() -> _Converter:
     Cached in a function, not at import, so importing this module stays cheap
     and nothing is built for callers that never see Chinese text.
     """
-    import opencc  # opencc-python-reimplemented; pure Python, tables load lazily
-
     converter: _Converter = opencc.OpenCC("t2s")
     return converter
 

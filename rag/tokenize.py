@@ -17,10 +17,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import jieba
+import jieba
 
 # Function words and question words that carry no retrieval signal. Kept
 # small on purpose: BM25's idf already discounts common content words.
@@ -204,8 +203,6 @@ class Tokenizer:
             return self._jieba
         with self._lock:
             if self._jieba is None:
-                import jieba
-
                 # jieba logs "Building prefix dict ..." at DEBUG to stderr.
                 logging.getLogger("jieba").setLevel(logging.WARNING)
                 tok = jieba.Tokenizer()

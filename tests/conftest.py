@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +29,9 @@ for _key, _value in {
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 REPORT_TXT = CORPUS / "nifd_2025_tech_insurance_report.txt"
+# The `reportqa` console script runs `app.cli:main`; running the module with this
+# interpreter tests the checkout under test, whatever script is installed.
+REPORTQA: list[str] = [sys.executable, "-m", "app.cli"]
 
 __all__ = ["BigramEmbeddings", "HashEmbeddings"]
 
@@ -55,7 +59,7 @@ def shared_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     REPORTQA_TEST_MODELS_DIR is set, so the conversion happens once per machine)."""
     configured = os.environ.get("REPORTQA_TEST_MODELS_DIR", "").strip()
     base = Path(configured) if configured else tmp_path_factory.mktemp("models")
-    from ingest.e5convert import ensure_e5_model
+    from rag.e5convert import ensure_e5_model
 
     ensure_e5_model(base / "multilingual-e5-small")
     return base

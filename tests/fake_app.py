@@ -265,9 +265,8 @@ def ingest_corpus(home: Path, timeout: float = 1800) -> Path:
     if marker.exists():
         return home
     home.mkdir(parents=True, exist_ok=True)
-    cli = Path(sys.executable).with_name("reportqa")
     result = subprocess.run(
-        [str(cli), "ingest", "corpus/"],
+        [sys.executable, "-m", "app.cli", "ingest", "corpus/"],
         cwd=REPO,
         env=app_env({"REPORTQA_HOME": str(home)}),
         capture_output=True,

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import env_for, make_settings
+from tests.conftest import REPORTQA, env_for, make_settings
 from tests.fakes import HashEmbeddings
-
-REPORTQA = str(Path(sys.executable).with_name("reportqa"))
 
 # One distinctive sentence per readable file: if the encoding were misread, it
 # would not come back verbatim from the index.
@@ -69,7 +66,7 @@ def test_ingest_bad_files_one_line_each_good_files_indexed(
     _write_corpus(corpus)
     env = env_for(tmp_path / "home", shared_models_dir)
     result = subprocess.run(
-        [REPORTQA, "ingest", "--quiet", str(corpus)],
+        [*REPORTQA, "ingest", "--quiet", str(corpus)],
         env=env,
         capture_output=True,
         text=True,
@@ -94,7 +91,7 @@ def test_ingest_bad_files_one_line_each_good_files_indexed(
     assert f"文件 {len(SENTENCES) + 3} 个" in result.stdout, result.stdout
 
     inspect = subprocess.run(
-        [REPORTQA, "inspect", "--full"],
+        [*REPORTQA, "inspect", "--full"],
         env=env,
         capture_output=True,
         text=True,

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunk import chunk_report, split_sentences
+from ingest.chunk import chunk_report
 from ingest.parse import joined_text, parse_text
 from ingest.readers import read_text
+from rag.sentence_split import split_sentences
 from rag.settings import ChunkSettings
 from rag.types import Block, Chunk, ParsedReport, ReportMeta, content_id
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import env_for
-
-REPORTQA = str(Path(sys.executable).parent / "reportqa")
+from tests.conftest import REPO, REPORTQA, env_for
 
 
 def _run(home: Path, models: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [REPORTQA, *args],
+        [*REPORTQA, *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -91,3 +90,28 @@ def test_inspect_lists_every_chunk_with_section_and_page(
     assert done.returncode == 0, done.stderr
     assert "第4–6页" in done.stdout and "三、政策性科技保险取得新进展" in done.stdout
     assert "封面及摘要" in done.stdout and "第7页" in done.stdout
+
+
+def test_console_script_runs_app_cli() -> None:
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "scripts"
+    ]
+    assert scripts == {"reportqa": "app.cli:main"}
+    done = subprocess.run(
+        [*REPORTQA, "--help"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ingest" in done.stdout and "serve" in done.stdout and "eval" in done.stdout
+
+
+def test_help_loads_neither_the_answering_stack_nor_gradio() -> None:
+    probe = (
+        "import sys; from app.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('rag.chain', 'gradio', 'langchain_core', 'torch', 'chromadb') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

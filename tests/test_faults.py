@@ -30,11 +30,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPORT_TXT, env_for, free_port, make_settings
+from tests.conftest import REPORT_TXT, REPORTQA, env_for, free_port, make_settings
 
 pytestmark = pytest.mark.slow
 
-REPORTQA = str(Path(sys.executable).with_name("reportqa"))
 CHROMA = str(Path(sys.executable).with_name("chroma"))
 PILOT_QUESTION = "首台（套）保险补偿机制是哪一年开始试点的？"
 TINY_SENTENCE = "丽水市的科技保险试点覆盖了十九家企业，保障金额为三千万元。"
@@ -42,7 +41,7 @@ TINY_SENTENCE = "丽水市的科技保险试点覆盖了十九家企业，保障
 
 def _run(args: list[str], env: dict[str, str], timeout: float = 600) -> Any:
     return subprocess.run(
-        [REPORTQA, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+        [*REPORTQA, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 
@@ -80,8 +79,8 @@ def tiny_home(tmp_path_factory: pytest.TempPathFactory, shared_models_dir: Path)
 
 
 def _chunk_count(home: Path) -> int:
-    from ingest.index import open_active_collection
     from rag.factory import make_chroma_client
+    from rag.store import open_active_collection
 
     settings = make_settings(home, home / "unused-models")
     collection, _ = open_active_collection(
@@ -112,7 +111,7 @@ def test_sigkill_mid_ingest_keeps_previous_index(
     stderr_path = tmp_path / "ingest.err"
     with stderr_path.open("wb") as stderr:
         proc = subprocess.Popen(
-            [REPORTQA, "ingest", str(home / "corpus"), str(extra)],
+            [*REPORTQA, "ingest", str(home / "corpus"), str(extra)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
@@ -217,7 +216,7 @@ def test_two_ingests_at_once_never_interleave(
     env = env_for(tmp_path / "home", shared_models_dir)
     procs = [
         subprocess.Popen(
-            [REPORTQA, "ingest", "--quiet", str(corpus)],
+            [*REPORTQA, "ingest", "--quiet", str(corpus)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -307,13 +306,9 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
 
 def _copy_index_to(client: Any, source_home: Path) -> None:
     """Put real_home's generation into `client`, reusing its vectors (no re-embedding)."""
-    from ingest.index import (
-        iter_records,
-        load_indexed_chunks,
-        open_active_collection,
-        write_generation,
-    )
+    from ingest.index import write_generation
     from rag.factory import make_chroma_client
+    from rag.store import iter_records, load_indexed_chunks, open_active_collection
 
     settings = make_settings(source_home, source_home / "unused-models")
     source = make_chroma_client(settings.index, settings.paths)

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from ingest.index import load_indexed_chunks, open_active_collection, read_generation
 from ingest.pipeline import ingest_paths
 from rag.errors import IndexMissingError, ModelMismatchError
 from rag.factory import make_chroma_client
 from rag.settings import IndexSettings, Paths, Settings
+from rag.store import load_indexed_chunks, open_active_collection, read_generation
 from tests.conftest import REPORT_TXT, free_port
 from tests.fakes import HashEmbeddings
 

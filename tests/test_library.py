@@ -25,12 +25,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPORT_TXT, env_for
+from tests.conftest import REPORT_TXT, REPORTQA, env_for
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-REPORTQA = REPO / ".venv" / "bin" / "reportqa"
-PYTHON = REPO / ".venv" / "bin" / "python"
+PYTHON = sys.executable
 
 REAL_ESTATE = DATA / "huayue_2025_real_estate_finance_report.txt"
 LEVERAGE = DATA / "huayue_2025q4_macro_leverage_report.txt"
@@ -375,7 +374,7 @@ def test_the_test_reports_keep_the_txt_layout() -> None:
 
 def run(home: Path, models: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(REPORTQA), *args],
+        [*REPORTQA, *args],
         env=env_for(home, models),
         capture_output=True,
         text=True,

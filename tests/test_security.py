@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, env_for, free_port
+from tests.conftest import REPO, REPORTQA, env_for, free_port
 from tests.fake_app import app_env, real_app_cmd, start_server, stop_server
 from tests.fake_openai import FakeOpenAI, Reply
 
@@ -38,7 +38,7 @@ PILOT_QUESTION = "首台（套）保险补偿机制是哪一年开始试点的�
 
 def test_default_bind_is_loopback() -> None:
     """Default bind 127.0.0.1 (both `python -m app.main` and `reportqa serve`)."""
-    from rag.cli import build_parser
+    from app.cli import build_parser
 
     assert build_parser().parse_args(["serve"]).host == "127.0.0.1"
     help_text = subprocess.run(
@@ -172,9 +172,8 @@ def test_api_key_never_leaks_from_cli_when_llm_refuses_connections(
             "REPORTQA_LLM_API_KEY": SECRET,
         }
     )
-    cli = str(Path(sys.executable).with_name("reportqa"))
     result = subprocess.run(
-        [cli, "-v", "ask", "--json", PILOT_QUESTION],
+        [*REPORTQA, "-v", "ask", "--json", PILOT_QUESTION],
         env=env,
         capture_output=True,
         text=True,

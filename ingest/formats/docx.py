@@ -22,10 +22,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ingest.parse import Line
+from ingest.parse import Line, parse_lines
 from rag.types import ParsedReport, ReportMeta
 
-from . import FormatError, join_wrapped
+from .common import FormatError, join_wrapped
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
@@ -70,6 +70,7 @@ def _meta_hint(document: Any, source: str) -> ReportMeta:
 
 def _iter_block_items(document: Any) -> Iterator[Any]:
     """Paragraphs and tables of the body in document order."""
+    # python-docx (with lxml) is loaded only when a DOCX file is read
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -152,7 +153,7 @@ def _cell_text(cell: Any) -> str:
 
 def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, bool]:
     """Read a DOCX into Lines; also return the meta hint and whether pages are known."""
-    import docx
+    import docx  # python-docx (with lxml): loaded only when a DOCX file is read
 
     if path.stat().st_size == 0:
         raise FormatError(path, "DOCX 文件为空", "empty DOCX file")
@@ -163,7 +164,7 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, bool]:
             path, "无法打开 DOCX 文件，文件可能已损坏或不是 Word 文档", type(exc).__name__
         ) from exc
 
-    from docx.table import Table
+    from docx.table import Table  # as above
 
     meta = _meta_hint(document, path.name)
     rendered = _has_rendered_breaks(document)
@@ -258,7 +259,5 @@ def _with_typography(
 
 def load_docx(path: Path, source: str | None = None) -> ParsedReport:
     """Parse a DOCX report; pages only when the file records page breaks (see module doc)."""
-    from ingest.parse import parse_lines
-
     lines, meta, paged = extract_lines(path)
     return parse_lines(lines, source or path.name, meta, page_kind="physical" if paged else None)

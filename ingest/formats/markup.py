@@ -18,10 +18,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ingest.parse import Line
+from ingest.parse import Line, parse_lines
+from ingest.readers import read_text
 from rag.types import ParsedReport, ReportMeta
 
-from . import FormatError, join_wrapped
+from .common import FormatError, join_wrapped
 
 # Not report content.
 _SKIP = frozenset(
@@ -57,7 +58,7 @@ class _Walker:
             self.lines.append(Line(text))
 
     def walk(self, node: Any) -> None:
-        from bs4 import Comment, NavigableString, Tag
+        from bs4 import Comment, NavigableString, Tag  # loaded only when HTML is read
 
         for child in node.children:
             if isinstance(child, Comment):
@@ -114,7 +115,7 @@ def _meta_content(soup: Any, names: tuple[str, ...]) -> str:
 
 def html_to_lines(html: str, source: str) -> tuple[list[Line], ReportMeta]:
     """Walk an HTML document into Lines; meta hint from <title> and <meta> tags."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup  # loaded only when HTML or Markdown is read
 
     soup = BeautifulSoup(html, "lxml")
     title_tag = soup.find("title")
@@ -132,7 +133,7 @@ def html_to_lines(html: str, source: str) -> tuple[list[Line], ReportMeta]:
 
 def markdown_to_lines(text: str, source: str) -> tuple[list[Line], ReportMeta]:
     """Render Markdown (CommonMark + pipe tables) to HTML and walk it like HTML."""
-    from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt  # loaded only when Markdown is read
 
     html = MarkdownIt("commonmark").enable("table").render(text)
     lines, _ = html_to_lines(f"<html><body>{html}</body></html>", source)
@@ -141,14 +142,10 @@ def markdown_to_lines(text: str, source: str) -> tuple[list[Line], ReportMeta]:
 
 
 def _read(path: Path) -> str:
-    from ingest.readers import read_text
-
     return read_text(path)
 
 
 def _parse(lines: list[Line], meta: ReportMeta, path: Path, source: str | None) -> ParsedReport:
-    from ingest.parse import parse_lines
-
     if not lines:
         raise FormatError(path, "文件中没有可提取的文字", "no text found")
     return parse_lines(lines, source or path.name, meta)

@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest import headings as h
 from ingest.cues import author_names
-from ingest.headings import match_heading
-from ingest.parse import Line
+from ingest.parse import Line, parse_lines
 from rag.types import ParsedReport, ReportMeta
 
-from . import FormatError, join_wrapped, spaces_around_latin
+from .common import FormatError, join_wrapped, spaces_around_latin
 
 # Lines that are only a page number, in the forms Chinese reports print them.
 _PAGE_NUMBER = re.compile(
@@ -83,7 +83,7 @@ def page_numbers(path: Path, n_pages: int) -> tuple[list[int | None], str]:
     roman front matter is the convention for unnumbered front matter. Without labels,
     or when no label is a number, pages are numbered physically from 1.
     """
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # loaded only when a PDF is read
 
     try:
         reader = PdfReader(str(path))
@@ -244,8 +244,6 @@ def _strip_running(pages: list[_Page]) -> None:
 def _is_structural(text: str, opening: bool = True) -> bool:
     """A heading/caption/TOC line; with `opening`, also lines that open a paragraph
     (第一，… / 一是… points, 致谢/版权公告 back matter, 摘要) but need not end one."""
-    from ingest import headings as h
-
     return bool(
         h.match_heading(text)
         or h.match_caption(text)
@@ -306,7 +304,7 @@ def _continues(a: _TextLine, b: _TextLine, g: _Geometry) -> bool:
         # A heading (or a line that starts like one) running to the right margin wraps
         # onto the next line of its size: 「1.3.4.1 …期限错配风」「险增加」.
         return (
-            match_heading(a.text) is not None
+            h.match_heading(a.text) is not None
             and a.page == b.page
             and abs(a.size - b.size) <= 0.3
             and a.x1 >= g.right - 2 * size
@@ -335,7 +333,7 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, str]:
     page kind ("label" or "physical"). Raises FormatError (a ReadError) for empty,
     corrupt, encrypted or text-less (scanned) PDFs.
     """
-    import pdfplumber
+    import pdfplumber  # pdfminer.six underneath (~0.1 s): loaded only when a PDF is read
 
     if path.stat().st_size == 0:
         raise FormatError(path, "PDF 文件为空", "empty PDF file")
@@ -443,7 +441,5 @@ def _mostly_bold(pages: Sequence[_Page]) -> bool:
 
 def load_pdf(path: Path, source: str | None = None) -> ParsedReport:
     """Parse a PDF report into a ParsedReport with page_kind "label" or "physical"."""
-    from ingest.parse import parse_lines
-
     lines, meta, kind = extract_lines(path)
     return parse_lines(lines, source or path.name, meta, page_kind=kind, paragraphs=True)

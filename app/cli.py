@@ -1,4 +1,4 @@
-"""`reportqa` command line: parses arguments, calls the library, prints.
+"""`reportqa` command line (also `python -m app.cli`): parses arguments, calls the library, prints.
 
 Environment variables are read here (and in app/main.py) only.
 """
@@ -15,8 +15,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.errors import ReportQAError
+from app.main import main as app_main
+from evals.run import main as eval_main
+from ingest.index import ingest_lock
+from ingest.pipeline import ingest_paths, remove_report
+from rag.batch import run_jsonl
+from rag.errors import IndexCorruptError, ReportQAError
+from rag.factory import (
+    make_chroma_client,
+    make_embeddings,
+    set_aside_corrupt_index,
+    set_offline_environment,
+)
+from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings, from_env
+from rag.store import load_indexed_chunks, open_active_collection, read_generation
 from rag.types import Answer, AnswerDelta, Turn
 
 
@@ -43,52 +56,8 @@ def _print_answer(answer: Answer) -> None:
             print(f"- {r.chunk.section_label} · {r.chunk.page_label}：{snippet}")
 
 
-def _parse_history(raw: Any) -> list[Turn]:
-    if not raw:
-        return []
-    if not isinstance(raw, list):
-        raise ValueError("history 必须是 [{role, content}] 列表")
-    turns = []
-    for item in raw:
-        if not isinstance(item, dict) or item.get("role") not in ("user", "assistant"):
-            raise ValueError("history 的每一项都要有 role（user/assistant）和 content")
-        turns.append(Turn(role=str(item["role"]), content=str(item.get("content", ""))))
-    return turns
-
-
-def run_jsonl(
-    answerer: Any, lines: Sequence[str], report: str | None = None
-) -> list[dict[str, Any]]:
-    """Answer `{id, question, history?}` lines; a bad line gets `{id, error}` and the run goes on."""
-    out: list[dict[str, Any]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        item_id: Any = number
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict):
-                raise ValueError("每行必须是一个 JSON 对象")
-            item_id = item.get("id", number)
-            question = item.get("question")
-            if not isinstance(question, str) or not question.strip():
-                raise ValueError("question 为空")
-            history = _parse_history(item.get("history"))
-            answer = answerer.answer(question, history, item.get("report") or report)
-            out.append({"id": item_id, **answer.to_json()})
-        except (ValueError, TypeError) as exc:
-            out.append({"id": item_id, "error": str(exc)})
-        except ReportQAError as exc:
-            out.append({"id": item_id, "error": str(exc)})
-    return out
-
-
 def _open_or_reset_index(settings: Settings, wait_s: float) -> Any:
     """The Chroma client for ingest; an unreadable local index is set aside and rebuilt."""
-    from ingest.index import ingest_lock
-    from rag.errors import IndexCorruptError
-    from rag.factory import make_chroma_client, set_aside_corrupt_index
-
     try:
         # Two processes creating a new local index at the same instant make Chroma's
         # SQLite layer panic: serialise opening (the ingest lock is taken later).
@@ -105,9 +74,6 @@ def _open_or_reset_index(settings: Settings, wait_s: float) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.pipeline import ingest_paths
-    from rag.factory import make_embeddings
-
     settings = _settings()
     paths = [Path(p) for p in (args.paths or ["corpus"])]
     client = _open_or_reset_index(settings, args.wait)
@@ -126,7 +92,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if args.quiet:
             return
         if bar is None:
-            from tqdm import tqdm
+            from tqdm import tqdm  # ~0.1 s that every other command would pay
 
             bar = tqdm(total=total, unit="块", desc="索引", file=sys.stderr)
         bar.n = done
@@ -160,9 +126,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def _precompute_units(settings: Settings, client: Any, embed_factory: Any) -> None:
     """Embed every evidence unit of the new generation now, not at the first question."""
-    from ingest.index import load_indexed_chunks, open_active_collection
-    from rag.sentences import load_or_build_unit_vectors
-
     collection, generation = open_active_collection(client, settings.index.collection_prefix)
     chunks = [ic.chunk for ic in load_indexed_chunks(collection)]
     load_or_build_unit_vectors(
@@ -171,9 +134,6 @@ def _precompute_units(settings: Settings, client: Any, embed_factory: Any) -> No
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from ingest.index import load_indexed_chunks, open_active_collection
-    from rag.factory import make_chroma_client
-
     settings = _settings()
     client = make_chroma_client(settings.index, settings.paths)
     collection, _ = open_active_collection(client, settings.index.collection_prefix)
@@ -187,9 +147,6 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from ingest.index import read_generation
-    from rag.factory import make_chroma_client
-
     settings = _settings()
     client = make_chroma_client(settings.index, settings.paths)
     generation = read_generation(client, settings.index.collection_prefix)
@@ -204,9 +161,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from ingest.pipeline import remove_report
-    from rag.factory import make_chroma_client
-
     settings = _settings()
     client = make_chroma_client(settings.index, settings.paths)
     if remove_report(settings, client, args.report):
@@ -217,7 +171,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.chain import build_answerer
+    from rag.chain import build_answerer  # heavy: LangChain stack (~0.7 s), ask/chat only
 
     answerer = build_answerer(_settings())
     if args.jsonl:
@@ -247,7 +201,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from rag.chain import build_answerer
+    from rag.chain import build_answerer  # heavy: LangChain stack (~0.7 s), ask/chat only
 
     answerer = build_answerer(_settings())
     print("报告问答（输入问题回车；/new 新对话；/quit 退出）")
@@ -279,8 +233,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from app.main import main as app_main
-
     argv = ["--host", args.host, "--port", str(args.port)]
     if args.insecure:
         argv.append("--insecure")
@@ -288,8 +240,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evals.run import main as eval_main
-
     argv = ["--set", args.set, "--mode", args.mode, "--split", args.split]
     if args.gate:
         argv.append("--gate")
@@ -305,7 +255,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from evals.bench import main as bench_main
+    from evals.bench import main as bench_main  # numpy, psutil, the scale study: ~0.3 s
 
     return int(bench_main(["--quick"] if args.quick else []) or 0)
 
@@ -374,8 +324,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point. Known errors print one line and exit non-zero, never a traceback."""
-    from rag.factory import set_offline_environment
-
     set_offline_environment()
     args = build_parser().parse_args(argv)
     logging.basicConfig(
