@@ -15,9 +15,10 @@ from ingest.headings import match_abstract_marker
 from ingest.lexicon import structure_words
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_CN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+CN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z.'\- ]{1,40}$")
-_ORG = re.compile(
+# An organisation's name ends with one of these (「国家金融与发展实验室」).
+ORG_SUFFIX = re.compile(
     r"(实验室|研究院|研究所|研究中心|科学院|大学|学院|协会|学会|委员会|银行|公司|集团|"
     r"基金会|智库|研究会|办公室|监督管理局|管理局|总局)$"
 )
@@ -64,7 +65,7 @@ def clean_title(text: str) -> str:
 
 def is_name(text: str) -> bool:
     """A person's name: two to four Han characters, or a capitalised Latin name."""
-    return bool(_CN_NAME.match(text) or _LATIN_NAME.match(text)) and not _ORG.search(text)
+    return bool(CN_NAME.match(text) or _LATIN_NAME.match(text)) and not ORG_SUFFIX.search(text)
 
 
 def author_names(text: str) -> list[str] | None:

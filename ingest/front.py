@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.cues import (
+    CN_NAME,
+    ORG_SUFFIX,
     author_names,
     clean_title,
     is_affiliation,
@@ -37,17 +39,11 @@ _DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)
 _DATE_ANY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 _ISO_DATE = re.compile(r"^\d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?$")
 _SERIES = re.compile(r"(季报|月报|年报|周报|半年报|双月报|简报|快报|专报|蓝皮书|白皮书|系列报告)$")
-_ORG = re.compile(
-    r"(实验室|研究院|研究所|研究中心|科学院|大学|学院|协会|学会|委员会|银行|公司|集团|"
-    r"基金会|智库|研究会|办公室|监督管理局|管理局|总局)$"
-)
 _TITLE_WORDS = re.compile(r"(报告|研究|分析|白皮书|蓝皮书|展望|综述|评估|调查|观察)")
 _AUTHOR_MARKER = re.compile(r"^(?:本报告)?(执笔人?|作者|撰稿人?|课题组成员|课题组)\s*[:：]\s*(.*)$")
 _LEAD_MARKER = re.compile(r"^(?:本报告)?(负责人|主持人|课题负责人)\s*[:：]\s*(.*)$")
 _SERIES_LIST = re.compile(r"^【\s*(.+?)\s*】$")
 _BULLET = re.compile(r"^[●•·▪■◆○◇*\-–]\s*(.+)$")
-_CN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
-_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z.'\- ]{1,40}$")
 _COPYRIGHT = re.compile(r"(?:为|归)([^，。：；【】\s]{2,30}?)(?:版权)?所有")
 _NAME_SPLIT = re.compile(r"[、，,；;/\s]+")
 
@@ -205,7 +201,7 @@ def front_meta(front: Front, all_lines: Sequence[LogicalLine], source: str) -> R
             and (_CJK.search(text) is not None or not has_cjk)
             and not _DATE_LINE.match(text)
             and not _SERIES.search(text)
-            and not _ORG.search(text)
+            and not ORG_SUFFIX.search(text)
             and not is_name(text)
             and (loose or (":" not in text and "：" not in text))
             and not is_affiliation(text)
@@ -240,7 +236,11 @@ def front_meta(front: Front, all_lines: Sequence[LogicalLine], source: str) -> R
         series = sub
 
     publisher = next(
-        (t for t in cover if _ORG.search(t) and len(t) <= 30 and _CJK.search(t) and t != title),
+        (
+            t
+            for t in cover
+            if ORG_SUFFIX.search(t) and len(t) <= 30 and _CJK.search(t) and t != title
+        ),
         "",
     )
     if not publisher:
@@ -257,7 +257,7 @@ def front_meta(front: Front, all_lines: Sequence[LogicalLine], source: str) -> R
         authors = next((names for t in cover if (names := author_names(t))), [])
     if not authors:
         sub_or_series = {series, sub, title, publisher}
-        authors = [t for t in cover if _CN_NAME.match(t) and t not in sub_or_series]
+        authors = [t for t in cover if CN_NAME.match(t) and t not in sub_or_series]
     return ReportMeta(
         title=title,
         source=source,
