@@ -218,7 +218,9 @@ def join_page_breaks(
             breaks.extend((offset + at, page) for at, page in line.page_breaks)
             last = line.last_page
             end = last if last is not None else prev.page_end
-            out[-1] = LogicalLine(prev.text, prev.page_start, end, None, False, (), prev.size)
+            out[-1] = LogicalLine(
+                prev.text, prev.page_start, end, None, False, (), prev.size, prev.bold
+            )
             parts.append(text)
             length = offset + len(text)
             has_punct = has_punct or _PROSE_PUNCT.search(text) is not None

@@ -226,6 +226,24 @@ def test_form_feeds_page_a_text() -> None:
     assert pages["分页文本报告"] == (1, 1)  # front matter has its page too
 
 
+def test_form_feed_inside_a_paragraph_gives_each_chunk_its_pages() -> None:
+    first = "这一段在第一页开始，" + "内容较长的叙述，" * 12 + "直到页面底部仍未结束，"
+    second = "在第二页继续写完。" + "后面还有一句完整的话。" * 3
+    text = f"分页文本报告\n\n一、第一部分\n\n{first}\n\f{second}\n"
+    report = parse_text(text, "paged.txt")
+    block = _block(report, "这一段在第一页开始")
+    assert block.text == first + second
+    assert (block.page_start, block.page_end) == (1, 2)
+    assert block.page_breaks == ((len(first), 2),)
+    for size in (60, 200):
+        chunks = chunk_report(report, ChunkSettings(max_chars=size))
+        own = [c for c in chunks if c.section_path == ("一、第一部分",)]
+        assert len(own) >= (2 if size == 60 else 1)
+        for c in own:
+            expected = (1, 1) if c.text in first else (2, 2) if c.text in second else (1, 2)
+            assert (c.page_start, c.page_end) == expected, (size, c.text)
+
+
 # -------------------------------------------------------------------- PDF and DOCX
 
 
