@@ -33,6 +33,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import cn2an
+
 from rag.textnorm import longest_common_run
 from rag.types import AnswerSentence, Citation, Retrieved
 
@@ -116,32 +118,21 @@ _MARKER = re.compile(r"[\[【［]\s*\d{1,2}(?:\s*[,，、\-–]\s*\d{1,2})*\s*[\
 
 
 def _parse_cn_numeral(run: str) -> int | None:
-    """Value of a Chinese numeral run such as 二十七, 一百零五, 二〇一五; None if malformed."""
-    if all(ch in _CN_DIGITS for ch in run):
-        if len(run) == 1:
-            return _CN_DIGITS[run]
-        # Digit-by-digit form (二〇一五) reads positionally; 两 is never used that way.
-        if "两" in run:
-            return None
-        return int("".join(str(_CN_DIGITS[ch]) for ch in run))
-    total = 0
-    digit: int | None = None
-    last_unit = 10_000
-    for ch in run:
-        if ch in _CN_DIGITS:
-            if digit is not None and _CN_DIGITS[ch] != 0:
-                return None  # 二三十: a range or an error, not one number
-            digit = _CN_DIGITS[ch] if _CN_DIGITS[ch] != 0 else None
-        else:
-            unit = _CN_SMALL_UNITS[ch]
-            if unit >= last_unit:
-                return None  # 十百, 五十十: malformed
-            total += (1 if digit is None else digit) * unit
-            digit = None
-            last_unit = unit
-    if digit is not None:
-        total += digit
-    return total
+    """Value of a Chinese numeral run such as 二十七, 一百零五, 二〇一五; None if malformed.
+
+    cn2an reads the numeral ("normal" mode: 〇-years and 两 allowed). Two readings
+    are ours: a bare 百/千 (上百亿, 千万) counts as 100/1000, which cn2an rejects,
+    and a digit-by-digit run never contains 两.
+    """
+    if run in _CN_SMALL_UNITS:
+        return _CN_SMALL_UNITS[run]
+    if len(run) > 1 and "两" in run and all(ch in _CN_DIGITS for ch in run):
+        return None
+    try:
+        value = cn2an.cn2an(run, "normal")
+    except (ValueError, KeyError):  # 二三十, 十百: a range or malformed
+        return None
+    return int(value)
 
 
 def _convert_cn_numerals(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from evals.numerals_compare import numeral_cases
 from rag.types import AnswerSentence, Chunk, Retrieved, content_id
 from rag.verify import (
     check_citation,
@@ -76,11 +77,29 @@ def make_retrieved(text: str, page: int, rank: int) -> Retrieved:
         ("百分之七十", "70%"),
         ("三个方面", "3 方面"),
         ("1,250万元", "1250万元"),
+        ("两千家", "2000 家"),
+        ("一百二十届", "第120届"),
+        ("上百亿元", "100亿"),  # a bare 百 or 千 before a unit reads as 100 or 1000
+        ("一百二个", "120个"),  # the spoken abbreviation: 一百二 is 120, not 102
     ],
 )
 def test_same_fact_in_different_forms_gives_same_tokens(a: str, b: str) -> None:
     assert extract_numbers(a) == extract_numbers(b)
     assert extract_numbers(a)
+
+
+@pytest.mark.parametrize("kind", list(numeral_cases()))
+def test_every_written_numeral_reads_as_its_value(kind: str) -> None:
+    # 0–9,999 written out (二 and 两), 〇/零 years and spoken forms such as 一百二 (120).
+    wrong = []
+    for run, value in numeral_cases()[kind]:
+        if run in ("零", "一"):
+            continue  # never a count on its own (see the module docstring)
+        unit = "年" if kind == "digit-by-digit years" else "个"
+        expected = {f"{value}{unit}" if unit == "年" else str(value)}
+        if extract_numbers(f"{run}{unit}") != expected:
+            wrong.append((run, value, extract_numbers(f"{run}{unit}")))
+    assert wrong == []
 
 
 def test_extract_numbers_keeps_meaningful_units() -> None:
@@ -100,6 +119,8 @@ def test_extract_numbers_keeps_meaningful_units() -> None:
         "形成一个良性闭环，进一步发挥市场作用。",
         "“三首”保险成为重要制度安排，“四高一轻”特征。",
         "“十五五”时期。",
+        "三四个方面",  # three or four, not 34
+        "二三十家机构",  # a range, not one number
     ],
 )
 def test_list_labels_and_idioms_are_not_numbers(text: str) -> None:
