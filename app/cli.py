@@ -29,8 +29,8 @@ from rag.factory import (
 )
 from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings, from_env
-from rag.store import load_indexed_chunks, open_active_collection, read_generation
-from rag.types import Answer, AnswerDelta, Turn
+from rag.store import ReportEntry, load_indexed_chunks, open_active_collection, read_generation
+from rag.types import Answer, AnswerDelta, Chunk, Turn
 
 
 def _settings() -> Settings:
@@ -133,16 +133,37 @@ def _precompute_units(settings: Settings, client: Any, embed_factory: Any) -> No
     )
 
 
+def inspect_lines(chunks: Sequence[Chunk], report: str = "", full: bool = False) -> list[str]:
+    """`reportqa inspect`: per report a 《title》 line, then each chunk's position, section
+    path and page side by side (as a citation shows them), and its text below."""
+    out: list[str] = []
+    source = None
+    for chunk in chunks:
+        if report and report not in (chunk.source, chunk.title):
+            continue
+        if chunk.source != source:
+            source = chunk.source
+            out.append(f"《{chunk.title}》 {chunk.source}")
+        text = chunk.text if full or len(chunk.text) <= 60 else chunk.text[:60] + "……"
+        out.append(f"{chunk.position:4d} {chunk.section_label} · {chunk.page_label}")
+        out.append("     " + text.replace("\n", "\n     "))  # a passage's lines stay indented
+    return out
+
+
+def list_line(entry: ReportEntry) -> str:
+    """`reportqa list`: file, 《title》, authors (when known), chunks and ingest time."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.ingested_at))
+    authors = f"  {'、'.join(entry.authors)}" if entry.authors else ""
+    return f"- {entry.source}  《{entry.title}》{authors}  {entry.chunks} 块  入库 {when}"
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     settings = _settings()
     client = make_chroma_client(settings.index, settings.paths)
     collection, _ = open_active_collection(client, settings.index.collection_prefix)
-    for ic in load_indexed_chunks(collection):
-        chunk = ic.chunk
-        if args.report and args.report not in (chunk.source, chunk.title):
-            continue
-        text = chunk.text if args.full or len(chunk.text) <= 60 else chunk.text[:60] + "……"
-        print(f"{chunk.position:4d} {chunk.page_label:<8} {chunk.section_label}\n     {text}")
+    chunks = [ic.chunk for ic in load_indexed_chunks(collection)]
+    for line in inspect_lines(chunks, args.report or "", args.full):
+        print(line)
     return 0
 
 
@@ -155,8 +176,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     print(f"嵌入模型：{generation.model}（{generation.dimension} 维）")
     for r in generation.reports:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.ingested_at))
-        print(f"- {r.source}  《{r.title}》  {r.chunks} 块  入库 {when}")
+        print(list_line(r))
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.lines import span_pages
 from rag.sentence_split import sentence_spans
 from rag.settings import ChunkSettings
 from rag.types import Block, Chunk, ParsedReport, content_id
@@ -87,10 +88,16 @@ class _Piece:
     embed_body: str
 
 
-def _page_bounds(blocks: Sequence[Block]) -> tuple[int | None, int | None]:
-    starts = [b.page_start for b in blocks if b.page_start is not None]
-    ends = [b.page_end for b in blocks if b.page_end is not None]
+def _page_bounds(spans: Sequence[tuple[int | None, int | None]]) -> tuple[int | None, int | None]:
+    starts = [start for start, _ in spans if start is not None]
+    ends = [end for _, end in spans if end is not None]
     return (min(starts) if starts else None, max(ends) if ends else None)
+
+
+def _block_span_pages(block: Block, lo: int, hi: int) -> tuple[int | None, int | None]:
+    """Pages of the characters [lo, hi) of `block`: a chunk cut from a paragraph that runs
+    over a page break cites only the pages its own sentences sit on."""
+    return span_pages(block.page_start, block.page_end, block.page_breaks, lo, hi)
 
 
 def _table_embed(block: Block) -> str:
@@ -134,7 +141,7 @@ def _group_pieces(group: Sequence[Block], settings: ChunkSettings) -> list[_Piec
             if lo >= e:
                 break
             if hi > s:
-                covered.append(blk)
+                covered.append(_block_span_pages(blk, max(s, lo) - lo, min(e, hi) - lo))
         start, end = _page_bounds(covered)
         pieces.append(_Piece(chunk_text, group[0].section_path, start, end, group[0].kind, ""))
     return pieces

@@ -8,7 +8,16 @@ that happens to read "一、保障范围") is the caller's job.
 Levels are ranks: a smaller number is a higher heading. They are fixed so that
 headings from different numbering systems nest the way Chinese reports nest them:
 
-    第一章 (1) > 第一节 (2) > 一、(3) > （一）(4) > 1. / 1、(5) > 第一，/ 一是 (6)
+    第一章 > 第一节 > 一、> （一）> 1. / 1、> （1）> ① > 第一，/ 一是
+
+Decimal headings (1 / 1.1 / 1.1.1, with or without a space before the text) rank by
+depth: 1 beside 一、, 1.1 between 一、 and （一）, 1.1.1 beside （一）, so that （1） and ①
+nest under any of them. Whether a recognised decimal heading really opens a section is
+decided from the whole document (`ingest.outline`): its number must continue the
+outline (3.1 after 3, 4 after 3.x).
+
+Word lists (units that make 「2.5 亿元」 a quantity, not a heading) live in
+`ingest/structure.toml`.
 """
 
 from __future__ import annotations
@@ -16,15 +25,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.lexicon import structure_words
 from rag.types import TocEntry
 
-LEVEL_CHAPTER = 1  # 第一章
-LEVEL_SECTION = 2  # 第一节
-LEVEL_TOP = 3  # 一、
-LEVEL_SUB = 4  # （一）
-LEVEL_ITEM = 5  # 1. / 1、
-LEVEL_POINT = 6  # 第一，/ 一是
-LEVEL_CAPTION = 7  # 表 1 / 图 1: not part of the section hierarchy
+LEVEL_CHAPTER = 10  # 第一章
+LEVEL_SECTION = 20  # 第一节
+LEVEL_TOP = 30  # 一、
+LEVEL_SUB = 40  # （一）
+LEVEL_ITEM = 50  # 1. / 1、
+LEVEL_PAREN = 60  # （1）
+LEVEL_CIRCLED = 70  # ①
+LEVEL_POINT = 80  # 第一，/ 一是
+LEVEL_CAPTION = 90  # 表 1 / 图 1: not part of the section hierarchy
+MAX_DECIMAL_DEPTH = 5
+
+
+def decimal_level(depth: int) -> int:
+    """Rank of a decimal heading of `depth` numbers (1 → beside 一、, 1.1 → above （一）)."""
+    return LEVEL_TOP + 1 + 5 * (depth - 1)
+
 
 CN_DIGITS = "零〇一二两三四五六七八九十百"
 _CN = f"[{CN_DIGITS}]+"
@@ -45,7 +64,8 @@ class Heading:
 
     `label` is the numbering as written ("一、", "（一）", "第二，", "表 1");
     `text` is the whole heading (for points: the lead clause up to the first 。).
-    `kind` is one of chapter, section, top, sub, item, point, table, figure.
+    `kind` is one of chapter, section, top, sub, item, paren, circled, decimal, point,
+    table, figure.
     """
 
     level: int
@@ -53,6 +73,7 @@ class Heading:
     text: str
     kind: str
     number: int | None = None
+    numbers: tuple[int, ...] = ()  # decimal headings: (3, 1) for 3.1
 
 
 _TOC_LEADER = re.compile(
@@ -67,6 +88,14 @@ _CHAPTER = re.compile(rf"^第\s*({_CN}|\d{{1,3}})\s*([章节篇]|部分)\s*(.*)$
 _TOP = re.compile(rf"^({_CN})\s*[、．.]\s*(\S.*)$")
 _SUB = re.compile(rf"^[（(]\s*({_CN})\s*[）)]\s*(\S.*)$")
 _ITEM = re.compile(r"^(\d{1,2})(?:[、．]|\.(?!\d))\s*(\S.*)$")
+_PAREN = re.compile(r"^[（(]\s*(\d{1,2})\s*[）)]\s*(\S.*)$")
+_CIRCLED = re.compile(r"^([\u2460-\u2473])\s*(\S.*)$")
+# 3 / 3.1 / 3.1.2 then the text, with or without a space; never part of a longer number.
+_DECIMAL = re.compile(r"^(\d{1,2}(?:[.．]\d{1,2}){0,4})(?![\d.．%])(\s*)(\S.*)$")
+# After a decimal number the text opens with a Han character or an opening mark; after a
+# space, a Latin word may open it too (「5 CRISPR 技术」).
+_DECIMAL_OPENING = re.compile(r"[\u3400-\u9fff“‘「『《〈（(【\"']")
+_LABEL_COLON = re.compile(r"[:：]\s*\S")
 _POINT_DI = re.compile(rf"^第({_CN})\s*[，,、：:]\s*(\S.*)$")
 _POINT_SHI = re.compile(rf"^({_CN})是\s*(\S.*)$")
 _CAPTION = re.compile(
@@ -165,11 +194,50 @@ def _structural(line: str) -> Heading | None:
     m = _ITEM.match(line)
     if m:
         return Heading(LEVEL_ITEM, f"{m.group(1)}.", line, "item", int(m.group(1)))
-    return None
+    # The styles below came with issue 15; a 「label：value」 line (「3数据来源：…」) is a
+    # note, never one of their headings.
+    if _LABEL_COLON.search(line):
+        return None
+    m = _PAREN.match(line)
+    if m:
+        return Heading(LEVEL_PAREN, f"（{m.group(1)}）", line, "paren", int(m.group(1)))
+    m = _CIRCLED.match(line)
+    if m:
+        number = ord(m.group(1)) - 0x2460 + 1
+        return Heading(LEVEL_CIRCLED, m.group(1), line, "circled", number)
+    return _decimal(line)
+
+
+def _decimal(line: str) -> Heading | None:
+    m = _DECIMAL.match(line)
+    if not m:
+        return None
+    label, space, rest = m.groups()
+    if not (_DECIMAL_OPENING.match(rest) or (space and rest[:1].isascii() and rest[:1].isalpha())):
+        return None
+    words = structure_words()
+    if any(rest.startswith(w) for w in words.quantity_words):
+        return None
+    if re.search(r"\d{5,}", rest):
+        return None  # a postcode or a long figure: an affiliation or a data line
+    if space and re.match(r"[A-Za-z]+", rest):
+        unit = re.match(r"[A-Za-z]+", rest)
+        if unit is not None and unit.group(0) in words.latin_units:
+            return None
+    numbers = tuple(int(n) for n in re.split(r"[.．]", label))
+    return Heading(
+        decimal_level(len(numbers)),
+        ".".join(map(str, numbers)),
+        line,
+        "decimal",
+        numbers[-1],
+        numbers,
+    )
 
 
 def match_heading(text: str) -> Heading | None:
-    """Recognise a numbered heading: 第X章 / 第X节 / 一、/ （一）/ 1. or 1、.
+    """Recognise a numbered heading: 第X章 / 第X节 / 一、/ （一）/ 1. or 1、/ （1）/ ① /
+    1, 1.1, 1.1.1 (with or without a space before the text).
 
     Returns None for TOC lines, table cells (any tab), captions, points and for
     long or sentence-final lines, which are paragraphs that start with a number.

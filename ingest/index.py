@@ -126,8 +126,8 @@ def write_generation(
         and current is not None
         and set(desired_ids) == set(old_vectors)
         and all(old_tokens.get(ic.chunk.id) == ic.tokens for ic in desired)
-        and [(r.source, r.sha256) for r in current.reports]
-        == [(r.source, r.sha256) for r in reports]
+        and [(r.source, r.sha256, r.title, tuple(r.authors)) for r in current.reports]
+        == [(r.source, r.sha256, r.title, tuple(r.authors)) for r in reports]
     )
     if unchanged:
         return WriteResult(

@@ -1,21 +1,27 @@
 """Structure parsing: lines of a report → `ParsedReport` (meta, TOC, blocks).
 
-The core, `parse_lines`, works on `Line`s so that every format can reuse it:
-plain text gives one `Line` per text line, PDF parsers add the true page, DOCX /
-HTML / Markdown parsers mark headings and table rows from their markup.
+The core, `parse_lines`, works on `Line`s (`ingest.lines`) so that every format can
+reuse it: plain text gives one `Line` per text line, PDF parsers add the true page and
+font size, DOCX / HTML / Markdown parsers mark headings and table rows from their markup.
 
 What it recognises, in reading order:
 
-* front matter before the table of contents (cover, series blurb, title, 摘要,
-  负责人/执笔人, the series list), page None;
+* front matter (`ingest.front`): the cover, title, authors, affiliations, 摘要,
+  关键词 and journal lines; pages where the format has them, else None;
 * the table of contents (heading + tab / dot leaders + page number);
-* the introduction between the TOC and the first section, path ("引言",);
-* numbered sections and their points (第一，… / 一是…), whose path element is
-  the point's lead clause;
+* the introduction between the front matter (or TOC) and the first section, path
+  ("引言",);
+* numbered sections of every common style (第一章 / 一、/ （一）/ 1. / （1）/ ① /
+  1 / 1.1 / 1.1.1), nested by level, kept only when their numbering is consistent
+  (`ingest.outline`); lines set larger or bold where the format says so;
+* points (第一，… / 一是…), whose path element is the point's lead clause;
 * tables: a caption (表 1 …) then tab-separated rows, the first being the
   header; and caption-less grids whose category lines ("一、保障范围\\t\\t")
   head groups of rows;
 * trailing matter (致谢, 版权公告, 参考文献…) as its own path.
+
+The body starts after the 目录, else at the first heading, or after the 摘要 /
+关键词 block when the report has one (an unheaded introduction then is the 引言).
 
 Text extracted from PDFs breaks paragraphs at page ends ("…在\\n\\n推动…");
 `join_page_breaks` glues such fragments back together before anything else.
@@ -25,19 +31,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from ingest.cues import norm, opens_abstract
+from ingest.front import (
+    Front,
+    front_blocks,
+    front_meta,
+    keywords_block_end,
+    names_from_sidecar,
+)
 from ingest.headings import (
     LEVEL_CHAPTER,
     LEVEL_TOP,
     Heading,
-    ends_sentence,
+    decimal_level,
     is_toc_marker,
-    match_abstract_marker,
     match_back_matter,
     match_caption,
     match_heading,
@@ -45,173 +58,35 @@ from ingest.headings import (
     match_point,
     match_toc_entry,
 )
+from ingest.lines import (
+    Line,
+    LogicalLine,
+    PageBreaks,
+    join_page_breaks,
+    joined_text,
+    text_to_lines,
+)
+from ingest.outline import Outline, plan_outline
 from ingest.readers import ReadError
 from rag.types import Block, ParsedReport, ReportMeta, TocEntry
 
+__all__ = [
+    "Line",
+    "LogicalLine",
+    "join_page_breaks",
+    "joined_text",
+    "load_sidecar",
+    "meta_from_sidecar",
+    "parse_lines",
+    "parse_text",
+    "text_to_lines",
+]
+
 INTRO_TITLE = "引言"
-ABSTRACT_TITLE = "摘要"
-AUTHORS_TITLE = "作者"
 TOC_TITLE = "目录"
-
-# A page-break fragment is a line of running prose: long enough to have filled
-# the last printed line of a page, and containing clause punctuation.
-_MIN_FRAGMENT_CHARS = 20
-_PROSE_PUNCT = re.compile(r"[，、；：。,;:]")
-_ANY_PUNCT = re.compile(r"[，、；：。！？,.;:!?]")
-_TITLE_LIKE_MAX = 50
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?$")
-_DATE_ANY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
-_ISO_DATE = re.compile(r"^\d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?$")
-_SERIES = re.compile(r"(季报|月报|年报|周报|半年报|双月报|简报|快报|专报|蓝皮书|白皮书|系列报告)$")
-_ORG = re.compile(
-    r"(实验室|研究院|研究所|研究中心|科学院|大学|学院|协会|学会|委员会|银行|公司|集团|"
-    r"基金会|智库|研究会|办公室|监督管理局|管理局|总局)$"
-)
-_TITLE_WORDS = re.compile(r"(报告|研究|分析|白皮书|蓝皮书|展望|综述|评估|调查|观察)")
-_AUTHOR_MARKER = re.compile(r"^(?:本报告)?(执笔人?|作者|撰稿人?|课题组成员|课题组)\s*[:：]\s*(.*)$")
-_LEAD_MARKER = re.compile(r"^(?:本报告)?(负责人|主持人|课题负责人)\s*[:：]\s*(.*)$")
-_SERIES_LIST = re.compile(r"^【\s*(.+?)\s*】$")
-_BULLET = re.compile(r"^[●•·▪■◆○◇*\-–]\s*(.+)$")
-_CN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
-_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z.'\- ]{1,40}$")
-_COPYRIGHT = re.compile(r"(?:为|归)([^，。：；【】\s]{2,30}?)(?:版权)?所有")
-_NAME_SPLIT = re.compile(r"[、，,；;/\s]+")
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of a document as a format parser hands it over."""
-
-    text: str
-    page: int | None = None  # true page when the format knows it (PDF); None for TXT
-    heading_level: int | None = None  # set when markup says it is a heading (DOCX/HTML/MD)
-    is_table_row: bool = False  # cells joined by "\t"
-
-
-@dataclass(frozen=True)
-class LogicalLine:
-    """A line after page-break joins: one paragraph, heading or table row."""
-
-    text: str
-    page_start: int | None = None
-    page_end: int | None = None
-    heading_level: int | None = None
-    is_table_row: bool = False
-
-
-# --------------------------------------------------------------------------- lines
-
-
-def text_to_lines(text: str) -> list[Line]:
-    """Split plain text into `Line`s: blank lines dropped, a tab marks a table row.
-
-    Trailing whitespace (including the empty trailing cells of grid rows) and
-    leading spaces are trimmed; leading tabs are kept because they are empty cells.
-    """
-    lines: list[Line] = []
-    for raw in text.split("\n"):
-        body = raw.rstrip().lstrip(" \u3000\ufeff")
-        if body:
-            lines.append(Line(text=body, is_table_row="\t" in raw))
-    return lines
-
-
-def _is_structural(line: LogicalLine | Line, text: str) -> bool:
-    """Headings, captions, TOC lines and table rows: never part of a running paragraph.
-
-    Points (第一，/ 一是) are not included: they open a paragraph, which may itself
-    be cut by a page break, so they are checked only as the start of the next line.
-    """
-    return (
-        line.is_table_row
-        or line.heading_level is not None
-        or is_toc_marker(text)
-        or match_toc_entry(text) is not None
-        or match_heading(text) is not None
-        or match_caption(text) is not None
-        or match_back_matter(text) is not None
-        or match_abstract_marker(text)
-    )
-
-
-def _is_fragment(text: str) -> bool:
-    """A paragraph cut off by a page break: prose that does not end a sentence."""
-    return (
-        len(text) >= _MIN_FRAGMENT_CHARS
-        and not ends_sentence(text)
-        and _PROSE_PUNCT.search(text) is not None
-    )
-
-
-def _is_title_like(text: str) -> bool:
-    return len(text) <= _TITLE_LIKE_MAX and _ANY_PUNCT.search(text) is None
-
-
-def _separator(left: str, right: str) -> str:
-    # Chinese runs on without spaces; only two Latin words need one between them.
-    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
-        return " "
-    return ""
-
-
-def join_page_breaks(lines: Sequence[Line]) -> list[LogicalLine]:
-    """Join paragraphs that a page break cut mid-sentence.
-
-    A paragraph is continued by the next one when it is running prose that does
-    not end with sentence-final punctuation (。！？；：”」…) and neither it nor
-    the next line is structural (heading, point, caption, TOC, table row) or a
-    short title-like line.
-    """
-    out: list[LogicalLine] = []
-    # The paragraph being built is kept as parts and joined once: re-concatenating a
-    # growing string per continuation line would be quadratic on long documents.
-    parts: list[str] = []
-    has_punct = False
-    open_fragment = False
-
-    def close() -> None:
-        if len(parts) > 1:
-            last = out[-1]
-            pieces = [parts[0]]
-            for left, right in pairwise(parts):
-                pieces += (_separator(left, right), right)
-            text = "".join(pieces)
-            out[-1] = LogicalLine(text, last.page_start, last.page_end, None, False)
-        parts.clear()
-
-    for line in lines:
-        text = line.text
-        structural = _is_structural(line, text)
-        if (
-            out
-            and open_fragment
-            and not structural
-            and match_point(text) is None
-            and not (_is_title_like(text) and not ends_sentence(text))
-        ):
-            prev = out[-1]
-            end = line.page if line.page is not None else prev.page_end
-            out[-1] = LogicalLine(prev.text, prev.page_start, end, None, False)
-            parts.append(text)
-            has_punct = has_punct or _PROSE_PUNCT.search(text) is not None
-            open_fragment = not ends_sentence(text) and has_punct
-            continue
-        close()
-        out.append(LogicalLine(text, line.page, line.page, line.heading_level, line.is_table_row))
-        parts.append(text)
-        has_punct = _PROSE_PUNCT.search(text) is not None
-        open_fragment = not structural and _is_fragment(text)
-    close()
-    return out
-
-
-def joined_text(text: str) -> str:
-    """The report text as chunks quote it: page breaks joined, one line per paragraph.
-
-    Every chunk's `text` is a substring of this, which is what citation checks rely on.
-    """
-    return "\n".join(line.text for line in join_page_breaks(text_to_lines(text)))
+_RUNNING = re.compile(r"[，。；]")
+# An unnumbered heading (set larger or bold) opening the body ranks beside a decimal 1.
+_PLAIN_TOP = decimal_level(1)
 
 
 # ------------------------------------------------------------------------ sidecar
@@ -240,7 +115,7 @@ def meta_from_sidecar(sidecar: Mapping[str, Any], source: str) -> ReportMeta:
     """A `ReportMeta` hint from sidecar keys; missing keys stay empty."""
     authors_raw = sidecar.get("authors", ())
     if isinstance(authors_raw, str):
-        authors = tuple(a for a in _NAME_SPLIT.split(authors_raw) if a)
+        authors = names_from_sidecar(authors_raw)
     else:
         authors = tuple(str(a).strip() for a in authors_raw if str(a).strip())
     return ReportMeta(
@@ -251,196 +126,6 @@ def meta_from_sidecar(sidecar: Mapping[str, Any], source: str) -> ReportMeta:
         authors=authors,
         date=str(sidecar.get("date", "") or "").strip(),
     )
-
-
-# -------------------------------------------------------------------- front matter
-
-
-@dataclass
-class _Front:
-    """Front-matter lines sorted into the areas a Chinese report's cover pages have."""
-
-    cover: list[str] = field(default_factory=list)
-    abstract_seen: bool = False
-    author_lines: list[str] = field(default_factory=list)
-    series_name: str = ""
-    series_list: list[str] = field(default_factory=list)
-    markup_titles: list[str] = field(default_factory=list)
-
-
-def _front_state(text: str, state: str) -> str:
-    if match_abstract_marker(text):
-        return "abstract"
-    if _AUTHOR_MARKER.match(text) or _LEAD_MARKER.match(text):
-        return "authors"
-    if _SERIES_LIST.match(text):
-        return "series"
-    return state
-
-
-def _front_blocks(lines: Sequence[LogicalLine], front: _Front) -> list[Block]:
-    """Blocks for the front matter; consecutive short lines of one area form one block."""
-    paths = {"cover": (), "abstract": (ABSTRACT_TITLE,), "authors": (AUTHORS_TITLE,), "series": ()}
-    blocks: list[Block] = []
-    group: list[str] = []
-    group_state = "cover"
-
-    def flush() -> None:
-        if group:
-            blocks.append(
-                Block("\n".join(group), paths[group_state], None, None, kind="front_matter")
-            )
-            group.clear()
-
-    state = "cover"
-    for line in lines:
-        text = line.text
-        new_state = _front_state(text, state)
-        if new_state != state:
-            flush()
-            state = new_state
-        group_state = state
-        if state == "cover":
-            if line.heading_level is not None:
-                front.markup_titles.append(text)
-            front.cover.append(text)
-        elif state == "abstract":
-            front.abstract_seen = True
-        elif state == "authors":
-            front.author_lines.append(text)
-        elif state == "series":
-            m = _SERIES_LIST.match(text)
-            if m:
-                front.series_name = m.group(1)
-            else:
-                front.series_list.append(text)
-        if state == "abstract" and _is_title_like(text) and match_abstract_marker(text):
-            # The bare 摘要 line is a heading, not content.
-            flush()
-            blocks.append(Block(text, paths[state], None, None, kind="heading"))
-            continue
-        if state in ("authors", "series") or (
-            len(text) <= _TITLE_LIKE_MAX and not ends_sentence(text)
-        ):
-            group.append(text)
-        else:
-            flush()
-            blocks.append(Block(text, paths[state], None, None, kind="front_matter"))
-    flush()
-    return blocks
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _is_name(text: str) -> bool:
-    return bool(_CN_NAME.match(text) or _LATIN_NAME.match(text)) and not _ORG.search(text)
-
-
-def _names_from(text: str) -> list[str]:
-    return [n for n in _NAME_SPLIT.split(text.strip()) if n and _is_name(n)]
-
-
-def _front_meta(front: _Front, all_lines: Sequence[LogicalLine], source: str) -> ReportMeta:
-    cover = front.cover
-    has_cjk = any(_CJK.search(t) for t in cover)
-
-    def candidate(text: str) -> bool:
-        return (
-            4 <= len(text) <= _TITLE_LIKE_MAX
-            and _is_title_like(text)
-            and (_CJK.search(text) is not None or not has_cjk)
-            and not _DATE_LINE.match(text)
-            and not _SERIES.search(text)
-            and not _ORG.search(text)
-            and not _is_name(text)
-            and ":" not in text
-            and "：" not in text
-        )
-
-    # Title: the title-like line just before 摘要, else one that reads like a title.
-    title = ""
-    if front.markup_titles:
-        title = front.markup_titles[0]
-    elif front.abstract_seen and cover and candidate(cover[-1]):
-        title = cover[-1]
-    if not title:
-        titled = [t for t in cover if candidate(t) and _TITLE_WORDS.search(t)]
-        title = titled[0] if titled else ""
-    if not title:
-        title = Path(source).stem
-
-    date = ""
-    for text in cover:
-        m = _DATE_LINE.match(text)
-        if m or _ISO_DATE.match(text):
-            date = _norm(text)
-            break
-    if not date:
-        for text in cover:
-            m = _DATE_ANY.search(text)
-            if m and len(text) <= _TITLE_LIKE_MAX:
-                date = _norm(m.group(0))
-                break
-
-    series = next((t for t in cover if _SERIES.search(t) and len(t) <= 30 and t != title), "")
-    if not series and front.series_name:
-        series = front.series_name
-    listed = {_norm(t) for t in front.series_list}
-    sub = next((t for t in cover if _norm(t) in listed and t != title), "")
-    if series and sub:
-        series = f"{series}·{sub}"
-    elif sub:
-        series = sub
-
-    publisher = next(
-        (t for t in cover if _ORG.search(t) and len(t) <= 30 and _CJK.search(t) and t != title),
-        "",
-    )
-    if not publisher:
-        for line in all_lines:
-            m = _COPYRIGHT.search(line.text)
-            if m:
-                publisher = m.group(1)
-                break
-
-    authors = _authors(front.author_lines)
-    if not authors:
-        sub_or_series = {series, sub, title, publisher}
-        authors = [t for t in cover if _CN_NAME.match(t) and t not in sub_or_series]
-    return ReportMeta(
-        title=title,
-        source=source,
-        series=series,
-        publisher=publisher,
-        authors=tuple(dict.fromkeys(authors)),
-        date=date,
-    )
-
-
-def _authors(lines: Sequence[str]) -> list[str]:
-    """Writers from the 执笔人 block (inline or bulleted), else the 负责人."""
-    writers: list[str] = []
-    leads: list[str] = []
-    in_writers = False
-    for text in lines:
-        m = _AUTHOR_MARKER.match(text)
-        if m:
-            in_writers = True
-            writers.extend(_names_from(m.group(2)))
-            continue
-        m = _LEAD_MARKER.match(text)
-        if m:
-            in_writers = False
-            leads.extend(_names_from(m.group(2)))
-            continue
-        if in_writers:
-            bullet = _BULLET.match(text)
-            name = (bullet.group(1) if bullet else text).strip()
-            if _is_name(name):
-                writers.append(name)
-    return writers or leads
 
 
 # --------------------------------------------------------------------------- TOC
@@ -477,12 +162,12 @@ def _find_toc(lines: Sequence[LogicalLine]) -> tuple[int, int, list[TocEntry]]:
 
 def _toc_index(text: str, toc: Sequence[TocEntry], start: int) -> int | None:
     """Index of the TOC entry this heading line is, searching forward from `start`."""
-    norm = _norm(text)
+    key = norm(text)
     for k in range(start, len(toc)):
-        entry = _norm(toc[k].heading)
-        if norm == entry or (min(len(norm), len(entry)) >= 6 and entry.startswith(norm)):
+        entry = norm(toc[k].heading)
+        if key == entry or (min(len(key), len(entry)) >= 6 and entry.startswith(key)):
             return k
-        if min(len(norm), len(entry)) >= 6 and norm.startswith(entry.rstrip("…")):
+        if min(len(key), len(entry)) >= 6 and key.startswith(entry.rstrip("…")):
             return k
     return None
 
@@ -513,7 +198,9 @@ class _Body:
 
     toc: Sequence[TocEntry]
     markup: bool
+    outline: Outline = field(default_factory=Outline)
     stack: list[tuple[int, str]] = field(default_factory=list)
+    plain_level: int | None = None  # level of the unnumbered heading in the stack, if any
     point: str | None = None
     sticky_point: bool = False
     counters: dict[int, int] = field(default_factory=dict)
@@ -524,7 +211,7 @@ class _Body:
     intro_title: str = INTRO_TITLE
     back_title: str = ""
     table: _Table | None = None
-    pending_caption: str = ""
+    pending_caption: LogicalLine | None = None
     blocks: list[Block] = field(default_factory=list)
 
     def path(self) -> tuple[str, ...]:
@@ -539,26 +226,30 @@ class _Body:
         self,
         line: LogicalLine,
         kind: str,
-        text: str | None = None,
         table_header: str = "",
         table_caption: str = "",
     ) -> None:
-        pages = (line.page_start, line.page_end) if line.page_start is not None else self.page_range
+        """A block of this line, with the line's own pages when it has them."""
+        pages: tuple[int | None, int | None] = self.page_range
+        breaks: PageBreaks = ()
+        if line.page_start is not None:
+            pages, breaks = (line.page_start, line.page_end), line.page_breaks
         self.blocks.append(
             Block(
-                text or line.text,
+                line.text,
                 self.path(),
                 pages[0],
                 pages[1],
                 kind=kind,
                 table_header=table_header,
                 table_caption=table_caption,
+                page_breaks=breaks,
             )
         )
 
 
-def _accept_heading(state: _Body, line: LogicalLine) -> tuple[int, int | None] | None:
-    """(level, toc index) when this line opens a section, else None."""
+def _accept_heading(state: _Body, line: LogicalLine, index: int) -> tuple[int, int | None] | None:
+    """(level, toc index) when this line (the `index`-th of the body) opens a section."""
     text = line.text
     if state.markup:
         if line.heading_level is None:
@@ -566,10 +257,19 @@ def _accept_heading(state: _Body, line: LogicalLine) -> tuple[int, int | None] |
         return line.heading_level, _toc_index(text, state.toc, state.toc_next)
     if line.is_table_row:
         return None
+    if index in state.outline.plain:
+        return _plain_level(state), None
     heading: Heading | None = match_heading(text)
-    if heading is None:
+    if heading is None or index in state.outline.vetoed:
         return None
     k = _toc_index(text, state.toc, state.toc_next) if state.toc else None
+    if heading.kind == "decimal":
+        # The outline was decided from the whole document (ingest.outline).
+        if index not in state.outline.decimal:
+            return None
+        if k is None and heading.level in state.toc_levels:
+            return None
+        return heading.level, k
     if k is not None:
         return heading.level, k
     # A level the TOC lists must come from the TOC: "一、保障范围" inside a section
@@ -585,13 +285,26 @@ def _accept_heading(state: _Body, line: LogicalLine) -> tuple[int, int | None] |
     return heading.level, None
 
 
-def _open_section(state: _Body, line: LogicalLine, level: int, k: int | None) -> None:
+def _plain_level(state: _Body) -> int:
+    """An unnumbered heading replaces the previous one, else nests under the current."""
+    if state.plain_level is not None:
+        return state.plain_level
+    return state.stack[-1][0] + 1 if state.stack else _PLAIN_TOP
+
+
+def _open_section(
+    state: _Body, line: LogicalLine, level: int, k: int | None, plain: bool = False
+) -> None:
     state.mode = "body"
     state.table = None
     state.point = None
     while state.stack and state.stack[-1][0] >= level:
         state.stack.pop()
     state.stack.append((level, line.text))
+    if plain:
+        state.plain_level = level
+    elif state.plain_level is not None and all(lv != state.plain_level for lv, _ in state.stack):
+        state.plain_level = None
     heading = match_heading(line.text)
     if heading is not None and heading.number is not None:
         state.counters[level] = heading.number
@@ -605,8 +318,9 @@ def _open_section(state: _Body, line: LogicalLine, level: int, k: int | None) ->
 
 def _table_row(state: _Body, line: LogicalLine) -> None:
     if state.table is None:
-        state.table = _Table(caption=state.pending_caption)
-        state.pending_caption = ""
+        caption = state.pending_caption.text if state.pending_caption is not None else ""
+        state.table = _Table(caption=caption)
+        state.pending_caption = None
     table = state.table
     text = line.text
     cells = [c.strip() for c in text.split("\t")]
@@ -629,11 +343,11 @@ def _table_row(state: _Body, line: LogicalLine) -> None:
         table.group_first = False
 
 
-def _flush_caption(state: _Body, line: LogicalLine) -> None:
-    if state.pending_caption:
-        # A caption with no rows after it is just text.
-        state.emit(line, "paragraph", text=state.pending_caption)
-        state.pending_caption = ""
+def _flush_caption(state: _Body) -> None:
+    if state.pending_caption is not None:
+        # A caption with no rows after it is just text (on its own page).
+        state.emit(state.pending_caption, "paragraph")
+        state.pending_caption = None
 
 
 def _body_blocks(lines: Sequence[LogicalLine], state: _Body, last_page: int | None) -> None:
@@ -648,22 +362,22 @@ def _body_blocks(lines: Sequence[LogicalLine], state: _Body, last_page: int | No
             _table_row(state, line)
             continue
         state.table = None
-        _flush_caption(state, line)
-        accepted = _accept_heading(state, line)
+        _flush_caption(state)
+        accepted = _accept_heading(state, line, i)
         if accepted is not None:
-            _open_section(state, line, *accepted)
+            _open_section(state, line, *accepted, plain=i in state.outline.plain)
             continue
         back = match_back_matter(text) if state.mode != "intro" else None
         if back is not None:
             state.mode, state.back_title, state.point = "back", back, None
             if line.page_start is None:
                 state.page_range = (last_page, last_page)
-            bare = _norm(text).rstrip(":：") == back
+            bare = norm(text).rstrip(":：") == back
             state.emit(line, "heading" if bare else "paragraph")
             continue
         caption = match_caption(text)
         if caption is not None and caption.kind == "table":
-            state.pending_caption = text
+            state.pending_caption = line
             continue
         if state.mode == "body":
             point = match_point(text)
@@ -680,13 +394,20 @@ def _body_blocks(lines: Sequence[LogicalLine], state: _Body, last_page: int | No
 # ---------------------------------------------------------------------- entry points
 
 
-def _first_body_heading(lines: Sequence[LogicalLine], markup: bool, title: str) -> int:
+def _first_body_heading(
+    lines: Sequence[LogicalLine], markup: bool, title: str, outline: Outline
+) -> int:
+    """Index of the line that opens the body when there is no 目录."""
+    first_decimal = min(outline.decimal, default=len(lines))
+    largest = 0.0  # the largest type so far: the title's, on a cover
     for i, line in enumerate(lines):
         text = line.text
-        if match_abstract_marker(text):
+        if i >= first_decimal:
+            return first_decimal
+        if opens_abstract(text):
             continue
         if markup:
-            if line.heading_level is not None and _norm(text) != _norm(title) and i > 0:
+            if line.heading_level is not None and norm(text) != norm(title) and i > 0:
                 return i
         elif not line.is_table_row:
             heading = match_heading(text)
@@ -694,9 +415,20 @@ def _first_body_heading(lines: Sequence[LogicalLine], markup: bool, title: str) 
                 heading is not None
                 and heading.level in (LEVEL_CHAPTER, LEVEL_TOP)
                 and heading.number in (None, 1)
-            ):
+            ) or (i > 0 and match_intro_marker(text)):
                 return i
+            if i in outline.plain and line.size < largest and _opens_text(lines, i):
+                return i  # an unnumbered heading under a larger title, then prose
+        largest = max(largest, line.size)
     return len(lines)
+
+
+def _opens_text(lines: Sequence[LogicalLine], i: int) -> bool:
+    """Is line i followed by a paragraph of running text (so it heads a section)?"""
+    if i + 1 >= len(lines):
+        return False
+    after = lines[i + 1]
+    return not after.prominent and len(after.text) >= 15 and _RUNNING.search(after.text) is not None
 
 
 def _merge_meta(parsed: ReportMeta, hint: ReportMeta | None) -> ReportMeta:
@@ -712,20 +444,30 @@ def _merge_meta(parsed: ReportMeta, hint: ReportMeta | None) -> ReportMeta:
     )
 
 
+def _toc_lookup(toc: Sequence[TocEntry]) -> Callable[[str], bool] | None:
+    if not toc:
+        return None
+    return lambda text: _toc_index(text, toc, 0) is not None
+
+
 def parse_lines(
     lines: Sequence[Line],
     source: str,
     meta_hint: ReportMeta | None = None,
     *,
     page_kind: str | None = None,
+    paragraphs: bool = False,
 ) -> ParsedReport:
     """Parse a report given as lines (any format) into meta, TOC and blocks.
 
     `meta_hint` fields that are non-empty override what is parsed from the text.
-    When lines carry pages (PDF) blocks take those pages and `page_kind` (default
-    "physical") is recorded; otherwise pages come from the table of contents.
+    When lines carry pages (PDF, TXT with form feeds) every block takes the pages its
+    text sits on and `page_kind` (default "physical") is recorded; otherwise pages come
+    from the table of contents. `paragraphs` says the reader already joined wrapped
+    lines from the layout (PDF): the text heuristic then only joins a paragraph cut at
+    the foot of a page that the layout did not join.
     """
-    logical = join_page_breaks(lines)
+    logical = join_page_breaks(lines, across_pages_only=paragraphs)
     markup = any(line.heading_level is not None for line in logical)
     has_pages = any(line.page_start is not None for line in logical)
 
@@ -738,16 +480,20 @@ def parse_lines(
         )
     else:
         hint_title = meta_hint.title if meta_hint else ""
-        k = _first_body_heading(logical, markup, hint_title)
+        outline = Outline() if markup else plan_outline(logical)
+        stop = _first_body_heading(logical, markup, hint_title, outline)
+        keywords_end = keywords_block_end(logical, stop) if not markup else None
+        k = keywords_end if keywords_end is not None else stop
         front_lines, toc_lines, body_lines = logical[:k], [], logical[k:]
 
-    front = _Front()
-    blocks = _front_blocks(front_lines, front)
-    meta = _merge_meta(_front_meta(front, logical, source), meta_hint)
+    front = Front()
+    blocks = front_blocks(front_lines, front)
+    meta = _merge_meta(front_meta(front, logical, source), meta_hint)
 
     if toc_lines:
         toc_text = "\n".join(line.text for line in toc_lines)
-        blocks.append(Block(toc_text, (TOC_TITLE,), None, None, kind="front_matter"))
+        first, last = toc_lines[0].page_start, toc_lines[-1].page_end
+        blocks.append(Block(toc_text, (TOC_TITLE,), first, last, kind="front_matter"))
 
     state = _Body(toc=toc, markup=markup)
     state.toc_levels = {h.level for e in toc if (h := match_heading(e.heading)) is not None}
@@ -759,24 +505,14 @@ def parse_lines(
         body_lines = [
             ln
             for ln in body_lines
-            if not (ln.heading_level is not None and _norm(ln.text) == _norm(meta.title))
+            if not (ln.heading_level is not None and norm(ln.text) == norm(meta.title))
         ]
+    else:
+        state.outline = plan_outline(body_lines, _toc_lookup(toc))
     _body_blocks(body_lines, state, last_page)
     blocks.extend(state.blocks)
 
-    positioned = tuple(
-        Block(
-            b.text,
-            b.section_path,
-            b.page_start,
-            b.page_end,
-            kind=b.kind,
-            position=i,
-            table_header=b.table_header,
-            table_caption=b.table_caption,
-        )
-        for i, b in enumerate(blocks)
-    )
+    positioned = tuple(replace(b, position=i) for i, b in enumerate(blocks))
     kind = page_kind or ("physical" if has_pages else "toc")
     return ParsedReport(meta=meta, toc=tuple(toc), blocks=positioned, page_kind=kind)
 

@@ -157,6 +157,7 @@ def ingest_paths(
                     chunks=len(chunks),
                     ingested_at=ingested_at,
                     path=str(path),
+                    authors=chunks[0].meta.authors if chunks[0].meta else (),
                 )
             )
             all_chunks.extend(chunks)

@@ -37,6 +37,7 @@ class ReportEntry:
     chunks: int
     ingested_at: float
     path: str = ""
+    authors: tuple[str, ...] = ()  # as parsed (or given by a sidecar); older indexes: ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class ReportEntry:
             "chunks": self.chunks,
             "ingested_at": self.ingested_at,
             "path": self.path,
+            "authors": list(self.authors),
         }
 
 
@@ -85,7 +87,10 @@ def read_generation(client: Any, prefix: str) -> Generation | None:
     if not name:
         return None
     try:
-        reports = tuple(ReportEntry(**r) for r in json.loads(str(meta.get("reports", "[]"))))
+        reports = tuple(
+            ReportEntry(**{**r, "authors": tuple(r.get("authors") or ())})
+            for r in json.loads(str(meta.get("reports", "[]")))
+        )
         terms = tuple(json.loads(str(meta.get("user_terms", "[]"))))
     except (ValueError, TypeError) as exc:
         raise IndexCorruptError("索引元数据已损坏，请运行 `reportqa ingest` 重建索引。") from exc

@@ -47,6 +47,9 @@ class Block:
     position: int = 0
     table_header: str = ""  # for table rows: the header line of their table
     table_caption: str = ""  # e.g. "表 1 近年来对科技保险的重大支持政策"
+    # Where a later page starts inside `text`: (character offset, page). A paragraph that
+    # runs over a page break knows which of its sentences sit on which page.
+    page_breaks: tuple[tuple[int, int | None], ...] = ()
 
 
 @dataclass(frozen=True)

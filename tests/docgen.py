@@ -498,3 +498,258 @@ HTML_DOC = """\
 <footer>版权所有 不应出现的页脚文字</footer>
 </body></html>
 """
+
+
+# --------------------------------------------------------------------------- heading styles
+#
+# Invented papers and reports for the structure parser (issue 15): every common Chinese
+# heading style, the lines that only look like headings (a footnote that starts with a
+# digit, a year starting a line, a 3.1 that turns up before 3, a table cell), a paper's
+# front matter, and a paragraph that runs over a page break.
+
+# (kind, text); kinds: title, authors, affil, para, heading, plain (an unnumbered heading:
+# larger in a PDF, bold in a DOCX), note (small print), row (a table row, cells by "\t"),
+# page (a page break).
+PaperItem = tuple[str, str]
+
+PAPER_TITLE = "城市绿地生态效益评估与提升路径"
+PAPER_AUTHORS = ("张明远", "李思齐", "王晓")
+PAPER_SECTIONS = ("1研究区域与数据", "2评估方法与结果", "3 提升路径")
+PAPER_HEADINGS = (
+    "1研究区域与数据",
+    "1.1 研究区域概况",
+    "1.2数据来源",
+    "2评估方法与结果",
+    "2.1 指标体系",
+    "（1）生态指标",
+    "（2）社会指标",
+    "2.2评估结果",
+    "3 提升路径",
+    "3.1 优化绿地布局",
+    "3.2 完善管护机制",
+)
+PAPER_SPLIT = (
+    "城市绿地是城市生态系统的重要组成部分，承担着调节气候、净化空气、涵养水源和提供休憩"
+    "空间等多种功能。近年来，各地持续推进公园城市建设，绿地面积稳步增长，但绿地分布不均、"
+    "生态功能偏弱等问题依然突出。本文以某市中心城区为例，构建生态效益评估指标体系，分析"
+    "绿地生态效益的空间格局，并提出相应的提升路径，为城市更新中的绿地规划提供参考。"
+    "研究的数据覆盖中心城区全部街道，评估单元为一公里网格，共计一百零六个网格。"
+    "各网格的评估结果按生态效益、社会效益和综合效益三类分别汇总，便于与城市规划衔接。"
+    "对评估结果的讨论集中在空间差异及其成因两个方面，并在最后一节提出具体的提升路径。"
+)
+# Unnumbered headings that only their type marks: larger in a PDF, bold in a DOCX.
+PLAIN_HEADINGS = ("研究背景", "主要发现")
+PLAIN: tuple[PaperItem, ...] = (
+    ("title", "社区养老服务调查报告"),
+    ("para", "本报告记录了对十个社区养老服务站的实地调查，调查时间为两个月。"),
+    ("plain", "研究背景"),
+    ("para", "老龄化程度持续加深，社区养老服务的需求快速增长，供给结构有待优化。"),
+    ("para", "数据说明"),
+    ("para", "调查采用问卷与访谈相结合的方法，共回收有效问卷八百余份。"),
+    ("plain", "主要发现"),
+    ("para", "助餐和日间照料是需求最集中的服务，专业护理人员普遍短缺。"),
+)
+PAPER: tuple[PaperItem, ...] = (
+    ("title", PAPER_TITLE + "*"),
+    ("authors", "张明远1 李思齐1,2 王 晓2"),
+    ("affil", "1某某大学环境学院北京100000 2某某城市规划研究院上海200000"),
+    (
+        "para",
+        "摘要 城市绿地的生态效益关系到居民福祉。文章构建评估指标体系，分析中心城区绿地的生态效益，提出优化布局与完善管护两条路径。",
+    ),
+    ("para", "关键词 城市绿地；生态效益；评估；提升路径"),
+    ("para", "DOI 10.0000/example.2024.01.001"),
+    ("para", "改善城市人居环境是新型城镇化的重要任务，绿地的生态效益评估是其中的基础工作。"),
+    ("heading", "1研究区域与数据"),
+    ("para", PAPER_SPLIT),
+    ("heading", "1.1 研究区域概况"),
+    (
+        "para",
+        "研究区域位于城市中心，面积约 86 平方千米，常住人口约 120 万人，建成区绿地率为 38.5%。",
+    ),
+    (
+        "para",
+        "2019年以来，研究区域新建口袋公园 42 处，改造提升老旧公园 15 处，绿道总长度达到 63 千米。",
+    ),
+    ("heading", "1.2数据来源"),
+    ("para", "本文使用的数据包括遥感影像、绿地普查资料和居民问卷调查，时间跨度为 2015—2023 年。"),
+    ("row", "年份\t绿地面积（平方千米）\t绿地率"),
+    ("row", "2.1\t30.2\t35.1%"),
+    ("row", "2023年\t33.1\t38.5%"),
+    ("note", "3数据来源：某市绿地普查资料"),
+    ("heading", "2评估方法与结果"),
+    ("para", "评估采用层次分析法确定指标权重，综合生态与社会两方面的效益。"),
+    ("heading", "2.1 指标体系"),
+    ("heading", "（1）生态指标"),
+    ("para", "生态指标包括固碳释氧、降温增湿和雨水截留三项，均按单位面积计算。"),
+    ("note", "3.1 绿地斑块按面积分为三类"),
+    ("heading", "（2）社会指标"),
+    ("para", "社会指标包括可达性、服务人口和使用频率三项，数据来自居民问卷调查。"),
+    ("heading", "2.2评估结果"),
+    ("para", "一是生态效益总体较高。综合得分为 0.72，高于同类城市平均水平。"),
+    ("para", "二是空间分布不均衡。老城区绿地破碎，生态效益明显低于新城区。"),
+    ("para", "评估结果表明，提升绿地生态效益的关键在于优化布局和加强管护。"),
+    ("note", "3 根据问卷调查结果整理"),
+    ("heading", "3 提升路径"),
+    ("heading", "3.1 优化绿地布局"),
+    ("para", "结合城市更新，利用边角地和闲置地增建小微绿地，提高绿地的连通性和可达性。"),
+    ("heading", "3.2 完善管护机制"),
+    ("para", "建立绿地养护的绩效评价制度，引导社区居民参与绿地管护，形成共建共治的格局。"),
+)
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """What a generated document put on each page, as a pages.json would record it.
+
+    `lines` are the document's text lines (one per paragraph, a paragraph cut by a page
+    break as two), `pages` the `evals.pages.PageMap.build` page entries.
+    """
+
+    lines: tuple[str, ...]
+    pages: tuple[dict[str, Any], ...]
+
+
+_SIZES = {"title": 18.0, "heading": 13.0, "plain": 13.0, "note": 8.0, "affil": 9.0}
+
+
+def make_paper_pdf(
+    out_path: Path, items: Sequence[PaperItem] = PAPER, *, split_at: int = 8
+) -> PageLayout:
+    """Lay `items` out as a PDF paper (title larger and centred, headings larger, notes
+    small, body 11 pt with first-line indents), footers 「- N -」, and a ruled table for
+    the rows. Page 1 ends inside item `split_at` (a paragraph): its first two lines stay
+    on page 1, the rest goes to page 2. Lines wrap by width, as a typesetter wraps them.
+    Returns the page layout.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Table
+
+    register_font()
+    width, height = A4
+    left, top, bottom, measure = 60.0, height - 80, 80.0, 440.0
+    c = Canvas(str(out_path), pagesize=A4)
+    page_no = 1
+    y = top
+    lines: list[str] = []
+    pages: list[dict[str, Any]] = [{"page": 1, "line_start": 1}]
+
+    def new_page() -> None:
+        nonlocal page_no, y
+        c.setFont(FONT, 9)
+        c.drawCentredString(width / 2, 40, f"- {page_no} -")
+        c.showPage()
+        pages[-1]["line_end"] = len(lines)
+        page_no += 1
+        pages.append({"page": page_no, "line_start": len(lines) + 1})
+        y = top
+
+    def draw(text: str, size: float, x: float) -> None:
+        nonlocal y
+        c.setFont(FONT, size)
+        c.drawString(x, y, text)
+        y -= size * 1.6
+
+    k = 0
+    while k < len(items):
+        kind, text = items[k]
+        if kind == "page":
+            new_page()
+        elif kind == "row":
+            rows = []
+            while k < len(items) and items[k][0] == "row":
+                rows.append(items[k][1].split("\t"))
+                lines.append(items[k][1])
+                k += 1
+            table = Table(
+                rows,
+                style=[
+                    ("FONT", (0, 0), (-1, -1), FONT, 10),
+                    ("GRID", (0, 0), (-1, -1), 0.5, "black"),
+                ],
+            )
+            _, th = table.wrapOn(c, width, height)
+            table.drawOn(c, left, y - th + 8)
+            y -= th + 10
+            continue
+        elif kind == "title":
+            c.setFont(FONT, _SIZES["title"])
+            c.drawCentredString(width / 2, y, text)
+            y -= 30
+            lines.append(text)
+        elif kind in ("heading", "plain", "note", "affil", "authors"):
+            y -= 6 if kind in ("heading", "plain") else 0
+            draw(text, _SIZES.get(kind, 11.0), left)
+            lines.append(text)
+        else:
+            wrapped = _wrap_width(text, 11.0, measure, indent=22.0)
+            cut = 2 if k == split_at else len(wrapped)
+            for n, part in enumerate(wrapped):
+                if n == cut:
+                    lines.append("".join(wrapped[:cut]))
+                    new_page()
+                draw(part, 11.0, left + 22 if n == 0 else left)
+            lines.append("".join(wrapped[cut:]) if cut < len(wrapped) else text)
+        if y < bottom:
+            new_page()
+        k += 1
+    pages[-1]["line_end"] = len(lines)
+    c.setFont(FONT, 9)
+    c.drawCentredString(width / 2, 40, f"- {page_no} -")
+    c.showPage()
+    c.save()
+    return PageLayout(tuple(lines), tuple(pages))
+
+
+def _wrap_width(text: str, size: float, measure: float, indent: float = 0.0) -> list[str]:
+    """Break `text` into lines no wider than `measure` points (the first one indented)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        room = measure - (indent if not lines else 0.0)
+        if current and stringWidth(current + ch, FONT, size) > room:
+            lines.append(current)
+            current = ""
+        current += ch
+    if current:
+        lines.append(current)
+    return lines
+
+
+def make_paper_docx(out_path: Path, items: Sequence[PaperItem] = PAPER) -> Path:
+    """`items` as a DOCX without heading styles: the title 18 pt bold, headings and
+    unnumbered headings bold 14 pt, notes 8 pt, body 10.5 pt, rows as a Word table."""
+    import docx
+    from docx.shared import Pt
+
+    d = docx.Document()
+    d.styles["Normal"].font.size = Pt(10.5)
+    table = None
+    for kind, text in items:
+        if kind == "row":
+            cells = text.split("\t")
+            if table is None:
+                table = d.add_table(rows=0, cols=len(cells))
+            for cell, value in zip(table.add_row().cells, cells, strict=True):
+                cell.text = value
+            continue
+        table = None
+        if kind == "page":
+            continue
+        run = d.add_paragraph().add_run(text)
+        if kind == "title":
+            run.bold, run.font.size = True, Pt(18)
+        elif kind in ("heading", "plain"):
+            run.bold, run.font.size = True, Pt(14)
+        elif kind in ("note", "affil"):
+            run.font.size = Pt(8)
+    d.save(str(out_path))
+    return out_path
+
+
+def paper_text(items: Sequence[PaperItem] = PAPER) -> str:
+    """`items` as a plain-text report: one line per paragraph, rows with tabs."""
+    return "\n".join(text for kind, text in items if kind != "page") + "\n"

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import inspect_lines, list_line
+from rag.store import ReportEntry
+from rag.types import Chunk
 from tests.conftest import REPO, REPORTQA, env_for
 
 
@@ -115,3 +118,26 @@ def test_help_loads_neither_the_answering_stack_nor_gradio() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_inspect_shows_each_chunks_page_beside_its_section() -> None:
+    chunks = [
+        Chunk("a", "摘要的文字。", "p.pdf", "某报告", ("摘要",), 1, 1, 0),
+        Chunk("b", "正文" * 40, "p.pdf", "某报告", ("1 概况", "1.1 范围"), 2, 3, 1),
+        Chunk("c", "另一份报告的文字。", "q.txt", "另一份", (), None, None, 0),
+    ]
+    lines = inspect_lines(chunks)
+    assert lines[:3] == ["《某报告》 p.pdf", "   0 摘要 · 第1页", "     摘要的文字。"]
+    assert lines[3] == "   1 1 概况 › 1.1 范围 · 第2–3页"
+    assert lines[4].endswith("……") and len(lines[4]) == 5 + 60 + 2
+    assert lines[5:7] == ["《另一份》 q.txt", "   0 前置部分 · 封面及摘要"]
+    assert inspect_lines(chunks, report="q.txt")[0] == "《另一份》 q.txt"
+    assert len(inspect_lines(chunks, full=True)[4]) == 5 + 80
+    two = Chunk("d", "第一段。\n第二段。", "p.pdf", "某报告", ("2 结论",), 4, 4, 2)
+    assert inspect_lines([two])[2] == "     第一段。\n     第二段。"
+
+
+def test_list_shows_title_and_authors() -> None:
+    entry = ReportEntry("p.pdf", "某报告", "0" * 64, 12, 0.0, authors=("张三", "李四"))
+    assert list_line(entry).startswith("- p.pdf  《某报告》  张三、李四  12 块  入库 ")
+    assert "《某报告》  12 块" in list_line(ReportEntry("p.pdf", "某报告", "0" * 64, 12, 0.0))

@@ -391,11 +391,11 @@ def ask(home: Path, models: Path, question: str, report: str | None = None) -> d
 
 
 def listed(home: Path, models: Path) -> dict[str, tuple[str, int, str]]:
-    """`reportqa list` as {source: (title, chunks, ingest time)}."""
+    """`reportqa list` as {source: (title, chunks, ingest time)} (authors, if any, skipped)."""
     done = run(home, models, "list")
     assert done.returncode == 0, done.stderr
     out = {}
-    for m in re.finditer(r"^- (\S+)  《(.+)》  (\d+) 块  入库 (\d{4}-\d\d-\d\d \d\d:\d\d)$",
+    for m in re.finditer(r"^- (\S+)  《(.+)》(?:  \S+)?  (\d+) 块  入库 (\d{4}-\d\d-\d\d \d\d:\d\d)$",
                          done.stdout, re.M):  # fmt: skip
         out[m.group(1)] = (m.group(2), int(m.group(3)), m.group(4))
     return out

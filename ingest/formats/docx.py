@@ -2,7 +2,9 @@
 
 Headings come from paragraph styles (Heading 1–9, 标题 1–9, or a style whose outline
 level is set); numbered headings without a heading style (一、… in body text) are still
-found by `parse_lines`' text patterns. Tables become rows with cells joined by "\\t".
+found by `parse_lines`' text patterns, and each paragraph carries its font size relative
+to the body text and whether it is bold, so that a bold or larger line can be a heading
+(and a small footnote cannot). Tables become rows with cells joined by "\\t".
 Title / author / date come from the core properties.
 
 Pages: a DOCX has no pages until Word lays it out, so pages are None (parse_lines then
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +116,37 @@ def _paragraph_pieces(p_elem: Any, rendered: bool) -> Iterator[str | None]:
             yield None
 
 
+def _style_value(style: Any, attr: str) -> Any:
+    """A font attribute of a style, inherited through its base styles."""
+    while style is not None:
+        value = getattr(style.font, attr, None)
+        if value is not None:
+            return value
+        style = style.base_style
+    return None
+
+
+def _paragraph_font(paragraph: Any) -> tuple[float, bool, int]:
+    """(size in points or 0, bold, characters) of the paragraph's text, run by run."""
+    style_size = _style_value(paragraph.style, "size")
+    style_bold = _style_value(paragraph.style, "bold")
+    sizes: dict[float, int] = {}
+    bold_chars = total = 0
+    for run in paragraph.runs:
+        n = len(run.text.strip())
+        if not n:
+            continue
+        total += n
+        size = run.font.size or style_size
+        bold = run.bold if run.bold is not None else style_bold
+        if size is not None:
+            sizes[size.pt] = sizes.get(size.pt, 0) + n
+        if bold:
+            bold_chars += n
+    size_pt = max(sizes, key=lambda k: sizes[k]) if sizes else 0.0
+    return size_pt, total > 0 and 2 * bold_chars > total, total
+
+
 def _cell_text(cell: Any) -> str:
     return join_wrapped([p.text for p in cell.paragraphs])
 
@@ -137,6 +171,7 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, bool]:
     paged = rendered or _has_explicit_breaks(document)
     page = 1
     lines: list[Line] = []
+    fonts: list[tuple[float, bool, int]] = []  # per Line: size, bold, characters
     title = ""
     for item in _iter_block_items(document):
         if isinstance(item, Table):
@@ -151,8 +186,10 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, bool]:
                     lines.append(
                         Line("\t".join(cells), page=page if paged else None, is_table_row=True)
                     )
+                    fonts.append((0.0, False, 0))
             continue
         level = _heading_level(item)
+        font = _paragraph_font(item)
         if _is_title(item) and not title:
             title = item.text.strip()
         # split the paragraph at page breaks; parse_lines rejoins a paragraph cut by one
@@ -167,11 +204,57 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, bool]:
             text = join_wrapped("".join(parts).split("\n")).strip()
             if text:
                 lines.append(Line(text, page=frag_page if paged else None, heading_level=level))
+                fonts.append(font)
     if not lines:
         raise FormatError(path, "DOCX 文件中没有文字", "no text in DOCX")
+    lines = _with_typography(lines, fonts, _default_size(document))
     if not meta.title and title:
         meta = ReportMeta(title=title, source=meta.source, authors=meta.authors, date=meta.date)
     return lines, meta, paged
+
+
+def _default_size(document: Any) -> float:
+    """The document's default run size in points (w:docDefaults), 0 when unset."""
+    defaults = document.styles.element.find(f"{_W}docDefaults")
+    size = defaults.find(f"{_W}rPrDefault/{_W}rPr/{_W}sz") if defaults is not None else None
+    try:
+        return int(size.get(f"{_W}val")) / 2 if size is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _with_typography(
+    lines: list[Line], fonts: list[tuple[float, bool, int]], default_size: float
+) -> list[Line]:
+    """Give each paragraph its size relative to the body text, and bold where the body
+    is not (a document set all in bold marks nothing by it). A run without a size of its
+    own or of its style has the document's default size; with no default either, sizes
+    are not compared at all (only the headings may have been sized)."""
+    weights: dict[float, int] = {}
+    bold_chars = total = unsized = 0
+    for line, (size, bold, chars) in zip(lines, fonts, strict=True):
+        if line.is_table_row or line.heading_level is not None:
+            continue
+        total += chars
+        bold_chars += chars if bold else 0
+        size = size or default_size
+        if size:
+            weights[size] = weights.get(size, 0) + chars
+        else:
+            unsized += chars
+    body = max(weights, key=lambda k: weights[k]) if weights else 0.0
+    if unsized > weights.get(body, 0):
+        body = 0.0
+    body_bold = total > 0 and 2 * bold_chars > total
+    out = []
+    for line, (size, bold, _) in zip(lines, fonts, strict=True):
+        if line.is_table_row or line.heading_level is not None:
+            out.append(line)
+            continue
+        size = size or default_size
+        relative = round(size / body, 3) if body and size else 0.0
+        out.append(replace(line, size=relative, bold=bold and not body_bold))
+    return out
 
 
 def load_docx(path: Path, source: str | None = None) -> ParsedReport:

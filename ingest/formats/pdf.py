@@ -9,11 +9,15 @@ the printed page labels (`/PageLabels`), which pdfplumber does not expose.
 Steps:
 1. per page: ruled tables (`find_tables`) become table rows; the characters inside a
    table's box are removed from the text so the table is not repeated as paragraphs;
-2. text lines outside tables, with their geometry (x0, x1, top, font size);
+2. text lines outside tables, with their geometry (x0, x1, top, font size, bold font);
 3. running headers/footers (lines at the top/bottom of most pages that are equal once
    digits are normalised) and lone page numbers (「- 3 -」「3」「第 3 页」) are dropped;
 4. wrapped lines are joined into paragraphs without spaces between CJK characters, and
-   a paragraph cut by a page break is continued on the next page.
+   a paragraph cut by a page break is continued on the next page: it becomes one `Line`
+   that records where the next page starts in its text, so every sentence keeps its page;
+5. each paragraph's font size is given relative to the body text of its page (a page set
+   smaller as a whole keeps its headings larger than its text), and bold where the body
+   is not: the parser reads titles and headings from that.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import headings as h
+from ingest.cues import author_names
 from ingest.parse import Line, parse_lines
 from rag.types import ParsedReport, ReportMeta
 
@@ -60,6 +65,7 @@ class _TextLine:
     size: float
     is_table_row: bool = False
     cells: tuple[str, ...] = ()
+    bold: bool = False
 
 
 @dataclass
@@ -95,6 +101,7 @@ def page_numbers(path: Path, n_pages: int) -> tuple[list[int | None], str]:
 
 def _meta_hint(pdf: Any, source: str) -> ReportMeta:
     info = pdf.metadata or {}
+    stem = Path(source).stem
 
     def text(key: str) -> str:
         value = info.get(key, "")
@@ -104,9 +111,14 @@ def _meta_hint(pdf: Any, source: str) -> ReportMeta:
         # producers' placeholders and file names are not bibliographic facts
         if value.lower() in {"untitled", "anonymous", "unknown", "unspecified", "administrator"}:
             return ""
+        if re.fullmatch(r"(?i)(document|slide|presentation|无标题|未命名)\s*\d*", value):
+            return ""
         if re.match(r"(?i)^microsoft (word|powerpoint) - ", value) or re.search(
             r"(?i)\.(docx?|pdf|txt|wps|pptx?)$", value
         ):
+            return ""
+        # a file name or an identifier (「report_2022」) is not a title
+        if value == stem or (not _HAN.search(value) and re.fullmatch(r"[\w.\-]+", value)):
             return ""
         return value
 
@@ -160,7 +172,9 @@ def _read_page(page: Any, index: int) -> _Page:
         text = _despace(ln["text"])
         if not text:
             continue
-        sizes = [c.get("size", 0.0) for c in ln.get("chars", [])] or [0.0]
+        chars = ln.get("chars", [])
+        sizes = [c.get("size", 0.0) for c in chars] or [0.0]
+        bold = sum(1 for c in chars if _BOLD_FONT.search(str(c.get("fontname", ""))))
         out.items.append(
             _TextLine(
                 text=text,
@@ -170,6 +184,7 @@ def _read_page(page: Any, index: int) -> _Page:
                 top=float(ln["top"]),
                 bottom=float(ln["bottom"]),
                 size=float(Counter(round(s, 1) for s in sizes).most_common(1)[0][0]),
+                bold=bool(chars) and 2 * bold > len(chars),
             )
         )
     out.items.sort(key=lambda it: (round(it.top, 1), it.x0))
@@ -178,12 +193,21 @@ def _read_page(page: Any, index: int) -> _Page:
 
 _CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’《》"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \u3000]+(?=[{_CJK}])")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# Font names of bold faces, and of the black (黑体) faces Chinese headings are set in.
+_BOLD_FONT = re.compile(r"(?i)bold|black|heavy|semibold|demi|hei(?:ti)?\b|simhei|黑")
+# Body text is prose: a line of it has a comma or a full stop.
+_PROSE = re.compile(r"[，。；、,.]")
 
 
 def _despace(text: str) -> str:
     # Gap-based space insertion can put spaces between CJK characters (justified or
     # letter-spaced lines); Chinese never has them, while "2024 年" keeps its spaces.
-    return _CJK_GAP.sub("", text.strip())
+    # An author line keeps the spaces between its names (「许丽 王玥 姚驰远」).
+    stripped = text.strip()
+    if author_names(stripped) is not None:
+        return re.sub(r"[ \u3000]+", " ", stripped)
+    return _CJK_GAP.sub("", stripped)
 
 
 def _norm(text: str) -> str:
@@ -273,9 +297,20 @@ def _continues(a: _TextLine, b: _TextLine, g: _Geometry) -> bool:
     """Does line `b` continue the paragraph that line `a` ends so far?"""
     if a.is_table_row or b.is_table_row:
         return False
-    if _is_structural(a.text, opening=False) or _is_structural(b.text):
-        return False
     size = max(a.size, b.size, 1.0)
+    if _is_structural(b.text):
+        return False
+    if _is_structural(a.text, opening=False):
+        # A heading (or a line that starts like one) running to the right margin wraps
+        # onto the next line of its size: 「1.3.4.1 …期限错配风」「险增加」.
+        return (
+            h.match_heading(a.text) is not None
+            and a.page == b.page
+            and abs(a.size - b.size) <= 0.3
+            and a.x1 >= g.right - 2 * size
+            and b.x0 <= g.left + 1.5 * size
+            and not (g.pitch and (b.top - a.top) > g.pitch * 1.45)
+        )
     if abs(a.size - b.size) > 0.6:  # a heading or a caption in another size
         return False
     if a.x1 < g.right - 2 * size:  # a short line ends its paragraph
@@ -336,36 +371,75 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, str]:
             prev = it
 
     mixed_space = spaces_around_latin([it.text for p in pages for it in p.items])
+    body_sizes = _body_sizes(pages)
+    body_bold = _mostly_bold(pages)
     lines: list[Line] = []
     for para in paras:
         first = para.lines[0]
         if first.is_table_row:
             lines.append(Line(first.text, page=numbers[first.page], is_table_row=True))
             continue
-        # One Line per page: parse_lines joins a paragraph cut by a page break again
-        # and gives it page_start/page_end, which one Line (a single page) cannot carry.
-        frags: list[tuple[int, list[str]]] = []
-        for ln in para.lines:
-            if frags and frags[-1][0] == ln.page:
-                frags[-1][1].append(ln.text)
-            else:
-                frags.append((ln.page, [ln.text]))
-        texts = [(numbers[idx], join_wrapped(t, mixed_space)) for idx, t in frags]
-        for k, (number, text) in enumerate(texts):
-            if k + 1 < len(texts) and not _rejoinable(text):
-                # too short for parse_lines to see a cut paragraph: carry it over here
-                texts[k + 1] = (number, join_wrapped([text, texts[k + 1][1]], mixed_space))
-                continue
-            lines.append(Line(text, page=number))
+        text, breaks = _paragraph_text(para.lines, numbers, mixed_space)
+        body = body_sizes[first.page]
+        lines.append(
+            Line(
+                text,
+                page=numbers[first.page],
+                page_breaks=breaks,
+                size=round(first.size / body, 3) if body and first.size else 0.0,
+                bold=first.bold and not body_bold,
+            )
+        )
     return lines, meta, kind
 
 
-def _rejoinable(text: str) -> bool:
-    # mirrors parse.join_page_breaks: a cut paragraph is >= 20 chars of prose with a comma
-    return len(text) >= 20 and re.search(r"[，、；：。,;:]", text) is not None
+def _paragraph_text(
+    lines: Sequence[_TextLine], numbers: Sequence[int | None], mixed_space: bool
+) -> tuple[str, tuple[tuple[int, int | None], ...]]:
+    """The paragraph's text and, for each later page it runs onto, where that page starts."""
+    text = ""
+    breaks: list[tuple[int, int | None]] = []
+    page = lines[0].page
+    for ln in lines:
+        part = ln.text.strip()
+        if not part:
+            continue
+        text = join_wrapped([text, part], mixed_space) if text else part
+        if ln.page != page:
+            breaks.append((len(text) - len(part), numbers[ln.page]))
+            page = ln.page
+    return text, tuple(breaks)
+
+
+def _body_sizes(pages: Sequence[_Page]) -> list[float]:
+    """The font size of each page's body text: the size most prose characters have.
+
+    Pages are sometimes set smaller as a whole, and tables and notes are smaller than
+    the text, so sizes are compared with the page's own prose, not the document's.
+    """
+
+    def prose_mode(items: Sequence[_TextLine]) -> float:
+        weights: Counter[float] = Counter()
+        for it in items:
+            if not it.is_table_row and it.size and len(it.text) >= 15 and _PROSE.search(it.text):
+                weights[it.size] += len(it.text)
+        return weights.most_common(1)[0][0] if weights else 0.0
+
+    overall = prose_mode([it for p in pages for it in p.items])
+    if not overall:
+        sizes = Counter(it.size for p in pages for it in p.items if it.size)
+        overall = sizes.most_common(1)[0][0] if sizes else 0.0
+    return [prose_mode(p.items) or overall for p in pages]
+
+
+def _mostly_bold(pages: Sequence[_Page]) -> bool:
+    """Is the body text itself bold? Then bold marks nothing."""
+    bold = sum(len(it.text) for p in pages for it in p.items if it.bold and not it.is_table_row)
+    total = sum(len(it.text) for p in pages for it in p.items if not it.is_table_row)
+    return total > 0 and 2 * bold > total
 
 
 def load_pdf(path: Path, source: str | None = None) -> ParsedReport:
     """Parse a PDF report into a ParsedReport with page_kind "label" or "physical"."""
     lines, meta, kind = extract_lines(path)
-    return parse_lines(lines, source or path.name, meta, page_kind=kind)
+    return parse_lines(lines, source or path.name, meta, page_kind=kind, paragraphs=True)
