@@ -354,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports-dir", default=str(DEFAULT_REPORTS), help="写 latest.md/latest.json")
     p.add_argument("--thresholds", default=str(DEFAULT_THRESHOLDS), help="阈值 TOML")
     p.add_argument("--limit", type=int, default=0, help="只跑前 N 条（快速检查）")
+    p.add_argument(
+        "--library",
+        action="store_true",
+        help="评测报告库（evals/library.toml）：每份报告单独入库、提问，写 library.md/library.json",
+    )
+    p.add_argument("--reports", default="", help="与 --library 同用：只跑这些报告（逗号分隔）")
     return p
 
 
@@ -403,6 +409,10 @@ def main(
 
     set_offline_environment()
     args = build_parser().parse_args(argv)
+    if args.library:
+        from evals.library import main_from_args
+
+        return main_from_args(args, answerer_factory=answerer_factory)
     try:
         set_path = resolve_path(args.set)
         items = select(load_items(set_path), args.split)
