@@ -14,7 +14,7 @@ import gc
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,22 @@ def _release_chroma(home: Path) -> None:
                 system.stop()
             cache.pop(key, None)
             SharedSystemClient._identifier_to_refcount.pop(key, None)
+
+
+@contextlib.contextmanager
+def _torch_threads_kept() -> Iterator[None]:
+    """Restore torch's thread count afterwards.
+
+    The answerer pins queries to one torch thread (`EmbeddingSettings.query_threads`),
+    process-wide; the next report's ingest and baselines should embed with them all.
+    """
+    import torch  # already loaded with the embedding model
+
+    threads = torch.get_num_threads()
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 class ScratchRunner:
@@ -90,9 +106,10 @@ class ScratchRunner:
 
                 factory = build_answerer
             started = time.perf_counter()
-            answerer = factory(settings)
-            results = evaluate(answerer, items)
-            del answerer
+            with _torch_threads_kept():
+                answerer = factory(settings)
+                results = evaluate(answerer, items)
+                del answerer
             timings["answer"] = time.perf_counter() - started
             baselines: dict[str, list[dict[str, Any]]] = {}
             if self.baselines:
