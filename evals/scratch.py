@@ -29,13 +29,18 @@ if TYPE_CHECKING:
 
 
 def _release_chroma(home: Path) -> None:
-    """Stop and forget chromadb's cached systems under `home`, so its files can go."""
+    """Stop and forget chromadb's cached systems: those under `home`, and the in-memory one.
+
+    chromadb keeps one System per path (and one "ephemeral" System, which the
+    LangChain baseline uses) for the life of the process; a later client with other
+    settings would be refused, and the scratch home's files would stay open.
+    """
     from chromadb.api.shared_system_client import SharedSystemClient
 
     cache = SharedSystemClient._identifier_to_system
     for key, system in list(cache.items()):
         directory = str(getattr(system.settings, "persist_directory", "") or "")
-        if directory.startswith(str(home)):
+        if key == "ephemeral" or directory.startswith(str(home)):
             with contextlib.suppress(Exception):
                 system.stop()
             cache.pop(key, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -466,7 +467,7 @@ def test_scratch_runner_ingests_asks_and_cleans_up(shared_models_dir: Path) -> N
     )
     settings = Settings(paths=Paths(home=Path("/nonexistent"), models_override=shared_models_dir))
     runner = ScratchRunner(settings)
-    homes_before = set(Path(__import__("tempfile").gettempdir()).glob("reportqa-library-*"))
+    homes_before = set(Path(tempfile.gettempdir()).glob("reportqa-library-*"))
     items = [
         {"id": "1", "question": "这份报告讲的是什么市场？", "must_include": []},
         {"id": "2", "question": "报告提到火星探测了吗？", "must_include": []},
@@ -477,5 +478,11 @@ def test_scratch_runner_ingests_asks_and_cleans_up(shared_models_dir: Path) -> N
     assert output.chunk_texts and all(output.chunk_texts)
     assert set(output.baselines) == {"langchain-baseline", "chatchat-baseline", "bm25-baseline"}
     assert all(len(v) == 2 for v in output.baselines.values())
-    homes_after = set(Path(__import__("tempfile").gettempdir()).glob("reportqa-library-*"))
+    homes_after = set(Path(tempfile.gettempdir()).glob("reportqa-library-*"))
     assert homes_after == homes_before  # the scratch home is gone
+    # chromadb forgot the run's systems, so later clients with other settings are not refused.
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    cached = SharedSystemClient._identifier_to_system
+    assert "ephemeral" not in cached
+    assert not [k for k, v in cached.items() if "reportqa-library-" in str(v.settings)]
