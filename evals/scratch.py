@@ -48,19 +48,24 @@ def _release_chroma(home: Path) -> None:
 
 
 @contextlib.contextmanager
-def _torch_threads_kept() -> Iterator[None]:
-    """Restore torch's thread count afterwards.
+def _torch_threads(threads: int) -> Iterator[None]:
+    """Run the block on `threads` torch threads (0: leave as is), then restore the count.
 
-    The answerer pins queries to one torch thread (`EmbeddingSettings.query_threads`),
-    process-wide; the next report's ingest and baselines should embed with them all.
+    Ingest embeds with torch's default, as `reportqa ingest` does. Answering and the
+    baselines embed one query at a time, which the answerer pins process-wide to
+    `EmbeddingSettings.query_threads` (1): measured on the shared 2-core machine, a
+    query takes 0.045 s on one thread and 0.27 s on two, so the baselines run pinned
+    too, and the count is restored for the next report's ingest.
     """
     import torch  # already loaded with the embedding model
 
-    threads = torch.get_num_threads()
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
     try:
         yield
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
 
 
 class ScratchRunner:
@@ -110,22 +115,22 @@ class ScratchRunner:
                 from rag.chain import build_answerer
 
                 factory = build_answerer
-            started = time.perf_counter()
-            with _torch_threads_kept():
+            baselines: dict[str, list[dict[str, Any]]] = {}
+            with _torch_threads(settings.embedding.query_threads):
+                started = time.perf_counter()
                 answerer = factory(settings)
                 results = evaluate(answerer, items)
                 del answerer
-            timings["answer"] = time.perf_counter() - started
-            baselines: dict[str, list[dict[str, Any]]] = {}
-            if self.baselines:
-                from evals.baselines import run_baselines
+                timings["answer"] = time.perf_counter() - started
+                if self.baselines:
+                    from evals.baselines import run_baselines
 
-                started = time.perf_counter()
-                for run in run_baselines(
-                    settings, items, files=[report.text], embeddings=self.embeddings()
-                ):
-                    baselines[run.name] = run.results
-                timings["baselines"] = time.perf_counter() - started
+                    started = time.perf_counter()
+                    for run in run_baselines(
+                        settings, items, files=[report.text], embeddings=self.embeddings()
+                    ):
+                        baselines[run.name] = run.results
+                    timings["baselines"] = time.perf_counter() - started
             return RunOutput(results, chunk_texts, baselines, timings)
         finally:
             _release_chroma(home)
