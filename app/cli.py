@@ -271,6 +271,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         argv += ["--reports-dir", args.reports_dir]
     if args.thresholds:
         argv += ["--thresholds", args.thresholds]
+    if args.library:
+        argv.append("--library")
+    if args.reports:
+        argv += ["--reports", args.reports]
     return int(eval_main(argv) or 0)
 
 
@@ -334,6 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="只跑前 N 题（快速检查）")
     p.add_argument("--reports-dir", default="", help="报告输出目录（默认 evals/reports）")
     p.add_argument("--thresholds", default="", help="门槛文件（默认 evals/thresholds.toml）")
+    p.add_argument(
+        "--library", action="store_true", help="评测报告库：每份报告单独入库并提问（见 README）"
+    )
+    p.add_argument("--reports", default="", help="与 --library 同用：只跑这些报告（逗号分隔）")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="性能基准")

@@ -27,24 +27,29 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
-    "SECTION_HEADINGS",
     "SYSTEMS",
+    "absence_claims",
     "aggregate",
     "check_thresholds",
     "cites_expected_section",
     "evidence_rank",
+    "false_absence_terms",
     "format_table",
     "key_facts_ok",
     "list_failures",
     "normalise",
     "percentile",
+    "section_number",
+    "squash",
 ]
 
 #: Default system columns of the comparison table, in display order.
-SYSTEMS: tuple[str, ...] = ("reportqa", "langchain-baseline", "bm25-baseline")
-
-#: Golden `section` value -> the numbered heading prefix a citation label starts with.
-SECTION_HEADINGS: dict[str, str] = {"一": "一、", "二": "二、", "三": "三、", "四": "四、"}
+SYSTEMS: tuple[str, ...] = (
+    "reportqa",
+    "langchain-baseline",
+    "chatchat-baseline",
+    "bm25-baseline",
+)
 
 #: Evidence shorter than this (after normalisation) must match in full (or split
 #: across two chunks); longer evidence may also match by a 60% contiguous part.
@@ -178,50 +183,152 @@ def evidence_rank(evidence: str, retrieved_texts: Sequence[str]) -> int | None:
 
 # ---------------------------------------------------------------------- sections
 
+_CN_DIGITS = {ch: value for value, ch in enumerate("零一二三四五六七八九")}
+#: A top-level heading's number: 「三、」「第三章」「第三部分」, or an Arabic number that
+#: is not a year, a date or a share (「3 中国…」「3中国…」「3.1 …」, not 「2015年」「20%」).
+_CN_HEADING = re.compile(r"^第?([一二三四五六七八九十]{1,3})(?:、|章|部分|节)")
+_ARABIC_HEADING = re.compile(r"^(\d{1,2})(?![\d年月日%])")
+#: Unnumbered parts a set may name, and the words in a citation label that mark them.
+_FRONT_WORDS = ("前置", "摘要", "封面", "目录")
+_INTRO_WORDS = ("引言", "前言", "导言")
+_BACK_WORDS = ("致谢", "版权")
+
+
+def chinese_number(text: str) -> int | None:
+    """The value of a Chinese numeral up to 99 (「三」 3, 「十二」 12, 「二十」 20), else None."""
+    if not text or any(ch not in _CN_DIGITS and ch != "十" for ch in text):
+        return None
+    if "十" not in text:
+        return _CN_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return None
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def section_number(label: str) -> int | None:
+    """The number of a top-level section heading, or None when it is not a numbered one.
+
+    >>> section_number("三、政策性科技保险取得新进展"), section_number("3中国制造业")
+    (3, 3)
+    >>> section_number("3.1 研究方法"), section_number("2025 科技保险发展分析报告")
+    (3, None)
+    """
+    head = unicodedata.normalize("NFKC", label or "").strip()
+    m = _CN_HEADING.match(head)
+    if m:
+        return chinese_number(m.group(1))
+    m = _ARABIC_HEADING.match(head)
+    return int(m.group(1)) if m else None
+
+
+def expected_section_number(section: str) -> int | None:
+    """An item's `section` as a number: 「三」 (the seed's sets) or 「3」 (the library's)."""
+    value = unicodedata.normalize("NFKC", section or "").strip()
+    if value.isdigit():
+        return int(value)
+    return chinese_number(value)
+
 
 def cites_expected_section(section: str, citations: Iterable[Mapping[str, Any]]) -> bool:
     """Do the citations include the golden item's expected section?
 
-    * ``一``..``四``: a citation whose section label (equivalently, its
-      top-level section_path element) starts with the numbered heading, e.g.
-      ``三、``; headings nested deeper (a table's "四、保障主体") do not count.
+    Only a citation's top-level section (the first element of its section path,
+    else its label) counts: inner headings such as the product grid's
+    "四、保障主体" row group must not pass for section 四.
+
+    * A numbered section, as the seed's sets write it (``一``..``十``) or as the
+      library's do (``1``, ``2``…): the top-level heading carries that number,
+      however it is written: ``三、…``, ``第三章…``, ``3 …``, ``3中国…`` or a
+      flattened ``3.1 …`` (see `section_number`).
     * ``前置`` (title, authors, 摘要, series blurb, table of contents): a
-      citation of unnumbered front matter (``page_start`` is None) or whose
-      label mentions 前置/摘要/封面/目录.
-    * ``引言`` (the text before 一): a citation whose label mentions
-      引言/前言/导言, or a numbered-page citation outside every numbered
-      section and outside 致谢 (the introduction has no heading of its own).
+      citation of unnumbered front matter (``page_start`` is None, or no section
+      path) or whose label mentions 前置/摘要/封面/目录.
+    * ``摘要``: a citation whose label mentions 摘要.
+    * ``引言`` (the text before the first numbered section): a citation whose
+      label mentions 引言/前言/导言, or a numbered-page citation outside every
+      numbered section and outside the front and back matter (an introduction
+      often has no heading of its own).
     * ``致谢`` (acknowledgements and the copyright notice after them): a
       citation whose label mentions 致谢/版权.
     """
+    wanted = expected_section_number(section)
     for c in citations:
-        label = str(c.get("section") or "")
-        path = [str(p) for p in (c.get("section_path") or [])]
+        label = str(c.get("section") or "").strip()
+        path = [str(p).strip() for p in (c.get("section_path") or [])]
         first = path[0] if path else label
-        # Only the top-level element counts: inner elements such as the product
-        # grid's "四、保障主体" row group must not pass for section 四.
-        heads = [label.strip(), first.strip()]
-        numbered = any(h.startswith(tuple(SECTION_HEADINGS.values())) for h in heads)
-        if section in SECTION_HEADINGS:
-            if any(h.startswith(SECTION_HEADINGS[section]) for h in heads):
+        number = section_number(first)
+        if wanted is not None:
+            if number == wanted:
                 return True
         elif section == "前置":
-            if c.get("page_start") is None or any(
-                k in label for k in ("前置", "摘要", "封面", "目录")
-            ):
+            if c.get("page_start") is None or not path or any(k in label for k in _FRONT_WORDS):
+                return True
+        elif section == "摘要":
+            if "摘要" in label:
                 return True
         elif section == "引言":
-            if any(k in label for k in ("引言", "前言", "导言")):
+            if any(k in label for k in _INTRO_WORDS):
                 return True
             if (
                 c.get("page_start") is not None
-                and not numbered
-                and not any(k in label for k in ("致谢", "版权", "前置", "摘要", "目录"))
+                and number is None
+                and not any(k in label for k in (*_BACK_WORDS, *_FRONT_WORDS))
             ):
                 return True
-        elif section == "致谢" and any(k in label for k in ("致谢", "版权")):
+        elif section == "致谢" and any(k in label for k in _BACK_WORDS):
             return True
     return False
+
+
+# --------------------------------------------------------------- absence claims
+
+#: 「报告中没有提到X、Y的相关信息。」 (rag/extractive.py `refusal_text`) and the LLM
+#: prompt's 「报告中没有提到……」, with the verifier's variants of the verb.
+_ABSENCE = re.compile(
+    r"报告(?:中|里)?(?:没有|未|并未|并没有)(?:提到|提及|涉及|找到)(?P<what>[^。！？!?\n；;]*)"
+)
+_ABSENCE_TAIL = re.compile(r"(?:的)?相关(?:信息|内容|情况)$")
+_TERM_SPLIT = re.compile(r"[、，,/／]")
+
+
+def absence_claims(answer: str) -> list[str]:
+    """The terms an answer says the report does not mention, in order.
+
+    「报告中没有提到科技保险、保费的相关信息。」 gives ``["科技保险", "保费"]``. A
+    claim about the question as a whole (「…这个问题的答案」「…能直接回答这个问题的内容」)
+    names no term and gives nothing.
+    """
+    terms: list[str] = []
+    for m in _ABSENCE.finditer(strip_citation_marks(answer or "")):
+        what = _ABSENCE_TAIL.sub("", m.group("what").strip()).strip()
+        if not what or "这个问题" in what:
+            continue
+        terms.extend(t.strip() for t in _TERM_SPLIT.split(what) if t.strip())
+    return terms
+
+
+def squash(text: str) -> str:
+    """NFKC, ASCII lower-case, no whitespace: the form in which a term "is in" a text."""
+    return "".join(
+        ch.lower() if ch.isascii() else ch
+        for ch in unicodedata.normalize("NFKC", text or "")
+        if not ch.isspace()
+    )
+
+
+def false_absence_terms(answer: str, texts: Iterable[str]) -> list[str]:
+    """The terms `answer` claims are absent although one of `texts` contains them.
+
+    Comparison is on `squash`ed text (NFKC, whitespace removed, ASCII case
+    ignored). Pass the report's full text, or its chunk texts one by one (a term
+    is then present when one chunk holds it whole).
+    """
+    terms = absence_claims(answer)
+    if not terms:
+        return []
+    haystacks = [squash(t) for t in texts]
+    return [t for t in terms if (needle := squash(t)) and any(needle in h for h in haystacks)]
 
 
 # --------------------------------------------------------------------- aggregate

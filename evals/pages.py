@@ -20,9 +20,10 @@ from __future__ import annotations
 import bisect
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def _squash(text: str) -> str:
@@ -67,10 +68,10 @@ class PageMap:
         carried: list[bool] = []
         for number, line in enumerate(lines, start=1):
             at = bisect.bisect_right(starts, number) - 1
-            page = numbers[at] if at >= 0 else (numbers[0] if numbers else 0)
+            page_no = numbers[at] if at >= 0 else (numbers[0] if numbers else 0)
             squashed = _squash(line)
             chars.append(squashed)
-            char_pages.extend([page] * len(squashed))
+            char_pages.extend([page_no] * len(squashed))
             carried.extend([number in carried_lines] * len(squashed))
         return cls("".join(chars), tuple(char_pages), tuple(carried))
 
@@ -107,4 +108,33 @@ class PageMap:
         return cited <= allowed
 
 
-__all__ = ["PageMap"]
+@dataclass(frozen=True)
+class PageAccuracy:
+    """How many citations cite the right pages (`PageMap.citation_ok`)."""
+
+    right: int
+    wrong: int
+    unlocated: int  # quotes not found in the text: neither right nor wrong
+
+    @property
+    def share(self) -> float:
+        """Right / (right + wrong); NaN when no citation could be located."""
+        checked = self.right + self.wrong
+        return self.right / checked if checked else float("nan")
+
+
+def page_accuracy(pages: PageMap, citations: Iterable[Mapping[str, Any]]) -> PageAccuracy:
+    """Check every citation (`Answer.to_json()` citation dicts) against `pages`."""
+    right = wrong = unlocated = 0
+    for c in citations:
+        ok = pages.citation_ok(str(c.get("quote") or ""), c.get("page_start"), c.get("page_end"))
+        if ok is None:
+            unlocated += 1
+        elif ok:
+            right += 1
+        else:
+            wrong += 1
+    return PageAccuracy(right, wrong, unlocated)
+
+
+__all__ = ["PageAccuracy", "PageMap", "page_accuracy"]

@@ -15,16 +15,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evals.baselines import BaselineRun, run_baselines
+from evals.common import (
+    DEFAULT_REPORTS,
+    DEFAULT_SET,
+    DEFAULT_THRESHOLDS,
+    EvalSetError,
+    eval_settings,
+    evaluate,
+    format_failures,
+    jsonable,
+    load_items,
+    load_thresholds,
+    resolve_path,
+    select,
+    settings_summary,
+)
+from evals.library import main_from_args
 from evals.metrics import (
     aggregate,
     by_strategy,
@@ -33,21 +47,14 @@ from evals.metrics import (
     format_table,
     list_failures,
 )
+from evals.scratch import ScratchRunner
 from ingest.readers import ReadError
-from rag.batch import run_jsonl
-from rag.errors import ConfigError, ReportQAError
+from rag.errors import ReportQAError
 from rag.factory import set_offline_environment
-from rag.settings import LLMSettings, Settings, from_env
-
-EVALS_DIR = Path(__file__).resolve().parent
-REPO_DIR = EVALS_DIR.parent
-DEFAULT_SET = EVALS_DIR / "golden.jsonl"
-DEFAULT_REPORTS = EVALS_DIR / "reports"
-DEFAULT_THRESHOLDS = EVALS_DIR / "thresholds.toml"
+from rag.settings import Settings
 
 SYSTEM = "reportqa"
 SPLITS = ("dev", "heldout")
-ANSWER_PREVIEW = 200
 
 #: Display label for each metric key of `evals.metrics.aggregate`, in table order.
 #: Per-type key-fact rows are inserted after "key-fact accuracy".
@@ -70,10 +77,6 @@ METRIC_LABELS: tuple[tuple[str, str], ...] = (
 )
 
 
-class EvalSetError(ValueError):
-    """The eval set file is missing or malformed; the message says where."""
-
-
 AnswererFactory = Callable[[Settings], Any]
 BaselinesFactory = Callable[[Settings, Sequence[Mapping[str, Any]]], Sequence[BaselineRun]]
 
@@ -81,86 +84,7 @@ BaselinesFactory = Callable[[Settings, Sequence[Mapping[str, Any]]], Sequence[Ba
 # --------------------------------------------------------------------------- items
 
 
-def resolve_path(raw: str | Path) -> Path:
-    """A path as given; a relative one that does not exist is tried from the repo root.
-
-    `reportqa eval` passes ``evals/golden.jsonl`` relative to the working
-    directory, which should still work when run from elsewhere.
-    """
-    path = Path(raw).expanduser()
-    if not path.exists() and not path.is_absolute() and (REPO_DIR / path).exists():
-        return REPO_DIR / path
-    return path
-
-
-def load_items(path: Path) -> list[dict[str, Any]]:
-    """Read a golden JSONL file; raise `EvalSetError` naming the file and line on any problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EvalSetError(f"找不到评测集文件：{path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvalSetError(f"无法读取评测集文件 {path}：{exc}") from None
-    items: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"评测集 {path} 第 {number} 行"
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalSetError(f"{where}不是合法的 JSON：{exc.msg}（第 {exc.colno} 列）") from None
-        if not isinstance(item, dict):
-            raise EvalSetError(f"{where}必须是一个 JSON 对象")
-        question = item.get("question")
-        if not isinstance(question, str) or not question.strip():
-            raise EvalSetError(f"{where}缺少 question")
-        must = item.get("must_include", [])
-        if not isinstance(must, list) or not all(isinstance(g, list) for g in must):
-            raise EvalSetError(f"{where}的 must_include 必须是列表的列表")
-        item.setdefault("id", f"line{number}")
-        item["id"] = str(item["id"])
-        if item["id"] in seen:
-            raise EvalSetError(f"{where}的 id 重复：{item['id']}")
-        seen.add(item["id"])
-        item["must_include"] = must
-        items.append(item)
-    if not items:
-        raise EvalSetError(f"评测集为空：{path}")
-    return items
-
-
-def select(items: Sequence[dict[str, Any]], split: str) -> list[dict[str, Any]]:
-    """Items of one split ("dev"/"heldout"); "all" keeps every item."""
-    if split == "all":
-        return list(items)
-    return [it for it in items if it.get("split") == split]
-
-
 # ------------------------------------------------------------------------ running
-
-
-def evaluate(answerer: Any, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Ask every item through `rag.batch.run_jsonl`; one result dict per item, in order.
-
-    Each result is `Answer.to_json()` plus ``id`` and ``latency_ms`` (wall time
-    around the single-line `run_jsonl` call, i.e. what a user waits for). An
-    item the chain rejects carries ``error`` and counts as refused.
-    """
-    results: list[dict[str, Any]] = []
-    for item in items:
-        line = {"id": item["id"], "question": item["question"]}
-        for key in ("history", "report"):
-            if item.get(key):
-                line[key] = item[key]
-        started = time.perf_counter()
-        rows = run_jsonl(answerer, [json.dumps(line, ensure_ascii=False)])
-        latency_ms = (time.perf_counter() - started) * 1000.0
-        row = rows[0] if rows else {"id": item["id"], "error": "no result"}
-        row["latency_ms"] = round(latency_ms, 2)
-        results.append(row)
-    return results
 
 
 def _column(system: str, split: str) -> str:
@@ -216,36 +140,6 @@ def _display_rows(columns: Mapping[str, Mapping[str, float]]) -> dict[str, dict[
                     )
         rows[col] = out
     return rows
-
-
-def format_failures(failures: Sequence[Mapping[str, Any]]) -> str:
-    """Markdown list of reportqa's failures: question, truncated answer, what was missing, why."""
-    if not failures:
-        return "No failures.\n"
-    lines = []
-    for f in failures:
-        answer = " ".join(str(f.get("answer", "")).split())
-        if len(answer) > ANSWER_PREVIEW:
-            answer = answer[:ANSWER_PREVIEW] + "…"
-        missing = "；".join(" / ".join(g) for g in f.get("missing") or []) or "—"
-        lines.append(
-            f"- **{f.get('id')}** [{f.get('type')}, §{f.get('section')}] {f.get('question')}\n"
-            f"  - answer{'（refused）' if f.get('refused') else ''}: {answer or '—'}\n"
-            f"  - missing: {missing}; evidence rank: {f.get('evidence_rank') or '—'}\n"
-            f"  - why: {'; '.join(f.get('why') or [])}"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _jsonable(value: Any) -> Any:
-    """NaN/inf → None, recursively: `json` would otherwise write invalid JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 @dataclass
@@ -313,40 +207,15 @@ def report(
         (reports_dir / ".gitkeep").touch(exist_ok=True)
         (reports_dir / "latest.md").write_text(markdown, encoding="utf-8")
         (reports_dir / "latest.json").write_text(
-            json.dumps(_jsonable(payload), ensure_ascii=False, indent=1, allow_nan=False) + "\n",
+            json.dumps(jsonable(payload), ensure_ascii=False, indent=1, allow_nan=False) + "\n",
             encoding="utf-8",
         )
     return Report(markdown=markdown, payload=payload, columns=columns, failures=failures)
 
 
-def load_thresholds(path: Path) -> dict[str, Any]:
-    """Parse thresholds TOML; raise `EvalSetError` with a clear message when unusable."""
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise EvalSetError(f"找不到阈值文件：{path}") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise EvalSetError(f"阈值文件 {path} 无法解析：{exc}") from None
-
-
 def gate(metrics: Mapping[str, float], thresholds: Mapping[str, Any]) -> list[str]:
     """Failure messages of `metrics` against the top-level thresholds (nested tables ignored)."""
     return check_thresholds(metrics, thresholds)
-
-
-def settings_summary(settings: Settings, mode: str) -> dict[str, Any]:
-    """What the report records about the configuration (never the API key)."""
-    summary: dict[str, Any] = {
-        "embedding model": settings.embedding.model,
-        "chunk size": settings.chunking.max_chars,
-        "retrieval k": settings.retrieval.top_k,
-        "dense k": settings.retrieval.dense_k,
-        "bm25 k": settings.retrieval.bm25_k,
-    }
-    if mode == "llm":
-        summary["llm model"] = settings.llm.model or "LLM"
-    return summary
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -363,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports-dir", default=str(DEFAULT_REPORTS), help="写 latest.md/latest.json")
     p.add_argument("--thresholds", default=str(DEFAULT_THRESHOLDS), help="阈值 TOML")
     p.add_argument("--limit", type=int, default=0, help="只跑前 N 条（快速检查）")
+    p.add_argument(
+        "--library",
+        action="store_true",
+        help="评测报告库（evals/library.toml）：每份报告单独入库、提问，写 library.md/library.json",
+    )
+    p.add_argument("--reports", default="", help="与 --library 同用：只跑这些报告（逗号分隔）")
     return p
 
 
@@ -378,19 +253,6 @@ def _default_baselines_factory(
     return run_baselines(settings, items)
 
 
-def _eval_settings(mode: str) -> Settings:
-    """Settings from the environment, pinned to `mode` (extractive ignores any LLM config)."""
-    settings = from_env()
-    if mode == "llm":
-        if not settings.llm.enabled:
-            raise ConfigError(
-                "--mode llm 需要设置 REPORTQA_LLM_BASE_URL（以及 REPORTQA_LLM_MODEL）。"
-            )
-        return settings
-    # Extractive runs must be deterministic even when the shell has an LLM configured.
-    return replace(settings, llm=LLMSettings())
-
-
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -403,6 +265,14 @@ def main(
     """
     set_offline_environment()
     args = build_parser().parse_args(argv)
+    if args.library:
+
+        def make_runner(settings: Settings) -> ScratchRunner:
+            return ScratchRunner(
+                settings, baselines=not args.no_baselines, answerer_factory=answerer_factory
+            )
+
+        return main_from_args(args, answerer_factory=answerer_factory, make_runner=make_runner)
     try:
         set_path = resolve_path(args.set)
         items = select(load_items(set_path), args.split)
@@ -411,7 +281,7 @@ def main(
         if not items:
             raise EvalSetError(f"评测集 {set_path} 中没有 split={args.split} 的题目")
         thresholds = load_thresholds(resolve_path(args.thresholds)) if args.gate else {}
-        settings = _eval_settings(args.mode)
+        settings = eval_settings(args.mode)
         answerer = (answerer_factory or _default_answerer_factory)(settings)
         print(f"评测 {len(items)} 题（{args.mode}，split={args.split}）…", file=sys.stderr)
         results = evaluate(answerer, items)

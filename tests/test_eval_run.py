@@ -379,6 +379,11 @@ def test_real_eval_subprocess(real_home: Path, shared_models_dir: Path, tmp_path
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     payload = json.loads((reports / "latest.json").read_text(encoding="utf-8"))
-    assert set(payload["systems"]) == {"reportqa", "langchain-baseline", "bm25-baseline"}
+    assert set(payload["systems"]) == {
+        "reportqa",
+        "langchain-baseline",
+        "chatchat-baseline",
+        "bm25-baseline",
+    }
     assert payload["n_items"] == 10
     assert "| hit@1 |" in (reports / "latest.md").read_text(encoding="utf-8")

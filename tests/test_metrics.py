@@ -11,17 +11,20 @@ import pytest
 
 from evals.metrics import (
     NO_STRATEGY,
+    absence_claims,
     aggregate,
     by_strategy,
     check_thresholds,
     cites_expected_section,
     evidence_rank,
+    false_absence_terms,
     format_strategy_table,
     format_table,
     key_facts_ok,
     list_failures,
     normalise,
     percentile,
+    section_number,
 )
 
 THRESHOLDS = Path(__file__).resolve().parents[1] / "evals" / "thresholds.toml"
@@ -283,7 +286,10 @@ def test_check_thresholds() -> None:
 
 
 def test_thresholds_file_matches_aggregate_metrics() -> None:
-    th = tomllib.loads(THRESHOLDS.read_text(encoding="utf-8"))
+    data = tomllib.loads(THRESHOLDS.read_text(encoding="utf-8"))
+    # The seed's gate is the top level; tables ([library]) belong to other gates.
+    th = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    assert isinstance(data.get("library"), dict)
     # Every gate value is a probability; ceilings end in _max.
     assert all(0.0 < v <= 1.0 for v in th.values()) and "false_refusal_rate_max" in th
     names = {k.removesuffix("_max") for k in th}
@@ -303,3 +309,51 @@ def test_list_failures_reasons() -> None:
     assert "answered an unanswerable question" in fails["u2"]["why"]
     assert fails["a2"]["answer"] == "是 2008 年。" and fails["a2"]["evidence_rank"] == 1
     assert fails["u2"]["missing"] == [] and fails["u2"]["refused"] is False
+
+
+def test_section_numbers_of_every_heading_style() -> None:
+    assert section_number("三、政策性科技保险取得新进展") == 3
+    assert section_number("第十二章 结论") == 12
+    assert section_number("3 中国制造业") == section_number("3中国制造业") == 3
+    assert section_number("３．１ 方法") == 3  # full width, a flattened sub-heading
+    assert section_number("10 结语") == 10
+    # Years, shares and titles that start with a figure are not headings.
+    assert section_number("2025 科技保险发展分析报告") is None
+    assert section_number("2018年回顾") is None
+    assert section_number("5%的增长") is None
+    assert section_number("（一）背景") is None
+    assert section_number("封面及摘要") is None
+
+
+def test_expected_section_for_library_items() -> None:
+    assert cites_expected_section("3", [_cit("3 中国的产业 › 3.1 现状")])
+    assert cites_expected_section("3", [_cit("3中国的产业")])
+    assert cites_expected_section("3", [_cit("三、产业")])
+    assert not cites_expected_section("3", [_cit("30 附录")])
+    assert not cites_expected_section("1", [_cit("10 结语")])
+    assert not cites_expected_section("2", [_cit("1 引言 › 2 方法")])  # only the top level
+    assert cites_expected_section("摘要", [_cit("封面及摘要 › 摘要", page=None)])
+    assert not cites_expected_section("摘要", [_cit("2 方法")])
+    assert cites_expected_section("前置", [_cit("封面及摘要", page=1)])
+    assert cites_expected_section("引言", [_cit("某某研究", page=2)])
+    assert not cites_expected_section("引言", [_cit("2 方法", page=2)])
+    assert not cites_expected_section("引言", [_cit("封面及摘要 › 摘要", page=1)])
+
+
+def test_absence_claims_name_the_terms() -> None:
+    refusal = "报告中没有提到科技保险、保费的相关信息。"
+    assert absence_claims(refusal) == ["科技保险", "保费"]
+    assert absence_claims("2015 年[1]。报告里并未提及 火星保险。") == ["火星保险"]
+    assert absence_claims("报告中没有提到这个问题的答案。") == []
+    assert absence_claims("报告中没有找到能直接回答这个问题的内容。") == []
+    assert absence_claims("保费为 99 亿元[1]。") == []
+
+
+def test_false_absence_terms_compare_normalised_text() -> None:
+    text = "科技 保险的ＣＲＩＳＰＲ保费\n为 99 亿元"
+    answer = "报告中没有提到科技保险、crispr、火星、亿元的相关信息。"
+    assert false_absence_terms(answer, [text]) == ["科技保险", "crispr", "亿元"]
+    # Chunk by chunk: a term split across two chunks is not in either.
+    assert false_absence_terms(answer, ["科技", "保险的CRISPR"]) == ["crispr"]
+    assert false_absence_terms("报告中没有提到火星的相关信息。", [text]) == []
+    assert false_absence_terms("保费为 99 亿元[1]。", [text]) == []

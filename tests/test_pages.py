@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evals.pages import PageMap
+from evals.pages import PageMap, page_accuracy
 
 LINES = [
     "标题行",
@@ -42,3 +42,18 @@ def test_whitespace_and_width_are_ignored_and_unknown_quotes_are_none() -> None:
     assert pages.citation_ok("第 二 页的\n段落", 2, None) is True
     assert pages.citation_ok("报告里没有的话", 2, 2) is None
     assert pages.citation_ok("第二页的段落", None, None) is False
+
+
+def test_page_accuracy_counts_right_wrong_and_unlocated_citations() -> None:
+    pages = PageMap.build(LINES, PAGES)
+    citations = [
+        {"quote": "第二页的段落", "page_start": 2, "page_end": 2},
+        {"quote": "第三页的段落", "page_start": 3, "page_end": None},
+        {"quote": "第三页的段落", "page_start": 1, "page_end": 3},
+        {"quote": "第一页的正文段落", "page_start": None, "page_end": None},
+        {"quote": "报告里没有的话", "page_start": 2, "page_end": 2},
+    ]
+    acc = page_accuracy(pages, citations)
+    assert (acc.right, acc.wrong, acc.unlocated) == (2, 2, 1)
+    assert acc.share == 0.5
+    assert page_accuracy(pages, []).share != page_accuracy(pages, []).share  # NaN
