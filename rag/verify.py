@@ -768,18 +768,34 @@ def render_answer(sentences: Iterable[AnswerSentence]) -> str:
 # The verify stage: a Draft becomes the Answer
 # ---------------------------------------------------------------------------
 
-_REFUSAL_MARK = "报告中没有提到"
+_NOT_FOUND = "报告中没有找到能直接回答这个问题的内容。"
+_NOT_MENTIONED = "报告中没有提到{terms}。"
+# At most this many absent terms are named.
+_MAX_NAMED = 3
 _NOTHING_VERIFIED = "模型给出的回答未能通过引文核对，已全部删除。"
 _LEAK_SUPPORT = 0.6  # share of a sentence's bigrams found in a withheld text that marks a leak
 _HIDDEN_LEAK = "（此句复述了系统提示，已隐藏）"
 
 
-def refusal_text(question: Question) -> str:
-    """The plain refusal, naming what was asked about."""
-    topic = "、".join(question.term_texts[:4])
-    if topic:
-        return f"{_REFUSAL_MARK}{topic}的相关信息。"
-    return f"{_REFUSAL_MARK}这个问题的答案。"
+def absent_terms(question: Question, report_has: Callable[[str], bool] | None) -> tuple[str, ...]:
+    """The question's own terms that the searched report does not contain.
+
+    `report_has(term)` says whether the report's text holds the term (or an
+    abbreviation of it); a term counts as absent only when it says no, so a refusal
+    that names these never claims the report lacks a word it has.
+    """
+    if report_has is None:
+        return ()
+    return tuple(t.text for t in question.terms if not t.carried and not report_has(t.text))
+
+
+def refusal_text(absent: Sequence[str] = ()) -> str:
+    """The refusal: nothing in the report answers; and which of the question's words the
+    report never mentions (`absent_terms`), if any. It states nothing else about the
+    report, so it cannot misstate it."""
+    if not absent:
+        return _NOT_FOUND
+    return _NOT_FOUND + _NOT_MENTIONED.format(terms="、".join(absent[:_MAX_NAMED]))
 
 
 def redact_recitals(
@@ -808,13 +824,16 @@ def _notice(draft: Draft, verified: VerifiedAnswer, refused: bool) -> str:
     return f"有 {len(verified.dropped)} 句未通过引文核对，已删除。"
 
 
-def assemble_answer(draft: Draft, question: Question, lexicon: Lexicon) -> Answer:
+def assemble_answer(
+    draft: Draft, question: Question, lexicon: Lexicon, absent: Sequence[str] = ()
+) -> Answer:
     """Verify a Draft's citations and turn it into the `Answer` (the chain's final stage).
 
     The lead sentence cites what the first sentence cites. Sentences whose citations
-    fail are dropped; a draft that refused, or has no cited sentence left, becomes a
-    refusal (a model's own 「报告中没有提到…」 sentence, else one naming the question's
-    terms) shown with the three closest passages.
+    fail are dropped; a draft that refused, or has no cited sentence left, becomes the
+    refusal of `refusal_text` (naming only `absent`, the question's terms the searched
+    report lacks; a model's own refusal sentence is not shown, as it may name words the
+    report has) with the three closest passages.
     """
     sentences = list(draft.sentences)
     if draft.lead and sentences:
@@ -824,15 +843,12 @@ def assemble_answer(draft: Draft, question: Question, lexicon: Lexicon) -> Answe
     sources = draft.sources()
     kept = verified.sentences
     if refused:
-        refusal = (
-            next((s for s in kept if is_refusal(s.text, lexicon)), None) if draft.model else None
-        )
-        kept = (refusal,) if refusal is not None else ()
+        kept = ()
         sources = sources[:3]
     return Answer(
         question=question.wording.typed,
         resolved_question=question.shown_resolution,
-        text=render_answer(kept) if kept else refusal_text(question),
+        text=render_answer(kept) if kept else refusal_text(absent),
         refused=refused,
         mode="llm" if draft.model else "extractive",
         model=draft.model,

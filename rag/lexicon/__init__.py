@@ -110,8 +110,12 @@ class Stopwords:
 
 @dataclass(frozen=True)
 class Fillers:
+    """What a question says that is not what it is about."""
+
     determiners: tuple[str, ...]
     classifiers: tuple[str, ...]
+    english: tuple[str, ...]  # 「quick question」「pls」 typed into a Chinese question
+    prefaces: tuple[str, ...]  # 「我在写材料，想确认下：」: a leading clause about the asker
 
 
 @dataclass(frozen=True)
