@@ -583,6 +583,7 @@ def _context(
             tag=loaded.tag,
             normalise=lambda question: normalise_question(question, lexicon),
             expand=lambda question: expand_aliases(question, verbatim_text.__contains__, lexicon),
+            known=loaded.tokenizer.knows,
         ),
         scorers=Scorers(
             weight=library.weight,

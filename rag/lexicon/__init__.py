@@ -75,6 +75,7 @@ class FigureWords:
     units: tuple[str, ...]
     counted: tuple[str, ...]
     item_counts: tuple[str, ...]
+    any_count: str
     money: str
     money_marks: tuple[str, ...]
     percent_marks: tuple[str, ...]
@@ -266,6 +267,7 @@ class EvidenceWords:
     anaphora: tuple[str, ...]
     place_suffixes: frozenset[str]
     figure_kinds: frozenset[str]
+    answer_kinds: frozenset[str]
 
 
 @dataclass(frozen=True)
