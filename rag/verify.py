@@ -39,7 +39,7 @@ from rag.draft import Draft
 from rag.lexicon import Lexicon
 from rag.question import Question
 from rag.textnorm import char_pairs, longest_common_run
-from rag.types import Answer, AnswerSentence, Citation, Retrieved
+from rag.types import Answer, AnswerSentence, Chunk, Citation, Retrieved
 
 # ---------------------------------------------------------------------------
 # Normalisation and number extraction
@@ -480,13 +480,38 @@ class VerifiedAnswer:
     problems: tuple[str, ...] = field(default=())
 
 
+def citable_text(chunk: Chunk) -> tuple[str, int]:
+    """What a citation of `chunk` may quote: its section headings, one a line, then its
+    text; and where its text starts. Headings are the report's own words too (「（1）鼓励
+    原始创新…」 heads the passage it is cited with), so a sentence may quote one."""
+    headings = "".join(f"{heading}\n" for heading in chunk.section_path)
+    return headings + chunk.text, len(headings)
+
+
+def _heading_span(text: str, chunk: Chunk) -> tuple[int, int] | None:
+    """The span (in `citable_text`) of the heading a sentence quotes, when its words are
+    in one of the chunk's headings and not in its text."""
+    claim = text.strip().rstrip("。；;")
+    if len(claim) < 4 or claim in chunk.text:
+        return None
+    citable, _ = citable_text(chunk)
+    at = citable.find(claim)
+    return (at, at + len(claim)) if 0 <= at < len(citable) - len(chunk.text) else None
+
+
 def _assess(
     text: str, retrieved: Retrieved, lexicon: Lexicon
 ) -> tuple[tuple[int, int], bool, tuple[str, ...]]:
-    chunk_text = retrieved.chunk.text
-    span = find_span(text, chunk_text, lexicon)
-    ok, problems = check_citation(text, chunk_text[span[0] : span[1]], chunk_text, lexicon)
-    return span, ok, problems
+    chunk = retrieved.chunk
+    citable, offset = citable_text(chunk)
+    heading = _heading_span(text, chunk)
+    if heading is not None:
+        quote = citable[heading[0] : heading[1]]
+        ok, problems = check_citation(text, quote, citable, lexicon)
+        return heading, ok, problems
+    span = find_span(text, chunk.text, lexicon)
+    ok, problems = check_citation(text, chunk.text[span[0] : span[1]], chunk.text, lexicon)
+    return (span[0] + offset, span[1] + offset), ok, problems
 
 
 @dataclass(frozen=True)
@@ -521,8 +546,13 @@ def _check_derived(
     holds, quote_span, problem = derived
     if not holds(text, cited, candidates, lexicon):
         return _Checked(text, None, problems=(f"「{text[:30]}」{problem}",))
-    spans = tuple((n, quote_span(text, candidates[n].chunk.text, lexicon)) for n in cited)
-    return _Checked(text, cited, spans)
+    spans = []
+    for n in cited:
+        chunk = candidates[n].chunk
+        start, end = quote_span(text, chunk.text, lexicon)
+        offset = citable_text(chunk)[1]
+        spans.append((n, (start + offset, end + offset)))
+    return _Checked(text, cited, tuple(spans))
 
 
 def _check_quoted(
@@ -582,6 +612,7 @@ def _renumbered(
         chunk = candidates[old].chunk
         start = min(s for s, _ in spans[old])
         end = max(e for _, e in spans[old])
+        citable, _ = citable_text(chunk)
         citations.append(
             Citation(
                 n=new,
@@ -589,7 +620,7 @@ def _renumbered(
                 section_path=chunk.section_path,
                 page_start=chunk.page_start,
                 page_end=chunk.page_end,
-                quote=chunk.text[start:end],
+                quote=citable[start:end],
                 chunk_id=chunk.id,
                 source=chunk.source,
                 verified=True,
@@ -709,8 +740,11 @@ def _combined(
     claim = _content(claim_text(text, lexicon), lexicon)
     usable = []
     by_name = False
-    for n, ((start, end), _, _) in results.items():
-        quote = candidates[n].chunk.text[start:end]
+    quotes = {
+        n: citable_text(candidates[n].chunk)[0][start:end]
+        for n, ((start, end), _, _) in results.items()
+    }
+    for n, quote in quotes.items():
         if support(text, quote, lexicon) >= MIN_SUPPORT:
             usable.append(n)
         elif longest_common_run(claim, _content(quote, lexicon)) >= MIN_SHARED_NAME:
@@ -718,9 +752,7 @@ def _combined(
             by_name = True
     if not usable:
         return [], False
-    joined = "\n".join(
-        candidates[n].chunk.text[results[n][0][0] : results[n][0][1]] for n in usable
-    )
+    joined = "\n".join(quotes[n] for n in usable)
     if support(text, joined, lexicon) < MIN_SUPPORT or missing_numbers(text, joined, lexicon):
         return [], False
     if by_name and not _items_held(text, _content(joined, lexicon), lexicon):
