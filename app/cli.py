@@ -20,7 +20,7 @@ from evals.run import main as eval_main
 from ingest.index import ingest_lock
 from ingest.pipeline import ingest_paths, remove_report
 from rag.batch import run_jsonl
-from rag.errors import IndexCorruptError, ReportQAError
+from rag.errors import ConfigError, IndexCorruptError, ReportQAError
 from rag.factory import (
     make_chroma_client,
     make_embeddings,
@@ -34,7 +34,10 @@ from rag.types import Answer, AnswerDelta, Chunk, Turn
 
 
 def _settings() -> Settings:
-    return from_env()
+    try:
+        return from_env()
+    except ValueError as exc:  # a malformed REPORTQA_* value: one Chinese line, no traceback
+        raise ConfigError(str(exc)) from exc
 
 
 def _print_answer(answer: Answer) -> None:

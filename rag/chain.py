@@ -29,6 +29,7 @@ from rag.context import Context, Corpus, Scorers
 from rag.draft import Draft
 from rag.errors import ModelMismatchError, ReportQAError
 from rag.factory import (
+    check_index_backend,
     embedding_info,
     make_chroma_client,
     make_embeddings,
@@ -489,6 +490,8 @@ def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
     collection, generation = open_active_collection(
         client, settings.index.collection_prefix, model=settings.embedding.model
     )
+
+    check_index_backend(generation.backend, settings.embedding, settings.paths)
 
     def load_embeddings() -> Any:
         embeddings = make_embeddings(settings.embedding, settings.paths)

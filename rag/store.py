@@ -61,6 +61,7 @@ class Generation:
     reports: tuple[ReportEntry, ...]
     user_terms: tuple[str, ...] = ()
     created_at: float = 0.0
+    backend: str = ""  # the embedding backend that embedded it ("" = before it was recorded: torch)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def read_generation(client: Any, prefix: str) -> Generation | None:
         reports=reports,
         user_terms=terms,
         created_at=float(meta.get("created_at", 0.0) or 0.0),
+        backend=str(meta.get("backend", "")),
     )
 
 
