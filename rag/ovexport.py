@@ -218,6 +218,20 @@ def _min_cosine(reference: tuple[Any, Any], other: tuple[Any, Any]) -> float:
     return min(lows)
 
 
+def _stamp_config(config_path: Path) -> None:
+    """Record the transformers version in the copied config.json.
+
+    transformers 5.5 takes a local tokenizer whose config.json names no version for a
+    Mistral one and warns about "incorrect tokenization" on every load; the token ids
+    are the same either way (checked against transformers 5.24).
+    """
+    import transformers  # heavy (~1 s): only at set-up, loaded by the export anyway
+
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config.setdefault("transformers_version", transformers.__version__)
+    config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
 def export_openvino(converted_dir: Path, corpus_dir: Path, int8: bool = True) -> Path:
     """Export `converted_dir` to OpenVINO (fp32, and int8 when `int8`), check, and record.
 
@@ -244,6 +258,7 @@ def export_openvino(converted_dir: Path, corpus_dir: Path, int8: bool = True) ->
                 target = tmp / path.relative_to(converted_dir)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target)
+        _stamp_config(tmp / "config.json")
         exported = OVModelForFeatureExtraction.from_pretrained(
             str(converted_dir), export=True, compile=False
         )
