@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from app.main import main as app_main
-from evals.run import main as eval_main
 from ingest.index import ingest_lock
 from ingest.pipeline import ingest_paths, remove_report
 from rag.batch import run_jsonl
@@ -278,6 +277,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         argv.append("--library")
     if args.reports:
         argv += ["--reports", args.reports]
+    # heavy (~1 s with its baselines and scratch homes): `eval` only, not the question path
+    from evals.run import main as eval_main
+
     return int(eval_main(argv) or 0)
 
 

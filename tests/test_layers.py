@@ -74,6 +74,7 @@ HEAVY: Mapping[str, str] = {
     "rag.chain": "the answering stack (LangChain, ~0.7 s); not for help/list/ingest",
     "app.ui": "gradio, ~3 s; `serve` only",
     "evals.bench": "numpy, psutil and the scale study, ~0.3 s; `bench` only",
+    "evals.run": "the eval runner with its baselines and scratch homes, ~1 s; `eval` only",
 }
 #: Packages whose function-level imports must be on `HEAVY`.
 STRICT_FUNCTION_IMPORTS = ("rag", "ingest", "app")
