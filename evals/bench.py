@@ -342,7 +342,8 @@ def measure_backends(
             torch.set_num_threads(1)  # what the answerer pins (EmbeddingSettings.query_threads)
         if reference is not None:
             cosines = [*_cosines(reference[0], vectors), *_cosines(reference[1], query_vectors)]
-            row.cos_min, row.cos_mean = min(cosines), statistics.fmean(cosines)
+            row.cos_min = float(min(cosines))
+            row.cos_mean = float(statistics.fmean(float(c) for c in cosines))
         times = []
         for q in questions:
             started = time.perf_counter()
