@@ -264,6 +264,8 @@ class NameWords:
 @dataclass(frozen=True)
 class EvidenceWords:
     markers: Mapping[str, Words]  # by intent: what makes a passage fit it
+    announcements: tuple[str, ...]  # 「以下」「如下」: items follow
+    announced_units: tuple[str, ...]  # 「3方面」「两点」: a count of items follows
     anaphora: tuple[str, ...]
     place_suffixes: frozenset[str]
     figure_kinds: frozenset[str]
