@@ -350,7 +350,23 @@ class Patterns:
 
     @cached_property
     def elliptical_start(self) -> re.Pattern[str]:
-        return re.compile(f"^({alternation(self.lexicon.question.followup.elliptical_starts)})")
+        return re.compile(
+            f"^({alternation(self.lexicon.question.followup.pointers.elliptical_starts)})"
+        )
+
+    @cached_property
+    def anaphoric_start(self) -> re.Pattern[str]:
+        return re.compile(
+            f"^({alternation(self.lexicon.question.followup.pointers.anaphoric_starts)})"
+        )
+
+    @cached_property
+    def document_deixis(self) -> re.Pattern[str]:
+        """A turn that starts with the report itself: 「这份报告…」「报告…」「本文…」."""
+        pointers = self.lexicon.question.followup.pointers
+        return re.compile(
+            f"^({alternation(pointers.document_deixis)})?\\s*({alternation(pointers.document_nouns)})"
+        )
 
     @cached_property
     def more_start(self) -> re.Pattern[str]:
