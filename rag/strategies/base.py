@@ -12,6 +12,7 @@ from rag.draft import Draft
 from rag.enumeration import DocumentUnit
 from rag.extractive import SentenceDraft, draft_answer
 from rag.question import Question
+from rag.tabular import Table, tables_of
 from rag.types import AnswerSentence, Chunk, Retrieved
 
 
@@ -47,6 +48,11 @@ class Passages:
         return self.ctx.corpus.rows_of(self.source)
 
     @cached_property
+    def tables(self) -> tuple[Table, ...]:
+        """The answer's report's tables, read as tables (`rag.tabular`)."""
+        return tables_of(self.rows)
+
+    @cached_property
     def sentence_draft(self) -> SentenceDraft:
         """The sentence-extraction draft over the scoped passages (computed once)."""
         weight, corpus_has = self.scorers
@@ -59,6 +65,20 @@ class Passages:
             unit_similarity=self.ctx.scorers.similarity_to(self.question.text),
             corpus_has=corpus_has,
         )
+
+
+def prose_coverage(passages: Passages) -> float:
+    """How well the sentence draft covers the question, as a rival to an answer read off a
+    table: 0 when it refused or quotes table rows only (the table reads them better)."""
+    draft = passages.sentence_draft
+    if draft.refused:
+        return 0.0
+    prose = any(
+        n in draft.candidates and draft.candidates[n].chunk.kind != "table_row"
+        for s in draft.sentences
+        for n in s.citations
+    )
+    return draft.coverage if prose else 0.0
 
 
 Accepts = Callable[[Question, Context], bool]
@@ -125,4 +145,4 @@ def read_off(
     )
 
 
-__all__ = ["Passages", "Strategy", "quoted_units", "read_off"]
+__all__ = ["Passages", "Strategy", "prose_coverage", "quoted_units", "read_off"]
