@@ -43,6 +43,9 @@ MAX_ROWS = 6
 # Exact words count double against a partial match (「年太阳辐射总量」 named whole beats
 # 「倾斜面年太阳辐射总量」 named in part).
 _EXACT = 2
+# A column named in part shares at least this run with the question (「客运量」 of
+# 「年客运量」; two characters such as 「数量」 are too common to name one).
+_MIN_RUN = 3
 # A year the question names that a column's name has too.
 _YEAR_STRENGTH = 4
 
@@ -192,7 +195,7 @@ def _word_strength(question: str, core: str) -> int:
     best = 0
     if len(core) >= 3:
         run = longest_common_run(question, core)
-        best = run if run >= 2 and 2 * run >= len(core) else 0
+        best = run if run >= _MIN_RUN and 2 * run >= len(core) else 0
     for word in _LATIN.findall(question):
         if word in core:
             best = max(best, len(word))
@@ -239,6 +242,21 @@ def best_reading(question: Question, tables: Sequence[Table], lexicon: Lexicon) 
     if not named:
         return None
     return max(named, key=lambda r: (r.strength, r.row_strength))
+
+
+def date_columns(reading: Reading, lexicon: Lexicon) -> tuple[int, ...]:
+    """The columns whose cells in the named rows are dates (「2006年」「2024 年 1 月」):
+    what a date question asks of a row when it names no column (「哪年成立的」)."""
+    dates = lexicon.patterns.year_month
+    year = lexicon.numbers.dates.year
+    out = []
+    for k in range(len(reading.table.columns)):
+        cells = [row.cell(k).strip() for row in reading.rows]
+        if k in reading.labels or not all(cells):
+            continue
+        if all((_YEAR_CELL.match(c) and c.endswith(year)) or dates.fullmatch(c) for c in cells):
+            out.append(k)
+    return tuple(out)
 
 
 def asks_more(question: Question, reading: Reading, lexicon: Lexicon) -> bool:
@@ -452,6 +470,7 @@ __all__ = [
     "cell_strength",
     "change_column",
     "column_strength",
+    "date_columns",
     "extreme_answer",
     "extreme_column",
     "missing_years",

@@ -128,7 +128,7 @@ def column_parts(header: Sequence[str], width: int) -> tuple[tuple[str, ...], ..
     each (「2000年」 over 「HS编码」 and 「RCA」 → (2000年, HS编码), (2000年, RCA)). Which
     run of s cells spans is read from the years: a line of years (「2000年 2015年」) sits
     under measures, a line of measures sits under years; ties go to the run further
-    right (row labels come first).
+    right (row labels come first), short of the last cell (a summary column).
     """
     lines = [row_cells(line) for line in header if line.strip()]
     if not lines:
@@ -158,9 +158,15 @@ def _spanning_start(top: Sequence[str], below: Sequence[str], spanning: int) -> 
     def years(start: int) -> int:
         return sum(1 for c in top[start : start + spanning] if _YEAR.search(c))
 
-    starts = range(len(top) - spanning + 1)
-    # Under measures: as few years as possible above; under years: as many.
-    return max(starts, key=lambda s: ((-years(s) if years_below else years(s)), s))
+    last = len(top) - spanning
+    starts = range(last + 1)
+    # Under measures: as few years as possible above; under years: as many. Ties go to the
+    # run further right (labels come first) but not to the last cell, which after a
+    # measure split by years is mostly a summary of it (a change, a growth rate).
+    return max(
+        starts,
+        key=lambda s: ((-years(s) if years_below else years(s)), s < last or last == 0, s),
+    )
 
 
 def _padded(parts: Sequence[tuple[str, ...]], width: int) -> tuple[tuple[str, ...], ...]:

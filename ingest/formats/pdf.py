@@ -449,19 +449,34 @@ def _pipe_run_end(items: Sequence[_TextLine], start: int, g: _Geometry) -> int:
 
 def _pipe_rows(run: Sequence[_TextLine], g: _Geometry) -> list[_Para]:
     """A run of " | " lines as rows: a line that ran to the margin is continued by the next
-    one unless that would give the row more cells than the table's unwrapped rows have
-    (so a row that happens to end at the margin does not swallow the next row)."""
+    one, unless that would give the row more cells than the table's unwrapped rows have,
+    or the row is already whole and the next line opens a whole row of its own (its first
+    cell wrapped before any bar) — so a row never swallows the next one."""
     whole = [len(row_cells(ln.text)) for ln in run if is_pipe_row(ln.text) and not _wraps(ln, g)]
     columns = max(whole or [len(row_cells(ln.text)) for ln in run])
     rows: list[_Para] = []
-    for ln in run:
+    for i, ln in enumerate(run):
         if rows and _wraps(rows[-1].lines[-1], g):
             so_far = join_row_parts([part.text for part in rows[-1].lines])
-            if merged_cell_count(so_far, ln.text) <= columns:
+            complete = len(row_cells(so_far)) == columns and row_cells(so_far)[-1] != ""
+            opens_row = complete and _wraps(ln, g) and _row_from(run, i, g, columns) == columns
+            if merged_cell_count(so_far, ln.text) <= columns and not opens_row:
                 rows[-1].lines.append(ln)
                 continue
         rows.append(_Para([ln], row=True))
     return rows
+
+
+def _row_from(run: Sequence[_TextLine], start: int, g: _Geometry, columns: int) -> int:
+    """How many cells the row opening at `start` has once its wrapped lines are joined."""
+    text = run[start].text
+    k = start
+    while k + 1 < len(run) and _wraps(run[k], g):
+        if merged_cell_count(text, run[k + 1].text) > columns:
+            break
+        text = join_row_parts([text, run[k + 1].text])
+        k += 1
+    return len(row_cells(text))
 
 
 def _paragraph_text(

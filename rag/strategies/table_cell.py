@@ -20,7 +20,15 @@ from rag.draft import Draft
 from rag.evidence import question_coverage
 from rag.question import Intent, Question
 from rag.strategies.base import Passages, Strategy, prose_coverage, read_off
-from rag.table_answers import Reading, asks_more, best_reading, cell_answer, norm, refusal
+from rag.table_answers import (
+    Reading,
+    asks_more,
+    best_reading,
+    cell_answer,
+    date_columns,
+    norm,
+    refusal,
+)
 from rag.tabular import cell_value
 
 NAME = "table_cell"
@@ -44,6 +52,8 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     reading = best_reading(question, passages.tables, ctx.lexicon)
     if reading is None:
         return None
+    if not reading.columns and question.intent is Intent.DATE:
+        reading = replace(reading, columns=date_columns(reading, ctx.lexicon))
     if not reading.columns:
         if question.intent not in _WHOLE_ROW_INTENTS or question.unit_hint:
             return _refused(question, reading, passages, ctx)
