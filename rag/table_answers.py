@@ -244,6 +244,28 @@ def best_reading(question: Question, tables: Sequence[Table], lexicon: Lexicon) 
     return max(named, key=lambda r: (r.strength, r.row_strength))
 
 
+def other_readings(
+    question: Question, best: Reading, tables: Sequence[Table], lexicon: Lexicon
+) -> list[Reading]:
+    """Other tables the question asks the same of (「船舶和机械两类的…各是多少」): each names
+    rows and the same columns as the best, and its caption holds a term of the question
+    the best's does not."""
+    held = norm(best.table.caption)
+    asked = {best.table.columns[k] for k in best.columns}
+    out = []
+    for table in tables:
+        if table is best.table:
+            continue
+        reading = read_table(question, table, lexicon)
+        if not reading.rows or {table.columns[k] for k in reading.columns} != asked:
+            continue
+        caption = norm(table.caption)
+        own = [t for t in question.term_texts if len(t) >= 2 and norm(t) in caption]
+        if any(norm(t) not in held for t in own):
+            out.append(reading)
+    return out
+
+
 def date_columns(reading: Reading, lexicon: Lexicon) -> tuple[int, ...]:
     """The columns whose cells in the named rows are dates (「2006年」「2024 年 1 月」):
     what a date question asks of a row when it names no column (「哪年成立的」)."""
@@ -261,9 +283,14 @@ def date_columns(reading: Reading, lexicon: Lexicon) -> tuple[int, ...]:
 
 def asks_more(question: Question, reading: Reading, lexicon: Lexicon) -> bool:
     """Whether the question asks more things (question words: 「哪年成立的，在哪个城市」)
-    than the columns it names."""
+    than the columns it names, one of them a kind of answer no named column gives
+    (「城市」; 「…各是多少，哪个高」 asks nothing more)."""
     words = lexicon.patterns.question_word.findall(question.text)
-    return len(words) > max(1, len(reading.columns))
+    if len(words) <= max(1, len(reading.columns)):
+        return False
+    named = norm(" ".join(reading.table.columns[k] for k in reading.columns))
+    kinds = lexicon.evidence.answer_kinds
+    return any(t in kinds and norm(t) not in named for t in question.term_texts)
 
 
 # ------------------------------------------------------------------------------ cells
@@ -477,6 +504,7 @@ __all__ = [
     "named_columns",
     "named_rows",
     "norm",
+    "other_readings",
     "rank_column_of",
     "read_table",
     "refusal",

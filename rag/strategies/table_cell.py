@@ -27,6 +27,7 @@ from rag.table_answers import (
     cell_answer,
     date_columns,
     norm,
+    other_readings,
     refusal,
 )
 from rag.tabular import cell_value
@@ -60,6 +61,14 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     elif asks_more(question, reading, ctx.lexicon):
         reading = replace(reading, columns=())  # it asks more: show the whole row
     sentences, chunks = cell_answer(reading)
+    if reading.columns:
+        for other in other_readings(question, reading, passages.tables, ctx.lexicon):
+            more, used = cell_answer(other)
+            offset = len(chunks)
+            chunks += used
+            sentences += [
+                replace(s, citations=tuple(n + offset for n in s.citations)) for s in more
+            ]
     said = " ".join([reading.table.caption, *(s.text for s in sentences)])
     covered = question_coverage(question, said, passages.weight)
     prose = passages.sentence_draft
