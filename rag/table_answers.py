@@ -109,6 +109,22 @@ def cell_strength(question: str, cell: str, lexicon: Lexicon) -> int:
     return best
 
 
+def _prefix_strength(terms: Sequence[str], cell: str) -> int:
+    """A term of the question the cell starts with (「塔什干」 for 「塔什干市」): three
+    characters or more, or half the cell (「国内」 does not name 「国内首家专注于」)."""
+    text = norm(cell)
+    if cell_value(cell) is not None:
+        return 0
+    return max(
+        (
+            len(t)
+            for t in map(norm, terms)
+            if len(t) >= 2 and text.startswith(t) and (len(t) >= 3 or 2 * len(t) >= len(text))
+        ),
+        default=0,
+    )
+
+
 def _value_strength(question: str, years: Sequence[str], name: str, cell: str) -> int:
     """A number cell naming its row: a year the question names, or a code written with
     its column's letters (「HS66」)."""
@@ -138,8 +154,10 @@ def _row_strengths(
             if k == rank_column:
                 strength = _YEAR_STRENGTH if cell_value(cell) == question.wanted.column.rank else 0
             else:
-                strength = cell_strength(text, cell, lexicon) or _value_strength(
-                    text, years, name, cell
+                strength = (
+                    cell_strength(text, cell, lexicon)
+                    or _prefix_strength(question.term_texts, cell)
+                    or _value_strength(text, years, name, cell)
                 )
             if strength:
                 total += strength
@@ -242,6 +260,16 @@ def best_reading(question: Question, tables: Sequence[Table], lexicon: Lexicon) 
     if not named:
         return None
     return max(named, key=lambda r: (r.strength, r.row_strength))
+
+
+def names_a_column(question: Question, tables: Sequence[Table]) -> bool:
+    """Whether some table has a column the question names by its words (not a year only)."""
+    text = norm(question.text)
+    return any(
+        sum(_word_strength(text, norm(column_core(p))) for p in parts if not _YEAR.search(p)) >= 2
+        for table in tables
+        for parts in table.parts
+    )
 
 
 def other_readings(
@@ -503,6 +531,7 @@ __all__ = [
     "missing_years",
     "named_columns",
     "named_rows",
+    "names_a_column",
     "norm",
     "other_readings",
     "rank_column_of",

@@ -26,6 +26,8 @@ from rag.table_answers import (
     best_reading,
     cell_answer,
     date_columns,
+    missing_years,
+    names_a_column,
     norm,
     other_readings,
     refusal,
@@ -98,6 +100,8 @@ def _refused(
     )
     if reading.row_strength < _WHOLE_CELL or not own:
         return None
+    if not missing_years(question, reading.table)[0] and names_a_column(question, passages.tables):
+        return None  # another table has what it asks: not this table's refusal
     prose = passages.sentence_draft
     labels = {norm(row.cell(k)) for row in reading.rows for k in reading.labels}
     if not prose.refused and any(label and label in _spoken(passages) for label in labels):
