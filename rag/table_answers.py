@@ -38,6 +38,8 @@ from rag.types import AnswerSentence, Chunk, Extreme
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_CELL = re.compile(r"^((?:19|20)\d{2})\s*年?$")
 _LATIN = re.compile(r"[a-z][a-z0-9\-]{2,}")
+# A cell longer than this is running text, not a label a question names a row by in part.
+MAX_LABEL_CHARS = 24
 # A question naming more rows than this names none in particular.
 MAX_ROWS = 6
 # Exact words count double against a partial match (「年太阳辐射总量」 named whole beats
@@ -99,6 +101,8 @@ def cell_strength(question: str, cell: str, lexicon: Lexicon) -> int:
         return 0
     if text in question:
         return _EXACT * len(text)
+    if len(text) > MAX_LABEL_CHARS:
+        return 0  # running text (a document's content), not a label: named only whole
     best = 0
     for part in lexicon.patterns.cell_separator.split(text):
         if len(part) >= 2 and part in question:

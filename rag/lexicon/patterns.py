@@ -324,6 +324,13 @@ class Patterns:
         return re.compile(f"({alternation(self.lexicon.report.tables.extremes.rises)})")
 
     @cached_property
+    def column_ask_words(self) -> re.Pattern[str]:
+        """Every superlative or change word (what an extreme read off a column answers)."""
+        extremes = self.lexicon.report.tables.extremes
+        words = (*extremes.highest, *extremes.lowest, *extremes.strongest)
+        return re.compile(f"{alternation(sorted(words, key=len, reverse=True))}")
+
+    @cached_property
     def rank(self) -> re.Pattern[str]:
         """「排第一」「排名第3」「第二名」: a rank (group `n`, a numeral or digits)."""
         columns = self.lexicon.report.tables.rows

@@ -10,6 +10,7 @@ from functools import cached_property
 from rag.context import Context
 from rag.draft import Draft
 from rag.enumeration import DocumentUnit
+from rag.evidence import question_coverage
 from rag.extractive import SentenceDraft, draft_answer
 from rag.question import Question
 from rag.tabular import Table, tables_of
@@ -69,16 +70,19 @@ class Passages:
 
 def prose_coverage(passages: Passages) -> float:
     """How well the sentence draft covers the question, as a rival to an answer read off a
-    table: 0 when it refused or quotes table rows only (the table reads them better)."""
+    table (0 when it refused): what its sentences say, a table row it quotes read with
+    its caption and header, as the table's answer is."""
     draft = passages.sentence_draft
     if draft.refused:
         return 0.0
-    prose = any(
-        n in draft.candidates and draft.candidates[n].chunk.kind != "table_row"
-        for s in draft.sentences
-        for n in s.citations
-    )
-    return draft.coverage if prose else 0.0
+    said = []
+    for sentence in draft.sentences:
+        chunks = [draft.candidates[n].chunk for n in sentence.citations if n in draft.candidates]
+        row = next((c for c in chunks if c.kind == "table_row"), None)
+        if row is not None:
+            said.append(f"{row.table_caption}\n{row.table_header}")
+        said.append(sentence.text)
+    return question_coverage(passages.question, "\n".join(said), passages.weight)
 
 
 Accepts = Callable[[Question, Context], bool]

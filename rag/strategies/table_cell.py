@@ -18,7 +18,7 @@ from dataclasses import replace
 from rag.context import Context
 from rag.draft import Draft
 from rag.evidence import question_coverage
-from rag.question import Intent, Question
+from rag.question import Cue, Intent, Question
 from rag.strategies.base import Passages, Strategy, prose_coverage, read_off
 from rag.table_answers import (
     Reading,
@@ -48,7 +48,8 @@ _log = logging.getLogger(__name__)
 
 
 def accepts(question: Question, ctx: Context) -> bool:
-    return True
+    # A premise to check (「…是2018年科技部牵头的吧？」) is the sentences' to correct.
+    return not question.has(Cue.CONFIRMATION)
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
@@ -83,7 +84,10 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
         covered,
         prose.coverage,
     )
-    if covered < MIN_COVERAGE or covered < prose_coverage(passages):
+    rival = prose_coverage(passages)
+    # Named cells beat a sentence that covers the question as well; a whole row (no column
+    # named) is only the row again, so the sentences keep a tie.
+    if covered < MIN_COVERAGE or covered < rival or (not reading.columns and covered == rival):
         return None
     return read_off(NAME, sentences, chunks, passages.scoped)
 
@@ -100,8 +104,12 @@ def _refused(
     )
     if reading.row_strength < _WHOLE_CELL or not own:
         return None
-    if not missing_years(question, reading.table)[0] and names_a_column(question, passages.tables):
-        return None  # another table has what it asks: not this table's refusal
+    if not missing_years(question, reading.table)[0]:
+        # A measure the table lacks is refused only for a figure asked of a row of figures
+        # no other table has a column for; a name or date may sit in a text cell.
+        figures = question.intent is Intent.FIGURE or bool(question.unit_hint)
+        if not figures or not _row_of_figures(reading) or names_a_column(question, passages.tables):
+            return None
     prose = passages.sentence_draft
     labels = {norm(row.cell(k)) for row in reading.rows for k in reading.labels}
     if not prose.refused and any(label and label in _spoken(passages) for label in labels):
@@ -112,6 +120,17 @@ def _refused(
         passages=passages.scoped,
         refusal=refusal(question, reading, ctx.lexicon),
     )
+
+
+def _row_of_figures(reading: Reading) -> bool:
+    """Whether the named rows' cells outside their labels are mostly figures."""
+    cells = [
+        row.cell(k)
+        for row in reading.rows
+        for k in range(len(reading.table.columns))
+        if k not in reading.labels and row.cell(k)
+    ]
+    return bool(cells) and 2 * sum(cell_value(c) is not None for c in cells) > len(cells)
 
 
 def _spoken(passages: Passages) -> str:

@@ -14,7 +14,7 @@ import logging
 from rag.context import Context
 from rag.draft import Draft
 from rag.evidence import question_coverage
-from rag.question import Question
+from rag.question import Cue, Question
 from rag.strategies.base import Passages, Strategy, prose_coverage, read_off
 from rag.strategies.table_cell import MIN_COVERAGE
 from rag.table_answers import (
@@ -32,7 +32,7 @@ _log = logging.getLogger(__name__)
 
 def accepts(question: Question, ctx: Context) -> bool:
     wanted = question.wanted.column
-    return bool(wanted.extreme) or wanted.rank == 1
+    return (bool(wanted.extreme) or wanted.rank == 1) and not question.has(Cue.CONFIRMATION)
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
@@ -62,7 +62,9 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     if result is None:
         return None
     sentences, chunks = result
-    said = " ".join([table.caption, *(s.text for s in sentences)])
+    # The superlative and the change it asks about are what the answer gives.
+    asked = ctx.lexicon.patterns.column_ask_words.findall(question.text)
+    said = " ".join([table.caption, *asked, *(s.text for s in sentences)])
     prose = passages.sentence_draft
     covered = question_coverage(question, said, passages.weight)
     _log.debug("table %s covers %.2f, sentences %.2f", table.index, covered, prose.coverage)
