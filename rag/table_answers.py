@@ -135,7 +135,7 @@ def _value_strength(question: str, years: Sequence[str], name: str, cell: str) -
     year = _YEAR_CELL.match(cell.strip())
     if year is not None:
         return _YEAR_STRENGTH if year.group(1) in years else 0
-    letters = re.match(r"[a-z]+", norm(column_core(name)))
+    letters = re.search(r"[a-z]+", norm(column_core(name.split(" ")[-1])))
     value = norm(cell)
     if letters and value.isdigit():
         code = f"{letters.group(0)}{value}"
@@ -151,10 +151,19 @@ def _row_strengths(
     text, years = norm(question.text), _years(question)
     rank_column = rank_column_of(table, lexicon) if question.wanted.column.rank else None
     out = []
+    # A cell under another year than the question's does not name its row (「2015年 …HS66」
+    # names the row whose 2015 code is 66, not the one whose 2000 code is).
+    other_year = {
+        k
+        for k, name in enumerate(table.columns)
+        if years and _YEAR.search(name) and not any(y in name for y in years)
+    }
     for row in table.rows:
         total, labels = 0, set()
         for k, cell in enumerate(row.cells):
             name = table.columns[k] if k < len(table.columns) else ""
+            if k in other_year:
+                continue
             if k == rank_column:
                 strength = _YEAR_STRENGTH if cell_value(cell) == question.wanted.column.rank else 0
             else:
