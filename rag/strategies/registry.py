@@ -12,6 +12,7 @@ from rag.context import Context
 from rag.draft import Draft
 from rag.question import Question
 from rag.strategies import (
+    announced,
     enumeration,
     grid_column,
     grid_label,
@@ -39,6 +40,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     table_cell.STRATEGY,
     grid_label.STRATEGY,
     enumeration.STRATEGY,
+    announced.STRATEGY,
     grid_column.STRATEGY,
     sentences.STRATEGY,
     refusal.STRATEGY,
