@@ -327,3 +327,23 @@ def ends_sentence(text: str) -> bool:
     """True when the line ends with sentence-final punctuation (after closing quotes)."""
     line = text.rstrip()
     return bool(line) and line[-1] in SENTENCE_FINAL
+
+
+def is_table_note(text: str) -> bool:
+    """A note under a table (「资料来源：…」「3数据来源：…」「注：…」; markers in
+    structure.toml): it ends the rows above it."""
+    line = re.sub(r"^[\d\s*①-⑳]+", "", _clean(text))
+    for marker in structure_words().table_notes:
+        if line[: len(marker)].lower() == marker.lower():
+            rest = line[len(marker) :].lstrip()
+            if not rest or rest[0] in "：:" or marker.endswith("来源"):
+                return True
+    return False
+
+
+def match_english_caption(text: str) -> bool:
+    """An English table caption (「Tab.1 …」「Table 2 …」), set under the Chinese one or
+    standing for a caption the extraction lost."""
+    words = structure_words().english_caption
+    pattern = rf"^(?:{'|'.join(map(re.escape, words))})\s*\.?\s*\d{{1,3}}(?!\d)" if words else ""
+    return bool(pattern) and re.match(pattern, _clean(text), re.IGNORECASE) is not None

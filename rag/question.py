@@ -92,6 +92,15 @@ class Wording:
 
 
 @dataclass(frozen=True)
+class ColumnAsk:
+    """What a question asks of a table column."""
+
+    extreme: str = ""  # "highest" / "lowest" / "strongest" value (「最低」「掉得最狠」)
+    change: str = ""  # "down" / "up": the change it asks about (「降了多少」)
+    rank: int = 0  # a row named by its rank (「排第一」 → 1)
+
+
+@dataclass(frozen=True)
 class Wanted:
     """What the answer must hold, as the question says it."""
 
@@ -104,6 +113,7 @@ class Wanted:
     publication_fields: tuple[str, ...] = ()  # asked of the publication: authors, date …
     table_ends: tuple[str, ...] = ()  # "earliest" / "latest" row, in the order asked
     count_unit: str = ""  # the counting word of 「多少份」「几条」
+    column: ColumnAsk = field(default_factory=ColumnAsk)  # what it asks of a table column
 
 
 @dataclass(frozen=True)
@@ -368,6 +378,33 @@ def _table_ends(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     return tuple(end for _, end in sorted(ends))
 
 
+def column_ask(text: str, lexicon: Lexicon) -> ColumnAsk:
+    """What the question asks of a table column: the extreme ("highest", "lowest",
+    "strongest" or ""), the change it asks about ("down", "up" or "") and the rank of a
+    row it names (0: none)."""
+    patterns = lexicon.patterns
+    extreme = next(
+        (
+            name
+            for name, pattern in (
+                ("highest", patterns.highest),
+                ("lowest", patterns.lowest),
+                ("strongest", patterns.strongest),
+            )
+            if pattern.search(text)
+        ),
+        "",
+    )
+    change = (
+        "down" if patterns.declines.search(text) else "up" if patterns.rises.search(text) else ""
+    )
+    rank = 0
+    if found := patterns.rank.search(text):
+        raw = found.group("n") or found.group("m")
+        rank = int(raw) if raw.isdigit() else lexicon.numbers.numerals.value(raw)
+    return ColumnAsk(extreme, change, rank)
+
+
 def question_wanted(text: str, terms: Sequence[Term], hint: str, lexicon: Lexicon) -> Wanted:
     """What the answer to `text` must hold."""
     patterns, domain = lexicon.patterns, lexicon.domain
@@ -383,6 +420,7 @@ def question_wanted(text: str, terms: Sequence[Term], hint: str, lexicon: Lexico
         publication_fields=tuple(name for name, words in asks.items() if words.search(text)),
         table_ends=_table_ends(text, lexicon),
         count_unit=count.group(1) if count else "",
+        column=column_ask(text, lexicon),
     )
 
 
@@ -566,6 +604,7 @@ def build_question(
 __all__ = [
     "CARRIED_TERM_FACTOR",
     "Asks",
+    "ColumnAsk",
     "Cue",
     "FollowUp",
     "Intent",

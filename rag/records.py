@@ -36,6 +36,11 @@ def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
         # What was embedded (section title, table caption and header + text): the answer
         # step reads a table row in the light of its header.
         "embed_text": chunk.embed_text if chunk.embed_text != chunk.text else "",
+        # A table row's table: caption, header lines, its number in the report, its rows.
+        "table_caption": chunk.table_caption,
+        "table_header": chunk.table_header,
+        "table_index": chunk.table_index,
+        "table_rows": chunk.table_rows,
     }
 
 
@@ -68,4 +73,8 @@ def chunk_from_record(
         kind=str(metadata.get("kind", "paragraph")),
         embed_text=embed_text or str(metadata.get("embed_text", "") or ""),
         meta=meta,
+        table_caption=str(metadata.get("table_caption", "") or ""),
+        table_header=str(metadata.get("table_header", "") or ""),
+        table_index=int(metadata.get("table_index") or 0),
+        table_rows=int(metadata.get("table_rows") or 0),
     )

@@ -39,6 +39,8 @@ def test_the_registry_is_one_ordered_tuple_ending_with_the_refusal() -> None:
         "part_timeline",
         "timeline",
         "table",
+        "table_extreme",
+        "table_cell",
         "grid_label",
         "enumeration",
         "announced",

@@ -202,12 +202,53 @@ class PartWords:
 
 
 @dataclass(frozen=True)
+class ExtremeWords:
+    """Superlatives and changes asked of a table column; rows that sum the others."""
+
+    highest: tuple[str, ...]
+    lowest: tuple[str, ...]
+    strongest: tuple[str, ...]
+    declines: tuple[str, ...]
+    rises: tuple[str, ...]
+    change_columns: tuple[str, ...]
+    totals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RowWords:
+    """How a question names a table's row: rank and code columns, ranks, listed names."""
+
+    rank_columns: tuple[str, ...]
+    code_columns: tuple[str, ...]
+    rank_before: tuple[str, ...]
+    rank_after: tuple[str, ...]
+    cell_separators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableSaid:
+    """How an answer read off a table says an extreme, and how its refusal says why."""
+
+    highest: str
+    lowest: str
+    column: str
+    along_row: str
+    only_lists: str
+    not_listed: str
+    row_only: str
+    no_answer: str
+
+
+@dataclass(frozen=True)
 class TableWords:
     table: str
     latest: tuple[str, ...]
     earliest: tuple[str, ...]
     how_many: tuple[str, ...]
     count_units: tuple[str, ...]
+    extremes: ExtremeWords
+    rows: RowWords
+    said: TableSaid
 
 
 @dataclass(frozen=True)

@@ -304,6 +304,49 @@ class Patterns:
         return re.compile(f"({alternation(self.lexicon.report.tables.earliest)})")
 
     @cached_property
+    def highest(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.highest)})")
+
+    @cached_property
+    def lowest(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.lowest)})")
+
+    @cached_property
+    def strongest(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.strongest)})")
+
+    @cached_property
+    def declines(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.declines)})")
+
+    @cached_property
+    def rises(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.rises)})")
+
+    @cached_property
+    def column_ask_words(self) -> re.Pattern[str]:
+        """Every superlative or change word (what an extreme read off a column answers)."""
+        extremes = self.lexicon.report.tables.extremes
+        words = (*extremes.highest, *extremes.lowest, *extremes.strongest)
+        return re.compile(f"{alternation(sorted(words, key=len, reverse=True))}")
+
+    @cached_property
+    def rank(self) -> re.Pattern[str]:
+        """「排第一」「排名第3」「第二名」: a rank (group `n`, a numeral or digits)."""
+        columns = self.lexicon.report.tables.rows
+        n = rf"(?P<n>[{self.counting}]|\d{{1,2}})"
+        ordinal = re.escape(self.lexicon.report.parts.ordinal)
+        return re.compile(
+            rf"(?:{alternation(columns.rank_before)}){n}"
+            rf"|{ordinal}(?P<m>[{self.counting}]|\d{{1,2}})(?:{alternation(columns.rank_after)})"
+        )
+
+    @cached_property
+    def cell_separator(self) -> re.Pattern[str]:
+        """Where a cell splits into the names it lists."""
+        return re.compile(f"(?:{alternation(self.lexicon.report.tables.rows.cell_separators)})")
+
+    @cached_property
     def count_unit(self) -> re.Pattern[str]:
         """「多少份」 → 份 (group 1)."""
         tables = self.lexicon.report.tables

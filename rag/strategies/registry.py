@@ -23,6 +23,8 @@ from rag.strategies import (
     refusal,
     sentences,
     table,
+    table_cell,
+    table_extreme,
     timeline,
 )
 from rag.strategies.base import Passages, Strategy
@@ -34,6 +36,8 @@ STRATEGIES: tuple[Strategy, ...] = (
     part_timeline.STRATEGY,
     timeline.STRATEGY,
     table.STRATEGY,
+    table_extreme.STRATEGY,
+    table_cell.STRATEGY,
     grid_label.STRATEGY,
     enumeration.STRATEGY,
     announced.STRATEGY,
