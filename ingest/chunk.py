@@ -133,7 +133,7 @@ def _table_embed(block: Block) -> str:
 def _pipe_embeds(report: ParsedReport) -> dict[int, str]:
     """What each row of a " | " table embeds (by block position): the caption, then each
     cell named by its column (a cell merged over several rows filled in), so that a row
-    reads on its own: 「表2 …\n地区：塔什干市；年日照时数/h：2852；…」."""
+    reads on its own: 「表2 …\n地区：华东区；保费收入/亿元：125；…」."""
     tables: dict[int, list[Block]] = {}
     for block in report.blocks:
         if block.kind == "table_row" and block.table_index and is_pipe_row(block.text):

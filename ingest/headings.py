@@ -93,7 +93,7 @@ _CIRCLED = re.compile(r"^([\u2460-\u2473])\s*(\S.*)$")
 # 3 / 3.1 / 3.1.2 then the text, with or without a space; never part of a longer number.
 _DECIMAL = re.compile(r"^(\d{1,2}(?:[.．]\d{1,2}){0,4})(?![\d.．%])(\s*)(\S.*)$")
 # After a decimal number the text opens with a Han character or an opening mark; after a
-# space, a Latin word may open it too (「5 CRISPR 技术」).
+# space, a Latin word may open it too (「5 AI 技术」).
 _DECIMAL_OPENING = re.compile(r"[\u3400-\u9fff“‘「『《〈（(【\"']")
 _LABEL_COLON = re.compile(r"[:：]\s*\S")
 _POINT_DI = re.compile(rf"^第({_CN})\s*[，,、：:]\s*(\S.*)$")

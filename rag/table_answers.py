@@ -1,10 +1,10 @@
 """Answers read off a report's tables: the cells a question names, and the row holding
 the highest or lowest value of a column.
 
-「塔什干市一年日照时数是多少小时？」 names a row (by a cell of it, 塔什干市) and a
-column (by its header, 年日照时数/h): the answer is the cell where they cross, written
-with its column name so that it reads on its own (「地区 塔什干市：年日照时数/h 2852。」)
-and citing the row. 「哪块的年太阳辐射总量最低？」 names a column and an extreme: the
+「华东区一年保费收入是多少亿元？」 names a row (by a cell of it, 华东区) and a
+column (by its header, 保费收入/亿元): the answer is the cell where they cross, written
+with its column name so that it reads on its own (「地区 华东区：保费收入/亿元 125。」)
+and citing the row. 「哪块的保费收入最低？」 names a column and an extreme: the
 answer is the row holding it, citing every row of the table so that the verifier can
 check that no other row holds a lower value (`AnswerSentence.extreme`).
 
@@ -42,8 +42,8 @@ _LATIN = re.compile(r"[a-z][a-z0-9\-]{2,}")
 MAX_LABEL_CHARS = 24
 # A question naming more rows than this names none in particular.
 MAX_ROWS = 6
-# Exact words count double against a partial match (「年太阳辐射总量」 named whole beats
-# 「倾斜面年太阳辐射总量」 named in part).
+# Exact words count double against a partial match (「科技保险保费收入」 named whole beats
+# 「首台套科技保险保费收入」 named in part).
 _EXACT = 2
 # A column named in part shares at least this run with the question (「客运量」 of
 # 「年客运量」; two characters such as 「数量」 are too common to name one).
@@ -114,7 +114,7 @@ def cell_strength(question: str, cell: str, lexicon: Lexicon) -> int:
 
 
 def _prefix_strength(terms: Sequence[str], cell: str) -> int:
-    """A term of the question the cell starts with (「塔什干」 for 「塔什干市」): three
+    """A term of the question the cell starts with (「华东」 for 「华东区」): three
     characters or more, or half the cell (「国内」 does not name 「国内首家专注于」)."""
     text = norm(cell)
     if cell_value(cell) is not None:
@@ -342,7 +342,7 @@ def _named(name: str, cell: str) -> str:
 
 
 def _row_sentence(reading: Reading, row: Row) -> str:
-    """「地区 塔什干市：年日照时数/h 2852。」: the row's label cells, then the asked cells
+    """「地区 华东区：保费收入/亿元 125。」: the row's label cells, then the asked cells
     (every cell of the row when the question names no column), each with its column."""
     table = reading.table
     labels = [k for k in sorted(reading.labels) if row.cell(k)]

@@ -1,7 +1,7 @@
 """A report's tables read as tables: columns named from the header, cells under them.
 
 A table row reaches the answer path as a chunk of the report's own text
-(「塔什干市 | 6995 | 2852 | 6700」) that carries its table's caption, header line(s),
+(「华东区 | 310 | 125 | 86」) that carries its table's caption, header line(s),
 number and size (`Chunk.table_*`). This module reads the rows of one table back into
 a `Table`:
 
@@ -38,7 +38,7 @@ _YEAR_CELL = re.compile(r"^(?:19|20)\d{2}\s*年?$")
 # percent or per-mille sign, a year's 年; or a range of two (「5400~5580」).
 _NUMBER = r"[-+−–]?\d[\d ,]*(?:\.\d+)?"
 _VALUE = re.compile(rf"^(?P<a>{_NUMBER})\s*(?:[~～至\-–—]\s*(?P<b>{_NUMBER}))?\s*(?:%|‰|年)?$")
-# The unit after a column name (「装机容量/MW」「年日照时数/h」), dropped when matching.
+# The unit after a column name (「保费收入/亿元」「保额/万元」), dropped when matching.
 _UNIT = re.compile(r"\s*[/（(][^/（(]*$")
 
 

@@ -200,7 +200,7 @@ class AnswerSentence:
     # 9 年」): checked by subtracting them, each date being checked against its quote.
     spans_years: bool = False
     # The sentence reads cells of the table rows it cites, each with its column's name
-    # (「地区 塔什干市：年日照时数/h 2852。」): checked against the rows read with their
+    # (「地区 华东区：保费收入/亿元 125。」): checked against the rows read with their
     # table's caption and header, each figure under a column the sentence names.
     reads_table: bool = False
     # The sentence names the row holding the highest or lowest value of a column: checked

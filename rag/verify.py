@@ -718,7 +718,7 @@ def _cited_chunks(cited: Sequence[int], candidates: Mapping[int, Retrieved]) -> 
 def _cells_hold(
     text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved], lexicon: Lexicon
 ) -> bool:
-    """A sentence reading table cells (「地区 塔什干市：年日照时数/h 2852。」): the rows it
+    """A sentence reading table cells (「地区 华东区：保费收入/亿元 125。」): the rows it
     cites, read with their caption and header, support it, and each of its figures is in
     the caption or header, or in a cell of a cited row whose column the sentence names."""
     chunks = _cited_chunks(cited, candidates)

@@ -1,4 +1,4 @@
-"""「塔什干市一年日照时数是多少小时？」「赛业生物是哪年成立的？」: the cells where a row and a
+"""「华东区一年保费收入是多少亿元？」「星河科技是哪年成立的？」: the cells where a row and a
 column the question names cross, read off a table with the column names (`rag.table_answers`).
 
 It answers when the question names a row of a table (by a cell of it) and the table
@@ -6,7 +6,7 @@ covers the question well, and at least as well as the best sentence does. The ce
 are those of the columns the question names; every cell of the row when it asks more
 than its named columns say, or names no column but asks what a row holds (「世界银行
 支持了哪些项目」). A figure, date or name asked of a row under no column of the table
-(「塔什干市的降水量」, a year the table does not list) is refused with what the table
+(「华东区的赔付率」, a year the table does not list) is refused with what the table
 does list, unless a sentence about that row answers it.
 """
 

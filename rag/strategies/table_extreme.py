@@ -1,4 +1,4 @@
-"""「哪个地区的年太阳辐射总量最低？」「装机容量最大的是哪个项目？」: the row holding the
+"""「哪个地区的保费收入最低？」「保额最大的是哪个项目？」: the row holding the
 highest or lowest value of a table column (`rag.table_answers`), citing every row so that
 the verifier can check the claim against the whole column (`AnswerSentence.extreme`).
 
