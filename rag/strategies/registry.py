@@ -12,6 +12,7 @@ from rag.context import Context
 from rag.draft import Draft
 from rag.question import Question
 from rag.strategies import (
+    conclusion,
     enumeration,
     grid_column,
     grid_label,
@@ -19,10 +20,12 @@ from rag.strategies import (
     part_summary,
     part_timeline,
     publication,
+    recommendations,
     refusal,
     sentences,
     table,
     timeline,
+    topic_part,
 )
 from rag.strategies.base import Passages, Strategy
 
@@ -30,11 +33,14 @@ STRATEGIES: tuple[Strategy, ...] = (
     publication.STRATEGY,
     outline.STRATEGY,
     part_summary.STRATEGY,
+    recommendations.STRATEGY,
+    conclusion.STRATEGY,
     part_timeline.STRATEGY,
     timeline.STRATEGY,
     table.STRATEGY,
     grid_label.STRATEGY,
     enumeration.STRATEGY,
+    topic_part.STRATEGY,
     grid_column.STRATEGY,
     sentences.STRATEGY,
     refusal.STRATEGY,
