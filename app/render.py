@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from rag.types import Answer, Citation, Retrieved, Status
+from rag.verify import citable_text
 
 #: Shown in the sources panel before the first answer.
 SOURCES_PLACEHOLDER = (
@@ -140,7 +141,10 @@ def _location(section_label: str, page_label: str) -> str:
 def _passage_for(citation: Citation, retrieved: Iterable[Retrieved]) -> str:
     for item in retrieved:
         if item.chunk.id == citation.chunk_id:
-            return item.chunk.text
+            if citation.quote in item.chunk.text:
+                return item.chunk.text
+            # A quoted heading (「（1）鼓励原始创新…」) is shown above its passage.
+            return citable_text(item.chunk)[0]
     return citation.quote
 
 

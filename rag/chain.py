@@ -57,7 +57,7 @@ from rag.strategies.registry import draft_with_strategies
 from rag.textnorm import normalise_question
 from rag.tokenize import Tokenizer
 from rag.types import Answer, AnswerDelta, Retrieved, Status, Turn
-from rag.verify import assemble_answer
+from rag.verify import absent_terms, assemble_answer
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -264,7 +264,9 @@ class Answerer:
             return replace(state, answer=answer)
         assert state.draft is not None
         started = time.perf_counter()
-        answer = assemble_answer(state.draft, state.parsed, self.context.lexicon)
+        report_has = self.context.scorers.for_passages(state.retrieved)[1]
+        absent = absent_terms(state.parsed, report_has)
+        answer = assemble_answer(state.draft, state.parsed, self.context.lexicon, absent)
         if state.notice:
             answer = replace(answer, notice=state.notice)
         answer_ms = state.timings.get("answer", 0.0) + _ms(started)
@@ -588,6 +590,7 @@ def _context(
             tag=loaded.tag,
             normalise=lambda question: normalise_question(question, lexicon),
             expand=lambda question: expand_aliases(question, verbatim_text.__contains__, lexicon),
+            known=loaded.tokenizer.knows,
         ),
         scorers=Scorers(
             weight=library.weight,

@@ -161,9 +161,16 @@ def _names_the_unknown(
     if unknown_organisations(question, corpus_has):
         return True
     for term in question.terms:
+        if term.text in lexicon.evidence.answer_kinds:
+            continue  # 「哪个城市」「多少小时」 say what kind of answer, not what about
         # Places, people and foreign words the report never names; organisations are
         # judged by brand (unknown_organisations): jieba tags generic 科研院所 as one.
-        if term.tag in _UNKNOWN_NAME_TAGS and not corpus_has(term.text):
+        # A Chinese token the tokenizer only guessed has a guessed tag too (「拉可」).
+        if (
+            term.tag in _UNKNOWN_NAME_TAGS
+            and (term.known or term.tag == "eng")
+            and not corpus_has(term.text)
+        ):
             return True
         # A figure or date question about something the report never names (渗透率, 场馆)
         # cannot be answered by another figure or date that happens to be nearby. jieba's
@@ -233,7 +240,8 @@ def _asked_of_another_case(
         for r in retrieved
         if r.chunk.source == chunk.source and abs(r.chunk.position - chunk.position) == 1
     ]
-    where = " ".join([*chunk.section_path, chunk.text, *around])
+    # A table row is read with its caption and header (「政府债务余额 | 2014年 | …」).
+    where = " ".join([*chunk.section_path, chunk.embed_text or chunk.text, *around])
     if any(year not in where for year in question.wanted.years):
         return True
     return any(
@@ -519,6 +527,15 @@ def _layout(
     return sentences, candidates, quotes
 
 
+def _as_read(evidence: Evidence) -> str:
+    """What a unit says as a reader reads it: a table row with its caption and header,
+    where its units (「亿元」) and years are; other units as they are."""
+    chunk = evidence.retrieved.chunk
+    if chunk.kind == "table_row" and chunk.embed_text:
+        return chunk.embed_text
+    return evidence.text
+
+
 def _best(
     question: Question,
     scored: list[Evidence],
@@ -536,7 +553,7 @@ def _best(
         question, best, retrieved, corpus_has, weight, settings.case_name_weight
     ):
         return _refused(best.coverage)
-    if unsupported(question, best.text, corpus_has, lexicon) and not _continued_support(
+    if unsupported(question, _as_read(best), corpus_has, lexicon) and not _continued_support(
         question, best, retrieved, corpus_has, lexicon
     ):
         weighed = question.weigh(weight)

@@ -53,6 +53,9 @@ def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     dates = lexicon.numbers.dates
     if not unit_hint or unit_hint in (dates.year, dates.month):
         return True
+    if unit_hint == figures.any_count:
+        # 「多少个项目」「多少个晴天」: a count of anything, but not a sum or a share.
+        return bool(patterns.figure.search(patterns.money_or_share.sub(" ", masked)))
     if unit_hint == figures.money:
         return bool(patterns.money_marks.search(masked))
     if unit_hint == "%":

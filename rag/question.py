@@ -74,6 +74,9 @@ class Term:
     tag: str  # jieba part-of-speech tag ("n" without a tagger)
     factor: float = 1.0  # how much its part of speech counts (nouns 1, verbs less)
     carried: bool = False  # carried into a follow-up from an earlier turn
+    # A word of the tokenizer's dictionary (or the report's own terms); False for a
+    # token its model guessed (「拉可再生能源」 → 拉可), whose tag is a guess too.
+    known: bool = True
 
     @property
     def weight_factor(self) -> float:
@@ -202,6 +205,7 @@ class Language:
     tag: Callable[[str], list[tuple[str, str]]] | None = None
     normalise: Callable[[str], Any] | None = None  # → an object with .text and .problem
     expand: Callable[[str], str] | None = None  # short forms → the report's words
+    known: Callable[[str], bool] | None = None  # a word of the tokenizer's dictionary
 
 
 # ---------------------------------------------------------------------------- terms
@@ -236,7 +240,8 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         if token in terms:
             continue
         factor = 1.0 if flag.startswith(_NOUN_TAGS) or flag == "x" else _VERB_FACTOR
-        terms[token] = Term(token, flag, factor)
+        known = language.known(token) if language.known is not None else True
+        terms[token] = Term(token, flag, factor, known=known)
     return tuple(terms.values())
 
 
@@ -471,7 +476,7 @@ def analyse(
     """
     lexicon = language.lexicon
     terms = tuple(
-        Term(t.text, t.tag, max(t.factor, 1.0)) if t.text in part_titles else t
+        replace(t, factor=max(t.factor, 1.0)) if t.text in part_titles else t
         for t in question_terms(text, language)
     )
     hint = unit_hint(text, lexicon)
@@ -504,7 +509,7 @@ def _with_own_ask(resolved: Question, normalised: str, language: Language) -> Qu
     carried = [t for t in question.terms if t.text not in own]
     if not carried or len(carried) == len(question.terms):
         return question
-    terms = tuple(Term(t.text, t.tag, t.factor, carried=t.text not in own) for t in question.terms)
+    terms = tuple(replace(t, carried=t.text not in own) for t in question.terms)
     return replace(question, terms=terms)
 
 

@@ -79,6 +79,50 @@ def _has_searchable_text(text: str) -> bool:
     return any(unicodedata.category(ch)[0] in ("L", "N") for ch in text)
 
 
+# Emoji, dingbats and pictographs (from U+2600 on) are decoration; ℃ (U+2103) is not.
+_FIRST_PICTOGRAPH = 0x2600
+# Markdown emphasis and code marks, and a heading or quote marker at the start.
+_MARKUP = re.compile(r"\*\*|__|~~|`+")
+_LEADING_MARK = re.compile(r"^\s*(?:#+|>+)\s*")
+_CLAUSE_END = re.compile(r"(?<=[，,：:；;])")
+
+
+def _is_decoration(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    if category == "So":
+        return ord(ch) >= _FIRST_PICTOGRAPH
+    # Emoji variation selectors and skin-tone modifiers.
+    return category in ("Mn", "Sk") and (0xFE00 <= ord(ch) <= 0xFE0F or ord(ch) >= 0x1F3FB)
+
+
+def _without_preface(text: str, lexicon: Lexicon) -> str:
+    """The question without leading clauses about the asker (「我在写材料，想确认下：」)."""
+    patterns = lexicon.patterns
+    clauses = _CLAUSE_END.split(text)
+    while (
+        len(clauses) > 1
+        and patterns.preface.search(clauses[0])
+        and not patterns.question_word.search(clauses[0])
+        and any(_has_searchable_text(rest) for rest in clauses[1:])
+    ):
+        clauses = clauses[1:]
+    return "".join(clauses).strip()
+
+
+def strip_noise(text: str, lexicon: Lexicon) -> str:
+    """The question without what users type around it: emoji, Markdown emphasis, English
+    filler words in a Chinese question (「quick question」) and leading clauses about the
+    asker (「我在写材料，想确认下：」). What remains must still have something to search
+    for, else the text is returned as it was."""
+    cleaned = "".join(ch for ch in text if not _is_decoration(ch))
+    cleaned = _LEADING_MARK.sub("", _MARKUP.sub("", cleaned))
+    if re.search(r"[\u4e00-\u9fff]", cleaned):
+        cleaned = lexicon.patterns.english_filler.sub("", cleaned)
+    cleaned = _WHITESPACE.sub(" ", cleaned).strip(" ，,：:；;、")
+    cleaned = _without_preface(cleaned, lexicon)
+    return cleaned if _has_searchable_text(cleaned) else text
+
+
 def _truncate(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
@@ -98,8 +142,9 @@ def normalise_question(
 
     NFKC (full-width digits/letters to half width), drop control and zero-width
     characters, collapse whitespace, truncate at `max_chars` (at a sentence end
-    when possible), convert traditional to simplified Chinese and write two-digit
-    years out (`expand_short_years`). `converter` defaults to the cached OpenCC
+    when possible), convert traditional to simplified Chinese, drop what is typed
+    around the question (`strip_noise`) and write two-digit years out
+    (`expand_short_years`). `converter` defaults to the cached OpenCC
     't2s' converter.
     """
     original = text if isinstance(text, str) else str(text or "")
@@ -119,7 +164,7 @@ def normalise_question(
     conv = converter if converter is not None else t2s_converter()
     simplified = conv.convert(truncated)
     return NormalisedQuestion(
-        text=expand_short_years(simplified, lexicon),
+        text=expand_short_years(strip_noise(simplified, lexicon), lexicon),
         original=original,
         was_truncated=was_truncated,
         was_traditional=simplified != truncated,

@@ -257,6 +257,10 @@ class Tokenizer:
         """The private jieba instance (with the user terms), e.g. for POS tagging."""
         return self._ensure()
 
+    def knows(self, word: str) -> bool:
+        """Whether `word` is in the dictionary: jieba's own or the report's terms."""
+        return self._ensure().FREQ.get(word, 0) > 0
+
     def cut(self, text: str) -> list[str]:
         """BM25 tokens: lower-case, NFKC, no punctuation, whitespace or stopwords.
 

@@ -39,7 +39,7 @@ from rag.draft import Draft
 from rag.lexicon import Lexicon
 from rag.question import Question
 from rag.textnorm import char_pairs, longest_common_run
-from rag.types import Answer, AnswerSentence, Citation, Retrieved
+from rag.types import Answer, AnswerSentence, Chunk, Citation, Retrieved
 
 # ---------------------------------------------------------------------------
 # Normalisation and number extraction
@@ -490,13 +490,38 @@ class VerifiedAnswer:
     problems: tuple[str, ...] = field(default=())
 
 
+def citable_text(chunk: Chunk) -> tuple[str, int]:
+    """What a citation of `chunk` may quote: its section headings, one a line, then its
+    text; and where its text starts. Headings are the report's own words too (「（1）鼓励
+    原始创新…」 heads the passage it is cited with), so a sentence may quote one."""
+    headings = "".join(f"{heading}\n" for heading in chunk.section_path)
+    return headings + chunk.text, len(headings)
+
+
+def _heading_span(text: str, chunk: Chunk) -> tuple[int, int] | None:
+    """The span (in `citable_text`) of the heading a sentence quotes, when its words are
+    in one of the chunk's headings and not in its text."""
+    claim = text.strip().rstrip("。；;")
+    if len(claim) < 4 or claim in chunk.text:
+        return None
+    citable, _ = citable_text(chunk)
+    at = citable.find(claim)
+    return (at, at + len(claim)) if 0 <= at < len(citable) - len(chunk.text) else None
+
+
 def _assess(
     text: str, retrieved: Retrieved, lexicon: Lexicon
 ) -> tuple[tuple[int, int], bool, tuple[str, ...]]:
-    chunk_text = retrieved.chunk.text
-    span = find_span(text, chunk_text, lexicon)
-    ok, problems = check_citation(text, chunk_text[span[0] : span[1]], chunk_text, lexicon)
-    return span, ok, problems
+    chunk = retrieved.chunk
+    citable, offset = citable_text(chunk)
+    heading = _heading_span(text, chunk)
+    if heading is not None:
+        quote = citable[heading[0] : heading[1]]
+        ok, problems = check_citation(text, quote, citable, lexicon)
+        return heading, ok, problems
+    span = find_span(text, chunk.text, lexicon)
+    ok, problems = check_citation(text, chunk.text[span[0] : span[1]], chunk.text, lexicon)
+    return (span[0] + offset, span[1] + offset), ok, problems
 
 
 @dataclass(frozen=True)
@@ -531,8 +556,13 @@ def _check_derived(
     holds, quote_span, problem = derived
     if not holds(text, cited, candidates, lexicon):
         return _Checked(text, None, problems=(f"「{text[:30]}」{problem}",))
-    spans = tuple((n, quote_span(text, candidates[n].chunk.text, lexicon)) for n in cited)
-    return _Checked(text, cited, spans)
+    spans = []
+    for n in cited:
+        chunk = candidates[n].chunk
+        start, end = quote_span(text, chunk.text, lexicon)
+        offset = citable_text(chunk)[1]
+        spans.append((n, (start + offset, end + offset)))
+    return _Checked(text, cited, tuple(spans))
 
 
 def _check_quoted(
@@ -592,6 +622,7 @@ def _renumbered(
         chunk = candidates[old].chunk
         start = min(s for s, _ in spans[old])
         end = max(e for _, e in spans[old])
+        citable, _ = citable_text(chunk)
         citations.append(
             Citation(
                 n=new,
@@ -599,7 +630,7 @@ def _renumbered(
                 section_path=chunk.section_path,
                 page_start=chunk.page_start,
                 page_end=chunk.page_end,
-                quote=chunk.text[start:end],
+                quote=citable[start:end],
                 chunk_id=chunk.id,
                 source=chunk.source,
                 verified=True,
@@ -719,8 +750,11 @@ def _combined(
     claim = _content(claim_text(text, lexicon), lexicon)
     usable = []
     by_name = False
-    for n, ((start, end), _, _) in results.items():
-        quote = candidates[n].chunk.text[start:end]
+    quotes = {
+        n: citable_text(candidates[n].chunk)[0][start:end]
+        for n, ((start, end), _, _) in results.items()
+    }
+    for n, quote in quotes.items():
         if support(text, quote, lexicon) >= MIN_SUPPORT:
             usable.append(n)
         elif longest_common_run(claim, _content(quote, lexicon)) >= MIN_SHARED_NAME:
@@ -728,9 +762,7 @@ def _combined(
             by_name = True
     if not usable:
         return [], False
-    joined = "\n".join(
-        candidates[n].chunk.text[results[n][0][0] : results[n][0][1]] for n in usable
-    )
+    joined = "\n".join(quotes[n] for n in usable)
     if support(text, joined, lexicon) < MIN_SUPPORT or missing_numbers(text, joined, lexicon):
         return [], False
     if by_name and not _items_held(text, _content(joined, lexicon), lexicon):
@@ -778,18 +810,34 @@ def render_answer(sentences: Iterable[AnswerSentence]) -> str:
 # The verify stage: a Draft becomes the Answer
 # ---------------------------------------------------------------------------
 
-_REFUSAL_MARK = "报告中没有提到"
+_NOT_FOUND = "报告中没有找到能直接回答这个问题的内容。"
+_NOT_MENTIONED = "报告中没有提到{terms}。"
+# At most this many absent terms are named.
+_MAX_NAMED = 3
 _NOTHING_VERIFIED = "模型给出的回答未能通过引文核对，已全部删除。"
 _LEAK_SUPPORT = 0.6  # share of a sentence's bigrams found in a withheld text that marks a leak
 _HIDDEN_LEAK = "（此句复述了系统提示，已隐藏）"
 
 
-def refusal_text(question: Question) -> str:
-    """The plain refusal, naming what was asked about."""
-    topic = "、".join(question.term_texts[:4])
-    if topic:
-        return f"{_REFUSAL_MARK}{topic}的相关信息。"
-    return f"{_REFUSAL_MARK}这个问题的答案。"
+def absent_terms(question: Question, report_has: Callable[[str], bool] | None) -> tuple[str, ...]:
+    """The question's own terms that the searched report does not contain.
+
+    `report_has(term)` says whether the report's text holds the term (or an
+    abbreviation of it); a term counts as absent only when it says no, so a refusal
+    that names these never claims the report lacks a word it has.
+    """
+    if report_has is None:
+        return ()
+    return tuple(t.text for t in question.terms if not t.carried and not report_has(t.text))
+
+
+def refusal_text(absent: Sequence[str] = ()) -> str:
+    """The refusal: nothing in the report answers; and which of the question's words the
+    report never mentions (`absent_terms`), if any. It states nothing else about the
+    report, so it cannot misstate it."""
+    if not absent:
+        return _NOT_FOUND
+    return _NOT_FOUND + _NOT_MENTIONED.format(terms="、".join(absent[:_MAX_NAMED]))
 
 
 def redact_recitals(
@@ -818,13 +866,16 @@ def _notice(draft: Draft, verified: VerifiedAnswer, refused: bool) -> str:
     return f"有 {len(verified.dropped)} 句未通过引文核对，已删除。"
 
 
-def assemble_answer(draft: Draft, question: Question, lexicon: Lexicon) -> Answer:
+def assemble_answer(
+    draft: Draft, question: Question, lexicon: Lexicon, absent: Sequence[str] = ()
+) -> Answer:
     """Verify a Draft's citations and turn it into the `Answer` (the chain's final stage).
 
     The lead sentence cites what the first sentence cites. Sentences whose citations
-    fail are dropped; a draft that refused, or has no cited sentence left, becomes a
-    refusal (a model's own 「报告中没有提到…」 sentence, else one naming the question's
-    terms) shown with the three closest passages.
+    fail are dropped; a draft that refused, or has no cited sentence left, becomes the
+    refusal of `refusal_text` (naming only `absent`, the question's terms the searched
+    report lacks; a model's own refusal sentence is not shown, as it may name words the
+    report has) with the three closest passages.
     """
     sentences = list(draft.sentences)
     if draft.lead and sentences:
@@ -834,15 +885,12 @@ def assemble_answer(draft: Draft, question: Question, lexicon: Lexicon) -> Answe
     sources = draft.sources()
     kept = verified.sentences
     if refused:
-        refusal = (
-            next((s for s in kept if is_refusal(s.text, lexicon)), None) if draft.model else None
-        )
-        kept = (refusal,) if refusal is not None else ()
+        kept = ()
         sources = sources[:3]
     return Answer(
         question=question.wording.typed,
         resolved_question=question.shown_resolution,
-        text=render_answer(kept) if kept else refusal_text(question),
+        text=render_answer(kept) if kept else refusal_text(absent),
         refused=refused,
         mode="llm" if draft.model else "extractive",
         model=draft.model,

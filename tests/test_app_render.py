@@ -181,6 +181,13 @@ def test_sources_panel_has_page_section_and_mark() -> None:
     assert "相关段落" not in html
 
 
+def test_a_quoted_heading_is_marked_above_its_passage() -> None:
+    heading = SECTION[-1]
+    html = render_sources_html(_answer(citations=(_citation(quote=heading),)), 1)
+    assert f"<mark>{heading}</mark>" in html
+    assert "原保监会启动了首台" in html  # the passage itself follows
+
+
 def test_unverified_citation_is_flagged() -> None:
     html = render_sources_html(_answer(citations=(_citation(verified=False),)), 1)
     assert "未核验" in html and "引用与原文不一致" in html

@@ -185,7 +185,7 @@ def test_a_gap_question_gets_both_dates_and_the_gap(real_answerer: Any) -> None:
 @pytest.mark.slow
 def test_unanswerable_near_miss_is_refused_with_related_passages(real_answerer: Any) -> None:
     answer = real_answerer.answer("人保在杭州那个评估中心每年能做多少单鉴证评估？")
-    assert answer.refused and answer.text.startswith("报告中没有提到")
+    assert answer.refused and answer.text.startswith("报告中没有找到")
     assert not answer.citations and answer.retrieved
 
 
@@ -253,7 +253,7 @@ def test_reranked_sources_keep_their_first_stage_rank(real_answerer: Any) -> Non
 )
 def test_unnamed_or_unknown_organisations_are_refused(real_answerer: Any, question: str) -> None:
     answer = real_answerer.answer(question)
-    assert answer.refused and answer.text.startswith("报告中没有提到"), answer.text
+    assert answer.refused and answer.text.startswith("报告中没有找到"), answer.text
 
 
 @pytest.mark.slow

@@ -234,7 +234,8 @@ def test_refusal(server: FakeOpenAI, model: BaseChatModel, passages: list[Retrie
     server.script(refusal)
     answer = answer_with_llm(model, "2030年科技保险保费目标是多少？", [], passages)
     assert answer.refused
-    assert answer.text == refusal
+    # The model's own refusal may name words the report has: the product's honest one is shown.
+    assert answer.text == "报告中没有找到能直接回答这个问题的内容。"
     assert answer.citations == ()
 
 
@@ -247,7 +248,7 @@ def test_all_sentences_failing_becomes_a_refusal(
     answer = answer_with_llm(model, "科技保险保费规模多大？", [], passages)
     assert answer.refused
     assert "1300" not in answer.text
-    assert answer.text.startswith("报告中没有提到")
+    assert answer.text.startswith("报告中没有找到")
     assert answer.notice and answer.dropped
 
 

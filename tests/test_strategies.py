@@ -92,7 +92,7 @@ def test_the_verify_stage_turns_every_draft_into_the_answer() -> None:
         passages=tuple(Retrieved(c, 1.0, i) for i, c in enumerate((POLICY, PRODUCTS, TOC, TOC))),
     )
     refused = assemble_answer(invented, question, LEXICON)
-    assert refused.refused and refused.text.startswith("报告中没有提到")
+    assert refused.refused and refused.text.startswith("报告中没有找到")
     assert refused.dropped and not refused.citations and len(refused.retrieved) == 3
 
 

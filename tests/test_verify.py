@@ -403,3 +403,27 @@ def test_premise_correction_may_name_the_wrong_figure() -> None:
     assert check_citation("报告中的说法是2024 年，而不是2023年。", quote, ZHONGSHI) == (True, ())
     # The corrected figure itself must still be in the quote.
     assert not check_citation("报告中的说法是1300 万元，而不是1250万元。", quote, ZHONGSHI)[0]
+
+
+def test_a_sentence_may_quote_the_heading_of_its_passage() -> None:
+    lexicon = packaged_lexicon()
+    chunk = Chunk(
+        id="h1",
+        text="我国在该领域已处于领先地位，未来应该进行重点布局。",
+        source="r.pdf",
+        title="报告",
+        section_path=("5 发展建议", "（2）布局优势领域，加快推进应用研究"),
+        page_start=11,
+        page_end=11,
+        position=72,
+    )
+    candidates = {1: Retrieved(chunk=chunk, score=1.0, rank=1)}
+    heading = AnswerSentence("（2）布局优势领域，加快推进应用研究", (1,))
+    verified = verify.verify_answer([heading], candidates, lexicon)
+    assert [c.quote for c in verified.citations] == ["（2）布局优势领域，加快推进应用研究"]
+    # Words in no heading and not in the passage are not a quote of either.
+    made_up = AnswerSentence("（2）布局劣势领域，放缓应用研究的步伐", (1,))
+    assert not verify.verify_answer([made_up], candidates, lexicon).sentences
+    # A heading sentence with a figure the heading lacks fails the number check.
+    figure = AnswerSentence("（2）布局优势领域，加快推进应用研究 30 项", (1,))
+    assert not verify.verify_answer([figure], candidates, lexicon).sentences

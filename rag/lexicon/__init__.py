@@ -75,6 +75,7 @@ class FigureWords:
     units: tuple[str, ...]
     counted: tuple[str, ...]
     item_counts: tuple[str, ...]
+    any_count: str
     money: str
     money_marks: tuple[str, ...]
     percent_marks: tuple[str, ...]
@@ -110,8 +111,12 @@ class Stopwords:
 
 @dataclass(frozen=True)
 class Fillers:
+    """What a question says that is not what it is about."""
+
     determiners: tuple[str, ...]
     classifiers: tuple[str, ...]
+    english: tuple[str, ...]  # 「quick question」「pls」 typed into a Chinese question
+    prefaces: tuple[str, ...]  # 「我在写材料，想确认下：」: a leading clause about the asker
 
 
 @dataclass(frozen=True)
@@ -281,6 +286,7 @@ class EvidenceWords:
     anaphora: tuple[str, ...]
     place_suffixes: frozenset[str]
     figure_kinds: frozenset[str]
+    answer_kinds: frozenset[str]
 
 
 @dataclass(frozen=True)

@@ -421,6 +421,17 @@ class Patterns:
         return re.compile(f"({alternation(self.lexicon.question.followup.question_words)})")
 
     @cached_property
+    def english_filler(self) -> re.Pattern[str]:
+        """An English filler word standing alone (「quick question」, case ignored)."""
+        fillers = alternation(self.lexicon.question.fillers.english)
+        return re.compile(rf"(?<![A-Za-z])(?:{fillers})(?![A-Za-z])", re.IGNORECASE)
+
+    @cached_property
+    def preface(self) -> re.Pattern[str]:
+        """A clause about the asker (「我在写材料」「想确认下」)."""
+        return re.compile(f"({alternation(self.lexicon.question.fillers.prefaces)})")
+
+    @cached_property
     def rewrite_prefix(self) -> re.Pattern[str]:
         prefixes = alternation(self.lexicon.question.followup.rewrite_prefixes)
         return re.compile(rf"^(?:{prefixes})[:：]\s*")

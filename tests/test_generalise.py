@@ -1,0 +1,79 @@
+"""Answering that holds on reports it was not written for: noise around a question, honest
+refusals, and refusal checks that do not fire on words that say what kind of answer is
+wanted or on tokens the tokenizer only guessed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rag.extractive import unsupported
+from rag.figures import has_figure
+from rag.question import Language, analyse
+from rag.textnorm import normalise_question, strip_noise
+from rag.verify import absent_terms, refusal_text
+from tests.questions import packaged_lexicon, question_of, tagger, whitespace_cut
+
+LEXICON = packaged_lexicon()
+
+
+def test_noise_around_a_question_is_dropped() -> None:
+    assert strip_noise("🙏 作者们是哪个单位的呀？", LEXICON) == "作者们是哪个单位的呀？"
+    assert strip_noise("**法律基础**这块有哪几部法？", LEXICON) == "法律基础这块有哪几部法？"
+    assert (
+        strip_noise("请问 quick question，市场的年复合增长率是多少？", LEXICON)
+        == "市场的年复合增长率是多少？"
+    )
+    assert (
+        strip_noise("我在写材料，想确认下：雨伞那一类的占有率是多少？", LEXICON)
+        == "雨伞那一类的占有率是多少？"
+    )
+
+
+def test_noise_stripping_keeps_the_question() -> None:
+    # A clause with a question word is the question, even with 「我想」 in it.
+    assert strip_noise("我想知道光伏电站是哪年建的？", LEXICON) == "我想知道光伏电站是哪年建的？"
+    # An English question is left alone; so are units and degree signs.
+    assert strip_noise("What is CRISPR?", LEXICON) == "What is CRISPR?"
+    assert strip_noise("水温是多少℃？", LEXICON) == "水温是多少℃？"
+    # Nothing but noise: the text is kept as it was, not emptied.
+    assert strip_noise("😀🙏", LEXICON) == "😀🙏"
+    assert normalise_question("😀 问下，个人买设备能补贴多少？", LEXICON).text.startswith("个人")
+
+
+def test_refusal_names_only_words_the_report_lacks() -> None:
+    question = question_of("火星 基地 的 保费 是 多少 ？")
+    report = "科技保险的保费规模持续扩大。"
+    absent = absent_terms(question, report.__contains__)
+    assert absent == ("火星", "基地")
+    text = refusal_text(absent)
+    assert "火星" in text and "基地" in text and "保费" not in text
+    # Nothing absent: the refusal says only that nothing answers.
+    assert refusal_text(absent_terms(question, lambda term: True)) == refusal_text(())
+    assert "没有提到" not in refusal_text(())
+
+
+def test_answer_kind_nouns_and_guessed_tokens_do_not_refuse() -> None:
+    def report_has(term: str) -> bool:
+        return term in "赛业生物 2006年 成立 广州 招标 可再生能源 投资"
+
+    tags = tagger({"城市": "ns", "拉可": "nr"})
+    asks_city = question_of("赛业生物 哪年 成立 在 哪个 城市", tag=tags)
+    assert not unsupported(asks_city, "广州 | 赛业生物 | 2006年", report_has, LEXICON)
+    guessed = question_of("哪个 部门 在 招标 拉可 再生能源 投资", tag=tags)
+    assert any(t.text == "拉可" for t in guessed.terms)
+    unknown = replace(guessed, terms=tuple(replace(t, known=False) for t in guessed.terms))
+    assert not unsupported(unknown, "国家能源部通过招标吸引投资", report_has, LEXICON)
+    # A place the report never names, and that the dictionary knows, still refuses.
+    elsewhere = question_of("成都 的 保费 补贴 多少", tag=tagger({"成都": "ns"}))
+    assert unsupported(elsewhere, "北京的保费补贴为 30%", report_has, LEXICON)
+
+
+def test_any_count_is_answered_by_a_count_not_a_sum() -> None:
+    assert has_figure("年均阳光明媚的天气可达 320d", "个", LEXICON)
+    assert not has_figure("设立了总规模 20 亿元的种子基金", "个", LEXICON)
+
+
+def test_known_words_come_from_the_tokenizer() -> None:
+    language = Language(LEXICON, whitespace_cut, known={"保费"}.__contains__)
+    question = analyse("保费 拉可", language)
+    assert [(t.text, t.known) for t in question.terms] == [("保费", True), ("拉可", False)]
