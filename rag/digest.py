@@ -4,7 +4,8 @@ A report lays a part out as a lead paragraph and then items: sub-headings (5.1 /
 （1）/（2）, 第一，/ 第二，), numbered paragraphs (「（1）…」「(2）…」) or an enumeration
 inside the text (一是…二是…). The digest quotes the lead and each item's head where it
 stands; an item with items of its own lists them after its head while the digest stays
-short. Headings are quoted as passages of their own (`rag.parts.heading_chunk`).
+short. A sub-heading is quoted from the first passage under it, whose citation may quote
+its headings (`rag.verify.citable_text`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 from rag.enumeration import DocumentUnit, enumeration_items
 from rag.lexicon import Lexicon
-from rag.parts import Part, children, heading_chunk
+from rag.parts import Part, children
 
 # Item heads and their own items together, at most: a digest stays an answer. The longest
 # digest on the tuning reports (two sub-headings with four and three numbered paragraphs)
@@ -26,6 +27,8 @@ SHORT_LEAD = 40
 # A sentence of the lead has at least this many characters and its own end punctuation.
 MIN_LEAD_SENTENCE = 8
 _SENTENCE_END = "。！？!?；;"
+# The index of a unit that quotes its passage's heading rather than its text.
+HEADING_UNIT = -1
 _PROSE_KINDS = frozenset({"paragraph"})
 
 
@@ -117,11 +120,12 @@ def text_items(
 
 def head(units: Sequence[DocumentUnit], part: Part) -> DocumentUnit:
     """A sub-heading as a quotable unit: the unit that states it in the text when there is
-    one (a point 「第一，…。」 opens its own paragraph), else the heading's own passage."""
+    one (a point 「第一，…。」 opens its own paragraph), else the heading itself, quoted
+    from the first passage under it (a citation may quote its passage's headings)."""
     own = positions_under(units, part.path, part.first.source, own=True)
     if own and _same(units[own[0]].text, part.heading):
         return units[own[0]]
-    return DocumentUnit(heading_chunk(part), 0, part.heading)
+    return DocumentUnit(part.first, HEADING_UNIT, part.heading)
 
 
 def _same(text: str, heading: str) -> bool:

@@ -64,8 +64,10 @@ def test_a_named_part_is_summarised_by_its_lead_and_item_heads() -> None:
     assert answer.strategy == "part_summary"
     for words in ("提升的关键", "3.1 优化绿地布局", "增建小微绿地", "3.2 完善管护机制", "绩效评价"):
         assert words in answer.text, answer.text
-    headings = [c for c in answer.citations if c.quote == c.section_path[-1]]
-    assert [c.quote for c in headings] == ["3.1 优化绿地布局", "3.2 完善管护机制"]
+    # A sub-heading is quoted from the passage it heads, with the items quoted there.
+    headed = [c for c in answer.citations if c.quote.startswith(c.section_path[-1])]
+    assert [c.section_path[-1] for c in headed] == ["3.1 优化绿地布局", "3.2 完善管护机制"]
+    assert "（1）增建小微绿地。" in headed[0].quote
     answer = _answer("研究现状那部分主要梳理了哪几方面的文献？")
     assert answer.strategy == "part_summary"
     assert all(w in answer.text for w in ("测算", "不同城市", "影响因素")), answer.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.digest import digest
+from rag.digest import HEADING_UNIT, digest
 from rag.parts import heading_chunk, heading_number, numeral_value, report_parts
 from rag.sections import named_path
 from rag.types import Chunk
@@ -112,9 +112,12 @@ def test_a_digest_is_the_lead_then_the_sub_headings_each_with_its_own_items() ->
         "（1）建立绩效评价制度。",
         "(2）引导居民参与管护。",
     ]
-    # Sub-headings are quoted as passages of their own; items where they stand.
-    kinds = [u.chunk.kind for u in digest(units, PARTS, ("3结论与建议",), LEXICON)]
-    assert kinds.count("heading") == 2
+    # A sub-heading is quoted from the first passage under it; items where they stand.
+    heads = [u for u in digest(units, PARTS, ("3结论与建议",), LEXICON) if u.index == HEADING_UNIT]
+    assert [(u.text, u.chunk.section_path[-1]) for u in heads] == [
+        ("3.1 优化绿地布局", "3.1 优化绿地布局"),
+        ("3.2 完善管护机制", "3.2 完善管护机制"),
+    ]
 
 
 def test_a_digest_reads_numbered_paragraphs_or_an_enumeration() -> None:
