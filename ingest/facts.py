@@ -1,5 +1,6 @@
 """Publication facts of the front matter beyond title and authors: affiliations, DOI,
-keywords, funding and journal, as `ReportMeta.facts` (name, value) pairs.
+keywords, funding, journal and the year a citation line gives, as `ReportMeta.facts`
+(name, value) pairs.
 
 Each value is copied from the front-matter text, so the answer path can find the line
 that states it and quote it. The layouts handled are those `ingest.front` parses: an
@@ -23,6 +24,7 @@ DOI = "doi"
 KEYWORDS = "keywords"
 FUNDING = "funding"
 JOURNAL = "journal"
+YEAR = "year"
 
 _DOI = re.compile(r"10\.\d{4,9}/[-._;()/:A-Za-z0-9]+[A-Za-z0-9]")
 _POSTCODE_SPLIT = re.compile(r"(?<!\d)\d{6}(?=\d(?!\d)|(?!\d))")
@@ -30,7 +32,9 @@ _BRACKETED = re.compile(r"[（(]([^（()）]{4,})[）)]")
 _ITEM_MARK = re.compile(r"^[\s\d.．、,，*＊†‡§¹²³⁴-⁹⁰\u2460-\u2473]+")
 _PIECE_SPLIT = re.compile(r"[;；]|(?<=\D)(?=\d[.．]?[\u4e00-\u9fff])")
 _CLAUSE_SPLIT = re.compile(r"[,，、\s]+")
-_CITED_JOURNAL = re.compile(r"\[J\]\s*[.．]?\s*([^,，.．\[\]\d]{2,30}?)\s*[,，]")
+_CITED_JOURNAL = re.compile(
+    r"\[J\]\s*[.．]?\s*([^,，.．\[\]\d]{2,30}?)\s*[,，]\s*((?:19|20)\d{2})?"
+)
 _BOOK_TITLE = re.compile(r"《([^《》]{2,30})》")
 _LABEL_END = re.compile(r"^\s*[:：]?\s*")
 _MAX_JOURNAL_LINE = 30
@@ -62,6 +66,16 @@ def _funding(texts: Sequence[str]) -> str:
     for text in texts:
         if any(norm(text).startswith(m) for m in markers):
             return _after_marker(text, markers) or ""
+    return ""
+
+
+def _cited_year(texts: Sequence[str]) -> str:
+    """The journal and year of the paper's own citation line, as written there
+    (「…[J]. 某某学报, 2020, 12(1)」 → 「某某学报, 2020」)."""
+    for text in texts:
+        cited = _CITED_JOURNAL.search(text)
+        if cited and cited.group(2):
+            return text[cited.start(1) : cited.end(2)]
     return ""
 
 
@@ -137,6 +151,7 @@ def front_facts(
         (KEYWORDS, _keywords(texts)),
         (FUNDING, _funding(texts)),
         (JOURNAL, _journal(texts)),
+        (YEAR, _cited_year(texts)),
     ):
         if value:
             facts.append((name, value))
@@ -149,6 +164,7 @@ __all__ = [
     "FUNDING",
     "JOURNAL",
     "KEYWORDS",
+    "YEAR",
     "affiliations",
     "author_block_affiliations",
     "front_facts",

@@ -24,19 +24,19 @@ MAX_LEADS = 4
 # Two sentences sharing this share of their character pairs say the same thing (the 摘要
 # and the closing section often repeat a finding word for word).
 SAME_SENTENCE = 0.6
+_SENTENCE_END = "。！？!?；;”」』）)"
 
 
 def abstract_positions(units: Sequence[DocumentUnit], source: str, lexicon: Lexicon) -> list[int]:
-    """Positions of the 摘要's sentences, without its 关键词 / DOI lines."""
+    """Positions of the 摘要's sentences: not its 关键词 / DOI / 文章编号 lines, which end
+    in no sentence punctuation."""
     abstract = lexicon.report.parts.abstract
-    markers = lexicon.report.publication.markers
-    meta = [markers[name] for name in ("keywords", "doi") if name in markers]
     return [
         i
         for i, unit in enumerate(units)
         if unit.chunk.source == source
         and unit.chunk.section_path[:1] == (abstract,)
-        and not any(m.regex.match(unit.text) for m in meta)
+        and unit.text.rstrip()[-1:] in _SENTENCE_END
     ]
 
 

@@ -33,6 +33,8 @@ FACT_OF_FIELD = {
     "funding": "funding",
     "journal": "journal",
 }
+# A paper without a date line may give its year in its own citation line.
+DATE_FACT = "year"
 # Fields read from ReportMeta's own attributes, quoted by the passage that names them.
 META_FIELDS = ("authors", "date", "series", "publisher")
 
@@ -119,6 +121,8 @@ def _meta_value(meta: ReportMeta, field_name: str) -> str:
 
 
 def _values(field_name: str, meta: ReportMeta) -> tuple[str, ...]:
+    if field_name == "date":
+        return meta.fact(DATE_FACT)
     if field_name in FACT_OF_FIELD:
         return meta.fact(FACT_OF_FIELD[field_name])
     if field_name == "first_author":
@@ -164,7 +168,8 @@ def publication_statements(
             statement = _meta_statement(field_name, meta, imprint, lexicon)
             if statement is not None:
                 return [statement]
-            continue
+            if field_name != "date":
+                continue
         statements = _fact_statements(field_name, meta, [*imprint, *front], lexicon)
         if statements:
             return statements

@@ -57,6 +57,7 @@ def test_front_facts_read_keywords_doi_funding_and_journal() -> None:
     assert facts["keywords"] == "城市绿地；生态效益"
     assert facts["funding"] == "某某自然科学基金（12345678）"
     assert facts["journal"] == "某某环境学报"
+    assert facts["year"] == "某某环境学报, 2024"
     assert [v for k, v in front_facts(lines) if k == "affiliation"] == [
         "某某大学环境学院",
         "某某城市规划研究院",

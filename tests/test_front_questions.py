@@ -31,6 +31,9 @@ def test_affiliations_doi_and_keywords_are_quoted_from_the_front_matter() -> Non
     assert "10.0000/example.2024.01.001" in answer.text
     assert answer.citations[0].section_path == ("摘要",)
     assert "生态效益" in _answer("关键词有哪些").text
+    assert "某某环境学报" in _answer("这篇论文发表在哪个期刊上？").text
+    answer = _answer("这篇论文是哪年发表的？")
+    assert answer.strategy == "publication" and "2024" in answer.text
 
 
 def test_the_authors_and_the_first_author_of_a_report_described_before_its_noun() -> None:
