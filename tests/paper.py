@@ -109,15 +109,47 @@ CHUNKS = (
     ),
 )
 
-CONTEXT = Context(language(cut), Scorers(weight=lambda t: 1.0), Corpus(chunks=CHUNKS))
+
+def context_of(chunks: tuple[Chunk, ...]) -> Context:
+    """A Context over these chunks: test words, every term weighing the same."""
+    return Context(language(cut), Scorers(weight=lambda t: 1.0), Corpus(chunks=chunks))
+
+
+CONTEXT = context_of(CHUNKS)
 PARTS = report_parts(CHUNKS, SOURCE, CONTEXT.lexicon)
 
 
-def ask(text: str) -> tuple[Question, Passages]:
+def ask(text: str, context: Context = CONTEXT, source: str = SOURCE) -> tuple[Question, Passages]:
     """The question and its passages as the chain would scope them (every chunk retrieved)."""
     question = question_of(text, cut)
-    path = named_path(question, PARTS)
-    routed = tuple(Retrieved(c, 1.0, i) for i, c in enumerate(CHUNKS, start=1))
+    chunks = context.corpus.chunks
+    path = named_path(question, context.parts.get(source, ()))
+    routed = tuple(Retrieved(c, 1.0, i) for i, c in enumerate(chunks, start=1))
     scoped = tuple(r for r in routed if path and r.chunk.section_path[: len(path)] == path)
     part = path[0] if path else None
-    return question, Passages(question, CONTEXT, routed, scoped or routed, SOURCE, part, path)
+    return question, Passages(question, context, routed, scoped or routed, source, part, path)
+
+
+# A think-tank report numbered 一、/（一）, without 摘要 or 目录, closing with 对策建议
+# given as 一是…二是….
+BRIEF_SOURCE = "brief.txt"
+
+
+def _brief(n: int, path: tuple[str, ...], text: str) -> Chunk:
+    meta = ReportMeta(title="某市养老服务发展报告", source=BRIEF_SOURCE, authors=("赵明",))
+    return Chunk(f"b{n}", text, BRIEF_SOURCE, meta.title, path, n + 1, n + 1, n, meta=meta)
+
+
+BRIEF = (
+    _brief(0, ("一、发展现状",), "全市养老服务设施不断增加，覆盖面稳步扩大。"),
+    _brief(1, ("二、主要问题",), "养老服务仍存在一些短板，集中在以下两个方面。"),
+    _brief(2, ("二、主要问题", "（一）专业人才短缺"), "护理人员流动性大，持证比例偏低。"),
+    _brief(3, ("二、主要问题", "（二）服务供给不均"), "城区设施集中，郊区服务半径过大。"),
+    _brief(
+        4,
+        ("三、对策建议",),
+        "针对上述问题，提出以下建议。一是加强人才队伍建设，提高护理人员待遇。"
+        "二是优化设施布局，补齐郊区服务短板。",
+    ),
+)
+BRIEF_CONTEXT = context_of(BRIEF)

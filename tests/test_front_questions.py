@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rag.context import Context
 from rag.lexicon import Lexicon
 from rag.strategies.registry import draft_with_strategies
 from rag.types import Answer
 from rag.verify import assemble_answer, extract_numbers
-from tests.paper import CHUNKS, CONTEXT, ask
+from tests.paper import BRIEF_CONTEXT, BRIEF_SOURCE, CHUNKS, CONTEXT, ask
 
 
-def _answer(text: str) -> Answer:
-    question, passages = ask(text)
-    draft = draft_with_strategies(question, passages, CONTEXT)
-    answer = assemble_answer(draft, question, CONTEXT.lexicon)
+def _answer(text: str, context: Context = CONTEXT, source: str = "paper.pdf") -> Answer:
+    question, passages = ask(text, context, source)
+    draft = draft_with_strategies(question, passages, context)
+    answer = assemble_answer(draft, question, context.lexicon)
     assert not answer.dropped, answer.dropped
     assert all(c.verified for c in answer.citations)
     return answer
@@ -114,3 +115,17 @@ def test_a_dotted_identifier_is_one_number(lexicon: Lexicon) -> None:
         "10.1234",
         "3045.2020.02.003",
     }
+
+
+def test_a_report_numbered_in_chinese_without_abstract_or_toc() -> None:
+    def answer(text: str) -> Answer:
+        return _answer(text, BRIEF_CONTEXT, BRIEF_SOURCE)
+
+    outline = answer("这份报告分成哪几部分？")
+    assert "三部分：一、发展现状；二、主要问题；三、对策建议" in outline.text
+    part = answer("第2部分主要讲了什么？")
+    assert part.strategy == "part_summary"
+    assert all(w in part.text for w in ("两个方面", "（一）专业人才短缺", "（二）服务供给不均"))
+    advice = answer("报告最后提了哪几条建议？")
+    assert advice.strategy == "recommendations"
+    assert "一是加强人才队伍建设" in advice.text and "二是优化设施布局" in advice.text
