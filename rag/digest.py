@@ -10,6 +10,7 @@ its headings (`rag.verify.citable_text`).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from rag.enumeration import DocumentUnit, enumeration_items
@@ -35,16 +36,21 @@ _PROSE_KINDS = frozenset({"paragraph"})
 def positions_under(
     units: Sequence[DocumentUnit], path: Sequence[str], source: str, *, own: bool = False
 ) -> list[int]:
-    """Positions of the prose units under `path` (only those directly in it with `own`)."""
+    """Positions of the prose units under `path` (only those directly in it with `own`).
+
+    `units` are in reading order, report by report (`Corpus.units`), so only the
+    report's own stretch is read.
+    """
     path = tuple(path)
     depth = len(path)
+    start = bisect_left(units, source, key=lambda u: u.chunk.source)
+    end = bisect_right(units, source, key=lambda u: u.chunk.source)
     return [
         i
-        for i, unit in enumerate(units)
-        if unit.chunk.source == source
-        and unit.chunk.kind in _PROSE_KINDS
-        and unit.chunk.section_path[:depth] == path
-        and (not own or len(unit.chunk.section_path) == depth)
+        for i in range(start, end)
+        if units[i].chunk.kind in _PROSE_KINDS
+        and units[i].chunk.section_path[:depth] == path
+        and (not own or len(units[i].chunk.section_path) == depth)
     ]
 
 
@@ -145,6 +151,18 @@ def item_heads(
     return text_items(units, positions_under(units, path, source), lexicon)
 
 
+def _items(
+    units: Sequence[DocumentUnit], parts: Sequence[Part], path: Sequence[str], lexicon: Lexicon
+) -> list[DocumentUnit]:
+    """The item heads, each sub-heading followed by its own items when they all fit."""
+    kids = children(parts, path)
+    if len(kids) < 2:
+        return item_heads(units, parts, path, lexicon)
+    nested = [(head(units, kid), item_heads(units, parts, kid.path, lexicon)) for kid in kids]
+    fits = sum(1 + len(sub) for _, sub in nested) <= MAX_ITEMS
+    return [unit for kid_head, sub in nested for unit in (kid_head, *(sub if fits else ()))]
+
+
 def digest(
     units: Sequence[DocumentUnit],
     parts: Sequence[Part],
@@ -153,33 +171,18 @@ def digest(
     *,
     with_lead: bool = True,
 ) -> list[DocumentUnit]:
-    """The part's lead paragraph and its item heads, each sub-heading followed by its own
-    items while the digest stays within `MAX_ITEMS`; [] when the part has no items and no
-    lead."""
-    source = parts[0].first.source if parts else ""
-    kids = children(parts, path)
-    items: list[DocumentUnit] = []
-    if len(kids) >= 2:
-        nested = [(head(units, kid), item_heads(units, parts, kid.path, lexicon)) for kid in kids]
-        total = sum(1 + len(sub) for _, sub in nested)
-        for kid_head, sub in nested:
-            items.append(kid_head)
-            if total <= MAX_ITEMS:
-                items.extend(sub)
-    else:
-        items = text_items(units, positions_under(units, path, source), lexicon)
-    items = items[:MAX_ITEMS]
-    opening: list[DocumentUnit] = []
-    if with_lead:
-        first_item = {(u.chunk.id, u.index) for u in items[:1]}
-        own = positions_under(units, path, source, own=True)
-        before = []
-        for i in own:
-            if (units[i].chunk.id, units[i].index) in first_item:
-                break
-            before.append(i)
-        opening = lead(units, before)
-    return list(dict.fromkeys([*opening, *items]))
+    """The part's lead paragraph (before its first item) and its item heads, each
+    sub-heading followed by its own items while the digest stays within `MAX_ITEMS`."""
+    items = _items(units, parts, path, lexicon)[:MAX_ITEMS]
+    if not with_lead or not parts:
+        return items
+    first_item = {(u.chunk.id, u.index) for u in items[:1]}
+    before = []
+    for i in positions_under(units, path, parts[0].first.source, own=True):
+        if (units[i].chunk.id, units[i].index) in first_item:
+            break
+        before.append(i)
+    return list(dict.fromkeys([*lead(units, before), *items]))
 
 
 __all__ = [
