@@ -139,8 +139,20 @@ class UnitHints:
 
 
 @dataclass(frozen=True)
+class Pointers:
+    """How a turn points back at the one before, or at the report itself."""
+
+    elliptical_starts: tuple[str, ...]  # 「那…」「它…」: the turn may lean on the last one
+    anaphoric_starts: tuple[str, ...]  # 「它…」「后来…」: it does
+    document_deixis: tuple[str, ...]  # 「这份」「本」 …
+    document_nouns: tuple[str, ...]  # … 「报告」「文章」: the report itself, not the last turn
+    standalone_terms: int
+    subjectless_terms: int
+
+
+@dataclass(frozen=True)
 class FollowUpWords:
-    elliptical_starts: tuple[str, ...]
+    pointers: Pointers
     more_starts: tuple[str, ...]
     question_words: tuple[str, ...]
     final_particles: tuple[str, ...]
@@ -283,6 +295,8 @@ class NameWords:
 @dataclass(frozen=True)
 class EvidenceWords:
     markers: Mapping[str, Words]  # by intent: what makes a passage fit it
+    announcements: tuple[str, ...]  # 「以下」「如下」: items follow
+    announced_units: tuple[str, ...]  # 「3方面」「两点」: a count of items follows
     anaphora: tuple[str, ...]
     place_suffixes: frozenset[str]
     figure_kinds: frozenset[str]

@@ -410,7 +410,23 @@ class Patterns:
 
     @cached_property
     def elliptical_start(self) -> re.Pattern[str]:
-        return re.compile(f"^({alternation(self.lexicon.question.followup.elliptical_starts)})")
+        return re.compile(
+            f"^({alternation(self.lexicon.question.followup.pointers.elliptical_starts)})"
+        )
+
+    @cached_property
+    def anaphoric_start(self) -> re.Pattern[str]:
+        return re.compile(
+            f"^({alternation(self.lexicon.question.followup.pointers.anaphoric_starts)})"
+        )
+
+    @cached_property
+    def document_deixis(self) -> re.Pattern[str]:
+        """A turn that starts with the report itself: 「这份报告…」「报告…」「本文…」."""
+        pointers = self.lexicon.question.followup.pointers
+        return re.compile(
+            f"^({alternation(pointers.document_deixis)})?\\s*({alternation(pointers.document_nouns)})"
+        )
 
     @cached_property
     def more_start(self) -> re.Pattern[str]:
@@ -419,6 +435,30 @@ class Patterns:
     @cached_property
     def question_word(self) -> re.Pattern[str]:
         return re.compile(f"({alternation(self.lexicon.question.followup.question_words)})")
+
+    @cached_property
+    def announcement(self) -> re.Pattern[str]:
+        """A sentence announcing items that follow (「以下几个方面」「3方面」「…建议：」);
+        group `count` is the number of items when it says one."""
+        evidence, numerals = self.lexicon.evidence, self.lexicon.numbers.numerals
+        counted = alternation(evidence.announced_units)
+        count = f"[{self.counting}{re.escape(numerals.two)}]|\\d{{1,2}}"
+        return re.compile(
+            rf"(?:{alternation(evidence.announcements)})"
+            rf"|(?P<count>{count})\s*(?:{counted})"
+            rf"|[：:]\s*$"
+        )
+
+    @cached_property
+    def item_marker(self) -> re.Pattern[str]:
+        """A unit or heading that opens a numbered item: 「（1）」「1.」「①」「一是」「第一，」."""
+        copula = re.escape(self.lexicon.question.copula)
+        ordinal = re.escape(self.lexicon.report.parts.ordinal)
+        n = f"[{self.counting}\\d]+"
+        return re.compile(
+            rf"^\s*(?:[（(]\s*{n}\s*[)）]|\d{{1,2}}\s*[.．、]|[\u2460-\u2473]"
+            rf"|[{self.counting}]{copula}|{ordinal}[{self.counting}][，,、])"
+        )
 
     @cached_property
     def english_filler(self) -> re.Pattern[str]:

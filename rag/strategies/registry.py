@@ -12,6 +12,7 @@ from rag.context import Context
 from rag.draft import Draft
 from rag.question import Question
 from rag.strategies import (
+    announced,
     conclusion,
     enumeration,
     grid_column,
@@ -41,6 +42,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     grid_label.STRATEGY,
     enumeration.STRATEGY,
     topic_part.STRATEGY,
+    announced.STRATEGY,
     grid_column.STRATEGY,
     sentences.STRATEGY,
     refusal.STRATEGY,
