@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.cues import norm, opens_abstract
+from ingest.facts import front_facts
 from ingest.front import (
     Front,
     front_blocks,
@@ -590,6 +591,8 @@ def parse_lines(
     front = Front()
     blocks = front_blocks(front_lines, front)
     meta = _merge_meta(front_meta(front, logical, source), meta_hint)
+    facts = front_facts([ln.text for ln in front_lines], front.author_lines)
+    meta = replace(meta, facts=facts)
 
     if toc_lines:
         toc_text = "\n".join(line.text for line in toc_lines)

@@ -43,6 +43,9 @@ class Cue(Enum):
     """Other things a question says about the answer it wants."""
 
     SUMMARY = "summary"  # 「概括一下」「讲了啥」: what a part says overall
+    CONCLUSION = "conclusion"  # 「得出了啥结论」「整体判断」: what the report concludes
+    RECOMMEND = "recommend"  # 「提了哪几条建议」「哪几招」: the report's recommendations
+    WHOLE_REPORT = "whole_report"  # 「这份报告」「全文」: the report as a whole
     OUTLINE = "outline"  # 「分成哪几部分」: the report's own structure
     TIMELINE = "timeline"  # 「一步步」「时间脉络」: dated steps in order
     ALL_ITEMS = "all_items"  # 「有啥特点」「几条」: a whole enumeration
@@ -126,6 +129,10 @@ class Scope:
     # (「致谢里」) ends one of them.
     part_title_words: tuple[str, ...] = ()
     table_number: str | None = None  # 「表1」 → "1"
+    section_number: tuple[int, ...] = ()  # 「3.2节」 → (3, 2)
+    # The text before each 「那部分」「这一节」…, words that plainly name a part: a few
+    # words of its title may stand there (「研究现状那部分」).
+    part_title_strong: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -435,14 +442,19 @@ def question_scope(text: str, report: str | None, lexicon: Lexicon) -> Scope:
     if lexicon.report.parts.body in text:
         # 「致谢里提到…，正文说…」 sends the reader to the body, not one part.
         return Scope(report=report, table_number=table_number)
-    locative = patterns.part_locative
+    locative, strong = patterns.part_locative, patterns.part_strong_locative
     before = tuple(text[:at] for at in range(len(text)) if locative.match(text, at))
+    before_strong = tuple(text[:at] for at in range(len(text)) if strong.match(text, at))
     match = patterns.named_part_number.search(text)
     number = None
     if match is not None:
         raw = match.group("n")
         number = int(raw) if raw.isdigit() else lexicon.numbers.numerals.value(raw)
-    return Scope(report, number, before, table_number)
+    section = patterns.named_section_number.search(text)
+    decimal = tuple(int(n) for n in re.split(r"\s*[.．]\s*", section.group("n"))) if section else ()
+    if decimal and number is None:
+        number = decimal[0]
+    return Scope(report, number, before, table_number, decimal, before_strong)
 
 
 # ----------------------------------------------------------------------------- asks

@@ -21,6 +21,13 @@ class ReportMeta:
     publisher: str = ""
     authors: tuple[str, ...] = ()
     date: str = ""
+    # Other facts of the front matter, each copied from its text: (name, value) pairs named
+    # affiliation, doi, keywords, funding, journal (ingest/facts.py); a name may repeat.
+    facts: tuple[tuple[str, str], ...] = ()
+
+    def fact(self, name: str) -> tuple[str, ...]:
+        """The values of one front-matter fact, in the order the report gives them."""
+        return tuple(value for key, value in self.facts if key == name)
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,9 @@ def normalise_numbers(text: str, lexicon: Lexicon) -> str:
     return text
 
 
+_DOTTED_RUN = re.compile(r"(?:\.\d+)+")
+
+
 def extract_numbers(text: str, lexicon: Lexicon) -> set[str]:
     """Every number, date and percentage in `text`, as normalised tokens.
 
@@ -140,11 +143,18 @@ def extract_numbers(text: str, lexicon: Lexicon) -> set[str]:
     """
     tokens_words = lexicon.verify.tokens
     tokens: set[str] = set()
-    for match in lexicon.patterns.number_token.finditer(normalise_numbers(text, lexicon)):
+    normalised = normalise_numbers(text, lexicon)
+    for match in lexicon.patterns.number_token.finditer(normalised):
         if match.group("date"):
             tokens.add(match.group("date"))
             continue
         number = match.group("num")
+        dotted = _DOTTED_RUN.match(normalised, match.end("num"))
+        if dotted and not match.group("unit") and not match.group("mag"):
+            # An identifier (a DOI's 「3045.2018.01.007」) is one token, not a number that a
+            # quote of the same identifier would fail for continuing it.
+            tokens.add(number + dotted.group(0))
+            continue
         unit = match.group("unit") or ""
         if unit == tokens_words.points:
             unit = tokens_words.point_unit

@@ -36,6 +36,8 @@ def test_the_registry_is_one_ordered_tuple_ending_with_the_refusal() -> None:
         "publication",
         "outline",
         "part_summary",
+        "recommendations",
+        "conclusion",
         "part_timeline",
         "timeline",
         "table",
@@ -43,6 +45,7 @@ def test_the_registry_is_one_ordered_tuple_ending_with_the_refusal() -> None:
         "table_cell",
         "grid_label",
         "enumeration",
+        "topic_part",
         "announced",
         "grid_column",
         "sentences",
@@ -105,10 +108,11 @@ def test_chunks_read_off_the_report_lead_the_sources_and_keep_their_length() -> 
 
 
 # A section that announces its items, each item a sub-section of its own.
-ANNOUNCING = ("5 发展建议",)
-ANNOUNCE = _chunk(10, "针对 存在 的 问题 ，提出 以下 发展 建议。", ANNOUNCING)
-ITEM_ONE = _chunk(11, "应 从 政策 上 鼓励 源头 探索。", (*ANNOUNCING, "（1）鼓励原始创新"))
-ITEM_TWO = _chunk(12, "应 重点 布局 育种 与 临床。", (*ANNOUNCING, "（2）布局优势领域"))
+# (Not a recommendation section: `recommendations` reads those from the report's parts.)
+ANNOUNCING = ("5 面临挑战",)
+ANNOUNCE = _chunk(10, "产业 发展 面临 的 挑战 主要 表现 在 以下 方面。", ANNOUNCING)
+ITEM_ONE = _chunk(11, "原始 创新 能力 仍 显 不足。", (*ANNOUNCING, "（1）原始创新不足"))
+ITEM_TWO = _chunk(12, "临床 转化 链条 较 长。", (*ANNOUNCING, "（2）临床转化缓慢"))
 AFTER = _chunk(13, "致谢 各位 专家。", ("致谢",))
 ANNOUNCED = Context(
     language(),
@@ -118,20 +122,20 @@ ANNOUNCED = Context(
 
 
 def test_announced_items_are_read_where_they_follow() -> None:
-    question = question_of("作者 提出 了 哪几条 发展 建议 ？")
+    question = question_of("产业 发展 面临 哪些 挑战 ？")
     routed = tuple(Retrieved(c, 1.0, i) for i, c in enumerate((ANNOUNCE, AFTER), start=1))
     passages = Passages(question, ANNOUNCED, routed, routed, "r.txt", None)
     draft = draft_with_strategies(question, passages, ANNOUNCED)
     assert draft.strategy == "announced"
     assert [s.text for s in draft.sentences] == [
         ANNOUNCE.text,
-        "（1）鼓励原始创新",
-        "（2）布局优势领域",
+        "（1）原始创新不足",
+        "（2）临床转化缓慢",
     ]
     answer = assemble_answer(draft, question, LEXICON)
     assert not answer.refused
     # Each item is cited where it stands: its heading, quoted from its own passage.
-    assert [c.quote for c in answer.citations][1:] == ["（1）鼓励原始创新", "（2）布局优势领域"]
+    assert [c.quote for c in answer.citations][1:] == ["（1）原始创新不足", "（2）临床转化缓慢"]
     assert [c.chunk_id for c in answer.citations] == ["c10", "c11", "c12"]
 
 

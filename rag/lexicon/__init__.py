@@ -197,6 +197,9 @@ class PartWords:
     units: tuple[str, ...]
     outline_units: tuple[str, ...]
     locatives: tuple[str, ...]
+    strong_locatives: tuple[str, ...]
+    section_units: tuple[str, ...]
+    abstract: str
     body: str
     toc: str
 
@@ -240,6 +243,16 @@ class TableSaid:
 
 
 @dataclass(frozen=True)
+class SummaryWords:
+    """What a report concludes and recommends: claim markers, section titles, generic words."""
+
+    claim_markers: tuple[str, ...]
+    conclusion_titles: tuple[str, ...]
+    recommendation_titles: tuple[str, ...]
+    generic: frozenset[str]
+
+
+@dataclass(frozen=True)
 class TableWords:
     table: str
     latest: tuple[str, ...]
@@ -257,15 +270,20 @@ class AboutReport:
     nouns: tuple[str, ...]
     names: tuple[str, ...]
     asks: tuple[str, ...]
+    described_nouns: tuple[str, ...]
+    described_within: int
 
 
 @dataclass(frozen=True)
 class Publication:
+    intrinsic: tuple[str, ...]  # fields asked without naming the report
+    refuse_absent: tuple[str, ...]  # fields refused when the report never marks them
     imprint: tuple[str, ...]
     not_imprint: tuple[str, ...]
     peripheral: tuple[str, ...]
     asks: Mapping[str, Words]  # by field: authors, date, series, publisher (tried in order)
     markers: Mapping[str, Words]  # by field: what marks the passage stating it
+    labels: Mapping[str, str]  # by field: how an answer names the fact it quotes
 
 
 @dataclass(frozen=True)
@@ -273,6 +291,7 @@ class ReportWords:
     """How a report's parts, tables and imprint are named."""
 
     parts: PartWords
+    summary: SummaryWords
     tables: TableWords
     about: AboutReport
     publication: Publication

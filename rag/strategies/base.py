@@ -33,6 +33,7 @@ class Passages:
     scoped: tuple[Retrieved, ...]
     source: str | None = None
     part: str | None = None
+    part_path: tuple[str, ...] = ()
 
     @cached_property
     def scorers(self) -> tuple[Callable[[str], float], Callable[[str], bool] | None]:

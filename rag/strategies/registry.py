@@ -13,6 +13,7 @@ from rag.draft import Draft
 from rag.question import Question
 from rag.strategies import (
     announced,
+    conclusion,
     enumeration,
     grid_column,
     grid_label,
@@ -20,12 +21,14 @@ from rag.strategies import (
     part_summary,
     part_timeline,
     publication,
+    recommendations,
     refusal,
     sentences,
     table,
     table_cell,
     table_extreme,
     timeline,
+    topic_part,
 )
 from rag.strategies.base import Passages, Strategy
 
@@ -33,6 +36,8 @@ STRATEGIES: tuple[Strategy, ...] = (
     publication.STRATEGY,
     outline.STRATEGY,
     part_summary.STRATEGY,
+    recommendations.STRATEGY,
+    conclusion.STRATEGY,
     part_timeline.STRATEGY,
     timeline.STRATEGY,
     table.STRATEGY,
@@ -40,6 +45,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     table_cell.STRATEGY,
     grid_label.STRATEGY,
     enumeration.STRATEGY,
+    topic_part.STRATEGY,
     announced.STRATEGY,
     grid_column.STRATEGY,
     sentences.STRATEGY,
