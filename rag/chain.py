@@ -117,6 +117,18 @@ class Answerer:
             | RunnableLambda(self._verify)
         ).with_config(run_name="reportqa")
 
+    def with_context(self, context: Context) -> Answerer:
+        """The same answerer (retrieval, model, examples) over another `Context`."""
+        return Answerer(
+            context,
+            self._retrieve_fn,
+            self._chat_model,
+            model_name=self._model_name,
+            problems=self._problems,
+            example_questions=self._examples,
+            llm_probe=self._llm_probe,
+        )
+
     @property
     def mode(self) -> str:
         return "llm" if self._chat_model is not None else "extractive"
