@@ -155,7 +155,7 @@ def lacks_figure(question: Question, evidence: str, lexicon: Lexicon) -> bool:
 
 
 def asking_clauses(question: Question, lexicon: Lexicon) -> str:
-    """The clauses of the question that hold a question word (「风能占大头，具体占比多少」 →
+    """The clauses of the question that hold a question word (「寿险占大头，具体占比多少」 →
     「具体占比多少」): what is asked about; the other clauses set the scene in the
     asker's own words. The whole question when no clause holds one."""
     clauses = re.split(r"[，,；;。！!？?]", question.text)
@@ -185,7 +185,7 @@ def _names_the_unknown(
         # A figure or date question about something the report never names (渗透率, 场馆)
         # cannot be answered by another figure or date that happens to be nearby. jieba's
         # nz also tags colloquial qualifiers (「比普通普惠贷便宜多少」), so it is left out;
-        # so are words of a clause that asks nothing (「风能占大头，具体占比多少」), which
+        # so are words of a clause that asks nothing (「寿险占大头，具体占比多少」), which
         # put the scene in the asker's words rather than the report's.
         if (
             question.intent in _FIGURE_INTENTS

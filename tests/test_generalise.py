@@ -83,22 +83,22 @@ def test_a_count_of_things_asked_with_any_classifier_takes_any_count() -> None:
     from rag.question import unit_hint
 
     any_count = LEXICON.numbers.figures.any_count
-    assert unit_hint("能建多少座电厂", LEXICON) == any_count
+    assert unit_hint("建了多少座仓库", LEXICON) == any_count
     assert unit_hint("一共几台设备", LEXICON) == any_count
     # 「多大」 alone asks a size of any kind, not a sum of money.
-    assert unit_hint("总装机多大", LEXICON) == ""
+    assert unit_hint("仓库面积多大", LEXICON) == ""
     assert unit_hint("保费规模多大", LEXICON) == LEXICON.numbers.figures.money
-    assert has_figure("可建设 400 座 电厂", any_count, LEXICON)
+    assert has_figure("建成 12 座 仓库", any_count, LEXICON)
 
 
 def test_only_the_asking_clause_can_veto_a_figure_question_by_an_absent_noun() -> None:
     def report_has(term: str) -> bool:
-        return term in "风能 占比 渗透率 太阳能 产能"
+        return term in "寿险 占比 渗透率 财险 保费"
 
-    tags = tagger({"大头": "n", "场馆": "n", "占比": "n", "风能": "n"})
+    tags = tagger({"大头": "n", "场馆": "n", "占比": "n", "寿险": "n"})
     # The scene is set in the asker's words (大头); the asked clause is the report's.
-    scene = question_of("风能 占 大头 ， 具体 占比 多少", tag=tags)
-    assert not unsupported(scene, "太阳能 产能 占比 为 99.97%。", report_has, LEXICON)
+    scene = question_of("寿险 占 大头 ， 具体 占比 多少", tag=tags)
+    assert not unsupported(scene, "财险 保费 占比 为 61.5%。", report_has, LEXICON)
     # The asked thing itself is absent: refused.
     asked = question_of("场馆 的 占比 是 多少", tag=tags)
-    assert unsupported(asked, "太阳能 产能 占比 为 99.97%。", report_has, LEXICON)
+    assert unsupported(asked, "财险 保费 占比 为 61.5%。", report_has, LEXICON)
