@@ -28,6 +28,7 @@ from rag.bm25 import BM25Index
 from rag.context import Context, Corpus, Scorers
 from rag.draft import Draft
 from rag.errors import ModelMismatchError, ReportQAError
+from rag.evidence import ScoringSettings
 from rag.factory import (
     check_index_backend,
     embedding_info,
@@ -49,7 +50,8 @@ from rag.question import Language, Question, build_question
 from rag.rerank import rerank
 from rag.retrieve import HybridRetriever, build_bm25_by_source
 from rag.route import ReportRouter, ReportStatistics, statistics_by_source
-from rag.sections import named_part
+from rag.scoring import load_weights
+from rag.sections import named_path
 from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings
 from rag.store import file_sha256, load_indexed_chunks, open_active_collection
@@ -84,6 +86,11 @@ class ChainState:
     timings: Mapping[str, float] = field(default_factory=dict)
 
 
+def _under(passages: Sequence[Retrieved], path: tuple[str, ...]) -> tuple[Retrieved, ...]:
+    """The passages under a section path."""
+    return tuple(r for r in passages if r.chunk.section_path[: len(path)] == path)
+
+
 class Answerer:
     """Answers questions about the indexed reports. Load once, ask many times."""
 
@@ -113,6 +120,18 @@ class Answerer:
             | RunnableLambda(self._verify)
         ).with_config(run_name="reportqa")
 
+    def with_context(self, context: Context) -> Answerer:
+        """The same answerer (retrieval, model, examples) over another `Context`."""
+        return Answerer(
+            context,
+            self._retrieve_fn,
+            self._chat_model,
+            model_name=self._model_name,
+            problems=self._problems,
+            example_questions=self._examples,
+            llm_probe=self._llm_probe,
+        )
+
     @property
     def mode(self) -> str:
         return "llm" if self._chat_model is not None else "extractive"
@@ -141,6 +160,16 @@ class Answerer:
         """What `text` means in this conversation (the chain's first step)."""
         rewrite = self._llm_rewrite if self._chat_model is not None else None
         return build_question(text, history, report, self.context, rewrite)
+
+    def passages(
+        self, text: str, history: Sequence[Turn] = (), report: str | None = None
+    ) -> Passages | None:
+        """The passages a question's answer is drawn from (understood, retrieved,
+        reranked, scoped), for diagnostics and for fitting the scoring; None when the
+        question cannot be searched (empty, unknown report, retrieval failed)."""
+        state = ChainState(text, tuple(history), report)
+        state = self._rerank(self._retrieve(self._understand(state)))
+        return None if state.problem else self._passages(state)
 
     # --- chain steps -------------------------------------------------------------
 
@@ -210,11 +239,13 @@ class Answerer:
         question, corpus, routed = state.parsed, self.context.corpus, state.retrieved
         source = corpus.report_names.get(state.report or "", None)
         best_source = source or (routed[0].chunk.source if routed else None)
-        headings = corpus.headings(best_source) if best_source else ()
-        part = named_part(question, headings, self.context.lexicon) if best_source else None
-        # 「第三部分里的首台套…」: passages of that part only, when retrieval found any.
-        in_part = tuple(r for r in routed if part and r.chunk.section_path[:1] == (part,))
-        return Passages(question, self.context, routed, in_part or routed, best_source, part)
+        parts = self.context.parts.get(best_source, ()) if best_source else ()
+        path = named_path(question, parts)
+        # 「第三部分里的首台套…」「3.2节…」: passages of that part only, when retrieval found
+        # any there (else of its top-level part).
+        in_part = (_under(routed, path) or _under(routed, path[:1])) if path else ()
+        part = path[0] if path else None
+        return Passages(question, self.context, routed, in_part or routed, best_source, part, path)
 
     def _draft(self, state: ChainState) -> ChainState:
         if state.problem:
@@ -574,6 +605,7 @@ def _context(
     library: ReportStatistics,
     per_report: Mapping[str, ReportStatistics],
     lexicon: Lexicon,
+    scoring: ScoringSettings,
 ) -> Context:
     """The answer path's Context: language tools, the reports, their statistics."""
     indexed = loaded.indexed
@@ -602,6 +634,7 @@ def _context(
             },
             titles=tuple(r.title for r in reports),
         ),
+        scoring=scoring,
     )
 
 
@@ -613,7 +646,9 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
     unit_similarity = _unit_similarity(settings, loaded)
     library = ReportStatistics.of([(ic.chunk, ic.tokens) for ic in loaded.indexed])
     per_report = statistics_by_source((ic.chunk, ic.tokens) for ic in loaded.indexed)
-    ctx = _context(loaded, unit_similarity, library, per_report, lexicon)
+    # The evidence-scoring weights fitted across the tuning reports (rag/scoring.toml).
+    scoring = ScoringSettings(weights=load_weights())
+    ctx = _context(loaded, unit_similarity, library, per_report, lexicon, scoring)
     # A question is answered from one report, with that report's term weights and text.
     router = ReportRouter(
         loaded.retriever,
@@ -621,6 +656,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         library=library,
         lexicon=lexicon,
         unit_similarity=unit_similarity,
+        scoring=scoring,
     )
     chat_model = None
     if settings.llm.enabled:
