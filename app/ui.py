@@ -469,7 +469,9 @@ def build_app(
                         choices=[ALL_REPORTS, *report_names],
                         value=ALL_REPORTS,
                         label="报告范围",
-                        visible=bool(report_names),
+                        visible=bool(report_names) or library is not None,
+                        # Reports come and go while the page is open; check_report validates.
+                        allow_custom_value=library is not None,
                         scale=3,
                         min_width=160,
                         elem_id="rq-report",
@@ -571,6 +573,9 @@ def _library_panel(
                 choices=remove_choices(_safe_list(ops)),
                 value=None,
                 label="要移除的报告",
+                # The choices change while the page is open (and API callers name any
+                # report); the handler checks the name against the index.
+                allow_custom_value=True,
                 scale=3,
                 elem_id="rq-remove-choice",
             )
