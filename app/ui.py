@@ -40,6 +40,7 @@ from app.library_panel import (
     example_updates,
     examples_for,
     remove_choices,
+    render_library_html,
 )
 from app.render import (
     SEARCHING_HTML,
@@ -508,22 +509,28 @@ def build_app(
         chatbot.like(handlers.on_like, records, None, queue=False, api_visibility="private")
         # Status can change after start-up (an LLM endpoint comes back), so re-poll per visit.
         demo.load(
-            lambda: handlers.refresh_status(report_names),
+            lambda: handlers.refresh_status(handlers.known_reports or report_names),
             None,
             [header, banner],
             api_visibility="private",
         )
         gr.api(handlers.ask, api_name="ask")
         if library is not None:
-            _library_panel(library, handlers, header, report, example_buttons, examples)
+            table, choice = _library_panel(
+                library, handlers, header, report, example_buttons, examples
+            )
             sync = gr.Timer(sync_every_s)
-            seen = gr.State(tuple(report_names))
+            seen = gr.State(())  # nothing seen yet: the first tick or page load fills it
+
+            def sync_reports(seen_titles: Sequence[str], current: str | None) -> tuple[Any, ...]:
+                return _sync_reports(handlers, library, seen_titles, current)
+
+            outputs_synced = [seen, report, header, table, choice]
             sync.tick(
-                lambda seen_titles, current: _sync_reports(handlers, seen_titles, current),
-                [seen, report],
-                [seen, report, header],
-                queue=False,
-                api_visibility="private",
+                sync_reports, [seen, report], outputs_synced, queue=False, api_visibility="private"
+            )
+            demo.load(
+                sync_reports, [seen, report], outputs_synced, queue=False, api_visibility="private"
             )
     return demo
 
@@ -535,16 +542,23 @@ def _scope_update(titles: Sequence[str], current: str | None) -> Any:
 
 
 def _sync_reports(
-    handlers: ChatHandlers, seen: Sequence[str], current: str | None
-) -> tuple[Any, Any, Any]:
-    """Timer tick: when the answerable reports changed (an ingest anywhere), update
-    报告范围 and the header; otherwise change nothing."""
+    handlers: ChatHandlers, ops: LibraryOps, seen: Sequence[str], current: str | None
+) -> tuple[Any, ...]:
+    """Page load and timer tick: when the answerable reports changed (an ingest anywhere),
+    update 报告范围, the header, the library table and the remove selector; otherwise
+    change nothing."""
     titles = tuple(_safe_status(handlers.status).reports)
     if titles == tuple(seen or ()):
-        return gr.skip(), gr.skip(), gr.skip()
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     handlers.known_reports = titles
-    header = render_header(TITLE, titles, _safe_status(handlers.status))
-    return titles, _scope_update(titles, current), header
+    listed = _safe_list(ops)
+    return (
+        titles,
+        _scope_update(titles, current),
+        render_header(TITLE, titles, _safe_status(handlers.status)),
+        render_library_html(listed),
+        gr.update(choices=remove_choices(listed)),
+    )
 
 
 def _library_panel(
@@ -554,8 +568,9 @@ def _library_panel(
     report: gr.Dropdown,
     example_buttons: Sequence[gr.Button],
     default_examples: Sequence[str],
-) -> None:
-    """The 报告库 accordion and its events (inside the Blocks context)."""
+) -> tuple[gr.HTML, gr.Dropdown]:
+    """The 报告库 accordion and its events (inside the Blocks context); returns the
+    library table and the remove selector, which page loads and ticks refresh."""
     lib = LibraryHandlers(ops, on_change=lambda: tuple(_safe_status(handlers.status).reports))
     limit_mb = ops.max_bytes / 1048576
     with gr.Accordion("报告库：上传、查看、移除报告", open=False, elem_id="rq-library-panel"):
@@ -661,6 +676,7 @@ def _library_panel(
         queue=False,
         api_visibility="private",
     )
+    return table, choice
 
 
 def _safe_list(ops: LibraryOps) -> list[Any]:

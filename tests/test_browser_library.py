@@ -132,6 +132,13 @@ def test_upload_ask_with_page_then_remove(page: Any, tmp_path: Path) -> None:
     table = page.inner_text("#rq-library-table")
     assert title in table and pdf.name in table
     assert any(title in option for option in _scope_options(page))
+    # Choosing the report shows its own example questions, from its headings.
+    page.click("#rq-report input")
+    page.locator("ul[role=listbox] li", has_text=title).first.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.rq-examples button')]"
+        ".some(b => b.innerText.includes('研究区域与数据'))"
+    )
 
     answer, sources = _ask(page, QUESTION)
     _shot(page, "answered")
