@@ -48,7 +48,7 @@ from rag.question import Language, Question, build_question
 from rag.rerank import rerank
 from rag.retrieve import HybridRetriever, build_bm25_by_source
 from rag.route import ReportRouter, ReportStatistics, statistics_by_source
-from rag.sections import named_part
+from rag.sections import named_path
 from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings
 from rag.store import file_sha256, load_indexed_chunks, open_active_collection
@@ -81,6 +81,11 @@ class ChainState:
     notice: str = ""
     answer: Answer | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
+
+
+def _under(passages: Sequence[Retrieved], path: tuple[str, ...]) -> tuple[Retrieved, ...]:
+    """The passages under a section path."""
+    return tuple(r for r in passages if r.chunk.section_path[: len(path)] == path)
 
 
 class Answerer:
@@ -209,11 +214,13 @@ class Answerer:
         question, corpus, routed = state.parsed, self.context.corpus, state.retrieved
         source = corpus.report_names.get(state.report or "", None)
         best_source = source or (routed[0].chunk.source if routed else None)
-        headings = corpus.headings(best_source) if best_source else ()
-        part = named_part(question, headings, self.context.lexicon) if best_source else None
-        # 「第三部分里的首台套…」: passages of that part only, when retrieval found any.
-        in_part = tuple(r for r in routed if part and r.chunk.section_path[:1] == (part,))
-        return Passages(question, self.context, routed, in_part or routed, best_source, part)
+        parts = self.context.parts.get(best_source, ()) if best_source else ()
+        path = named_path(question, parts)
+        # 「第三部分里的首台套…」「3.2节…」: passages of that part only, when retrieval found
+        # any there (else of its top-level part).
+        in_part = (_under(routed, path) or _under(routed, path[:1])) if path else ()
+        part = path[0] if path else None
+        return Passages(question, self.context, routed, in_part or routed, best_source, part, path)
 
     def _draft(self, state: ChainState) -> ChainState:
         if state.problem:

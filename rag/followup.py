@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 _NAMED_KIND = {"ns": "place", "nr": "person", "nt": "organisation", "nz": "organisation"}
 # Names jieba knows from the report's own dictionary (科惠保, 银保科技e贷): a case's own.
 _CASE_NAME_TAGS = frozenset({"x"})
+# Tags of words that name something specific: names, foreign words, abbreviations (人保,
+# 中试) and the report's own terms. A turn with one has a subject of its own.
+_SPECIFIC_TAGS = frozenset({*_NAMED_KIND, "eng", "j", "x"})
 
 Analyse = Callable[[str], "Sequence[Term]"]
 
@@ -42,14 +45,35 @@ def _named_kinds(terms: Sequence[Term]) -> set[str]:
 def _is_elliptical(
     question: str, own: Sequence[Term], before: Sequence[Term], lexicon: Lexicon
 ) -> bool:
-    particle = lexicon.question.followup.ask_particle
+    """Whether a turn leans on the one before: it has no subject of its own.
+
+    That is a turn of at most one content word (「利率多少？」「那北京呢？」), a very short
+    one, one that ends in 呢, one that starts with a pointer back (「它…」「后来…」; after
+    a weak one, 「那…」, only when it does not ask its own question about enough words
+    of its own), or one that names nothing specific (a place, a person, an organisation,
+    a term of the report) with few words after a turn that did — unless it starts with
+    the report itself (「这份报告…」「报告…」) or names one of its tables (「表2…」). A
+    standalone question asked in a conversation stays as it is.
+    """
+    patterns, followup = lexicon.patterns, lexicon.question.followup
+    if patterns.document_deixis.match(question) or patterns.table_ref.search(question):
+        return False  # about the report itself, or one of its tables
+    if len(own) <= 1 or len(question.rstrip("？?！!。")) <= 8:
+        return True
+    if len(question) <= 12 and question.rstrip("？?").endswith(followup.ask_particle):
+        return True
+    if patterns.anaphoric_start.match(question):
+        return True
+    if patterns.elliptical_start.match(question):
+        own_ask = patterns.question_word.search(question)
+        return not (len(own) >= followup.pointers.standalone_terms and own_ask)
+    # 「覆盖哪些企业？」 after 「苏州的科惠保…」: no subject of its own, the earlier one holds.
+    # A year of its own places the turn (「2015年…进口了多少」).
     return (
-        bool(lexicon.patterns.elliptical_start.match(question))
-        or len(own) <= 1
-        or len(question.rstrip("？?！!。")) <= 8
-        or (len(question) <= 12 and question.rstrip("？?").endswith(particle))
-        # 「利率多少？」 after 「银保科技e贷是什么？」: no subject of its own, the earlier one holds.
-        or (not _named_kinds(own) and bool(_named_kinds(before)))
+        len(own) <= followup.pointers.subjectless_terms
+        and not patterns.year.search(question)
+        and not any(t.tag in _SPECIFIC_TAGS for t in own)
+        and any(t.tag in _SPECIFIC_TAGS for t in before)
     )
 
 

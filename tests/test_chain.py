@@ -344,3 +344,24 @@ def test_a_second_question_after_the_first_is_recognised() -> None:
     assert asks_twice("科惠保归在哪类主体下面？哪个地方落地过项目？")
     assert not asks_twice("科惠保归在哪类主体下面？")
     assert not asks_twice("科惠保归在哪类主体下面??")
+
+
+def test_a_standalone_question_stays_standalone_in_a_conversation() -> None:
+    history = [Turn("user", "苏州 科惠保 补贴 了 多少？"), Turn("assistant", "100% 保费补贴。")]
+    lexicon = packaged_lexicon()
+    for question in (
+        "中小微 科技 企业 贡献 了 多大 比例 的 技术 创新 成果？",  # a question of its own
+        "这份 报告 是 哪家 机构 做 的？",  # about the report itself
+        "表2 最后 服务内容 那一栏 列 了 哪五项？",  # names a table
+        "2015年 我国 进口 了 多少 铁矿石？",  # a year of its own
+        "那 人体 临床试验 是 谁 来 审核 的？",  # 「那」 opening its own question
+    ):
+        resolved, _ = resolve_followup(question, history, _tagged, lexicon)
+        assert resolved == question, resolved
+
+
+def test_a_pointer_back_makes_a_followup_whatever_its_length() -> None:
+    history = [Turn("user", "深圳 种子基金 有 多大？"), Turn("assistant", "20 亿元。")]
+    question = "它 后来 是 怎么 跟 保险 结合 起来 的？"
+    resolved, _ = resolve_followup(question, history, _tagged, packaged_lexicon())
+    assert "深圳" in resolved and "结合" in resolved

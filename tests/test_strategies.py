@@ -36,11 +36,17 @@ def test_the_registry_is_one_ordered_tuple_ending_with_the_refusal() -> None:
         "publication",
         "outline",
         "part_summary",
+        "recommendations",
+        "conclusion",
         "part_timeline",
         "timeline",
         "table",
+        "table_extreme",
+        "table_cell",
         "grid_label",
         "enumeration",
+        "topic_part",
+        "announced",
         "grid_column",
         "sentences",
         "refusal",
@@ -99,3 +105,42 @@ def test_chunks_read_off_the_report_lead_the_sources_and_keep_their_length() -> 
     assert [r.chunk.id for r in draft.sources()] == ["c0", "c1"]
     assert [r.rank for r in draft.sources()] == [1, 2]
     assert Draft("sentences", passages=passages).sources() == passages
+
+
+# A section that announces its items, each item a sub-section of its own.
+# (Not a recommendation section: `recommendations` reads those from the report's parts.)
+ANNOUNCING = ("5 面临挑战",)
+ANNOUNCE = _chunk(10, "产业 发展 面临 的 挑战 主要 表现 在 以下 方面。", ANNOUNCING)
+ITEM_ONE = _chunk(11, "原始 创新 能力 仍 显 不足。", (*ANNOUNCING, "（1）原始创新不足"))
+ITEM_TWO = _chunk(12, "临床 转化 链条 较 长。", (*ANNOUNCING, "（2）临床转化缓慢"))
+AFTER = _chunk(13, "致谢 各位 专家。", ("致谢",))
+ANNOUNCED = Context(
+    language(),
+    Scorers(weight=lambda t: 1.0),
+    Corpus(chunks=(ANNOUNCE, ITEM_ONE, ITEM_TWO, AFTER)),
+)
+
+
+def test_announced_items_are_read_where_they_follow() -> None:
+    question = question_of("产业 发展 面临 哪些 挑战 ？")
+    routed = tuple(Retrieved(c, 1.0, i) for i, c in enumerate((ANNOUNCE, AFTER), start=1))
+    passages = Passages(question, ANNOUNCED, routed, routed, "r.txt", None)
+    draft = draft_with_strategies(question, passages, ANNOUNCED)
+    assert draft.strategy == "announced"
+    assert [s.text for s in draft.sentences] == [
+        ANNOUNCE.text,
+        "（1）原始创新不足",
+        "（2）临床转化缓慢",
+    ]
+    answer = assemble_answer(draft, question, LEXICON)
+    assert not answer.refused
+    # Each item is cited where it stands: its heading, quoted from its own passage.
+    assert [c.quote for c in answer.citations][1:] == ["（1）原始创新不足", "（2）临床转化缓慢"]
+    assert [c.chunk_id for c in answer.citations] == ["c10", "c11", "c12"]
+
+
+def test_a_sentence_that_announces_nothing_is_left_to_sentence_extraction() -> None:
+    question = question_of("补偿机制 试点 有 哪些")
+    routed = (Retrieved(POLICY, 1.0, 1),)
+    passages = Passages(question, CONTEXT, routed, routed, "r.txt", None)
+    assert draft_with_strategies(question, passages, CONTEXT).strategy != "announced"

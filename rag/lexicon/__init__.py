@@ -139,8 +139,20 @@ class UnitHints:
 
 
 @dataclass(frozen=True)
+class Pointers:
+    """How a turn points back at the one before, or at the report itself."""
+
+    elliptical_starts: tuple[str, ...]  # 「那…」「它…」: the turn may lean on the last one
+    anaphoric_starts: tuple[str, ...]  # 「它…」「后来…」: it does
+    document_deixis: tuple[str, ...]  # 「这份」「本」 …
+    document_nouns: tuple[str, ...]  # … 「报告」「文章」: the report itself, not the last turn
+    standalone_terms: int
+    subjectless_terms: int
+
+
+@dataclass(frozen=True)
 class FollowUpWords:
-    elliptical_starts: tuple[str, ...]
+    pointers: Pointers
     more_starts: tuple[str, ...]
     question_words: tuple[str, ...]
     final_particles: tuple[str, ...]
@@ -185,8 +197,59 @@ class PartWords:
     units: tuple[str, ...]
     outline_units: tuple[str, ...]
     locatives: tuple[str, ...]
+    strong_locatives: tuple[str, ...]
+    section_units: tuple[str, ...]
+    abstract: str
     body: str
     toc: str
+
+
+@dataclass(frozen=True)
+class ExtremeWords:
+    """Superlatives and changes asked of a table column; rows that sum the others."""
+
+    highest: tuple[str, ...]
+    lowest: tuple[str, ...]
+    strongest: tuple[str, ...]
+    declines: tuple[str, ...]
+    rises: tuple[str, ...]
+    change_columns: tuple[str, ...]
+    totals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RowWords:
+    """How a question names a table's row: rank and code columns, ranks, listed names."""
+
+    rank_columns: tuple[str, ...]
+    code_columns: tuple[str, ...]
+    rank_before: tuple[str, ...]
+    rank_after: tuple[str, ...]
+    cell_separators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableSaid:
+    """How an answer read off a table says an extreme, and how its refusal says why."""
+
+    highest: str
+    lowest: str
+    column: str
+    along_row: str
+    only_lists: str
+    not_listed: str
+    row_only: str
+    no_answer: str
+
+
+@dataclass(frozen=True)
+class SummaryWords:
+    """What a report concludes and recommends: claim markers, section titles, generic words."""
+
+    claim_markers: tuple[str, ...]
+    conclusion_titles: tuple[str, ...]
+    recommendation_titles: tuple[str, ...]
+    generic: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -196,6 +259,9 @@ class TableWords:
     earliest: tuple[str, ...]
     how_many: tuple[str, ...]
     count_units: tuple[str, ...]
+    extremes: ExtremeWords
+    rows: RowWords
+    said: TableSaid
 
 
 @dataclass(frozen=True)
@@ -204,15 +270,20 @@ class AboutReport:
     nouns: tuple[str, ...]
     names: tuple[str, ...]
     asks: tuple[str, ...]
+    described_nouns: tuple[str, ...]
+    described_within: int
 
 
 @dataclass(frozen=True)
 class Publication:
+    intrinsic: tuple[str, ...]  # fields asked without naming the report
+    refuse_absent: tuple[str, ...]  # fields refused when the report never marks them
     imprint: tuple[str, ...]
     not_imprint: tuple[str, ...]
     peripheral: tuple[str, ...]
     asks: Mapping[str, Words]  # by field: authors, date, series, publisher (tried in order)
     markers: Mapping[str, Words]  # by field: what marks the passage stating it
+    labels: Mapping[str, str]  # by field: how an answer names the fact it quotes
 
 
 @dataclass(frozen=True)
@@ -220,6 +291,7 @@ class ReportWords:
     """How a report's parts, tables and imprint are named."""
 
     parts: PartWords
+    summary: SummaryWords
     tables: TableWords
     about: AboutReport
     publication: Publication
@@ -264,6 +336,8 @@ class NameWords:
 @dataclass(frozen=True)
 class EvidenceWords:
     markers: Mapping[str, Words]  # by intent: what makes a passage fit it
+    announcements: tuple[str, ...]  # 「以下」「如下」: items follow
+    announced_units: tuple[str, ...]  # 「3方面」「两点」: a count of items follows
     anaphora: tuple[str, ...]
     place_suffixes: frozenset[str]
     figure_kinds: frozenset[str]

@@ -12,6 +12,8 @@ from rag.context import Context
 from rag.draft import Draft
 from rag.question import Question
 from rag.strategies import (
+    announced,
+    conclusion,
     enumeration,
     grid_column,
     grid_label,
@@ -19,10 +21,14 @@ from rag.strategies import (
     part_summary,
     part_timeline,
     publication,
+    recommendations,
     refusal,
     sentences,
     table,
+    table_cell,
+    table_extreme,
     timeline,
+    topic_part,
 )
 from rag.strategies.base import Passages, Strategy
 
@@ -30,11 +36,17 @@ STRATEGIES: tuple[Strategy, ...] = (
     publication.STRATEGY,
     outline.STRATEGY,
     part_summary.STRATEGY,
+    recommendations.STRATEGY,
+    conclusion.STRATEGY,
     part_timeline.STRATEGY,
     timeline.STRATEGY,
     table.STRATEGY,
+    table_extreme.STRATEGY,
+    table_cell.STRATEGY,
     grid_label.STRATEGY,
     enumeration.STRATEGY,
+    topic_part.STRATEGY,
+    announced.STRATEGY,
     grid_column.STRATEGY,
     sentences.STRATEGY,
     refusal.STRATEGY,
