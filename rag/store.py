@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,10 @@ class ReportEntry:
             "pages": self.pages,
             "headings": list(self.headings),
         }
+
+
+# Keys a later version may add to an entry are ignored, so an index stays readable.
+_ENTRY_FIELDS = frozenset(f.name for f in fields(ReportEntry))
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def read_generation(client: Any, prefix: str) -> Generation | None:
         reports = tuple(
             ReportEntry(
                 **{
-                    **r,
+                    **{k: v for k, v in r.items() if k in _ENTRY_FIELDS},
                     "authors": tuple(r.get("authors") or ()),
                     "headings": tuple(r.get("headings") or ()),
                 }
