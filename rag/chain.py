@@ -28,6 +28,7 @@ from rag.bm25 import BM25Index
 from rag.context import Context, Corpus, Scorers
 from rag.draft import Draft
 from rag.errors import ModelMismatchError, ReportQAError
+from rag.evidence import ScoringSettings
 from rag.factory import (
     embedding_info,
     make_chroma_client,
@@ -48,6 +49,7 @@ from rag.question import Language, Question, build_question
 from rag.rerank import rerank
 from rag.retrieve import HybridRetriever, build_bm25_by_source
 from rag.route import ReportRouter, ReportStatistics, statistics_by_source
+from rag.scoring import load_weights
 from rag.sections import named_path
 from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings
@@ -117,6 +119,18 @@ class Answerer:
             | RunnableLambda(self._verify)
         ).with_config(run_name="reportqa")
 
+    def with_context(self, context: Context) -> Answerer:
+        """The same answerer (retrieval, model, examples) over another `Context`."""
+        return Answerer(
+            context,
+            self._retrieve_fn,
+            self._chat_model,
+            model_name=self._model_name,
+            problems=self._problems,
+            example_questions=self._examples,
+            llm_probe=self._llm_probe,
+        )
+
     @property
     def mode(self) -> str:
         return "llm" if self._chat_model is not None else "extractive"
@@ -145,6 +159,16 @@ class Answerer:
         """What `text` means in this conversation (the chain's first step)."""
         rewrite = self._llm_rewrite if self._chat_model is not None else None
         return build_question(text, history, report, self.context, rewrite)
+
+    def passages(
+        self, text: str, history: Sequence[Turn] = (), report: str | None = None
+    ) -> Passages | None:
+        """The passages a question's answer is drawn from (understood, retrieved,
+        reranked, scoped), for diagnostics and for fitting the scoring; None when the
+        question cannot be searched (empty, unknown report, retrieval failed)."""
+        state = ChainState(text, tuple(history), report)
+        state = self._rerank(self._retrieve(self._understand(state)))
+        return None if state.problem else self._passages(state)
 
     # --- chain steps -------------------------------------------------------------
 
@@ -579,6 +603,7 @@ def _context(
     library: ReportStatistics,
     per_report: Mapping[str, ReportStatistics],
     lexicon: Lexicon,
+    scoring: ScoringSettings,
 ) -> Context:
     """The answer path's Context: language tools, the reports, their statistics."""
     indexed = loaded.indexed
@@ -607,6 +632,7 @@ def _context(
             },
             titles=tuple(r.title for r in reports),
         ),
+        scoring=scoring,
     )
 
 
@@ -624,7 +650,9 @@ def build_answerer(
     unit_similarity = _unit_similarity(settings, loaded)
     library = ReportStatistics.of([(ic.chunk, ic.tokens) for ic in loaded.indexed])
     per_report = statistics_by_source((ic.chunk, ic.tokens) for ic in loaded.indexed)
-    ctx = _context(loaded, unit_similarity, library, per_report, lexicon)
+    # The evidence-scoring weights fitted across the tuning reports (rag/scoring.toml).
+    scoring = ScoringSettings(weights=load_weights())
+    ctx = _context(loaded, unit_similarity, library, per_report, lexicon, scoring)
     # A question is answered from one report, with that report's term weights and text.
     router = ReportRouter(
         loaded.retriever,
@@ -632,6 +660,7 @@ def build_answerer(
         library=library,
         lexicon=lexicon,
         unit_similarity=unit_similarity,
+        scoring=scoring,
     )
     chat_model = None
     if settings.llm.enabled:

@@ -117,6 +117,8 @@ class Context:
     corpus: Corpus = field(default_factory=Corpus)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     rerank: RerankSettings = field(default_factory=RerankSettings)
+    # Strategies left out of the registry (`evals/ablation.py` measures what each is worth).
+    skipped_strategies: frozenset[str] = frozenset()
 
     @property
     def lexicon(self) -> Lexicon:

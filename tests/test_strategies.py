@@ -144,3 +144,24 @@ def test_a_sentence_that_announces_nothing_is_left_to_sentence_extraction() -> N
     routed = (Retrieved(POLICY, 1.0, 1),)
     passages = Passages(question, CONTEXT, routed, routed, "r.txt", None)
     assert draft_with_strategies(question, passages, CONTEXT).strategy != "announced"
+
+
+def test_a_skipped_strategy_lets_the_next_one_answer_but_the_refusal_stays() -> None:
+    from dataclasses import replace
+
+    outline = question_of("这份报告分成哪几部分？")
+    without = replace(CONTEXT, skipped_strategies=frozenset({"outline"}))
+    draft = draft_with_strategies(outline, _passages(outline, POLICY), without)
+    assert draft.strategy != "outline"
+    # The refusal is the registry's floor: it answers even when asked to be skipped.
+    unknown = question_of("火星 移民 计划")
+    floor = replace(CONTEXT, skipped_strategies=frozenset({"refusal", "sentences"}))
+    assert draft_with_strategies(unknown, _passages(unknown, POLICY), floor).strategy == "refusal"
+
+
+def test_the_ablation_table_shows_items_answered_and_key_facts_lost() -> None:
+    from evals.ablation import format_table
+
+    table = format_table({"a": {"outline": (3, 10, 8)}, "b": {"sentences": (5, 7, 7)}})
+    assert "| `outline` | 3 / +2 | – |" in table
+    assert "| `sentences` | – | 5 / +0 |" in table

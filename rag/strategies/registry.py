@@ -56,6 +56,8 @@ STRATEGIES: tuple[Strategy, ...] = (
 def draft_with_strategies(question: Question, passages: Passages, ctx: Context) -> Draft:
     """The Draft of the first strategy that accepts the question and answers it."""
     for strategy in STRATEGIES:
+        if strategy.name in ctx.skipped_strategies and strategy.name != "refusal":
+            continue
         if strategy.accepts(question, ctx):
             draft = strategy.answer(question, passages, ctx)
             if draft is not None:
