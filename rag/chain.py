@@ -515,8 +515,9 @@ class _Loaded:
     embeddings: Any
 
 
-def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
-    """Open the active index and load the embedding model, jieba, the tagger and BM25."""
+def _load(settings: Settings, lexicon: Lexicon, embeddings: Any | None = None) -> _Loaded:
+    """Open the active index and load the embedding model (unless given), jieba, the
+    tagger and BM25."""
     client = make_chroma_client(settings.index, settings.paths)
     collection, generation = open_active_collection(
         client, settings.index.collection_prefix, model=settings.embedding.model
@@ -525,14 +526,14 @@ def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
     check_index_backend(generation.backend, settings.embedding, settings.paths)
 
     def load_embeddings() -> Any:
-        embeddings = make_embeddings(settings.embedding, settings.paths)
-        info = embedding_info(embeddings, settings.embedding)
+        model = embeddings or make_embeddings(settings.embedding, settings.paths)
+        info = embedding_info(model, settings.embedding)
         if generation.dimension and info.dimension != generation.dimension:
             raise ModelMismatchError(
                 f"索引向量维度为 {generation.dimension}，当前模型为 {info.dimension}；"
                 "请重新运行 `reportqa ingest`。"
             )
-        return embeddings
+        return model
 
     # Loading torch and the model takes seconds; read the chunks and build jieba, the
     # tagger and BM25 meanwhile (cold start is measured in evals/reports/bench.md).
@@ -552,14 +553,14 @@ def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
         bm25_by_source = build_bm25_by_source(
             [ic.chunk for ic in indexed], [ic.tokens for ic in indexed]
         )
-        embeddings = loading.result()
+        model = loading.result()
 
     from langchain_chroma import Chroma  # heavy (~1 s): only when the index is loaded
 
     vectorstore = Chroma(
         client=client,
         collection_name=generation.collection_name,
-        embedding_function=embeddings,
+        embedding_function=model,
         create_collection_if_not_exists=False,
     )
     retriever = HybridRetriever(
@@ -571,7 +572,7 @@ def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
         bm25_by_source=bm25_by_source,
         collection=collection,
     )
-    return _Loaded(generation, indexed, tokenizer, tag, retriever, embeddings)
+    return _Loaded(generation, indexed, tokenizer, tag, retriever, model)
 
 
 def _unit_similarity(
@@ -638,11 +639,17 @@ def _context(
     )
 
 
-def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
-    """Load the index, the embedding model and (optionally) the LLM once; return the Answerer."""
+def build_answerer(
+    settings: Settings, *, check_stale: bool = True, embeddings: Any | None = None
+) -> Answerer:
+    """Load the index, the embedding model and (optionally) the LLM once; return the Answerer.
+
+    `embeddings` reuses an embedding model already loaded (the web app rebuilds the
+    Answerer for each new index generation with the same model).
+    """
     set_offline_environment()
     lexicon = load_lexicon()
-    loaded = _load(settings, lexicon)
+    loaded = _load(settings, lexicon, embeddings)
     unit_similarity = _unit_similarity(settings, loaded)
     library = ReportStatistics.of([(ic.chunk, ic.tokens) for ic in loaded.indexed])
     per_report = statistics_by_source((ic.chunk, ic.tokens) for ic in loaded.indexed)

@@ -65,8 +65,20 @@ def _is_elliptical(
     if patterns.anaphoric_start.match(question):
         return True
     if patterns.elliptical_start.match(question):
+        # 「那保障金额是多少万元？」 asks a figure of the same case (a bare figure); it
+        # stands alone only when it names something specific of its own. Other questions
+        # with enough words of their own stand alone (「那人体临床试验是谁来审核的？」).
         own_ask = patterns.question_word.search(question)
-        return not (len(own) >= followup.pointers.standalone_terms and own_ask)
+        specific = any(t.tag in _SPECIFIC_TAGS for t in own)
+        hints = (
+            patterns.hint_unit,
+            patterns.hint_count,
+            patterns.hint_percent,
+            patterns.hint_money,
+        )
+        bare_figure = not specific and any(hint.search(question) for hint in hints)
+        enough = len(own) >= followup.pointers.standalone_terms
+        return not (enough and own_ask and not bare_figure)
     # 「覆盖哪些企业？」 after 「苏州的科惠保…」: no subject of its own, the earlier one holds.
     # A year of its own places the turn (「2015年…进口了多少」).
     return (
