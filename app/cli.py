@@ -38,7 +38,8 @@ def _settings() -> Settings:
 
 
 def _print_answer(answer: Answer) -> None:
-    if answer.resolved_question and answer.resolved_question != answer.question:
+    # Only a rewritten follow-up is shown as understood; a standalone question never is.
+    if answer.followup.rewritten and answer.resolved_question != answer.question:
         print(f"（理解为：{answer.resolved_question}）")
     print(answer.text)
     if answer.notice:
@@ -249,7 +250,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print()
         assert final is not None
         _print_answer(final)
-        history += [Turn("user", question), Turn("assistant", final.text)]
+        quotes = tuple(c.quote for c in final.citations)
+        history += [Turn("user", question), Turn("assistant", final.text, quotes)]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
