@@ -207,7 +207,7 @@ def list_items(earlier: Earlier, lexicon: Lexicon) -> list[str]:
                 _clean_item(p, lexicon, first=n == 0, last=n == len(parts) - 1)
                 for n, p in enumerate(parts)
             ]
-            limit = lexicon.question.followup.kinds.max_referent_chars
+            limit = lexicon.question.followup.pointers.max_referent_chars
             if all(1 < len(i) <= limit for i in items):
                 return items
     return []
@@ -331,7 +331,7 @@ def _resolve(
 ) -> str | None:
     """The rewrite of a follow-up of `kind`, or None when its referent is not found."""
     subject = subject_of(earlier.question, earlier.terms, lexicon)
-    if len(subject) > lexicon.question.followup.kinds.max_referent_chars:
+    if len(subject) > lexicon.question.followup.pointers.max_referent_chars:
         subject = ""
     if kind == PRONOUN:
         return _pronoun(question, subject, lexicon)

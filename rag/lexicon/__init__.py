@@ -148,6 +148,7 @@ class Pointers:
     document_nouns: tuple[str, ...]  # … 「报告」「文章」: the report itself, not the last turn
     standalone_terms: int
     subjectless_terms: int
+    max_referent_chars: int  # the longest subject a rewrite takes
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,6 @@ class FollowUpKinds:
     demonstrative_subjects: tuple[str, ...]  # 「那是」「这是」
     list_leads: tuple[str, ...]  # 「分为」「包括」 before a list
     list_separators: tuple[str, ...]  # 「、」「和」 between its items
-    max_referent_chars: int
     what_ask: str  # 「具体是什么？」
 
 
