@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rag.sentence_split import split_sentences
@@ -42,6 +42,8 @@ _CASE_NAME_TAGS = frozenset({"x"})
 # 中试) and the report's own terms. A turn with one has a subject of its own.
 _SPECIFIC_TAGS = frozenset({*_NAMED_KIND, "eng", "j", "x"})
 _MARKERS = re.compile(r"\[\d+(?:[,，、]\s*\d+)*\]")
+# A reference mark of the report's own (「学院[9]」) or an empty one left by a quote.
+_REFERENCE = re.compile(r"\[\d*\]")
 
 # The kinds of follow-up (`FollowUp.kind`).
 NA_NE = "na_ne"
@@ -64,6 +66,8 @@ class Earlier:
     terms: tuple[Term, ...]
     answer: str  # the last answer's text, citation markers removed
     quotes: tuple[str, ...] = ()  # the last answer's citation quotes
+    # Every earlier answer with its quotes, newest first: where an ordinal's list may be.
+    lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _user_questions(history: Sequence[Turn]) -> list[str]:
@@ -96,8 +100,10 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
     patterns, followup = lexicon.patterns, lexicon.question.followup
     if patterns.document_deixis.match(question) or patterns.table_ref.search(question):
         return STANDALONE
-    if (patterns.more_start.match(question) and not own) or (
-        patterns.more_phrase.search(question) and len(own) <= 1
+    specific = any(t.tag in _SPECIFIC_TAGS for t in own)
+    # 「还有呢？」「还有别的风险吗？」「具体说说」: more of what the last answer said.
+    if (patterns.more_start.match(question) or patterns.more_phrase.search(question)) and not (
+        specific
     ):
         return MORE
     if patterns.followup_ordinal.match(question):
@@ -119,6 +125,8 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
             return STANDALONE
         return NA_NE
     bare = BARE_FIGURE if _asks_figure(question, lexicon) else BARE_PREDICATE
+    if specific and patterns.question_word.search(question):
+        return STANDALONE  # 「金斯瑞哪年成立的？」: a name of its own, asked about
     if len(own) <= 1 or short:
         return bare
     # 「覆盖哪些企业？」 after 「苏州的科惠保…」: no subject of its own, the earlier one holds.
@@ -186,31 +194,59 @@ def _clean_item(item: str, lexicon: Lexicon, *, first: bool, last: bool) -> str:
     return re.split(r"[，,。；;：:（(]", item)[0].strip()
 
 
-def list_items(earlier: Earlier, lexicon: Lexicon) -> list[str]:
-    """The items of the list the last answer gave, in order.
+def _numbered(text: str, lexicon: Lexicon) -> dict[int, str]:
+    """「一是…二是…」「第一，…第二，…」 items of a text, by number (each up to its sentence end)."""
+    patterns, numerals = lexicon.patterns, lexicon.numbers.numerals
+    marks = list(patterns.enumeration_marker.finditer(text))
+    limit = lexicon.question.followup.lists.max_item_chars
+    items: dict[int, str] = {}
+    if not marks:
+        return items
+    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+        end = following.start() if following else len(text)
+        body = re.split(r"[。；;\n]", text[mark.end() : end])[0].strip("，,、 ")
+        if body:
+            items.setdefault(
+                numerals.value(mark.group("shi") or mark.group("di")), body[: 3 * limit]
+            )
+    return items
 
-    Sentences that open with an item marker (「一是」「（1）」「第一，」) are the items;
-    else the first sentence that joins short phrases with 、/和 (「分为A和B两大类」).
-    """
+
+def _joined(sentences: Sequence[str], lexicon: Lexicon) -> list[str]:
+    """The clause that joins the most short phrases with 、/和 (「分为A和B两大类」)."""
     patterns = lexicon.patterns
-    sentences = [s.strip() for s in split_sentences(earlier.answer) if s.strip()]
-    sentences += [s.strip() for q in earlier.quotes for s in split_sentences(q) if s.strip()]
-    marked = [s for s in sentences if patterns.item_marker.match(s)]
-    if len(marked) >= 2:
-        return [i for s in marked if (i := _clean_item(s, lexicon, first=False, last=False))]
+    limit = lexicon.question.followup.lists.max_item_chars
+    best: list[str] = []
     for sentence in sentences:
         for clause in re.split(r"[，,。；;]", sentence):
             parts = patterns.list_separator.split(clause)
-            if len(parts) < 2:
-                continue
             items = [
                 _clean_item(p, lexicon, first=n == 0, last=n == len(parts) - 1)
                 for n, p in enumerate(parts)
             ]
-            limit = lexicon.question.followup.pointers.max_referent_chars
-            if all(1 < len(i) <= limit for i in items):
-                return items
-    return []
+            while items and not items[-1]:
+                items.pop()  # a list cut short by a chunk's end
+            if len(items) > len(best) and all(1 < len(i) <= limit for i in items):
+                best = items
+    return best if len(best) >= 2 else []
+
+
+def list_items(answer: str, quotes: Sequence[str], lexicon: Lexicon) -> list[str]:
+    """The items of the list an answer gave, in order ("" where a number is missing).
+
+    Numbered items (「一是」「第一，」, or sentences opening with 「（1）」「1.」) count by
+    their numbers; else the clause that joins the most short phrases with 、/和.
+    """
+    patterns = lexicon.patterns
+    text = _REFERENCE.sub("", "\n".join([answer, *quotes]))
+    numbered = _numbered(text, lexicon)
+    if len(numbered) >= 2:
+        return [numbered.get(n, "") for n in range(1, max(numbered) + 1)]
+    sentences = list(dict.fromkeys(s.strip() for s in split_sentences(text) if s.strip()))
+    marked = [s for s in sentences if patterns.item_marker.match(s)]
+    if len(marked) >= 2:
+        return [i for s in marked if (i := _clean_item(s, lexicon, first=False, last=False))]
+    return _joined(sentences, lexicon)
 
 
 def _nth(match: re.Match[str], lexicon: Lexicon) -> int:
@@ -237,7 +273,10 @@ def _ask_again(text: str, lexicon: Lexicon) -> str:
     return text.rstrip("？?" + particles).rstrip("，, ") + lexicon.question.followup.kinds.what_ask
 
 
-def _pronoun(question: str, subject: str, lexicon: Lexicon) -> str | None:
+def _pronoun(question: str, subject: str, own: Sequence[Term], lexicon: Lexicon) -> str | None:
+    """「它是哪年推出的？」 → 「<subject>是哪年推出的？」. A determiner before a noun of the
+    turn's own (「这些电站…」) and a pronoun for people (「他们…」, names the last answer
+    gave) are not the last subject: those turns are kept as asked."""
     patterns, kinds = lexicon.patterns, lexicon.question.followup.kinds
     found = patterns.followup_pronoun.match(question)
     if not subject:
@@ -246,6 +285,10 @@ def _pronoun(question: str, subject: str, lexicon: Lexicon) -> str | None:
         return subject + question
     pronoun = found.group("pronoun")
     rest = question[found.end() :]
+    if pronoun in kinds.person_pronouns:
+        return None
+    if any(t.factor >= 1.0 and rest.startswith(t.text) for t in own):
+        return None
     possessive = pronoun in kinds.possessives and not rest.startswith("的")
     return subject + ("的" if possessive else "") + rest
 
@@ -257,24 +300,27 @@ def _temporal(
     if not year:
         return None
     rewritten = lexicon.patterns.followup_temporal.sub(year, question, count=1)
-    has_subject = any(
-        t.factor >= 1.0 and not lexicon.patterns.followup_temporal.fullmatch(t.text) for t in own
-    )
-    if has_subject or not subject:
+    if any(t.tag in _SPECIFIC_TAGS for t in own) or not subject:
         return rewritten
     return subject + rewritten
 
 
 def _ordinal(question: str, earlier: Earlier, lexicon: Lexicon) -> str | None:
+    """「第一类具体包括什么？」: the item at that position of the latest answer's list."""
     found = lexicon.patterns.followup_ordinal.match(question)
     assert found is not None
-    items = list_items(earlier, lexicon)
     position = _nth(found, lexicon)
-    if not items or position == 0 or position > len(items):
-        return None
-    item = items[position - 1] if position > 0 else items[-1]
-    rest = question[found.end() :]
-    return _ask_again(item + rest, lexicon)
+    for answer, quotes in earlier.lists or ((earlier.answer, earlier.quotes),):
+        items = list_items(answer, quotes, lexicon)
+        item = (
+            items[position - 1 if position > 0 else -1] if 0 < abs(position) <= len(items) else ""
+        )
+        if not item:
+            continue
+        # 「第一家呢，创始人都有谁？」: the 「呢，」 after the pointer goes with it.
+        rest = re.sub(r"^呢[，,\s]+", "", question[found.end() :])
+        return _ask_again(item + rest, lexicon)
+    return None
 
 
 def _bare(question: str, subject: str, lexicon: Lexicon) -> str | None:
@@ -310,20 +356,60 @@ def _carried(own: Sequence[Term], before: Sequence[Term]) -> list[str]:
     ]
 
 
+def _replaced(new: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon) -> Term | None:
+    """The earlier question's term a 「那X呢？」 turn's X takes the place of: one of the
+    same named kind (苏州 → 北京), one ending alike (第二部分 → 第三部分), or a subject
+    of one common noun (水电 → 太阳能)."""
+    kinds = _named_kinds(own)
+    for term in earlier.terms:
+        if _NAMED_KIND.get(term.tag, "") in kinds:
+            return term
+    alike = [
+        t
+        for t in earlier.terms
+        if len(t.text) >= 2
+        and t.text != new
+        and t.text[-1] == new[-1]
+        and t.text in earlier.question
+    ]
+    if alike:
+        return max(alike, key=lambda t: len(t.text))
+    subject = subject_of(earlier.question, earlier.terms, lexicon)
+    single = [t for t in earlier.terms if t.text == subject]
+    if single and single[0].tag not in _SPECIFIC_TAGS:
+        return single[0]
+    return None
+
+
 def _na_ne(question: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon) -> str | None:
-    """「那北京呢？」: the earlier question again, about the new subject."""
+    """「那北京呢？」: the earlier question again, about the new subject.
+
+    X takes the place of the earlier term it stands beside (`_replaced`); failing that,
+    the earlier question's terms are carried in front of it, with the earlier ask. A
+    turn with an ask of its own (「那国内呢，有类似成果吗？」) is kept as asked.
+    """
     patterns = lexicon.patterns
+    stripped = patterns.elliptical_start.sub("", question, count=1).lstrip("，, ")
+    if patterns.question_word.search(stripped):
+        return None
+    particles = "".join(lexicon.question.followup.final_particles)
+    new = stripped.rstrip("？?" + particles).rstrip("，, ")
+    target = _replaced(new, own, earlier, lexicon) if new else None
+    if target is not None:
+        text = earlier.question.replace(target.text, new, 1)
+        if _NAMED_KIND.get(target.tag) == "place":
+            # 「苏州那边科惠保…」→「那北京呢？」: the old place's own product goes with it.
+            for term in earlier.terms:
+                if term.tag in _CASE_NAME_TAGS:
+                    text = text.replace(term.text, "")
+        return text
     carried = _carried(own, earlier.terms)
     if not carried:
         return None
-    stripped = patterns.elliptical_start.sub("", question, count=1).lstrip("，, ")
-    if not patterns.question_word.search(stripped):
-        # 「那共保体遴选呢？」 asks the previous question again about a new subject.
-        asked = patterns.question_word.search(earlier.question)
-        tail = earlier.question[asked.start() :] if asked else ""
-        particles = "".join(lexicon.question.followup.final_particles)
-        stripped = stripped.rstrip("？?" + particles).rstrip() + (f"，{tail}" if tail else "？")
-    return f"{''.join(carried)}{stripped or question}"
+    # 「那共保体遴选呢？」 asks the previous question again about a new subject.
+    asked = patterns.question_word.search(earlier.question)
+    tail = earlier.question[asked.start() :] if asked else ""
+    return f"{''.join(carried)}{new}" + (f"，{tail}" if tail else "？")
 
 
 def _resolve(
@@ -334,7 +420,7 @@ def _resolve(
     if len(subject) > lexicon.question.followup.pointers.max_referent_chars:
         subject = ""
     if kind == PRONOUN:
-        return _pronoun(question, subject, lexicon)
+        return _pronoun(question, subject, own, lexicon)
     if kind == TEMPORAL:
         return _temporal(question, subject, own, earlier, lexicon)
     if kind == ORDINAL:
@@ -370,7 +456,14 @@ def decide_followup(
     kind = _kind(question, own, earlier.terms, lexicon)
     if kind == STANDALONE:
         return FollowUp(resolved=question)
-    if kind == MORE:
+    if kind == ORDINAL:
+        # 「第三条呢？」 after 「第一条…」: the list may be in an earlier answer.
+        answers = [t for t in history if t.role == "assistant"][::-1]
+        earlier = replace(
+            earlier, lists=tuple((_MARKERS.sub("", t.content), t.quotes) for t in answers)
+        )
+    if kind == MORE and not any(t.factor >= 1.0 for t in own):
+        # 「还有呢？」「具体说说」: the last question again, skipping what was said.
         return FollowUp(MORE, prior.resolved, True, prior.context, _given(history))
     rewritten = _resolve(kind, question, own, earlier, lexicon)
     if rewritten and rewritten != question:

@@ -14,7 +14,7 @@ import pytest
 
 from rag.chain import Answerer
 from rag.context import Context, Scorers
-from rag.followup import Earlier, decide_followup, list_items, subject_of
+from rag.followup import decide_followup, list_items, subject_of
 from rag.llm import CONDENSE_PROMPT, make_chat_model
 from rag.question import Language, Question, question_terms
 from rag.settings import LLMSettings
@@ -113,10 +113,25 @@ def test_more_asks_the_last_question_again_and_skips_what_was_said() -> None:
 
 def test_list_items_read_numbered_sentences_and_joined_phrases() -> None:
     lexicon = packaged_lexicon()
-    numbered = Earlier("问", (), "一是发展首台套保险。二是发展中试保险。")
-    assert list_items(numbered, lexicon) == ["发展首台套保险", "发展中试保险"]
-    joined = Earlier("问", (), "主要包括研发保险、中试保险和知识产权保险三类。")
-    assert list_items(joined, lexicon) == ["研发保险", "中试保险", "知识产权保险"]
+    numbered = "表现为以下三方面，一是发展首台套保险。三是发展普惠保险[2]。"
+    assert list_items(numbered, ("二是发展中试保险，分担风险。",), lexicon) == [
+        "发展首台套保险",
+        "发展中试保险，分担风险",  # an item runs to its sentence's end
+        "发展普惠保险",
+    ]
+    joined = "主要包括研发保险、中试保险和知识产权保险三类。"
+    assert list_items(joined, (), lexicon) == ["研发保险", "中试保险", "知识产权保险"]
+
+
+def test_an_ordinal_finds_its_list_in_an_earlier_answer() -> None:
+    history = [
+        Turn("user", "报告 提出 哪几条 建议？"),
+        Turn("assistant", "一是加强平台建设[1]。二是探索合作模式[1]。三是加强人才培训[1]。"),
+        Turn("user", "第一条 具体 要 建 啥？"),
+        Turn("assistant", "一是加强平台建设[1]。"),
+    ]
+    decided = _decide("第三条呢？", history)
+    assert decided.kind == "ordinal" and decided.resolved == "加强人才培训具体是什么？"
 
 
 def test_subject_of_stops_at_the_predicate() -> None:

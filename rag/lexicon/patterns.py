@@ -413,13 +413,11 @@ class Patterns:
 
     @cached_property
     def list_lead(self) -> re.Pattern[str]:
-        return re.compile(f"({alternation(self.lexicon.question.followup.kinds.list_leads)})")
+        return re.compile(f"({alternation(self.lexicon.question.followup.lists.leads)})")
 
     @cached_property
     def list_separator(self) -> re.Pattern[str]:
-        return re.compile(
-            f"(?:{alternation(self.lexicon.question.followup.kinds.list_separators)})"
-        )
+        return re.compile(f"(?:{alternation(self.lexicon.question.followup.lists.separators)})")
 
     @cached_property
     def question_word(self) -> re.Pattern[str]:
