@@ -41,9 +41,15 @@ _CASE_NAME_TAGS = frozenset({"x"})
 # Tags of words that name something specific: names, foreign words, abbreviations (人保,
 # 中试) and the report's own terms. A turn with one has a subject of its own.
 _SPECIFIC_TAGS = frozenset({*_NAMED_KIND, "eng", "j", "x"})
+# … of those, names that make a short turn stand alone (a place does not: 「中国占几例？」).
+_OWN_NAME_TAGS = _SPECIFIC_TAGS - {"ns"}
 _MARKERS = re.compile(r"\[\d+(?:[,，、]\s*\d+)*\]")
 # A reference mark of the report's own (「学院[9]」) or an empty one left by a quote.
 _REFERENCE = re.compile(r"\[\d*\]")
+
+# How much of the last answer a kept follow-up searches with: its head, and so many names.
+_ANSWER_HEAD = 80
+_ANSWER_NAMES = 4
 
 # The kinds of follow-up (`FollowUp.kind`).
 NA_NE = "na_ne"
@@ -125,7 +131,7 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
             return STANDALONE
         return NA_NE
     bare = BARE_FIGURE if _asks_figure(question, lexicon) else BARE_PREDICATE
-    if specific and patterns.question_word.search(question):
+    if any(t.tag in _OWN_NAME_TAGS for t in own) and patterns.question_word.search(question):
         return STANDALONE  # 「金斯瑞哪年成立的？」: a name of its own, asked about
     if len(own) <= 1 or short:
         return bare
@@ -300,7 +306,8 @@ def _temporal(
     if not year:
         return None
     rewritten = lexicon.patterns.followup_temporal.sub(year, question, count=1)
-    if any(t.tag in _SPECIFIC_TAGS for t in own) or not subject:
+    rest = lexicon.patterns.followup_temporal.sub("", question, count=1)
+    if any(t.tag in _SPECIFIC_TAGS for t in own) or not subject or subject_of(rest, own, lexicon):
         return rewritten
     return subject + rewritten
 
@@ -323,7 +330,27 @@ def _ordinal(question: str, earlier: Earlier, lexicon: Lexicon) -> str | None:
     return None
 
 
-def _bare(question: str, subject: str, lexicon: Lexicon) -> str | None:
+def _named_part(subject: str, terms: Sequence[Term], lexicon: Lexicon) -> str:
+    """The subject from its first to its last name (「乌兹别克斯坦国土面积」 → 乌兹别克斯坦);
+    an organisation's ending stays with its name (「太保产险」)."""
+    placed = [(at, t) for t in terms if (at := subject.find(t.text)) >= 0]
+    spans = [(at, at + len(t.text)) for at, t in placed if t.tag in _SPECIFIC_TAGS]
+    if not spans:
+        return subject
+    end = max(b for _, b in spans)
+    for at, term in placed:
+        if at == end and lexicon.patterns.org_ending.search(term.text):
+            end = at + len(term.text)
+    return subject[min(a for a, _ in spans) : end]
+
+
+def _bare(
+    question: str, subject: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon
+) -> str | None:
+    """「那是谁牵头的？」「人口多少？」: the last subject in front. A turn with a noun of its
+    own (人口 after 国土面积) takes only the names of that subject."""
+    if any(t.tag.startswith("n") for t in own):
+        subject = _named_part(subject, earlier.terms, lexicon)
     if not subject or question.startswith(subject):
         return None
     found = lexicon.patterns.demonstrative_subject.match(question)
@@ -426,7 +453,7 @@ def _resolve(
     if kind == ORDINAL:
         return _ordinal(question, earlier, lexicon)
     if kind in (BARE_PREDICATE, BARE_FIGURE):
-        return _bare(question, subject, lexicon)
+        return _bare(question, subject, own, earlier, lexicon)
     if kind == NA_NE:
         return _na_ne(question, own, earlier, lexicon)
     return None
@@ -467,11 +494,24 @@ def decide_followup(
         return FollowUp(MORE, prior.resolved, True, prior.context, _given(history))
     rewritten = _resolve(kind, question, own, earlier, lexicon)
     if rewritten and rewritten != question:
-        return FollowUp(kind, rewritten, True)
+        context: tuple[str, ...] = ()
+        if kind == TEMPORAL:
+            # 「当时国内农业…」 names its own subject: the earlier one is searched, not shown.
+            subject = subject_of(earlier.question, earlier.terms, lexicon)
+            context = tuple(
+                t.text for t in earlier.terms if t.text in subject and t.text not in rewritten
+            )
+        return FollowUp(kind, rewritten, True, context)
     # No usable referent: the question as asked, retrieval leaning on the earlier words.
     own_texts = {t.text for t in own}
-    context = tuple(dict.fromkeys(t.text for t in earlier.terms if t.text not in own_texts))
-    return FollowUp(kind, question, False, context)
+    # Words of the earlier turns; for a pronoun, the names the last answer gave too
+    # (「他们是哪个单位的？」 after the authors).
+    named = [t for t in analyse(earlier.answer[:_ANSWER_HEAD]) if t.tag in _SPECIFIC_TAGS]
+    words = [t.text for t in earlier.terms]
+    if kind == PRONOUN:
+        words += [t.text for t in named[:_ANSWER_NAMES]]
+    kept = tuple(dict.fromkeys(w for w in words if w not in own_texts))
+    return FollowUp(kind, question, False, kept)
 
 
 def resolve_followup(
