@@ -408,6 +408,18 @@ def _replaced(new: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon)
     return None
 
 
+def _same_shape(new: str, question: str, lexicon: Lexicon) -> str:
+    """The earlier question's words shaped like `new` but for its numbers (第二部分 for
+    第三部分, 1月 for 7月), or ""."""
+    numeral = f"(?:[{lexicon.patterns.counting}{lexicon.numbers.numerals.two}]+|\\d+(?:\\.\\d+)?)"
+    parts = re.split(f"({numeral})", new)
+    if len(parts) < 3:
+        return ""
+    shape = "".join(numeral if n % 2 else re.escape(p) for n, p in enumerate(parts))
+    found = re.search(f"(?:{shape})", question)
+    return found.group(0) if found and found.group(0) != new else ""
+
+
 def _na_ne(question: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon) -> str | None:
     """「那北京呢？」: the earlier question again, about the new subject.
 
@@ -421,6 +433,10 @@ def _na_ne(question: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexico
         return None
     particles = "".join(lexicon.question.followup.final_particles)
     new = stripped.rstrip("？?" + particles).rstrip("，, ")
+    shaped = _same_shape(new, earlier.question, lexicon)
+    if shaped:
+        # 「那第三部分呢？」 after 「第二部分的标题…」, 「7月呢？」 after 「1月…」.
+        return earlier.question.replace(shaped, new, 1)
     target = _replaced(new, own, earlier, lexicon) if new else None
     if target is not None:
         text = earlier.question.replace(target.text, new, 1)

@@ -202,3 +202,10 @@ def test_llm_mode_sends_a_followup_for_rewriting_and_shows_the_rewrite(
     assert answer.followup.kind == "pronoun" and answer.followup.rewritten
     assert answer.resolved_question == "苏州高新区科惠保是哪年推出的？"
     assert answer.to_json()["followup"]["kind"] == "pronoun"
+
+
+def test_na_ne_takes_the_place_of_the_term_shaped_like_it() -> None:
+    history = [Turn("user", "报告 第二部分 的 标题 是 什么？"), Turn("assistant", "……[1]。")]
+    assert _decide("那第三部分呢？", history).resolved == "报告 第三部分 的 标题 是 什么？"
+    months = [Turn("user", "1月 平均 气温 多少 度？"), Turn("assistant", "-5°C[1]。")]
+    assert _decide("7月呢？", months).resolved == "7月 平均 气温 多少 度？"
