@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ingest.lines import span_pages
 from rag.sentence_split import sentence_spans
 from rag.settings import ChunkSettings
+from rag.table_cells import is_pipe_row
+from rag.tabular import aligned_rows, column_names
 from rag.types import Block, Chunk, ParsedReport, content_id
 
 _CLAUSE_END = "，、：,:"
@@ -86,6 +89,17 @@ class _Piece:
     page_end: int | None
     kind: str
     embed_body: str
+    table: _TableOf | None = None
+
+
+@dataclass(frozen=True)
+class _TableOf:
+    """The table a row belongs to."""
+
+    caption: str
+    header: str
+    index: int
+    rows: int
 
 
 def _page_bounds(spans: Sequence[tuple[int | None, int | None]]) -> tuple[int | None, int | None]:
@@ -114,6 +128,40 @@ def _table_embed(block: Block) -> str:
             lines.append(" | ".join(c.strip() for c in header if c.strip()))
         lines.append(" | ".join(c.strip() for c in row if c.strip()))
     return "\n".join(lines)
+
+
+def _pipe_embeds(report: ParsedReport) -> dict[int, str]:
+    """What each row of a " | " table embeds (by block position): the caption, then each
+    cell named by its column (a cell merged over several rows filled in), so that a row
+    reads on its own: 「表2 …\n地区：华东区；保费收入/亿元：125；…」."""
+    tables: dict[int, list[Block]] = {}
+    for block in report.blocks:
+        if block.kind == "table_row" and block.table_index and is_pipe_row(block.text):
+            tables.setdefault(block.table_index, []).append(block)
+    embeds: dict[int, str] = {}
+    for members in tables.values():
+        aligned = aligned_rows([b.text for b in members])
+        width = len(aligned[0][0]) if aligned else 0
+        header = [line for line in members[0].table_header.split("\n") if line.strip()]
+        names = column_names(header, width)
+        for block, (cells, _) in zip(members, aligned, strict=True):
+            named = "；".join(
+                f"{name}：{cell}" if name else cell
+                for name, cell in zip(names, cells, strict=True)
+                if cell
+            )
+            caption = block.table_caption.split("\n")[0]
+            embeds[block.position] = f"{caption}\n{named}" if caption else named
+    return embeds
+
+
+def _table_counts(report: ParsedReport) -> dict[int, int]:
+    """How many rows each table of the report has, by table number."""
+    counts: dict[int, int] = {}
+    for block in report.blocks:
+        if block.kind == "table_row" and block.table_index:
+            counts[block.table_index] = counts.get(block.table_index, 0) + 1
+    return counts
 
 
 def _group_pieces(group: Sequence[Block], settings: ChunkSettings) -> list[_Piece]:
@@ -160,6 +208,8 @@ def chunk_report(report: ParsedReport, settings: ChunkSettings) -> list[Chunk]:
         raise ValueError("max_chars must be positive")
     pieces: list[_Piece] = []
     group: list[Block] = []
+    pipe_embeds = _pipe_embeds(report)
+    table_counts = _table_counts(report)
 
     def flush() -> None:
         if group:
@@ -171,6 +221,12 @@ def chunk_report(report: ParsedReport, settings: ChunkSettings) -> list[Chunk]:
             continue
         if block.kind == "table_row":
             flush()
+            table = _TableOf(
+                block.table_caption,
+                block.table_header,
+                block.table_index,
+                table_counts.get(block.table_index, 0),
+            )
             pieces.append(
                 _Piece(
                     block.text,
@@ -178,7 +234,8 @@ def chunk_report(report: ParsedReport, settings: ChunkSettings) -> list[Chunk]:
                     block.page_start,
                     block.page_end,
                     "table_row",
-                    _table_embed(block),
+                    pipe_embeds.get(block.position) or _table_embed(block),
+                    table if block.table_index else None,
                 )
             )
             continue
@@ -223,6 +280,18 @@ def chunk_report(report: ParsedReport, settings: ChunkSettings) -> list[Chunk]:
                 kind=piece.kind,
                 embed_text=embed,
                 meta=meta,
+                **_table_fields(piece.table),
             )
         )
     return chunks
+
+
+def _table_fields(table: _TableOf | None) -> dict[str, Any]:
+    if table is None:
+        return {}
+    return {
+        "table_caption": table.caption,
+        "table_header": table.header,
+        "table_index": table.index,
+        "table_rows": table.rows,
+    }

@@ -93,7 +93,7 @@ _CIRCLED = re.compile(r"^([\u2460-\u2473])\s*(\S.*)$")
 # 3 / 3.1 / 3.1.2 then the text, with or without a space; never part of a longer number.
 _DECIMAL = re.compile(r"^(\d{1,2}(?:[.．]\d{1,2}){0,4})(?![\d.．%])(\s*)(\S.*)$")
 # After a decimal number the text opens with a Han character or an opening mark; after a
-# space, a Latin word may open it too (「5 CRISPR 技术」).
+# space, a Latin word may open it too (「5 AI 技术」).
 _DECIMAL_OPENING = re.compile(r"[\u3400-\u9fff“‘「『《〈（(【\"']")
 _LABEL_COLON = re.compile(r"[:：]\s*\S")
 _POINT_DI = re.compile(rf"^第({_CN})\s*[，,、：:]\s*(\S.*)$")
@@ -327,3 +327,23 @@ def ends_sentence(text: str) -> bool:
     """True when the line ends with sentence-final punctuation (after closing quotes)."""
     line = text.rstrip()
     return bool(line) and line[-1] in SENTENCE_FINAL
+
+
+def is_table_note(text: str) -> bool:
+    """A note under a table (「资料来源：…」「3数据来源：…」「注：…」; markers in
+    structure.toml): it ends the rows above it."""
+    line = re.sub(r"^[\d\s*①-⑳]+", "", _clean(text))
+    for marker in structure_words().table_notes:
+        if line[: len(marker)].lower() == marker.lower():
+            rest = line[len(marker) :].lstrip()
+            if not rest or rest[0] in "：:" or marker.endswith("来源"):
+                return True
+    return False
+
+
+def match_english_caption(text: str) -> bool:
+    """An English table caption (「Tab.1 …」「Table 2 …」), set under the Chinese one or
+    standing for a caption the extraction lost."""
+    words = structure_words().english_caption
+    pattern = rf"^(?:{'|'.join(map(re.escape, words))})\s*\.?\s*\d{{1,3}}(?!\d)" if words else ""
+    return bool(pattern) and re.match(pattern, _clean(text), re.IGNORECASE) is not None

@@ -112,6 +112,7 @@ def write_generation(
 
     old_vectors: dict[str, Any] = {}
     old_tokens: dict[str, tuple[str, ...]] = {}
+    old_meta: dict[str, dict[str, Any]] = {}
     same_model = current is not None and current.model == model
     if current_collection is not None and same_model:
         for record_id, _, metadata, embedding in iter_records(
@@ -119,6 +120,7 @@ def write_generation(
         ):
             old_vectors[record_id] = embedding
             old_tokens[record_id] = tuple(str(metadata.get(TOKENS_KEY, "")).split())
+            old_meta[record_id] = {k: v for k, v in metadata.items() if k != TOKENS_KEY}
 
     desired_ids = [ic.chunk.id for ic in desired]
     unchanged = (
@@ -126,6 +128,9 @@ def write_generation(
         and current is not None
         and set(desired_ids) == set(old_vectors)
         and all(old_tokens.get(ic.chunk.id) == ic.tokens for ic in desired)
+        # What the parser records about a chunk may grow (a table row's header): a new
+        # generation then carries it, with the same vectors.
+        and all(old_meta.get(ic.chunk.id) == chunk_to_metadata(ic.chunk) for ic in desired)
         and [(r.source, r.sha256, r.title, tuple(r.authors)) for r in current.reports]
         == [(r.source, r.sha256, r.title, tuple(r.authors)) for r in reports]
     )

@@ -18,6 +18,11 @@ class StructureWords:
     latin_units: frozenset[str]
     meta_markers: tuple[str, ...]
     affiliation_words: tuple[str, ...]
+    keyword_markers: tuple[str, ...]
+    funding_markers: tuple[str, ...]
+    journal_words: tuple[str, ...]
+    table_notes: tuple[str, ...] = ()
+    english_caption: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -27,10 +32,16 @@ def structure_words() -> StructureWords:
         data = tomllib.load(fh)
     headings = data.get("headings", {})
     front = data.get("front_matter", {})
+    tables = data.get("tables", {})
     return StructureWords(
         # longest first, so that 「世纪」 is tried before a one-character word
         quantity_words=tuple(sorted(headings.get("quantity_words", []), key=len, reverse=True)),
         latin_units=frozenset(headings.get("latin_units", [])),
         meta_markers=tuple(m.lower().replace(" ", "") for m in front.get("meta_markers", [])),
         affiliation_words=tuple(front.get("affiliation_words", [])),
+        keyword_markers=tuple(front.get("keyword_markers", [])),
+        funding_markers=tuple(front.get("funding_markers", [])),
+        journal_words=tuple(front.get("journal_words", [])),
+        table_notes=tuple(tables.get("note_markers", [])),
+        english_caption=tuple(tables.get("english_caption", [])),
     )

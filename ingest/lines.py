@@ -22,10 +22,12 @@ from ingest.headings import (
     match_abstract_marker,
     match_back_matter,
     match_caption,
+    match_english_caption,
     match_heading,
     match_point,
     match_toc_entry,
 )
+from rag.table_cells import is_pipe_row
 
 # (offset into the text, page) for each page that starts inside a line's text.
 PageBreaks = tuple[tuple[int, int | None], ...]
@@ -46,7 +48,7 @@ class Line:
     text: str
     page: int | None = None  # true page of the line's first character (PDF, TXT with \f)
     heading_level: int | None = None  # set when markup says it is a heading (DOCX/HTML/MD)
-    is_table_row: bool = False  # cells joined by "\t"
+    is_table_row: bool = False  # cells joined by "\t" or " | " (rag.table_cells)
     page_breaks: PageBreaks = ()  # pages that start inside `text` (a paragraph over a break)
     size: float = 0.0  # font size relative to the body text of its page; 0 = unknown
     bold: bool = False  # the format says the whole line is bold (and body text is not)
@@ -95,7 +97,7 @@ def as_logical(line: Line) -> LogicalLine:
 
 
 def text_to_lines(text: str) -> list[Line]:
-    """Split plain text into `Line`s: blank lines dropped, a tab marks a table row.
+    """Split plain text into `Line`s: blank lines dropped, a tab or " | " marks a table row.
 
     Trailing whitespace (including the empty trailing cells of grid rows) and
     leading spaces are trimmed; leading tabs are kept because they are empty cells.
@@ -111,7 +113,11 @@ def text_to_lines(text: str) -> list[Line]:
             body = segment.rstrip().lstrip(" \u3000\ufeff")
             if body:
                 lines.append(
-                    Line(text=body, page=page if paged else None, is_table_row="\t" in segment)
+                    Line(
+                        text=body,
+                        page=page if paged else None,
+                        is_table_row="\t" in segment or is_pipe_row(body),
+                    )
                 )
     return lines
 
@@ -129,6 +135,7 @@ def is_structural(line: LogicalLine | Line, text: str) -> bool:
         or match_toc_entry(text) is not None
         or match_heading(text) is not None
         or match_caption(text) is not None
+        or match_english_caption(text)
         or match_back_matter(text) is not None
         or match_abstract_marker(text)
         # front-matter lines of a paper stand on their own

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.cues import norm, opens_abstract
+from ingest.facts import front_facts
 from ingest.front import (
     Front,
     front_blocks,
@@ -53,6 +54,7 @@ from ingest.headings import (
     is_toc_marker,
     match_back_matter,
     match_caption,
+    match_english_caption,
     match_heading,
     match_intro_marker,
     match_point,
@@ -68,6 +70,7 @@ from ingest.lines import (
 )
 from ingest.outline import Outline, plan_outline
 from ingest.readers import ReadError
+from rag.table_cells import is_pipe_row, row_cells
 from rag.types import Block, ParsedReport, ReportMeta, TocEntry
 
 __all__ = [
@@ -190,6 +193,10 @@ class _Table:
     category: str | None = None
     group_header: str = ""
     group_first: bool = False
+    index: int = 0  # which table of the report (1-based)
+    columns: int = 0  # " | " tables: the most cells a row has had
+    data_seen: bool = False  # " | " tables: a data row came (no more header lines)
+    header_lines: int = 0
 
 
 @dataclass
@@ -213,6 +220,11 @@ class _Body:
     table: _Table | None = None
     pending_caption: LogicalLine | None = None
     blocks: list[Block] = field(default_factory=list)
+    tables: int = 0  # tables so far
+    # The last " | " table, while only short notes follow it: its next rows (after a page
+    # break and a footnote) continue it.
+    last_table: _Table | None = None
+    since_table: int = 0
 
     def path(self) -> tuple[str, ...]:
         if self.mode == "intro":
@@ -228,6 +240,7 @@ class _Body:
         kind: str,
         table_header: str = "",
         table_caption: str = "",
+        table_index: int = 0,
     ) -> None:
         """A block of this line, with the line's own pages when it has them."""
         pages: tuple[int | None, int | None] = self.page_range
@@ -243,6 +256,7 @@ class _Body:
                 kind=kind,
                 table_header=table_header,
                 table_caption=table_caption,
+                table_index=table_index,
                 page_breaks=breaks,
             )
         )
@@ -297,6 +311,7 @@ def _open_section(
 ) -> None:
     state.mode = "body"
     state.table = None
+    state.last_table = None
     state.point = None
     while state.stack and state.stack[-1][0] >= level:
         state.stack.pop()
@@ -317,9 +332,13 @@ def _open_section(
 
 
 def _table_row(state: _Body, line: LogicalLine) -> None:
+    if is_pipe_row(line.text):
+        _pipe_row(state, line)
+        return
     if state.table is None:
         caption = state.pending_caption.text if state.pending_caption is not None else ""
-        state.table = _Table(caption=caption)
+        state.tables += 1
+        state.table = _Table(caption=caption, index=state.tables)
         state.pending_caption = None
     table = state.table
     text = line.text
@@ -337,10 +356,83 @@ def _table_row(state: _Body, line: LogicalLine) -> None:
         table.header = text
         return
     header = table.group_header if table.category is not None else (table.header or "")
-    state.emit(line, "table_row", table_header=header, table_caption=table.caption)
+    state.emit(line, "table_row", header, table.caption, table.index)
     if table.category is not None and table.group_first:
         table.group_header = f"{table.category} {text}"
         table.group_first = False
+
+
+# A " | " table's header may have a second line (a two-level header flattened): cells
+# under the first line's, none of them a figure, before any data row.
+_MAX_HEADER_LINES = 2
+_FIGURE_CELL = re.compile(r"^[-+−–]?\d[\d\s,]*(?:\.\d+)?\s*[%‰]?$")
+# Notes between the two parts of a table split by a page break are short.
+_MAX_NOTE_CHARS = 60
+_MAX_NOTES_BETWEEN = 2
+
+
+def _pipe_row(state: _Body, line: LogicalLine) -> None:
+    """A " | " row: the first of a table is its header (a second header line may follow),
+    the rest are its rows; a table cut by a page break goes on under the same header."""
+    cells = row_cells(line.text)
+    if not any(cells):
+        return
+    if state.table is None:
+        state.table = _continued_table(state, cells) or _new_table(state)
+    table = state.table
+    if table.header is None:
+        table.header, table.columns, table.header_lines = line.text, len(cells), 1
+        return
+    if not table.data_seen and _sub_header(table, cells):
+        table.header = f"{table.header}\n{line.text}"
+        table.header_lines += 1
+        table.columns = max(table.columns, len(cells))
+        return
+    if line.text == table.header.split("\n")[0]:
+        return  # the header repeated at the top of the next page
+    table.data_seen = True
+    table.columns = max(table.columns, len(cells))
+    state.emit(line, "table_row", table.header, table.caption, table.index)
+    state.last_table, state.since_table = table, 0
+
+
+def _new_table(state: _Body) -> _Table:
+    caption = state.pending_caption.text if state.pending_caption is not None else ""
+    state.pending_caption = None
+    state.tables += 1
+    return _Table(caption=caption, index=state.tables)
+
+
+def _continued_table(state: _Body, cells: Sequence[str]) -> _Table | None:
+    """The table these caption-less rows continue: the last one, when only short notes
+    came between (a footnote, the foot of a page) and the row fits its columns."""
+    last = state.last_table
+    if last is None or state.pending_caption is not None:
+        return None
+    if state.since_table > _MAX_NOTES_BETWEEN or len(cells) > last.columns:
+        return None
+    return last
+
+
+def _sub_header(table: _Table, cells: Sequence[str]) -> bool:
+    """A second header line: a different number of cells, and no cell is a figure."""
+    first = table.header.split("\n")[0] if table.header else ""
+    return (
+        table.header_lines < _MAX_HEADER_LINES
+        and len(cells) != len(row_cells(first))
+        and not any(_FIGURE_CELL.match(c) for c in cells)
+    )
+
+
+def _after_table(state: _Body, line: LogicalLine) -> None:
+    """A line that is not a row: a short note keeps the last table open for a continuation,
+    anything else closes it."""
+    if state.last_table is None:
+        return
+    if len(line.text) <= _MAX_NOTE_CHARS and match_heading(line.text) is None:
+        state.since_table += 1
+    else:
+        state.last_table = None
 
 
 def _flush_caption(state: _Body) -> None:
@@ -361,7 +453,17 @@ def _body_blocks(lines: Sequence[LogicalLine], state: _Body, last_page: int | No
             state.point = state.point if state.sticky_point else None
             _table_row(state, line)
             continue
+        if match_english_caption(text):
+            # 「Tab.1 …」 under the caption joins it; alone it stands for a lost caption.
+            state.table = None
+            if state.pending_caption is not None:
+                pending = state.pending_caption
+                state.pending_caption = replace(pending, text=f"{pending.text}\n{text}")
+            else:
+                state.pending_caption = line
+            continue
         state.table = None
+        _after_table(state, line)
         _flush_caption(state)
         accepted = _accept_heading(state, line, i)
         if accepted is not None:
@@ -489,6 +591,8 @@ def parse_lines(
     front = Front()
     blocks = front_blocks(front_lines, front)
     meta = _merge_meta(front_meta(front, logical, source), meta_hint)
+    facts = front_facts([ln.text for ln in front_lines], front.author_lines)
+    meta = replace(meta, facts=facts)
 
     if toc_lines:
         toc_text = "\n".join(line.text for line in toc_lines)

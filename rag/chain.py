@@ -48,7 +48,7 @@ from rag.question import Language, Question, build_question
 from rag.rerank import rerank
 from rag.retrieve import HybridRetriever, build_bm25_by_source
 from rag.route import ReportRouter, ReportStatistics, statistics_by_source
-from rag.sections import named_part
+from rag.sections import named_path
 from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings
 from rag.store import file_sha256, load_indexed_chunks, open_active_collection
@@ -83,6 +83,11 @@ class ChainState:
     timings: Mapping[str, float] = field(default_factory=dict)
 
 
+def _under(passages: Sequence[Retrieved], path: tuple[str, ...]) -> tuple[Retrieved, ...]:
+    """The passages under a section path."""
+    return tuple(r for r in passages if r.chunk.section_path[: len(path)] == path)
+
+
 class Answerer:
     """Answers questions about the indexed reports. Load once, ask many times."""
 
@@ -111,6 +116,18 @@ class Answerer:
             | RunnableLambda(self._draft)
             | RunnableLambda(self._verify)
         ).with_config(run_name="reportqa")
+
+    def with_context(self, context: Context) -> Answerer:
+        """The same answerer (retrieval, model, examples) over another `Context`."""
+        return Answerer(
+            context,
+            self._retrieve_fn,
+            self._chat_model,
+            model_name=self._model_name,
+            problems=self._problems,
+            example_questions=self._examples,
+            llm_probe=self._llm_probe,
+        )
 
     @property
     def mode(self) -> str:
@@ -209,11 +226,13 @@ class Answerer:
         question, corpus, routed = state.parsed, self.context.corpus, state.retrieved
         source = corpus.report_names.get(state.report or "", None)
         best_source = source or (routed[0].chunk.source if routed else None)
-        headings = corpus.headings(best_source) if best_source else ()
-        part = named_part(question, headings, self.context.lexicon) if best_source else None
-        # 「第三部分里的首台套…」: passages of that part only, when retrieval found any.
-        in_part = tuple(r for r in routed if part and r.chunk.section_path[:1] == (part,))
-        return Passages(question, self.context, routed, in_part or routed, best_source, part)
+        parts = self.context.parts.get(best_source, ()) if best_source else ()
+        path = named_path(question, parts)
+        # 「第三部分里的首台套…」「3.2节…」: passages of that part only, when retrieval found
+        # any there (else of its top-level part).
+        in_part = (_under(routed, path) or _under(routed, path[:1])) if path else ()
+        part = path[0] if path else None
+        return Passages(question, self.context, routed, in_part or routed, best_source, part, path)
 
     def _draft(self, state: ChainState) -> ChainState:
         if state.problem:

@@ -17,6 +17,7 @@ from typing import Protocol
 from rag.enumeration import DocumentUnit, document_units
 from rag.evidence import ScoringSettings
 from rag.lexicon import Lexicon
+from rag.parts import Part, report_parts
 from rag.question import Language
 from rag.rerank import RerankSettings
 from rag.types import Chunk, Retrieved
@@ -116,6 +117,8 @@ class Context:
     corpus: Corpus = field(default_factory=Corpus)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     rerank: RerankSettings = field(default_factory=RerankSettings)
+    # Strategies left out of the registry (`evals/ablation.py` measures what each is worth).
+    skipped_strategies: frozenset[str] = frozenset()
 
     @property
     def lexicon(self) -> Lexicon:
@@ -128,6 +131,14 @@ class Context:
         return frozenset(
             prefix.sub("", c.section_path[0]) for c in self.corpus.chunks if c.section_path
         )
+
+    @cached_property
+    def parts(self) -> Mapping[str, tuple[Part, ...]]:
+        """Every report's headings at every level, numbered and titled (`rag.parts`), by source."""
+        sources = dict.fromkeys(c.source for c in self.corpus.chunks)
+        return {
+            source: report_parts(self.corpus.chunks, source, self.lexicon) for source in sources
+        }
 
     @cached_property
     def toc_chunks(self) -> tuple[Chunk, ...]:

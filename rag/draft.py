@@ -24,7 +24,8 @@ class Draft:
     lead the sources shown with the answer (an answer read off the report's
     structure, which the retrieved passages may not hold), followed by `passages`.
     `model` names the LLM that wrote the draft ("" for the extractive strategies);
-    `withheld` are texts (the prompts) no dropped sentence may recite.
+    `withheld` are texts (the prompts) no dropped sentence may recite. `refusal` is a
+    refused draft's own refusal sentence.
     """
 
     strategy: str
@@ -36,6 +37,9 @@ class Draft:
     passages: tuple[Retrieved, ...] = ()
     model: str = ""
     withheld: tuple[str, ...] = ()
+    # The refusal a strategy states when it knows why the report cannot answer (「表1只列出
+    # 2014年、2015年、2016年，没有2017年的数据」); "" gives the plain refusal.
+    refusal: str = ""
 
     def sources(self) -> tuple[Retrieved, ...]:
         """The passages to show: `sources_first` at the head, the list keeping its length."""

@@ -43,6 +43,9 @@ class Cue(Enum):
     """Other things a question says about the answer it wants."""
 
     SUMMARY = "summary"  # 「概括一下」「讲了啥」: what a part says overall
+    CONCLUSION = "conclusion"  # 「得出了啥结论」「整体判断」: what the report concludes
+    RECOMMEND = "recommend"  # 「提了哪几条建议」「哪几招」: the report's recommendations
+    WHOLE_REPORT = "whole_report"  # 「这份报告」「全文」: the report as a whole
     OUTLINE = "outline"  # 「分成哪几部分」: the report's own structure
     TIMELINE = "timeline"  # 「一步步」「时间脉络」: dated steps in order
     ALL_ITEMS = "all_items"  # 「有啥特点」「几条」: a whole enumeration
@@ -92,6 +95,15 @@ class Wording:
 
 
 @dataclass(frozen=True)
+class ColumnAsk:
+    """What a question asks of a table column."""
+
+    extreme: str = ""  # "highest" / "lowest" / "strongest" value (「最低」「掉得最狠」)
+    change: str = ""  # "down" / "up": the change it asks about (「降了多少」)
+    rank: int = 0  # a row named by its rank (「排第一」 → 1)
+
+
+@dataclass(frozen=True)
 class Wanted:
     """What the answer must hold, as the question says it."""
 
@@ -104,6 +116,7 @@ class Wanted:
     publication_fields: tuple[str, ...] = ()  # asked of the publication: authors, date …
     table_ends: tuple[str, ...] = ()  # "earliest" / "latest" row, in the order asked
     count_unit: str = ""  # the counting word of 「多少份」「几条」
+    column: ColumnAsk = field(default_factory=ColumnAsk)  # what it asks of a table column
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,10 @@ class Scope:
     # (「致谢里」) ends one of them.
     part_title_words: tuple[str, ...] = ()
     table_number: str | None = None  # 「表1」 → "1"
+    section_number: tuple[int, ...] = ()  # 「3.2节」 → (3, 2)
+    # The text before each 「那部分」「这一节」…, words that plainly name a part: a few
+    # words of its title may stand there (「研究现状那部分」).
+    part_title_strong: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -360,6 +377,33 @@ def _table_ends(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     return tuple(end for _, end in sorted(ends))
 
 
+def column_ask(text: str, lexicon: Lexicon) -> ColumnAsk:
+    """What the question asks of a table column: the extreme ("highest", "lowest",
+    "strongest" or ""), the change it asks about ("down", "up" or "") and the rank of a
+    row it names (0: none)."""
+    patterns = lexicon.patterns
+    extreme = next(
+        (
+            name
+            for name, pattern in (
+                ("highest", patterns.highest),
+                ("lowest", patterns.lowest),
+                ("strongest", patterns.strongest),
+            )
+            if pattern.search(text)
+        ),
+        "",
+    )
+    change = (
+        "down" if patterns.declines.search(text) else "up" if patterns.rises.search(text) else ""
+    )
+    rank = 0
+    if found := patterns.rank.search(text):
+        raw = found.group("n") or found.group("m")
+        rank = int(raw) if raw.isdigit() else lexicon.numbers.numerals.value(raw)
+    return ColumnAsk(extreme, change, rank)
+
+
 def question_wanted(text: str, terms: Sequence[Term], hint: str, lexicon: Lexicon) -> Wanted:
     """What the answer to `text` must hold."""
     patterns, domain = lexicon.patterns, lexicon.domain
@@ -375,6 +419,7 @@ def question_wanted(text: str, terms: Sequence[Term], hint: str, lexicon: Lexico
         publication_fields=tuple(name for name, words in asks.items() if words.search(text)),
         table_ends=_table_ends(text, lexicon),
         count_unit=count.group(1) if count else "",
+        column=column_ask(text, lexicon),
     )
 
 
@@ -389,14 +434,19 @@ def question_scope(text: str, report: str | None, lexicon: Lexicon) -> Scope:
     if lexicon.report.parts.body in text:
         # 「致谢里提到…，正文说…」 sends the reader to the body, not one part.
         return Scope(report=report, table_number=table_number)
-    locative = patterns.part_locative
+    locative, strong = patterns.part_locative, patterns.part_strong_locative
     before = tuple(text[:at] for at in range(len(text)) if locative.match(text, at))
+    before_strong = tuple(text[:at] for at in range(len(text)) if strong.match(text, at))
     match = patterns.named_part_number.search(text)
     number = None
     if match is not None:
         raw = match.group("n")
         number = int(raw) if raw.isdigit() else lexicon.numbers.numerals.value(raw)
-    return Scope(report, number, before, table_number)
+    section = patterns.named_section_number.search(text)
+    decimal = tuple(int(n) for n in re.split(r"\s*[.．]\s*", section.group("n"))) if section else ()
+    if decimal and number is None:
+        number = decimal[0]
+    return Scope(report, number, before, table_number, decimal, before_strong)
 
 
 # ----------------------------------------------------------------------------- asks
@@ -566,6 +616,7 @@ def build_question(
 __all__ = [
     "CARRIED_TERM_FACTOR",
     "Asks",
+    "ColumnAsk",
     "Cue",
     "FollowUp",
     "Intent",

@@ -33,10 +33,27 @@ def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
         "publisher": meta.publisher,
         "authors": "、".join(meta.authors),
         "date": meta.date,
+        "facts": json.dumps([list(pair) for pair in meta.facts], ensure_ascii=False),
         # What was embedded (section title, table caption and header + text): the answer
         # step reads a table row in the light of its header.
         "embed_text": chunk.embed_text if chunk.embed_text != chunk.text else "",
+        # A table row's table: caption, header lines, its number in the report, its rows.
+        "table_caption": chunk.table_caption,
+        "table_header": chunk.table_header,
+        "table_index": chunk.table_index,
+        "table_rows": chunk.table_rows,
     }
+
+
+def _facts(raw: Any) -> tuple[tuple[str, str], ...]:
+    """The front-matter facts as stored (a JSON list of pairs); () for an index without them."""
+    if not isinstance(raw, str) or not raw:
+        return ()
+    try:
+        pairs = json.loads(raw)
+    except json.JSONDecodeError:
+        return ()
+    return tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2)
 
 
 def chunk_from_record(
@@ -51,6 +68,7 @@ def chunk_from_record(
         publisher=str(metadata.get("publisher", "") or ""),
         authors=tuple(a for a in authors.split("、") if a),
         date=str(metadata.get("date", "") or ""),
+        facts=_facts(metadata.get("facts")),
     )
     raw_path = metadata.get("section_path") or "[]"
     section_path = tuple(json.loads(raw_path)) if isinstance(raw_path, str) else tuple(raw_path)
@@ -68,4 +86,8 @@ def chunk_from_record(
         kind=str(metadata.get("kind", "paragraph")),
         embed_text=embed_text or str(metadata.get("embed_text", "") or ""),
         meta=meta,
+        table_caption=str(metadata.get("table_caption", "") or ""),
+        table_header=str(metadata.get("table_header", "") or ""),
+        table_index=int(metadata.get("table_index") or 0),
+        table_rows=int(metadata.get("table_rows") or 0),
     )

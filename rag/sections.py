@@ -1,62 +1,39 @@
-"""Questions that name a part of the report by its number: 「第二部分讲了啥」「第三章里…」.
+"""Questions that name a part of the report: 「第二部分讲了啥」「第5部分」「3.2节里…」
+「研究现状那部分」.
 
-Readers navigate a report by its numbered parts. A question that names one is
-answered from that part only; a question asking what the part says gets the part's
-opening sentence and the openings of its numbered items (一是…二是… / 第一，…第二，…),
-each quoted where it stands.
+Readers navigate a report by its parts. A question that names one (by its number in
+any numbering style, or by words of its title; `rag.parts`) is answered from that part
+only; a question asking what the part says gets the part's digest: its lead paragraph
+and the heads of its items (sub-headings, numbered paragraphs, 一是…二是…), each quoted
+where it stands (`rag.digest`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.enumeration import DocumentUnit, enumeration_items
+from rag.digest import digest
+from rag.enumeration import DocumentUnit
 from rag.lexicon import Lexicon
+from rag.parts import Part, named_part
 from rag.question import Question
 
-# Enough to read as a summary, short enough to stay an answer.
-MAX_ITEMS = 6
 
-
-def named_part(question: Question, headings: Sequence[str], lexicon: Lexicon) -> str | None:
-    """The top-level heading (「二、有中国特色…」) the question names by number or title, or None."""
-    scope = question.scope
-    for heading in headings:
-        # 「致谢里」「引言部分」: a part named by its title.
-        title = lexicon.patterns.heading_prefix.sub("", heading)
-        if len(title) >= 2 and any(words.endswith(title) for words in scope.part_title_words):
-            return heading
-    numerals = lexicon.numbers.numerals
-    number = scope.part_number
-    if number is None or not 1 <= number <= len(numerals.counting):
-        return None
-    prefix = f"{numerals.count(number)}{numerals.heading_mark}"
-    return next((h for h in headings if h.startswith(prefix)), None)
+def named_path(question: Question, parts: Sequence[Part]) -> tuple[str, ...]:
+    """The section path of the part the question names, or () when it names none."""
+    part = named_part(question, parts)
+    return part.path if part is not None else ()
 
 
 def part_summary(
-    units: Sequence[DocumentUnit], heading: str, source: str, lexicon: Lexicon
+    units: Sequence[DocumentUnit], parts: Sequence[Part], path: Sequence[str], lexicon: Lexicon
 ) -> list[DocumentUnit]:
-    """The part's opening sentence and the opening of each of its numbered items."""
-    positions = [
-        i
-        for i, unit in enumerate(units)
-        if unit.chunk.source == source
-        and unit.chunk.section_path[:1] == (heading,)
-        and unit.chunk.kind not in ("table_row", "front_matter")
-    ]
-    if not positions:
+    """The part's lead and the heads of its items ([] for front matter, which has no items
+    of its own: 「摘要里…几条」 is an enumeration question)."""
+    part = next((p for p in parts if p.path == tuple(path)), None)
+    if part is None or part.front:
         return []
-    opening = next(
-        (units[i] for i in positions if len(units[i].text) >= 15 and "。" in units[i].text),
-        units[positions[0]],
-    )
-    items: list[DocumentUnit] = []
-    for i in positions:
-        items = enumeration_items(units, i, lexicon)
-        if items:
-            break
-    return list(dict.fromkeys([opening, *items[:MAX_ITEMS]]))
+    return digest(units, parts, path, lexicon)
 
 
 MAX_STEPS = 6
@@ -88,7 +65,7 @@ def part_timeline(
 
 __all__ = [
     "is_dated",
-    "named_part",
+    "named_path",
     "part_summary",
     "part_timeline",
 ]

@@ -21,6 +21,13 @@ class ReportMeta:
     publisher: str = ""
     authors: tuple[str, ...] = ()
     date: str = ""
+    # Other facts of the front matter, each copied from its text: (name, value) pairs named
+    # affiliation, doi, keywords, funding, journal (ingest/facts.py); a name may repeat.
+    facts: tuple[tuple[str, str], ...] = ()
+
+    def fact(self, name: str) -> tuple[str, ...]:
+        """The values of one front-matter fact, in the order the report gives them."""
+        return tuple(value for key, value in self.facts if key == name)
 
 
 @dataclass(frozen=True)
@@ -45,8 +52,9 @@ class Block:
     page_end: int | None
     kind: str = "paragraph"
     position: int = 0
-    table_header: str = ""  # for table rows: the header line of their table
+    table_header: str = ""  # for table rows: the header line(s) of their table
     table_caption: str = ""  # e.g. "表 1 近年来对科技保险的重大支持政策"
+    table_index: int = 0  # for table rows: which table of the report (1-based), 0 otherwise
     # Where a later page starts inside `text`: (character offset, page). A paragraph that
     # runs over a page break knows which of its sentences sit on which page.
     page_breaks: tuple[tuple[int, int | None], ...] = ()
@@ -83,6 +91,13 @@ class Chunk:
     kind: str = "paragraph"
     embed_text: str = ""  # what gets embedded; may prefix the section title; "" means `text`
     meta: ReportMeta | None = None
+    # A table row's table (empty for other chunks): its caption, its header line(s), which
+    # table of the report it is (1-based) and how many rows that table has, so that a row
+    # is read with its header and a claim about a whole column can be checked.
+    table_caption: str = ""
+    table_header: str = ""
+    table_index: int = 0
+    table_rows: int = 0
 
     @property
     def page_label(self) -> str:
@@ -169,6 +184,17 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Extreme:
+    """A claim that a row holds the highest (or lowest) value of a table column."""
+
+    column: str  # the column's name, as `rag.tabular.column_names` gives it
+    highest: bool
+    # Along one row instead (「哪一年…最高」 in a table with a column per year): the cited
+    # row's figures are compared, `column` naming the row.
+    along_row: bool = False
+
+
+@dataclass(frozen=True)
 class AnswerSentence:
     """One sentence of an answer and the citation numbers that support it."""
 
@@ -180,6 +206,13 @@ class AnswerSentence:
     # The sentence states the years between two dates it names (「2015 年到 2024 年，相隔
     # 9 年」): checked by subtracting them, each date being checked against its quote.
     spans_years: bool = False
+    # The sentence reads cells of the table rows it cites, each with its column's name
+    # (「地区 华东区：保费收入/亿元 125。」): checked against the rows read with their
+    # table's caption and header, each figure under a column the sentence names.
+    reads_table: bool = False
+    # The sentence names the row holding the highest or lowest value of a column: checked
+    # by comparing that column over every row of the table, all of which it must cite.
+    extreme: Extreme | None = None
 
 
 STANDALONE = "standalone"

@@ -38,8 +38,9 @@ import cn2an
 from rag.draft import Draft
 from rag.lexicon import Lexicon
 from rag.question import Question
+from rag.tabular import cell_value, column_core, is_total_row, own_cells, row_figures, tables_of
 from rag.textnorm import char_pairs, longest_common_run
-from rag.types import Answer, AnswerSentence, Chunk, Citation, Retrieved
+from rag.types import Answer, AnswerSentence, Chunk, Citation, Extreme, Retrieved
 
 # ---------------------------------------------------------------------------
 # Normalisation and number extraction
@@ -132,6 +133,9 @@ def normalise_numbers(text: str, lexicon: Lexicon) -> str:
     return text
 
 
+_DOTTED_RUN = re.compile(r"(?:\.\d+)+")
+
+
 def extract_numbers(text: str, lexicon: Lexicon) -> set[str]:
     """Every number, date and percentage in `text`, as normalised tokens.
 
@@ -139,11 +143,18 @@ def extract_numbers(text: str, lexicon: Lexicon) -> set[str]:
     """
     tokens_words = lexicon.verify.tokens
     tokens: set[str] = set()
-    for match in lexicon.patterns.number_token.finditer(normalise_numbers(text, lexicon)):
+    normalised = normalise_numbers(text, lexicon)
+    for match in lexicon.patterns.number_token.finditer(normalised):
         if match.group("date"):
             tokens.add(match.group("date"))
             continue
         number = match.group("num")
+        dotted = _DOTTED_RUN.match(normalised, match.end("num"))
+        if dotted and not match.group("unit") and not match.group("mag"):
+            # An identifier (a DOI's 「3045.2018.01.007」) is one token, not a number that a
+            # quote of the same identifier would fail for continuing it.
+            tokens.add(number + dotted.group(0))
+            continue
         unit = match.group("unit") or ""
         if unit == tokens_words.points:
             unit = tokens_words.point_unit
@@ -680,18 +691,140 @@ _DerivedCheck = tuple[
 ]
 
 
+def _whole(text: str, chunk: str, lexicon: Lexicon) -> tuple[int, int]:
+    """The whole cited passage as the quote (a table row is quoted as the row)."""
+    return (0, len(chunk))
+
+
 def _derived_check(sentence: AnswerSentence) -> _DerivedCheck | None:
     """How to check a sentence whose figure is derived: the check, the span of each cited
     chunk to quote, and the problem to report when the check fails."""
     if sentence.spans_years:
         return _span_holds, find_span, "所述年数与所引日期不符"
     if sentence.counts:
-        return (
-            _count_holds,
-            lambda text, chunk, lexicon: (0, len(chunk)),
-            "所述数目与所引段落数不符",
-        )
+        return _count_holds, _whole, "所述数目与所引段落数不符"
+    extreme = sentence.extreme
+    if extreme is not None:
+
+        def holds(
+            text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved], lexicon: Lexicon
+        ) -> bool:
+            return _extreme_holds(text, _cited_chunks(cited, candidates), extreme, lexicon)
+
+        return holds, _whole, "所述最值与表中该列不符"
+    if sentence.reads_table:
+        return _cells_hold, _whole, "所述单元格与所引表格行不符"
     return None
+
+
+def _cited_chunks(cited: Sequence[int], candidates: Mapping[int, Retrieved]) -> list[Chunk]:
+    """The distinct table rows cited; [] when a citation is missing, repeated or not a row."""
+    chunks = [candidates[n].chunk for n in cited if n in candidates]
+    if len(chunks) != len(cited) or len({c.id for c in chunks}) != len(chunks):
+        return []
+    return chunks if all(c.kind == "table_row" for c in chunks) else []
+
+
+def _cells_hold(
+    text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved], lexicon: Lexicon
+) -> bool:
+    """A sentence reading table cells (「地区 华东区：保费收入/亿元 125。」): the rows it
+    cites, read with their caption and header, support it, and each of its figures is in
+    the caption or header, or in a cell of a cited row whose column the sentence names."""
+    chunks = _cited_chunks(cited, candidates)
+    if not chunks:
+        return False
+    frame = "\n".join(f"{c.table_caption}\n{c.table_header}" for c in chunks)
+    if support(text, "\n".join([frame, *(c.text for c in chunks)]), lexicon) < MIN_SUPPORT:
+        return False
+    claim = claim_text(text, lexicon)
+    named = _compact(claim)
+    framed = normalise_numbers(frame, lexicon)
+    cells = [cell for c in chunks for cell in own_cells(c)]
+    for token in extract_numbers(claim, lexicon):
+        if _token_in(token, framed, lexicon):
+            continue
+        if not any(
+            _token_in(token, normalise_numbers(cell, lexicon), lexicon)
+            and (_compact(name) in named or _compact(column_core(name)) in named)
+            for name, cell in cells
+        ):
+            return False
+    return True
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _extreme_holds(text: str, chunks: Sequence[Chunk], extreme: Extreme, lexicon: Lexicon) -> bool:
+    """A sentence naming the highest (lowest) figure of a table column or along a row."""
+    if extreme.along_row:
+        return _row_extreme_holds(text, chunks, extreme, lexicon)
+    return _column_extreme_holds(text, chunks, extreme, lexicon)
+
+
+def _row_extreme_holds(
+    text: str, chunks: Sequence[Chunk], extreme: Extreme, lexicon: Lexicon
+) -> bool:
+    """Along one row (「哪一年…最高」): it cites that one row, names the column holding the
+    row's highest (lowest) figure with the figure, and states no figure the row, its
+    caption and header do not hold."""
+    if len(chunks) != 1:
+        return False
+    figures = row_figures(chunks[0])
+    if len(figures) < 2:
+        return False
+    best = (max if extreme.highest else min)(v for _, _, v in figures)
+    claim = claim_text(text, lexicon)
+    named = _compact(claim)
+    stated = extract_numbers(claim, lexicon)
+    holders = [(name, cell) for name, cell, v in figures if v == best]
+    if not any(
+        _compact(name) in named and extract_numbers(cell, lexicon) <= stated
+        for name, cell in holders
+    ):
+        return False
+    chunk = chunks[0]
+    allowed = normalise_numbers(
+        "\n".join([chunk.table_caption, chunk.table_header, chunk.text]), lexicon
+    )
+    return all(_token_in(t, allowed, lexicon) for t in stated)
+
+
+def _column_extreme_holds(
+    text: str, chunks: Sequence[Chunk], extreme: Extreme, lexicon: Lexicon
+) -> bool:
+    """A sentence naming the row that holds a column's highest (lowest) value: it cites
+    every row of one table, the rows it names hold that value (no other row, totals
+    aside, goes beyond it), it names them by a text cell and states the value, and its
+    figures are the value's, the rows' and the caption's."""
+    tables = tables_of(chunks)
+    if len(tables) != 1 or not tables[0].complete or extreme.column not in tables[0].columns:
+        return False
+    table = tables[0]
+    column = table.columns.index(extreme.column)
+    totals = lexicon.report.tables.extremes.totals
+    values = [(r, v) for r, v in table.values(column) if not is_total_row(r, totals)]
+    if len(values) < 2:
+        return False
+    best = (max if extreme.highest else min)(v for _, v in values)
+    holders = [r for r, v in values if v == best]
+    claim = claim_text(text, lexicon)
+    named = _compact(claim)
+    if not any(
+        len(_compact(r.cell(k))) >= 2 and _compact(r.cell(k)) in named
+        for r in holders
+        for k in r.own
+        if cell_value(r.cell(k)) is None
+    ):
+        return False
+    stated = extract_numbers(claim, lexicon)
+    value = set().union(*(extract_numbers(r.cell(column), lexicon) for r in holders))
+    allowed = "\n".join([table.caption, *table.columns, *(" ".join(r.cells) for r in holders)])
+    return value <= stated and all(
+        _token_in(t, normalise_numbers(allowed, lexicon), lexicon) for t in stated
+    )
 
 
 def _span_holds(
@@ -881,7 +1014,7 @@ def assemble_answer(
         question=question.wording.typed,
         resolved_question=question.shown_resolution,
         followup=question.followup,
-        text=render_answer(kept) if kept else refusal_text(absent),
+        text=render_answer(kept) if kept else (draft.refusal or refusal_text(absent)),
         refused=refused,
         mode="llm" if draft.model else "extractive",
         model=draft.model,

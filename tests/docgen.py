@@ -753,3 +753,114 @@ def make_paper_docx(out_path: Path, items: Sequence[PaperItem] = PAPER) -> Path:
 def paper_text(items: Sequence[PaperItem] = PAPER) -> str:
     """`items` as a plain-text report: one line per paragraph, rows with tabs."""
     return "\n".join(text for kind, text in items if kind != "page") + "\n"
+
+
+# ------------------------------------------------------------------ " | " tables
+
+# An invented report whose tables are typed as text lines with cells joined by " | "
+# (not ruled): a caption with an English line under it, a row too long for one line, a
+# row that ends right at the margin, a note and a page break inside the first table, a
+# cell merged over two rows, a total row, and a table with a two-level header.
+PIPE_TITLE = "城市公共交通发展观察"
+PIPE_LONG_CITY = (
+    "丙城（含所辖东部新区、西部新区、南部滨海开发区和北部高新技术产业开发区在内的全部建成区范围）"
+)
+PIPE_ITEMS: tuple[tuple[str, str], ...] = (
+    ("title", PIPE_TITLE),
+    ("heading", "1各市公交概况"),
+    ("para", "五个城市的公交网络规模差别较大，新能源车辆的推广进度也不一致，详见表1。"),
+    ("caption", "表1五个城市的公交运营情况"),
+    ("caption", "Tab.1 Bus operation in five cities"),
+    ("row", "城市 | 线路数量/条 | 年客运量/亿人次 | 新能源车辆占比"),
+    ("row", "甲城 | 420 | 12.6 | 85%"),
+    ("margin", "乙城 | 310 | 8.4 | 92%"),
+    ("row", f"{PIPE_LONG_CITY} | 275 | 6.9 | 78%"),
+    ("row", "丁城 | 198 | 4.2 | 66%"),
+    ("note", "注：数据来源于各市交通运输局。"),
+    ("page", ""),
+    ("row", "戊城 | 156 | 3.1 | 71%"),
+    ("row", "共计 | 1359 | 35.2 | 80%"),
+    ("para", "从客运量看，甲城的公交客运量最高，戊城的公交网络规模最小，仍有较大的发展空间。"),
+    ("heading", "2轨道交通与投资"),
+    ("caption", "表2 2020—2022年各市地铁线路与客流"),
+    ("row", "城市 | 2020年 | 2022年"),
+    ("row", "线路/条 | 客流/万人次 | 线路/条 | 客流/万人次"),
+    ("row", "甲城 | 8 | 310 | 11 | 402"),
+    ("row", "乙城 | 5 | 180 | 7 | 265"),
+    ("row", "丁城 | 2 | 46 | 3 | 71"),
+    ("para", "各市的轨道交通投资主要来自省市两级的国有企业，重点项目见表3。"),
+    ("caption", "表3重点交通项目的投资方"),
+    ("row", "投资方 | 项目 | 金额/亿元"),
+    ("row", "省交通集团 | 东环快速路 | 45"),
+    ("row", "北延工程 | 30"),
+    ("row", "市城投公司 | 南站枢纽 | 22"),
+    ("para", "上述项目预计在未来三年内陆续建成，建成后将明显改善城市东部和北部的通勤条件。"),
+)
+
+
+def _filling(row: str, size: float, measure: float) -> str:
+    """`row` with its first cell padded (「乙城」 → 「乙城区区……」) until the line ends
+    within one character of the right margin, without wrapping."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    first, rest = row.split(" | ", 1)
+    pad = ""
+    while stringWidth(f"{first}{pad}区 | {rest}", FONT, size) <= measure:
+        pad += "区"
+    return f"{first}{pad} | {rest}"
+
+
+def make_pipe_table_pdf(out_path: Path) -> tuple[str, ...]:
+    """`PIPE_ITEMS` laid out as a two-page PDF: body 11 pt, tables 9.5 pt as text lines
+    wrapped at the margin, captions centred, notes 8 pt. Returns the text of each row as
+    drawn (the row ending at the margin padded to end there)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    register_font()
+    width, height = A4
+    left, top, measure = 60.0, height - 80, 440.0
+    c = Canvas(str(out_path), pagesize=A4)
+    c.setTitle(PIPE_TITLE)
+    y = top
+    rows: list[str] = []
+
+    def draw(text: str, size: float, x: float, gap: float = 1.5) -> None:
+        nonlocal y
+        c.setFont(FONT, size)
+        c.drawString(x, y, text)
+        y -= size * gap
+
+    for kind, text in PIPE_ITEMS:
+        if kind == "page":
+            c.showPage()
+            y = top
+        elif kind == "title":
+            c.setFont(FONT, 18)
+            c.drawCentredString(width / 2, y, text)
+            y -= 36
+        elif kind == "heading":
+            y -= 6
+            draw(text, 13.0, left, 1.8)
+        elif kind == "caption":
+            c.setFont(FONT, 9.5)
+            c.drawCentredString(width / 2, y, text)
+            y -= 9.5 * 1.6
+        elif kind == "note":
+            draw(text, 8.0, left)
+        elif kind in ("row", "margin"):
+            row = _filling(text, 9.5, measure) if kind == "margin" else text
+            rows.append(row)
+            for part in _wrap_width(row, 9.5, measure):
+                draw(part, 9.5, left)
+        else:
+            for n, part in enumerate(_wrap_width(text, 11.0, measure, indent=22.0)):
+                draw(part, 11.0, left + 22 if n == 0 else left, 1.6)
+    c.showPage()
+    c.save()
+    return tuple(rows)
+
+
+def pipe_table_text() -> str:
+    """`PIPE_ITEMS` as a plain-text report (one line per item, a form feed for the page)."""
+    return "\n".join("\f" if kind == "page" else text for kind, text in PIPE_ITEMS) + "\n"

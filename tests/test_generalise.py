@@ -54,11 +54,11 @@ def test_refusal_names_only_words_the_report_lacks() -> None:
 
 def test_answer_kind_nouns_and_guessed_tokens_do_not_refuse() -> None:
     def report_has(term: str) -> bool:
-        return term in "赛业生物 2006年 成立 广州 招标 可再生能源 投资"
+        return term in "星河科技 2015年 成立 杭州 招标 可再生能源 投资"
 
     tags = tagger({"城市": "ns", "拉可": "nr"})
-    asks_city = question_of("赛业生物 哪年 成立 在 哪个 城市", tag=tags)
-    assert not unsupported(asks_city, "广州 | 赛业生物 | 2006年", report_has, LEXICON)
+    asks_city = question_of("星河科技 哪年 成立 在 哪个 城市", tag=tags)
+    assert not unsupported(asks_city, "杭州 | 星河科技 | 2015年", report_has, LEXICON)
     guessed = question_of("哪个 部门 在 招标 拉可 再生能源 投资", tag=tags)
     assert any(t.text == "拉可" for t in guessed.terms)
     unknown = replace(guessed, terms=tuple(replace(t, known=False) for t in guessed.terms))

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from rag.enumeration import document_units
+from rag.parts import report_parts
 from rag.question import Cue
-from rag.sections import named_part, part_summary, part_timeline
+from rag.sections import named_path, part_summary, part_timeline
 from rag.types import Chunk
 from tests.questions import packaged_lexicon, question_of
 
@@ -17,28 +18,35 @@ LEXICON = packaged_lexicon()
 HEADINGS = ["引言", "一、政策支持不断加强", "二、产品体系基本成形", "三、取得新进展", "致谢"]
 
 
-def _chunk(n: int, section: str, text: str, kind: str = "paragraph") -> Chunk:
-    return Chunk(f"c{n}", text, "r.txt", "报告", (section,), 3, 3, n, kind)
+def _chunk(n: int, section: str | tuple[str, ...], text: str, kind: str = "paragraph") -> Chunk:
+    path = (section,) if isinstance(section, str) else section
+    return Chunk(f"c{n}", text, "r.txt", "报告", path, 3, 3, n, kind)
+
+
+PARTS = report_parts([_chunk(n, h, "正文。") for n, h in enumerate(HEADINGS)], "r.txt", LEXICON)
+
+
+def _named(question: str) -> str | None:
+    path = named_path(question_of(question), PARTS)
+    return path[0] if path else None
 
 
 def test_a_part_is_named_by_its_number_in_either_script() -> None:
-    assert named_part(question_of("第二部分讲了啥？"), HEADINGS, LEXICON) == "二、产品体系基本成形"
-    assert named_part(question_of("报告第3章的结论是什么"), HEADINGS, LEXICON) == "三、取得新进展"
-    assert (
-        named_part(question_of("第 一 节里提到的文件"), HEADINGS, LEXICON) == "一、政策支持不断加强"
-    )
+    assert _named("第二部分讲了啥？") == "二、产品体系基本成形"
+    assert _named("报告第3章的结论是什么") == "三、取得新进展"
+    assert _named("第 一 节里提到的文件") == "一、政策支持不断加强"
     # No such part, or no part named at all.
-    assert named_part(question_of("第五部分讲了啥"), HEADINGS, LEXICON) is None
-    assert named_part(question_of("第二批试点是哪年"), HEADINGS, LEXICON) is None
+    assert _named("第五部分讲了啥") is None
+    assert _named("第二批试点是哪年") is None
 
 
 def test_a_part_is_named_by_its_title() -> None:
-    assert named_part(question_of("致谢里谢了哪些单位？"), HEADINGS, LEXICON) == "致谢"
-    assert named_part(question_of("引言部分讲了啥"), HEADINGS, LEXICON) == "引言"
+    assert _named("致谢里谢了哪些单位？") == "致谢"
+    assert _named("引言部分讲了啥") == "引言"
     # Pointed at the body as well, the question is not about one part.
-    assert named_part(question_of("致谢里提到的中心，正文说它设在哪？"), HEADINGS, LEXICON) is None
+    assert _named("致谢里提到的中心，正文说它设在哪？") is None
     # The word alone, not as a place in the report, names nothing.
-    assert named_part(question_of("要致谢谁？"), HEADINGS, LEXICON) is None
+    assert _named("要致谢谁？") is None
 
 
 def test_summary_questions_are_told_from_lookups() -> None:
@@ -56,13 +64,16 @@ def test_a_part_summary_is_its_opening_and_the_opening_of_each_item() -> None:
         _chunk(5, "二、产品体系基本成形", "二是聚焦重点产业。涵盖电子信息领域。"),
         _chunk(6, "三、取得新进展", "一是首台套。"),
     ]
-    summary = part_summary(document_units(chunks), "二、产品体系基本成形", "r.txt", LEXICON)
+    parts = report_parts(chunks, "r.txt", LEXICON)
+    summary = part_summary(document_units(chunks), parts, ("二、产品体系基本成形",), LEXICON)
     assert [u.text for u in summary] == [
         "我国已经形成两大类科技保险。",
+        "尤其是研发保险初具规模。",
         "一是形成全周期保障体系。",
         "二是聚焦重点产业。",
     ]
-    assert part_summary(document_units(chunks), "二、产品体系基本成形", "other.txt", LEXICON) == []
+    other = report_parts(chunks, "other.txt", LEXICON)
+    assert part_summary(document_units(chunks), other, ("二、产品体系基本成形",), LEXICON) == []
 
 
 def test_a_timeline_is_the_dated_prose_of_a_section_in_reading_order() -> None:

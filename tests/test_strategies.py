@@ -36,11 +36,16 @@ def test_the_registry_is_one_ordered_tuple_ending_with_the_refusal() -> None:
         "publication",
         "outline",
         "part_summary",
+        "recommendations",
+        "conclusion",
         "part_timeline",
         "timeline",
         "table",
+        "table_extreme",
+        "table_cell",
         "grid_label",
         "enumeration",
+        "topic_part",
         "announced",
         "grid_column",
         "sentences",
@@ -103,10 +108,11 @@ def test_chunks_read_off_the_report_lead_the_sources_and_keep_their_length() -> 
 
 
 # A section that announces its items, each item a sub-section of its own.
-ANNOUNCING = ("5 发展建议",)
-ANNOUNCE = _chunk(10, "针对 存在 的 问题 ，提出 以下 发展 建议。", ANNOUNCING)
-ITEM_ONE = _chunk(11, "应 从 政策 上 鼓励 源头 探索。", (*ANNOUNCING, "（1）鼓励原始创新"))
-ITEM_TWO = _chunk(12, "应 重点 布局 育种 与 临床。", (*ANNOUNCING, "（2）布局优势领域"))
+# (Not a recommendation section: `recommendations` reads those from the report's parts.)
+ANNOUNCING = ("5 面临挑战",)
+ANNOUNCE = _chunk(10, "产业 发展 面临 的 挑战 主要 表现 在 以下 方面。", ANNOUNCING)
+ITEM_ONE = _chunk(11, "原始 创新 能力 仍 显 不足。", (*ANNOUNCING, "（1）原始创新不足"))
+ITEM_TWO = _chunk(12, "临床 转化 链条 较 长。", (*ANNOUNCING, "（2）临床转化缓慢"))
 AFTER = _chunk(13, "致谢 各位 专家。", ("致谢",))
 ANNOUNCED = Context(
     language(),
@@ -116,20 +122,20 @@ ANNOUNCED = Context(
 
 
 def test_announced_items_are_read_where_they_follow() -> None:
-    question = question_of("作者 提出 了 哪几条 发展 建议 ？")
+    question = question_of("产业 发展 面临 哪些 挑战 ？")
     routed = tuple(Retrieved(c, 1.0, i) for i, c in enumerate((ANNOUNCE, AFTER), start=1))
     passages = Passages(question, ANNOUNCED, routed, routed, "r.txt", None)
     draft = draft_with_strategies(question, passages, ANNOUNCED)
     assert draft.strategy == "announced"
     assert [s.text for s in draft.sentences] == [
         ANNOUNCE.text,
-        "（1）鼓励原始创新",
-        "（2）布局优势领域",
+        "（1）原始创新不足",
+        "（2）临床转化缓慢",
     ]
     answer = assemble_answer(draft, question, LEXICON)
     assert not answer.refused
     # Each item is cited where it stands: its heading, quoted from its own passage.
-    assert [c.quote for c in answer.citations][1:] == ["（1）鼓励原始创新", "（2）布局优势领域"]
+    assert [c.quote for c in answer.citations][1:] == ["（1）原始创新不足", "（2）临床转化缓慢"]
     assert [c.chunk_id for c in answer.citations] == ["c10", "c11", "c12"]
 
 
@@ -138,3 +144,24 @@ def test_a_sentence_that_announces_nothing_is_left_to_sentence_extraction() -> N
     routed = (Retrieved(POLICY, 1.0, 1),)
     passages = Passages(question, CONTEXT, routed, routed, "r.txt", None)
     assert draft_with_strategies(question, passages, CONTEXT).strategy != "announced"
+
+
+def test_a_skipped_strategy_lets_the_next_one_answer_but_the_refusal_stays() -> None:
+    from dataclasses import replace
+
+    outline = question_of("这份报告分成哪几部分？")
+    without = replace(CONTEXT, skipped_strategies=frozenset({"outline"}))
+    draft = draft_with_strategies(outline, _passages(outline, POLICY), without)
+    assert draft.strategy != "outline"
+    # The refusal is the registry's floor: it answers even when asked to be skipped.
+    unknown = question_of("火星 移民 计划")
+    floor = replace(CONTEXT, skipped_strategies=frozenset({"refusal", "sentences"}))
+    assert draft_with_strategies(unknown, _passages(unknown, POLICY), floor).strategy == "refusal"
+
+
+def test_the_ablation_table_shows_items_answered_and_key_facts_lost() -> None:
+    from evals.ablation import format_table
+
+    table = format_table({"a": {"outline": (3, 10, 8)}, "b": {"sentences": (5, 7, 7)}})
+    assert "| `outline` | 3 / +2 | – |" in table
+    assert "| `sentences` | – | 5 / +0 |" in table

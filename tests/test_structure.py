@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from rag.publication import publication_statements
 from rag.question import Cue
-from rag.structure import outline_answer, publication_answer, toc_entries
+from rag.structure import outline_answer, toc_entries
 from rag.types import Chunk, ReportMeta
 from tests.questions import packaged_lexicon, question_of
 
@@ -86,16 +87,14 @@ FRONT = [
     ],
 )
 def test_publication_questions_quote_the_front_matter(question: str, quoted: str) -> None:
-    found = publication_answer(question_of(question), FRONT, "a.txt", LEXICON)
-    assert found is not None and quoted in found[0], found
+    found = publication_statements(question_of(question), FRONT, "a.txt", LEXICON)
+    assert len(found) == 1 and quoted in found[0].text, found
 
 
 def test_questions_about_the_content_are_not_publication_questions() -> None:
-    assert (
-        publication_answer(question_of("报告里首台套是什么时候试点的？"), FRONT, "a.txt", LEXICON)
-        is None
+    assert not publication_statements(
+        question_of("报告里首台套是什么时候试点的？"), FRONT, "a.txt", LEXICON
     )
-    assert (
-        publication_answer(question_of("五篇大文章的指导意见是谁发的？"), FRONT, "a.txt", LEXICON)
-        is None
+    assert not publication_statements(
+        question_of("五篇大文章的指导意见是谁发的？"), FRONT, "a.txt", LEXICON
     )

@@ -33,6 +33,7 @@ from typing import Any
 from ingest import headings as h
 from ingest.cues import author_names
 from ingest.parse import Line, parse_lines
+from rag.table_cells import is_pipe_row, join_row_parts, merged_cell_count, row_cells
 from rag.types import ParsedReport, ReportMeta
 
 from .common import FormatError, join_wrapped, spaces_around_latin
@@ -247,6 +248,7 @@ def _is_structural(text: str, opening: bool = True) -> bool:
     return bool(
         h.match_heading(text)
         or h.match_caption(text)
+        or h.match_english_caption(text)
         or h.is_toc_line(text)
         or h.is_toc_marker(text)
         or (
@@ -259,6 +261,7 @@ def _is_structural(text: str, opening: bool = True) -> bool:
 @dataclass
 class _Para:
     lines: list[_TextLine]
+    row: bool = False  # a " | " table row (wrapped lines joined)
 
     def text(self, mixed_space: bool) -> str:
         return join_wrapped([ln.text for ln in self.lines], mixed_space)
@@ -360,15 +363,7 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, str]:
     _strip_running(pages)
     geometry = _layout(pages)
 
-    paras: list[_Para] = []
-    prev: _TextLine | None = None
-    for p in pages:
-        for it in p.items:
-            if prev is not None and paras and _continues(prev, it, geometry):
-                paras[-1].lines.append(it)
-            else:
-                paras.append(_Para([it]))
-            prev = it
+    paras = _paragraphs([it for p in pages for it in p.items], geometry)
 
     mixed_space = spaces_around_latin([it.text for p in pages for it in p.items])
     body_sizes = _body_sizes(pages)
@@ -379,12 +374,13 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, str]:
         if first.is_table_row:
             lines.append(Line(first.text, page=numbers[first.page], is_table_row=True))
             continue
-        text, breaks = _paragraph_text(para.lines, numbers, mixed_space)
+        text, breaks = _paragraph_text(para.lines, numbers, mixed_space, row=para.row)
         body = body_sizes[first.page]
         lines.append(
             Line(
                 text,
                 page=numbers[first.page],
+                is_table_row=para.row,
                 page_breaks=breaks,
                 size=round(first.size / body, 3) if body and first.size else 0.0,
                 bold=first.bold and not body_bold,
@@ -393,10 +389,108 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, str]:
     return lines, meta, kind
 
 
+def _paragraphs(items: Sequence[_TextLine], g: _Geometry) -> list[_Para]:
+    """The document's lines grouped into paragraphs, ruled-table rows and " | " rows."""
+    paras: list[_Para] = []
+    prev: _TextLine | None = None
+    i = 0
+    while i < len(items):
+        it = items[i]
+        if not it.is_table_row and is_pipe_row(it.text):
+            end = _pipe_run_end(items, i, g)
+            paras.extend(_pipe_rows(items[i:end], g))
+            prev, i = None, end
+            continue
+        if prev is not None and paras and _continues(prev, it, g):
+            paras[-1].lines.append(it)
+        else:
+            paras.append(_Para([it]))
+        prev, i = it, i + 1
+    return paras
+
+
+def _wraps(line: _TextLine, g: _Geometry) -> bool:
+    """Does the line run to the right margin (so its text may go on in the next line)?"""
+    return line.x1 >= g.right - 2 * max(line.size, 1.0)
+
+
+def _near(a: _TextLine, b: _TextLine, g: _Geometry) -> bool:
+    """Line b sits right under line a in the same type (or opens the next page)."""
+    if abs(a.size - b.size) > 0.6:
+        return False
+    return a.page != b.page or not g.pitch or (b.top - a.top) <= g.pitch * 1.45
+
+
+def _pipe_run_end(items: Sequence[_TextLine], start: int, g: _Geometry) -> int:
+    """The end of the run of " | " rows (and their wrapped lines) starting at `start`.
+
+    A line without bars belongs to the run only as the rest of a row wrapped at the
+    right margin: not a heading or caption, not a note (「资料来源：…」), not indented.
+    """
+    j = start + 1
+    while j < len(items):
+        a, b = items[j - 1], items[j]
+        if b.is_table_row or not _near(a, b, g):
+            break
+        if is_pipe_row(b.text):
+            j += 1
+            continue
+        wrapped_rest = (
+            _wraps(a, g)
+            and b.x0 <= g.left + 1.5 * max(b.size, 1.0)
+            and not _is_structural(b.text)
+            and not h.is_table_note(b.text)
+        )
+        if not wrapped_rest:
+            break
+        j += 1
+    return j
+
+
+def _pipe_rows(run: Sequence[_TextLine], g: _Geometry) -> list[_Para]:
+    """A run of " | " lines as rows: a line that ran to the margin is continued by the next
+    one, unless that would give the row more cells than the table's unwrapped rows have,
+    or the row is already whole and the next line opens a whole row of its own (its first
+    cell wrapped before any bar) — so a row never swallows the next one."""
+    whole = [len(row_cells(ln.text)) for ln in run if is_pipe_row(ln.text) and not _wraps(ln, g)]
+    columns = max(whole or [len(row_cells(ln.text)) for ln in run])
+    rows: list[_Para] = []
+    for i, ln in enumerate(run):
+        if rows and _wraps(rows[-1].lines[-1], g):
+            so_far = join_row_parts([part.text for part in rows[-1].lines])
+            complete = len(row_cells(so_far)) == columns and row_cells(so_far)[-1] != ""
+            opens_row = complete and _wraps(ln, g) and _row_from(run, i, g, columns) == columns
+            if merged_cell_count(so_far, ln.text) <= columns and not opens_row:
+                rows[-1].lines.append(ln)
+                continue
+        rows.append(_Para([ln], row=True))
+    return rows
+
+
+def _row_from(run: Sequence[_TextLine], start: int, g: _Geometry, columns: int) -> int:
+    """How many cells the row opening at `start` has once its wrapped lines are joined."""
+    text = run[start].text
+    k = start
+    while k + 1 < len(run) and _wraps(run[k], g):
+        if merged_cell_count(text, run[k + 1].text) > columns:
+            break
+        text = join_row_parts([text, run[k + 1].text])
+        k += 1
+    return len(row_cells(text))
+
+
 def _paragraph_text(
-    lines: Sequence[_TextLine], numbers: Sequence[int | None], mixed_space: bool
+    lines: Sequence[_TextLine],
+    numbers: Sequence[int | None],
+    mixed_space: bool,
+    row: bool = False,
 ) -> tuple[str, tuple[tuple[int, int | None], ...]]:
-    """The paragraph's text and, for each later page it runs onto, where that page starts."""
+    """The paragraph's text (a " | " row's with its bars spaced) and, for each later page
+    it runs onto, where that page starts."""
+
+    def join(left: str, right: str) -> str:
+        return join_wrapped([left, right], mixed_space)
+
     text = ""
     breaks: list[tuple[int, int | None]] = []
     page = lines[0].page
@@ -404,7 +498,7 @@ def _paragraph_text(
         part = ln.text.strip()
         if not part:
             continue
-        text = join_wrapped([text, part], mixed_space) if text else part
+        text = (join_row_parts([text, part], join) if row else join(text, part)) if text else part
         if ln.page != page:
             breaks.append((len(text) - len(part), numbers[ln.page]))
             page = ln.page

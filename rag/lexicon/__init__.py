@@ -224,8 +224,59 @@ class PartWords:
     units: tuple[str, ...]
     outline_units: tuple[str, ...]
     locatives: tuple[str, ...]
+    strong_locatives: tuple[str, ...]
+    section_units: tuple[str, ...]
+    abstract: str
     body: str
     toc: str
+
+
+@dataclass(frozen=True)
+class ExtremeWords:
+    """Superlatives and changes asked of a table column; rows that sum the others."""
+
+    highest: tuple[str, ...]
+    lowest: tuple[str, ...]
+    strongest: tuple[str, ...]
+    declines: tuple[str, ...]
+    rises: tuple[str, ...]
+    change_columns: tuple[str, ...]
+    totals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RowWords:
+    """How a question names a table's row: rank and code columns, ranks, listed names."""
+
+    rank_columns: tuple[str, ...]
+    code_columns: tuple[str, ...]
+    rank_before: tuple[str, ...]
+    rank_after: tuple[str, ...]
+    cell_separators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableSaid:
+    """How an answer read off a table says an extreme, and how its refusal says why."""
+
+    highest: str
+    lowest: str
+    column: str
+    along_row: str
+    only_lists: str
+    not_listed: str
+    row_only: str
+    no_answer: str
+
+
+@dataclass(frozen=True)
+class SummaryWords:
+    """What a report concludes and recommends: claim markers, section titles, generic words."""
+
+    claim_markers: tuple[str, ...]
+    conclusion_titles: tuple[str, ...]
+    recommendation_titles: tuple[str, ...]
+    generic: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -235,6 +286,9 @@ class TableWords:
     earliest: tuple[str, ...]
     how_many: tuple[str, ...]
     count_units: tuple[str, ...]
+    extremes: ExtremeWords
+    rows: RowWords
+    said: TableSaid
 
 
 @dataclass(frozen=True)
@@ -243,15 +297,20 @@ class AboutReport:
     nouns: tuple[str, ...]
     names: tuple[str, ...]
     asks: tuple[str, ...]
+    described_nouns: tuple[str, ...]
+    described_within: int
 
 
 @dataclass(frozen=True)
 class Publication:
+    intrinsic: tuple[str, ...]  # fields asked without naming the report
+    refuse_absent: tuple[str, ...]  # fields refused when the report never marks them
     imprint: tuple[str, ...]
     not_imprint: tuple[str, ...]
     peripheral: tuple[str, ...]
     asks: Mapping[str, Words]  # by field: authors, date, series, publisher (tried in order)
     markers: Mapping[str, Words]  # by field: what marks the passage stating it
+    labels: Mapping[str, str]  # by field: how an answer names the fact it quotes
 
 
 @dataclass(frozen=True)
@@ -259,6 +318,7 @@ class ReportWords:
     """How a report's parts, tables and imprint are named."""
 
     parts: PartWords
+    summary: SummaryWords
     tables: TableWords
     about: AboutReport
     publication: Publication

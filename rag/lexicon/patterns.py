@@ -278,12 +278,72 @@ class Patterns:
 
     @cached_property
     def about_report(self) -> re.Pattern[str]:
-        """The report named within 14 characters before a word asking about its making."""
+        """The report named within 14 characters before a word asking about its making; the
+        name may be a determiner and a noun with a description between them (「这篇讲…的文章」)."""
         about = self.lexicon.report.about
-        return re.compile(
-            f"(({alternation(about.determiners)})?({alternation(about.nouns)})"
-            f"|{alternation(about.names)}).{{0,14}}({alternation(about.asks)})"
+        determiners, nouns = alternation(about.determiners), alternation(about.nouns)
+        # Only a determiner of two characters or more: 本 and 该 alone open many words.
+        long_determiners = alternation([d for d in about.determiners if len(d) >= 2])
+        described = (
+            rf"(?:{long_determiners})[^，,。？?！!]{{0,{about.described_within}}}?"
+            rf"(?:{alternation(about.described_nouns)})"
         )
+        return re.compile(
+            f"(({determiners})?({nouns})|{alternation(about.names)}|{described})"
+            f".{{0,14}}({alternation(about.asks)})"
+        )
+
+    @cached_property
+    def named_section_number(self) -> re.Pattern[str]:
+        """「3.2节」「第3.2部分」: a section named by its decimal number (group `n`)."""
+        parts = self.lexicon.report.parts
+        return re.compile(
+            rf"(?<![\d.．])(?:{re.escape(parts.ordinal)}\s*)?(?P<n>\d{{1,2}}(?:\s*[.．]\s*\d{{1,2}})+)"
+            rf"\s*(?:{alternation(parts.section_units)})"
+        )
+
+    @cached_property
+    def part_strong_locative(self) -> re.Pattern[str]:
+        """「那部分」「这一节」: words that say plainly a part of the report is meant."""
+        return re.compile(f"(?:{alternation(self.lexicon.report.parts.strong_locatives)})")
+
+    @cached_property
+    def heading_number(self) -> re.Pattern[str]:
+        """The number a heading opens with, in any style: 「第三章」「第3部分」「第一，」 (group
+        `ordinal`), 「（二）」「(2)」 (group `bracketed`), 「三、」 (group `marked`), 「3」「3.2」
+        「3.2.1」 (group `decimal`), 「①」 (group `circled`). Group `rest` is the title."""
+        parts = self.lexicon.report.parts
+        ordinal = re.escape(parts.ordinal)
+        mark = re.escape(self.lexicon.numbers.numerals.heading_mark)
+        counted = f"[{self.counting}]{{1,3}}|\\d{{1,2}}"
+        return re.compile(
+            rf"^\s*(?:{ordinal}\s*(?P<ordinal>{counted})\s*(?:{alternation(parts.units)}|[，,{mark}])"
+            rf"|[（(]\s*(?P<bracketed>{counted})\s*[）)]"
+            rf"|(?P<marked>[{self.counting}]{{1,3}})\s*[{mark}.．]"
+            rf"|(?P<decimal>\d{{1,2}}(?:\s*[.．]\s*\d{{1,2}})*)(?![\d%])[.．、]?"
+            rf"|(?P<circled>[\u2460-\u2473]))\s*(?P<rest>.*)$"
+        )
+
+    @cached_property
+    def paragraph_item(self) -> re.Pattern[str]:
+        """A paragraph that opens a numbered item: 「（1）」「(2）」「3）」「①」 (group `n` or
+        `circled`)."""
+        return re.compile(
+            r"^\s*(?:[（(]\s*(?P<n>\d{1,2})\s*[）)]|(?P<m>\d{1,2})\s*[）)]|(?P<circled>[\u2460-\u2473]))"
+        )
+
+    @cached_property
+    def claim_marker(self) -> re.Pattern[str]:
+        """「结果表明」「认为」: where a 摘要 starts stating what the report found."""
+        return re.compile(f"({alternation(self.lexicon.report.summary.claim_markers)})")
+
+    @cached_property
+    def conclusion_title(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.summary.conclusion_titles)})")
+
+    @cached_property
+    def recommendation_title(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.summary.recommendation_titles)})")
 
     @cached_property
     def table_ref(self) -> re.Pattern[str]:
@@ -302,6 +362,49 @@ class Patterns:
     @cached_property
     def earliest(self) -> re.Pattern[str]:
         return re.compile(f"({alternation(self.lexicon.report.tables.earliest)})")
+
+    @cached_property
+    def highest(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.highest)})")
+
+    @cached_property
+    def lowest(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.lowest)})")
+
+    @cached_property
+    def strongest(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.strongest)})")
+
+    @cached_property
+    def declines(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.declines)})")
+
+    @cached_property
+    def rises(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.tables.extremes.rises)})")
+
+    @cached_property
+    def column_ask_words(self) -> re.Pattern[str]:
+        """Every superlative or change word (what an extreme read off a column answers)."""
+        extremes = self.lexicon.report.tables.extremes
+        words = (*extremes.highest, *extremes.lowest, *extremes.strongest)
+        return re.compile(f"{alternation(sorted(words, key=len, reverse=True))}")
+
+    @cached_property
+    def rank(self) -> re.Pattern[str]:
+        """「排第一」「排名第3」「第二名」: a rank (group `n`, a numeral or digits)."""
+        columns = self.lexicon.report.tables.rows
+        n = rf"(?P<n>[{self.counting}]|\d{{1,2}})"
+        ordinal = re.escape(self.lexicon.report.parts.ordinal)
+        return re.compile(
+            rf"(?:{alternation(columns.rank_before)}){n}"
+            rf"|{ordinal}(?P<m>[{self.counting}]|\d{{1,2}})(?:{alternation(columns.rank_after)})"
+        )
+
+    @cached_property
+    def cell_separator(self) -> re.Pattern[str]:
+        """Where a cell splits into the names it lists."""
+        return re.compile(f"(?:{alternation(self.lexicon.report.tables.rows.cell_separators)})")
 
     @cached_property
     def count_unit(self) -> re.Pattern[str]:

@@ -10,8 +10,10 @@ from functools import cached_property
 from rag.context import Context
 from rag.draft import Draft
 from rag.enumeration import DocumentUnit
+from rag.evidence import question_coverage
 from rag.extractive import SentenceDraft, draft_answer
 from rag.question import Question
+from rag.tabular import Table, tables_of
 from rag.types import AnswerSentence, Chunk, Retrieved
 
 
@@ -31,6 +33,7 @@ class Passages:
     scoped: tuple[Retrieved, ...]
     source: str | None = None
     part: str | None = None
+    part_path: tuple[str, ...] = ()
 
     @cached_property
     def scorers(self) -> tuple[Callable[[str], float], Callable[[str], bool] | None]:
@@ -47,6 +50,11 @@ class Passages:
         return self.ctx.corpus.rows_of(self.source)
 
     @cached_property
+    def tables(self) -> tuple[Table, ...]:
+        """The answer's report's tables, read as tables (`rag.tabular`)."""
+        return tables_of(self.rows)
+
+    @cached_property
     def sentence_draft(self) -> SentenceDraft:
         """The sentence-extraction draft over the scoped passages (computed once)."""
         weight, corpus_has = self.scorers
@@ -59,6 +67,23 @@ class Passages:
             unit_similarity=self.ctx.scorers.similarity_to(self.question.text),
             corpus_has=corpus_has,
         )
+
+
+def prose_coverage(passages: Passages) -> float:
+    """How well the sentence draft covers the question, as a rival to an answer read off a
+    table (0 when it refused): what its sentences say, a table row it quotes read with
+    its caption and header, as the table's answer is."""
+    draft = passages.sentence_draft
+    if draft.refused:
+        return 0.0
+    said = []
+    for sentence in draft.sentences:
+        chunks = [draft.candidates[n].chunk for n in sentence.citations if n in draft.candidates]
+        row = next((c for c in chunks if c.kind == "table_row"), None)
+        if row is not None:
+            said.append(f"{row.table_caption}\n{row.table_header}")
+        said.append(sentence.text)
+    return question_coverage(passages.question, "\n".join(said), passages.weight)
 
 
 Accepts = Callable[[Question, Context], bool]
@@ -125,4 +150,4 @@ def read_off(
     )
 
 
-__all__ = ["Passages", "Strategy", "quoted_units", "read_off"]
+__all__ = ["Passages", "Strategy", "prose_coverage", "quoted_units", "read_off"]

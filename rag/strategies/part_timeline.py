@@ -17,9 +17,9 @@ def accepts(question: Question, ctx: Context) -> bool:
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
-    if passages.part is None or passages.source is None:
+    if not passages.part_path or passages.source is None:
         return None
-    steps = part_timeline(ctx.corpus.units, (passages.part,), passages.source, ctx.lexicon)
+    steps = part_timeline(ctx.corpus.units, passages.part_path, passages.source, ctx.lexicon)
     return quoted_units(NAME, steps, passages.routed) if steps else None
 
 

@@ -1,27 +1,32 @@
-"""「这份报告是哪个机构出的？」: publication facts, quoted from the front matter or imprint."""
+"""「这份报告是哪个机构出的」「作者们是哪个单位的」「DOI号是多少」: publication facts,
+quoted from the front matter or imprint; a field the report never gives is refused."""
 
 from __future__ import annotations
 
 from rag.context import Context
 from rag.draft import Draft
-from rag.question import Cue, Question
+from rag.publication import asked_fields, publication_statements, states_nothing_of
+from rag.question import Question
 from rag.strategies.base import Passages, Strategy, read_off
-from rag.structure import publication_answer
-from rag.types import AnswerSentence
+from rag.types import AnswerSentence, Chunk
 
 NAME = "publication"
 
 
 def accepts(question: Question, ctx: Context) -> bool:
-    return question.has(Cue.ABOUT_REPORT) and not question.has(Cue.CONFIRMATION_TAG)
+    return bool(asked_fields(question, ctx.lexicon))
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
-    found = publication_answer(question, ctx.corpus.chunks, passages.source, ctx.lexicon)
-    if found is None:
+    chunks, source, lexicon = ctx.corpus.chunks, passages.source, ctx.lexicon
+    statements = publication_statements(question, chunks, source, lexicon)
+    if not statements:
+        if states_nothing_of(question, chunks, source, lexicon):
+            return Draft(NAME, refused=True, passages=passages.routed)
         return None
-    quote, imprint = found
-    return read_off(NAME, [AnswerSentence(quote, (1,))], [imprint], passages.routed)
+    quoted: list[Chunk] = list(dict.fromkeys(s.chunk for s in statements))
+    sentences = [AnswerSentence(s.text, (quoted.index(s.chunk) + 1,)) for s in statements]
+    return read_off(NAME, sentences, quoted, passages.routed)
 
 
 STRATEGY = Strategy(NAME, accepts, answer)

@@ -13,6 +13,7 @@ from rag.draft import Draft
 from rag.question import Question
 from rag.strategies import (
     announced,
+    conclusion,
     enumeration,
     grid_column,
     grid_label,
@@ -20,10 +21,14 @@ from rag.strategies import (
     part_summary,
     part_timeline,
     publication,
+    recommendations,
     refusal,
     sentences,
     table,
+    table_cell,
+    table_extreme,
     timeline,
+    topic_part,
 )
 from rag.strategies.base import Passages, Strategy
 
@@ -31,11 +36,16 @@ STRATEGIES: tuple[Strategy, ...] = (
     publication.STRATEGY,
     outline.STRATEGY,
     part_summary.STRATEGY,
+    recommendations.STRATEGY,
+    conclusion.STRATEGY,
     part_timeline.STRATEGY,
     timeline.STRATEGY,
     table.STRATEGY,
+    table_extreme.STRATEGY,
+    table_cell.STRATEGY,
     grid_label.STRATEGY,
     enumeration.STRATEGY,
+    topic_part.STRATEGY,
     announced.STRATEGY,
     grid_column.STRATEGY,
     sentences.STRATEGY,
@@ -46,6 +56,8 @@ STRATEGIES: tuple[Strategy, ...] = (
 def draft_with_strategies(question: Question, passages: Passages, ctx: Context) -> Draft:
     """The Draft of the first strategy that accepts the question and answers it."""
     for strategy in STRATEGIES:
+        if strategy.name in ctx.skipped_strategies and strategy.name != "refusal":
+            continue
         if strategy.accepts(question, ctx):
             draft = strategy.answer(question, passages, ctx)
             if draft is not None:

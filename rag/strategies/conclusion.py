@@ -1,0 +1,37 @@
+"""「这篇研究最后得出了啥结论」「作者对…的整体判断是啥」「概括一下这份报告」: what the
+report concludes as a whole, from its 摘要 and its closing section."""
+
+from __future__ import annotations
+
+from rag.conclusions import conclusions
+from rag.context import Context
+from rag.draft import Draft
+from rag.question import Cue, Question
+from rag.strategies.base import Passages, Strategy, quoted_units
+from rag.topics import about_whole, asserts_figures, topic_terms
+
+NAME = "conclusion"
+
+
+def accepts(question: Question, ctx: Context) -> bool:
+    whole = question.has(Cue.CONCLUSION) or (
+        question.has(Cue.SUMMARY) and question.has(Cue.WHOLE_REPORT)
+    )
+    return whole and not asserts_figures(question)
+
+
+def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
+    source = passages.source
+    if source is None or passages.part_path:
+        return None  # a part the question names is summarised by `part_summary`
+    parts = ctx.parts.get(source, ())
+    found = conclusions(ctx.corpus.units, parts, source, ctx.lexicon)
+    terms = topic_terms(question, passages.weight, passages.scorers[1], ctx.lexicon)
+    title = next((p.first.title for p in parts), "")
+    if not about_whole(terms, title):
+        # 「作者对地方政府债务的整体判断」: the conclusions that speak of it, if any.
+        found = [u for u in found if any(term in u.text for term, _ in terms)]
+    return quoted_units(NAME, found, passages.routed) if found else None
+
+
+STRATEGY = Strategy(NAME, accepts, answer)

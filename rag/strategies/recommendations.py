@@ -1,0 +1,39 @@
+"""「作者最后提了哪几条政策建议」「应对风险，作者给了啥建议」: the items of the report's
+recommendation section, or of its sub-part that names the question's topic."""
+
+from __future__ import annotations
+
+from rag.conclusions import titled_part
+from rag.context import Context
+from rag.digest import digest
+from rag.draft import Draft
+from rag.question import Cue, Question
+from rag.strategies.base import Passages, Strategy, quoted_units
+from rag.topics import about_whole, asserts_figures, heading_for_topic, topic_terms
+
+NAME = "recommendations"
+
+
+def accepts(question: Question, ctx: Context) -> bool:
+    return question.has(Cue.RECOMMEND) and not asserts_figures(question)
+
+
+def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
+    if passages.source is None or passages.part_path:
+        return None  # a part the question names is summarised by `part_summary`
+    parts = ctx.parts.get(passages.source, ())
+    section = titled_part(parts, ctx.lexicon, recommendations=True)
+    if section is None:
+        return None
+    terms = topic_terms(question, passages.weight, passages.scorers[1], ctx.lexicon)
+    under = [p for p in parts if p.path[: section.depth] == section.path]
+    target = heading_for_topic(terms, under)
+    if target is None and about_whole(terms, f"{section.first.title} {section.title}"):
+        target = section
+    if target is None:
+        return None
+    items = digest(ctx.corpus.units, parts, target.path, ctx.lexicon, with_lead=False)
+    return quoted_units(NAME, items, passages.routed) if len(items) >= 2 else None
+
+
+STRATEGY = Strategy(NAME, accepts, answer)

@@ -1,0 +1,121 @@
+"""What a question about the report's structure is about: its topic terms, and the
+heading that names them.
+
+「作者最后提了哪几条政策建议」 and 「这篇研究得出了啥结论」 ask about the report as a
+whole; 「作者针对化解风险提了哪几招」 narrows it to what one part is about. The topic
+terms are the question's content words less those that only say how it asks
+(`[report.summary] generic`: 作者, 结论, 建议, 几条 …) and those the report never uses;
+each counts with its weight in the report (rarer words count more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from rag.enumeration import DocumentUnit
+from rag.lexicon import Lexicon
+from rag.parts import Part
+from rag.question import Question
+
+Terms = Sequence[tuple[str, float]]
+
+# Share of the topic terms' weight a text must hold to be about the question's topic.
+MIN_TOPIC_COVER = 0.5
+
+
+def _generic(term: str, generic: frozenset[str]) -> bool:
+    """A generic word, or one made of generic words and a character (「作者们」「整体判断」)."""
+    rest = term
+    for word in sorted((g for g in generic if len(g) >= 2 and g in rest), key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return term in generic or len(rest) < 2
+
+
+def topic_terms(
+    question: Question,
+    weight: Callable[[str], float],
+    corpus_has: Callable[[str], bool] | None,
+    lexicon: Lexicon,
+) -> list[tuple[str, float]]:
+    """The question's topic terms with their weights in the report (see the module
+    docstring); `corpus_has` says whether the report uses a word."""
+    generic = lexicon.report.summary.generic
+    weigh = question.weigh(weight)
+    out = []
+    for term in question.terms:
+        if _generic(term.text, generic):
+            continue
+        if corpus_has is not None and not corpus_has(term.text):
+            continue
+        out.append((term.text, weigh(term.text)))
+    return out
+
+
+def cover(terms: Terms, text: str) -> float:
+    """Share of the terms' weight found in the text (1 when there are no terms)."""
+    total = sum(weight for _, weight in terms)
+    if total <= 0:
+        return 1.0
+    return sum(weight for term, weight in terms if term in text) / total
+
+
+def _text_of(units: Iterable[DocumentUnit]) -> str:
+    """The units' text with the titles of the sections they sit in."""
+    return "\n".join(f"{' '.join(u.chunk.section_path)}\n{u.text}" for u in units)
+
+
+def covers_topic(terms: Terms, units: Sequence[DocumentUnit]) -> bool:
+    """Whether these units (and their sections' titles) are about the topic."""
+    return cover(terms, _text_of(units)) >= MIN_TOPIC_COVER
+
+
+def headings_for_topic(terms: Terms, parts: Sequence[Part]) -> list[tuple[float, Part]]:
+    """The body headings whose title (with its parents') holds at least `MIN_TOPIC_COVER`
+    of the topic, with that share: the most first, then the shallower, then the earlier.
+    [] when there are no topic terms."""
+    if not terms:
+        return []
+    ranked = []
+    for order, part in enumerate(parts):
+        if part.front:
+            continue
+        share = cover(terms, " ".join(part.path))
+        if share >= MIN_TOPIC_COVER:
+            ranked.append(((share, -part.depth, -order), part))
+    ranked.sort(key=lambda r: r[0], reverse=True)
+    return [(key[0], part) for key, part in ranked]
+
+
+def heading_for_topic(terms: Terms, parts: Sequence[Part]) -> Part | None:
+    """The heading that holds most of the topic (`headings_for_topic`), or None."""
+    ranked = headings_for_topic(terms, parts)
+    return ranked[0][1] if ranked else None
+
+
+def asserts_figures(question: Question) -> bool:
+    """Whether the question states a figure or a year of its own, beyond the number of the
+    part it names (「文章给了5条建议，第五条讲的啥」 states a premise; 「2025年的…」 a
+    constraint): a part's outline answers neither."""
+    scope = question.scope
+    named = {str(scope.part_number)} if scope.part_number is not None else set()
+    if scope.section_number:
+        named.add(".".join(str(n) for n in scope.section_number))
+    return any(figure not in named for figure in question.wanted.figures)
+
+
+def about_whole(terms: Terms, title: str) -> bool:
+    """Whether the topic is the report itself: its title holds most of the topic
+    (「作者对中国产业竞争力的整体判断」 over 《中国产业国际竞争力…》)."""
+    return cover(terms, title) >= MIN_TOPIC_COVER
+
+
+__all__ = [
+    "MIN_TOPIC_COVER",
+    "about_whole",
+    "asserts_figures",
+    "cover",
+    "covers_topic",
+    "heading_for_topic",
+    "headings_for_topic",
+    "topic_terms",
+]
