@@ -18,6 +18,7 @@ from typing import Any
 from app.main import main as app_main
 from evals.run import main as eval_main
 from ingest.index import ingest_lock
+from ingest.library import precompute_unit_vectors
 from ingest.pipeline import ingest_paths, remove_report
 from rag.batch import run_jsonl
 from rag.errors import IndexCorruptError, ReportQAError
@@ -27,7 +28,6 @@ from rag.factory import (
     set_aside_corrupt_index,
     set_offline_environment,
 )
-from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings, from_env
 from rag.store import ReportEntry, load_indexed_chunks, open_active_collection, read_generation
 from rag.types import Answer, AnswerDelta, Chunk, Turn
@@ -110,7 +110,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if bar is not None:
         bar.close()
     if summary.changed and summary.chunks:
-        _precompute_units(settings, client, embed_factory)
+        precompute_unit_vectors(settings, client, embed_factory)
     for error in summary.errors:
         print(f"✗ {error.path}: {error.message}", file=sys.stderr)
     state = "已更新" if summary.changed else "无变化（索引已是最新）"
@@ -123,15 +123,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if summary.changed or summary.chunks:
         print('提问：reportqa ask "你的问题"，或 reportqa chat，或 make run 打开网页')
     return 1 if summary.errors else 0
-
-
-def _precompute_units(settings: Settings, client: Any, embed_factory: Any) -> None:
-    """Embed every evidence unit of the new generation now, not at the first question."""
-    collection, generation = open_active_collection(client, settings.index.collection_prefix)
-    chunks = [ic.chunk for ic in load_indexed_chunks(collection)]
-    load_or_build_unit_vectors(
-        chunks, settings.paths.index_dir, generation.collection_name, embed_factory()
-    )
 
 
 def inspect_lines(chunks: Sequence[Chunk], report: str = "", full: bool = False) -> list[str]:

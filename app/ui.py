@@ -33,6 +33,15 @@ from typing import Any
 import gradio as gr
 
 from app.feedback import append_feedback, feedback_record
+from app.library_ops import LibraryOps
+from app.library_panel import (
+    EXAMPLE_SLOTS,
+    LibraryHandlers,
+    example_updates,
+    examples_for,
+    remove_choices,
+    render_library_html,
+)
 from app.render import (
     SEARCHING_HTML,
     SOURCES_PLACEHOLDER,
@@ -106,6 +115,10 @@ a.rq-cite:hover {{ text-decoration: underline; }}
 .rq-related .rq-quote {{ border-left-color: #c8c8c8; }}
 .rq-unverified {{ color: #a33; font-size: .82rem; margin-top: 4px; }}
 .rq-examples button {{ font-size: .85rem !important; }}
+table.rq-library {{ width: 100%; border-collapse: collapse; font-size: .9rem; }}
+table.rq-library th, table.rq-library td {{ border-bottom: 1px solid var(--border-color-primary);
+  padding: 4px 6px; text-align: left; }}
+.rq-library-empty {{ color: var(--body-text-color-subdued); font-size: .9rem; }}
 @media (max-width: 700px) {{
   .rq-main {{ flex-direction: column !important; }}
   .rq-main > div {{ min-width: 100% !important; width: 100% !important; }}
@@ -410,11 +423,16 @@ def build_app(
     feedback_path: Path,
     examples: Sequence[str] = (),
     reports: Sequence[str] = (),
+    library: LibraryOps | None = None,
+    sync_every_s: float = 5.0,
 ) -> gr.Blocks:
     """Build the chat UI around `answer_stream(question, history, report_filter)`.
 
     `answer_stream` yields `AnswerDelta`s and then one final `Answer`. `status`
-    is polled on page load for the mode badge and the problems banner. Launch
+    is polled on page load for the mode badge and the problems banner. With
+    `library`, a 报告库 panel uploads, lists and removes reports through its
+    functions, and 报告范围 follows `status().reports` (polled every
+    `sync_every_s` seconds, so ingests from other processes show up too). Launch
     the result with `launch_app` (it carries the CSS and theme, which Gradio 6
     takes in `launch()`).
     """
@@ -462,7 +480,9 @@ def build_app(
                         choices=[ALL_REPORTS, *report_names],
                         value=ALL_REPORTS,
                         label="报告范围",
-                        visible=bool(report_names),
+                        visible=bool(report_names) or library is not None,
+                        # Reports come and go while the page is open; check_report validates.
+                        allow_custom_value=library is not None,
                         scale=3,
                         min_width=160,
                         elem_id="rq-report",
@@ -470,13 +490,16 @@ def build_app(
                     new_chat = gr.Button(
                         "新对话", variant="secondary", scale=1, min_width=90, elem_id="rq-new"
                     )
-                example_buttons: list[tuple[gr.Button, str]] = []
-                if examples:
+                example_buttons: list[gr.Button] = []
+                slots = max(len(examples), EXAMPLE_SLOTS) if library else len(examples)
+                if slots:
                     gr.Markdown("**示例问题**")
                     with gr.Row(elem_classes="rq-examples"):
-                        for text in examples:
-                            button = gr.Button(text, size="sm", variant="secondary")
-                            example_buttons.append((button, text))
+                        for i in range(slots):
+                            text = examples[i] if i < len(examples) else ""
+                            example_buttons.append(
+                                gr.Button(text, size="sm", variant="secondary", visible=bool(text))
+                            )
             with gr.Column(scale=2, min_width=300):
                 sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="rq-sources")
 
@@ -488,20 +511,190 @@ def build_app(
         # The chatbot's own 🗑 button clears only its value; reset records and panel with it
         # so votes keep pointing at the right answers.
         chatbot.clear(handlers.clear, None, outputs, queue=False, api_visibility="private")
-        for button, text in example_buttons:
-            button.click(
-                lambda q=text: q, None, question, queue=False, api_visibility="private"
-            ).then(handlers.respond, inputs, outputs, api_visibility="private")
+        for button in example_buttons:
+            # The button's own label is the question, so per-report examples can replace it.
+            button.click(lambda q: q, button, question, queue=False, api_visibility="private").then(
+                handlers.respond, inputs, outputs, api_visibility="private"
+            )
         chatbot.like(handlers.on_like, records, None, queue=False, api_visibility="private")
         # Status can change after start-up (an LLM endpoint comes back), so re-poll per visit.
         demo.load(
-            lambda: handlers.refresh_status(report_names),
+            lambda: handlers.refresh_status(handlers.known_reports or report_names),
             None,
             [header, banner],
             api_visibility="private",
         )
         gr.api(handlers.ask, api_name="ask")
+        if library is not None:
+            table, choice = _library_panel(
+                library, handlers, header, report, example_buttons, examples
+            )
+            sync = gr.Timer(sync_every_s)
+            seen = gr.State(())  # nothing seen yet: the first tick or page load fills it
+
+            def sync_reports(seen_titles: Sequence[str], current: str | None) -> tuple[Any, ...]:
+                return _sync_reports(handlers, library, seen_titles, current)
+
+            outputs_synced = [seen, report, header, table, choice]
+            sync.tick(
+                sync_reports, [seen, report], outputs_synced, queue=False, api_visibility="private"
+            )
+            demo.load(
+                sync_reports, [seen, report], outputs_synced, queue=False, api_visibility="private"
+            )
     return demo
+
+
+def _scope_update(titles: Sequence[str], current: str | None) -> Any:
+    """报告范围 with `titles`, keeping the chosen report while it is still indexed."""
+    value = current if current in titles else ALL_REPORTS
+    return gr.update(choices=[ALL_REPORTS, *titles], value=value, visible=bool(titles))
+
+
+def _sync_reports(
+    handlers: ChatHandlers, ops: LibraryOps, seen: Sequence[str], current: str | None
+) -> tuple[Any, ...]:
+    """Page load and timer tick: when the answerable reports changed (an ingest anywhere),
+    update 报告范围, the header, the library table and the remove selector; otherwise
+    change nothing."""
+    titles = tuple(_safe_status(handlers.status).reports)
+    if titles == tuple(seen or ()):
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    handlers.known_reports = titles
+    listed = _safe_list(ops)
+    return (
+        titles,
+        _scope_update(titles, current),
+        render_header(TITLE, titles, _safe_status(handlers.status)),
+        render_library_html(listed),
+        gr.update(choices=remove_choices(listed)),
+    )
+
+
+def _library_panel(
+    ops: LibraryOps,
+    handlers: ChatHandlers,
+    header: gr.HTML,
+    report: gr.Dropdown,
+    example_buttons: Sequence[gr.Button],
+    default_examples: Sequence[str],
+) -> tuple[gr.HTML, gr.Dropdown]:
+    """The 报告库 accordion and its events (inside the Blocks context); returns the
+    library table and the remove selector, which page loads and ticks refresh."""
+    lib = LibraryHandlers(ops, on_change=lambda: tuple(_safe_status(handlers.status).reports))
+    limit_mb = ops.max_bytes / 1048576
+    with gr.Accordion("报告库：上传、查看、移除报告", open=False, elem_id="rq-library-panel"):
+        files = gr.File(
+            label=f"上传报告（PDF、DOCX、Markdown、HTML、TXT，单个文件不超过 {limit_mb:.0f} MB）",
+            file_count="multiple",
+            file_types=[".pdf", ".docx", ".md", ".markdown", ".html", ".htm", ".txt"],
+            elem_id="rq-upload",
+        )
+        ingest_button = gr.Button("入库", variant="primary", elem_id="rq-ingest")
+        result = gr.Markdown("", elem_id="rq-ingest-result")
+        table = gr.HTML(lib.table(), elem_id="rq-library-table")
+        with gr.Row(equal_height=True):
+            choice = gr.Dropdown(
+                choices=remove_choices(_safe_list(ops)),
+                value=None,
+                label="要移除的报告",
+                # The choices change while the page is open (and API callers name any
+                # report); the handler checks the name against the index.
+                allow_custom_value=True,
+                scale=3,
+                elem_id="rq-remove-choice",
+            )
+            remove_button = gr.Button("移除…", variant="stop", scale=1, elem_id="rq-remove")
+        with gr.Row(visible=False, elem_id="rq-remove-confirm-row") as confirm_row:
+            confirm_text = gr.Markdown("")
+            confirm = gr.Button("确认移除", variant="stop", elem_id="rq-remove-confirm")
+            cancel = gr.Button("取消", elem_id="rq-remove-cancel")
+
+    def after_change(titles: Sequence[str], current: str | None) -> tuple[Any, ...]:
+        handlers.known_reports = tuple(titles)
+        listed = _safe_list(ops)
+        return (
+            lib.table(),
+            _scope_update(titles, current),
+            gr.update(choices=remove_choices(listed), value=None),
+            render_header(TITLE, titles, _safe_status(handlers.status)),
+        )
+
+    def upload(
+        chosen: Sequence[Any] | None,
+        current: str | None,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's documented signature
+    ) -> Iterator[tuple[Any, ...]]:
+        lib.check_login(request)
+        for text, titles in lib.upload(chosen, lambda f, d: progress(f, desc=d)):
+            if titles is None:
+                yield text, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            else:
+                yield (text, *after_change(titles, current), None)
+
+    def ask_confirm(source: str | None) -> tuple[Any, Any, Any]:
+        if not source:
+            return gr.update(visible=False), gr.skip(), lib.no_choice_text()
+        title = next((r.title for r in _safe_list(ops) if r.source == source), source)
+        prompt = f"确定从报告库移除《{title}》（{source}）吗？移除后不能再就它提问。"
+        return gr.update(visible=True), lib.markdown_text(prompt), ""
+
+    def remove(source: str | None, current: str | None, request: gr.Request) -> tuple[Any, ...]:
+        lib.check_login(request)
+        text, titles = lib.remove(source)
+        return (text, *after_change(titles, current), gr.update(visible=False))
+
+    ingest_button.click(
+        upload,
+        [files, report],
+        [result, table, report, choice, header, files],
+        api_name="upload_reports",
+        concurrency_limit=2,
+        concurrency_id="library",
+        show_progress="full",
+    )
+    remove_button.click(
+        ask_confirm,
+        choice,
+        [confirm_row, confirm_text, result],
+        queue=False,
+        api_visibility="private",
+    )
+    confirm.click(
+        remove,
+        [choice, report],
+        [result, table, report, choice, header, confirm_row],
+        api_name="remove_report",
+        concurrency_limit=2,
+        concurrency_id="library",
+    )
+    cancel.click(
+        lambda: gr.update(visible=False),
+        None,
+        confirm_row,
+        queue=False,
+        api_visibility="private",
+    )
+    report.change(
+        lambda chosen: example_updates(
+            examples_for(chosen, _safe_list(ops), default_examples, ALL_REPORTS),
+            len(example_buttons),
+        ),
+        report,
+        list(example_buttons),
+        queue=False,
+        api_visibility="private",
+    )
+    return table, choice
+
+
+def _safe_list(ops: LibraryOps) -> list[Any]:
+    try:
+        return list(ops.list_reports())
+    except Exception:
+        log.exception("listing the library failed")
+        return []
 
 
 def launch_app(
@@ -511,6 +704,7 @@ def launch_app(
     port: int = 7860,
     auth: tuple[str, str] | None = None,
     prevent_thread_lock: bool = False,
+    max_file_size: int | None = None,
 ) -> tuple[Any, str, str]:
     """Queue (2 concurrent answers, for a 2-core machine) and launch with CSS and theme."""
     demo.queue(default_concurrency_limit=2)
@@ -531,4 +725,7 @@ def launch_app(
         ssr_mode=False,
         mcp_server=False,
         pwa=False,
+        # Far over the library's own limit, which answers in Chinese; this one only keeps
+        # huge bodies off the disk.
+        max_file_size=max_file_size * 4 if max_file_size else None,
     )

@@ -5,7 +5,8 @@ Queries only ever see a complete generation. An ingest writes a new collection
 new ones, then flips the pointer (the metadata of `<prefix>__active`, a single
 SQLite/HTTP update) and drops older generations. A killed ingest leaves the
 pointer on the previous generation; its half-written collection is swept by the
-next ingest. Reading the index (the pointer, the active collection, its chunks)
+next ingest. The generation just replaced is kept until the next ingest, so a question
+already running on it in another process (the web app) can finish. Reading the index (the pointer, the active collection, its chunks)
 is `rag.store`, shared with the query side.
 """
 
@@ -74,6 +75,19 @@ def ingest_lock(lock_path: Path, wait_s: float = 0.0) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def lock_is_held(lock_path: Path) -> bool:
+    """True while another ingest (in any process) holds the lock at `lock_path`."""
+    if not lock_path.exists():
+        return False
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return False
+
+
 def _sweep_orphans(client: Any, prefix: str, keep: set[str]) -> None:
     """Drop generations no pointer refers to (e.g. left by a killed ingest)."""
     for name in _collection_names(client):
@@ -108,7 +122,11 @@ def write_generation(
             )
         except Exception:
             current = None
-    _sweep_orphans(client, prefix, keep={current.collection_name} if current else set())
+    # The generation before the active one stays too: a running app may still be answering
+    # a question on it (it switches between questions, docs/ARCHITECTURE.md).
+    _sweep_orphans(
+        client, prefix, keep={current.collection_name, current.previous} if current else set()
+    )
 
     old_vectors: dict[str, Any] = {}
     old_tokens: dict[str, tuple[str, ...]] = {}
@@ -131,8 +149,7 @@ def write_generation(
         # What the parser records about a chunk may grow (a table row's header): a new
         # generation then carries it, with the same vectors.
         and all(old_meta.get(ic.chunk.id) == chunk_to_metadata(ic.chunk) for ic in desired)
-        and [(r.source, r.sha256, r.title, tuple(r.authors)) for r in current.reports]
-        == [(r.source, r.sha256, r.title, tuple(r.authors)) for r in reports]
+        and [_entry_key(r) for r in current.reports] == [_entry_key(r) for r in reports]
     )
     if unchanged:
         return WriteResult(
@@ -180,9 +197,10 @@ def write_generation(
             "reports": json.dumps([r.to_json() for r in reports], ensure_ascii=False),
             "user_terms": json.dumps(list(user_terms), ensure_ascii=False),
             "created_at": time.time(),
+            "previous": current.collection_name if current else "",
         }
     )
-    _sweep_orphans(client, prefix, keep={name})
+    _sweep_orphans(client, prefix, keep={name, current.collection_name if current else ""})
     previous_sources = {r.source for r in current.reports} if current else set()
     removed = tuple(sorted(previous_sources - {r.source for r in reports}))
     return WriteResult(
@@ -193,6 +211,12 @@ def write_generation(
         collection_name=name,
         seconds=time.perf_counter() - started,
     )
+
+
+def _entry_key(entry: ReportEntry) -> tuple[Any, ...]:
+    # Pages and headings count: an index written before they were recorded gets them
+    # on its next ingest (vectors are reused, so that costs no embedding).
+    return (entry.source, entry.sha256, entry.title, entry.authors, entry.pages, entry.headings)
 
 
 def _add(collection: Any, part: Sequence[IndexedChunk], vectors: Sequence[Any]) -> None:

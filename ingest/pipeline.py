@@ -27,7 +27,10 @@ from rag.store import (
     read_generation,
 )
 from rag.tokenize import Tokenizer, derive_user_terms
-from rag.types import Chunk
+from rag.types import FRONT_MATTER_SECTIONS, Chunk
+
+#: How many top-level section titles a report entry keeps (its example questions use them).
+HEADINGS_KEPT = 6
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,23 @@ def tokenize_chunks(
     return indexed, list(terms)
 
 
+def report_pages(chunks: Sequence[Chunk]) -> int:
+    """The last printed page any passage of a report sits on; 0 when none has a page."""
+    return max((c.page_end or c.page_start or 0 for c in chunks), default=0)
+
+
+def report_headings(chunks: Sequence[Chunk], limit: int = HEADINGS_KEPT) -> tuple[str, ...]:
+    """The report's first top-level section titles, in reading order (no front matter)."""
+    titles: dict[str, None] = {}
+    for chunk in sorted(chunks, key=lambda c: c.position):
+        top = chunk.section_path[0] if chunk.section_path else ""
+        if top not in FRONT_MATTER_SECTIONS and top != chunk.title:
+            titles.setdefault(top, None)
+        if len(titles) >= limit:
+            break
+    return tuple(titles)
+
+
 def _bm25_text(chunk: Chunk) -> str:
     # The section title is searchable too: questions often name the section's topic.
     if chunk.embed_text:
@@ -88,8 +108,41 @@ def ingest_paths(
     # The CLI prints "✗ path: message", so drop the path ReadError appends to its message.
     errors = [FileError(str(p), str(m).removesuffix(f"：{p}")) for p, m in walk_errors]
     mirrored_dirs = [p.resolve() for p in paths if p.is_dir()]
+    parsed, parse_errors = parse_files(files, settings)
+    return write_parsed(
+        parsed,
+        settings,
+        client=client,
+        embed_factory=embed_factory,
+        files=len(files),
+        errors=[*errors, *parse_errors],
+        mirrored_dirs=mirrored_dirs,
+        progress=progress,
+        lock_wait_s=lock_wait_s,
+        started=started,
+    )
 
-    parsed: list[tuple[Path, str, list[Chunk], int]] = []
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """One report file read and chunked, ready to be written into the index."""
+
+    path: Path
+    sha256: str
+    chunks: tuple[Chunk, ...]
+    sections: int
+
+    @property
+    def source(self) -> str:
+        return self.chunks[0].source
+
+
+def parse_files(
+    files: Sequence[Path], settings: Settings
+) -> tuple[list[ParsedFile], list[FileError]]:
+    """Read and chunk each file; a file that cannot be read or has no text is an error."""
+    parsed: list[ParsedFile] = []
+    errors: list[FileError] = []
     seen_sources: dict[str, Path] = {}
     for path in files:
         try:
@@ -114,15 +167,35 @@ def ingest_paths(
             errors.append(FileError(str(path), "文件里没有可索引的文字"))
             continue
         sections = len({c.section_path[:1] for c in chunks})
-        parsed.append((path.resolve(), sha, chunks, sections))
+        parsed.append(ParsedFile(path.resolve(), sha, tuple(chunks), sections))
+    return parsed, errors
 
+
+def write_parsed(
+    parsed: Sequence[ParsedFile],
+    settings: Settings,
+    *,
+    client: Any,
+    embed_factory: Callable[[], Callable[[list[str]], list[list[float]]]],
+    files: int,
+    errors: Sequence[FileError] = (),
+    mirrored_dirs: Sequence[Path] = (),
+    progress: Callable[[int, int], None] | None = None,
+    lock_wait_s: float = 0.0,
+    started: float | None = None,
+) -> IngestSummary:
+    """Write parsed files into a new generation (under the ingest lock), keeping the
+    other reports of the active one; a report from a `mirrored_dirs` folder whose file
+    is gone is dropped."""
+    started = time.perf_counter() if started is None else started
+    errors = list(errors)
     index_settings = settings.index
     prefix = index_settings.collection_prefix
     with ingest_lock(settings.paths.index_dir / "ingest.lock", wait_s=lock_wait_s):
         current = read_generation(client, prefix)
         kept_chunks: list[Chunk] = []
         kept_reports: list[ReportEntry] = []
-        new_sources = {chunks[0].source for _, _, chunks, _ in parsed}
+        new_sources = {p.source for p in parsed}
         if current is not None:
             try:
                 collection, _ = open_active_collection(client, prefix)
@@ -145,8 +218,9 @@ def ingest_paths(
         now = time.time()
         new_reports = []
         all_chunks = list(kept_chunks)
-        for path, sha, chunks, _ in parsed:
-            source = chunks[0].source
+        for item in parsed:
+            chunks, sha, path = list(item.chunks), item.sha256, item.path
+            source = item.source
             old = previous.get(source)
             ingested_at = old.ingested_at if old is not None and old.sha256 == sha else now
             new_reports.append(
@@ -158,13 +232,15 @@ def ingest_paths(
                     ingested_at=ingested_at,
                     path=str(path),
                     authors=chunks[0].meta.authors if chunks[0].meta else (),
+                    pages=report_pages(chunks),
+                    headings=report_headings(chunks),
                 )
             )
             all_chunks.extend(chunks)
         reports = sorted(kept_reports + new_reports, key=lambda r: r.source)
         if not all_chunks and current is None:
             return IngestSummary(
-                files=len(files),
+                files=files,
                 sections=0,
                 chunks=0,
                 seconds=time.perf_counter() - started,
@@ -181,6 +257,11 @@ def ingest_paths(
                 embed_holder.append(embed_factory())
             return embed_holder[0](texts)
 
+        if current is not None and current.model != settings.embedding.model:
+            # Unit vectors are reused across generations by content (rag/sentences.py);
+            # another model's must not be.
+            for cached in settings.paths.index_dir.glob("units-*.npz"):
+                cached.unlink(missing_ok=True)
         result: WriteResult = write_generation(
             client,
             prefix,
@@ -192,8 +273,8 @@ def ingest_paths(
             progress=progress,
         )
     return IngestSummary(
-        files=len(files),
-        sections=sum(s for *_, s in parsed),
+        files=files,
+        sections=sum(p.sections for p in parsed),
         chunks=len(all_chunks),
         seconds=time.perf_counter() - started,
         embedded=result.embedded,
@@ -205,10 +286,10 @@ def ingest_paths(
     )
 
 
-def remove_report(settings: Settings, client: Any, source: str) -> bool:
+def remove_report(settings: Settings, client: Any, source: str, lock_wait_s: float = 0.0) -> bool:
     """Drop one report from the index (a new generation without it)."""
     prefix = settings.index.collection_prefix
-    with ingest_lock(settings.paths.index_dir / "ingest.lock"):
+    with ingest_lock(settings.paths.index_dir / "ingest.lock", wait_s=lock_wait_s):
         current = read_generation(client, prefix)
         if current is None:
             return False

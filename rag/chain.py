@@ -28,6 +28,7 @@ from rag.bm25 import BM25Index
 from rag.context import Context, Corpus, Scorers
 from rag.draft import Draft
 from rag.errors import ModelMismatchError, ReportQAError
+from rag.evidence import ScoringSettings
 from rag.factory import (
     embedding_info,
     make_chroma_client,
@@ -48,6 +49,7 @@ from rag.question import Language, Question, build_question
 from rag.rerank import rerank
 from rag.retrieve import HybridRetriever, build_bm25_by_source
 from rag.route import ReportRouter, ReportStatistics, statistics_by_source
+from rag.scoring import load_weights
 from rag.sections import named_path
 from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings
@@ -157,6 +159,16 @@ class Answerer:
         """What `text` means in this conversation (the chain's first step)."""
         rewrite = self._llm_rewrite if self._chat_model is not None else None
         return build_question(text, history, report, self.context, rewrite)
+
+    def passages(
+        self, text: str, history: Sequence[Turn] = (), report: str | None = None
+    ) -> Passages | None:
+        """The passages a question's answer is drawn from (understood, retrieved,
+        reranked, scoped), for diagnostics and for fitting the scoring; None when the
+        question cannot be searched (empty, unknown report, retrieval failed)."""
+        state = ChainState(text, tuple(history), report)
+        state = self._rerank(self._retrieve(self._understand(state)))
+        return None if state.problem else self._passages(state)
 
     # --- chain steps -------------------------------------------------------------
 
@@ -503,22 +515,23 @@ class _Loaded:
     embeddings: Any
 
 
-def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
-    """Open the active index and load the embedding model, jieba, the tagger and BM25."""
+def _load(settings: Settings, lexicon: Lexicon, embeddings: Any | None = None) -> _Loaded:
+    """Open the active index and load the embedding model (unless given), jieba, the
+    tagger and BM25."""
     client = make_chroma_client(settings.index, settings.paths)
     collection, generation = open_active_collection(
         client, settings.index.collection_prefix, model=settings.embedding.model
     )
 
     def load_embeddings() -> Any:
-        embeddings = make_embeddings(settings.embedding, settings.paths)
-        info = embedding_info(embeddings, settings.embedding)
+        model = embeddings or make_embeddings(settings.embedding, settings.paths)
+        info = embedding_info(model, settings.embedding)
         if generation.dimension and info.dimension != generation.dimension:
             raise ModelMismatchError(
                 f"索引向量维度为 {generation.dimension}，当前模型为 {info.dimension}；"
                 "请重新运行 `reportqa ingest`。"
             )
-        return embeddings
+        return model
 
     # Loading torch and the model takes seconds; read the chunks and build jieba, the
     # tagger and BM25 meanwhile (cold start is measured in evals/reports/bench.md).
@@ -538,14 +551,14 @@ def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
         bm25_by_source = build_bm25_by_source(
             [ic.chunk for ic in indexed], [ic.tokens for ic in indexed]
         )
-        embeddings = loading.result()
+        model = loading.result()
 
     from langchain_chroma import Chroma  # heavy (~1 s): only when the index is loaded
 
     vectorstore = Chroma(
         client=client,
         collection_name=generation.collection_name,
-        embedding_function=embeddings,
+        embedding_function=model,
         create_collection_if_not_exists=False,
     )
     retriever = HybridRetriever(
@@ -557,7 +570,7 @@ def _load(settings: Settings, lexicon: Lexicon) -> _Loaded:
         bm25_by_source=bm25_by_source,
         collection=collection,
     )
-    return _Loaded(generation, indexed, tokenizer, tag, retriever, embeddings)
+    return _Loaded(generation, indexed, tokenizer, tag, retriever, model)
 
 
 def _unit_similarity(
@@ -591,6 +604,7 @@ def _context(
     library: ReportStatistics,
     per_report: Mapping[str, ReportStatistics],
     lexicon: Lexicon,
+    scoring: ScoringSettings,
 ) -> Context:
     """The answer path's Context: language tools, the reports, their statistics."""
     indexed = loaded.indexed
@@ -619,18 +633,27 @@ def _context(
             },
             titles=tuple(r.title for r in reports),
         ),
+        scoring=scoring,
     )
 
 
-def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
-    """Load the index, the embedding model and (optionally) the LLM once; return the Answerer."""
+def build_answerer(
+    settings: Settings, *, check_stale: bool = True, embeddings: Any | None = None
+) -> Answerer:
+    """Load the index, the embedding model and (optionally) the LLM once; return the Answerer.
+
+    `embeddings` reuses an embedding model already loaded (the web app rebuilds the
+    Answerer for each new index generation with the same model).
+    """
     set_offline_environment()
     lexicon = load_lexicon()
-    loaded = _load(settings, lexicon)
+    loaded = _load(settings, lexicon, embeddings)
     unit_similarity = _unit_similarity(settings, loaded)
     library = ReportStatistics.of([(ic.chunk, ic.tokens) for ic in loaded.indexed])
     per_report = statistics_by_source((ic.chunk, ic.tokens) for ic in loaded.indexed)
-    ctx = _context(loaded, unit_similarity, library, per_report, lexicon)
+    # The evidence-scoring weights fitted across the tuning reports (rag/scoring.toml).
+    scoring = ScoringSettings(weights=load_weights())
+    ctx = _context(loaded, unit_similarity, library, per_report, lexicon, scoring)
     # A question is answered from one report, with that report's term weights and text.
     router = ReportRouter(
         loaded.retriever,
@@ -638,6 +661,7 @@ def build_answerer(settings: Settings, *, check_stale: bool = True) -> Answerer:
         library=library,
         lexicon=lexicon,
         unit_similarity=unit_similarity,
+        scoring=scoring,
     )
     chat_model = None
     if settings.llm.enabled:

@@ -32,7 +32,9 @@ from rag.types import Retrieved
 @dataclass(frozen=True)
 class FeatureWeights:
     """The weight of each of the `Features` in an evidence unit's score (a penalty is
-    a negative weight). Calibrated on the dev split; to be fitted from data."""
+    a negative weight). These defaults were set by hand on the seed report; the
+    answerer uses the weights fitted across the tuning reports (`rag/scoring.toml`,
+    `python -m evals.fit`), which start from these."""
 
     lexical: float = 0.55
     context: float = 0.2
@@ -245,20 +247,20 @@ def evidence_features(
     )
 
 
-def _candidates(
+def candidates(
     retrieved: Sequence[Retrieved],
     unit_similarity: Callable[[Retrieved], list[float]] | None,
 ) -> list[tuple[Retrieved, int, str, float]]:
     """Every scorable unit of the retrieved chunks: (chunk, index, text, similarity)."""
-    candidates: list[tuple[Retrieved, int, str, float]] = []
+    found: list[tuple[Retrieved, int, str, float]] = []
     for item in retrieved:
         units = evidence_units(item.chunk)
         sims = unit_similarity(item) if unit_similarity is not None else [0.0] * len(units)
         for index, unit in enumerate(units):
             if len(re.sub(r"\W", "", unit)) < 4:
                 continue
-            candidates.append((item, index, unit, sims[index] if index < len(sims) else 0.0))
-    return candidates
+            found.append((item, index, unit, sims[index] if index < len(sims) else 0.0))
+    return found
 
 
 def score_evidence(
@@ -276,12 +278,12 @@ def score_evidence(
     question is not about.
     """
     weighed = question.weigh(weight)
-    candidates = _candidates(retrieved, unit_similarity)
-    best_sim = max((c[3] for c in candidates), default=0.0)
+    found = candidates(retrieved, unit_similarity)
+    best_sim = max((c[3] for c in found), default=0.0)
     asks_peripheral = question.has(Cue.PERIPHERAL)
     weights = settings.weights
     out: list[Evidence] = []
-    for item, index, unit, sim in candidates:
+    for item, index, unit, sim in found:
         semantic = sim - best_sim if unit_similarity else 0.0
         features = evidence_features(question, unit, item, weighed, lexicon, semantic)
         # The first-stage rank, not the reranked one: reranking already used these scores.
@@ -329,6 +331,7 @@ __all__ = [
     "Features",
     "ScoringSettings",
     "bigrams",
+    "candidates",
     "coverage",
     "evidence_features",
     "idf_weight",

@@ -154,12 +154,22 @@ def lacks_figure(question: Question, evidence: str, lexicon: Lexicon) -> bool:
     return False
 
 
+def asking_clauses(question: Question, lexicon: Lexicon) -> str:
+    """The clauses of the question that hold a question word (「寿险占大头，具体占比多少」 →
+    「具体占比多少」): what is asked about; the other clauses set the scene in the
+    asker's own words. The whole question when no clause holds one."""
+    clauses = re.split(r"[，,；;。！!？?]", question.text)
+    asking = [c for c in clauses if lexicon.patterns.question_word.search(c)]
+    return " ".join(asking) if asking else question.text
+
+
 def _names_the_unknown(
     question: Question, corpus_has: Callable[[str], bool], lexicon: Lexicon
 ) -> bool:
     """The question names something the report never mentions (see `unsupported`)."""
     if unknown_organisations(question, corpus_has):
         return True
+    asking = asking_clauses(question, lexicon)
     for term in question.terms:
         if term.text in lexicon.evidence.answer_kinds:
             continue  # 「哪个城市」「多少小时」 say what kind of answer, not what about
@@ -174,10 +184,13 @@ def _names_the_unknown(
             return True
         # A figure or date question about something the report never names (渗透率, 场馆)
         # cannot be answered by another figure or date that happens to be nearby. jieba's
-        # nz also tags colloquial qualifiers (「比普通普惠贷便宜多少」), so it is left out.
+        # nz also tags colloquial qualifiers (「比普通普惠贷便宜多少」), so it is left out;
+        # so are words of a clause that asks nothing (「寿险占大头，具体占比多少」), which
+        # put the scene in the asker's words rather than the report's.
         if (
             question.intent in _FIGURE_INTENTS
             and term.tag.startswith("n")
+            and term.text in asking
             and term.tag != "nz"
             and term.text not in lexicon.evidence.figure_kinds
             and not corpus_has(term.text)

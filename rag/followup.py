@@ -126,6 +126,12 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
     ):
         return NA_NE
     if patterns.elliptical_start.match(question):
+        # 「那保障金额是多少万元？」 asks a figure of the same case (a bare figure); it
+        # stands alone only when it names something specific of its own. Other questions
+        # with enough words of their own stand alone (「那人体临床试验是谁来审核的？」).
+        hints = (patterns.hint_unit, patterns.hint_count, patterns.hint_percent)
+        if not specific and any(h.search(question) for h in (*hints, patterns.hint_money)):
+            return BARE_FIGURE
         own_ask = patterns.question_word.search(question)
         if len(own) >= followup.pointers.standalone_terms and own_ask:
             return STANDALONE

@@ -293,6 +293,8 @@ def unit_hint(question: str, lexicon: Lexicon) -> str:
     match = patterns.hint_unit.search(question)
     if match:
         return match.group(1)
+    if patterns.hint_count.search(question):
+        return lexicon.numbers.figures.any_count
     if patterns.hint_percent.search(question):
         return "%"
     if patterns.hint_money.search(question):

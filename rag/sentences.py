@@ -110,12 +110,52 @@ def load_or_build_unit_vectors(
                 return UnitVectors(keys, matrix)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache is simply rebuilt
-    vectors = np.asarray(embed(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+    vectors = _reuse_or_embed(keys, texts, index_dir, path, embed)
     _save(path, keys, vectors)
     for stale in index_dir.glob("units-*.npz"):
         if stale != path:
             stale.unlink(missing_ok=True)
     return UnitVectors(keys, vectors)
+
+
+def _reuse_or_embed(
+    keys: list[str],
+    texts: list[str],
+    index_dir: Path,
+    path: Path,
+    embed: Callable[[list[str]], list[list[float]]],
+) -> npt.NDArray[np.float32]:
+    """Vectors for `keys`: taken from an earlier generation's cache where the unit is the
+    same (keys are content hashes), embedded otherwise. Adding one report to a library
+    so embeds only that report's units."""
+    if not texts:
+        return np.zeros((0, 1), np.float32)
+    known: dict[str, npt.NDArray[np.float32]] = {}
+    for older in index_dir.glob("units-*.npz"):
+        if older == path:
+            continue
+        try:
+            with np.load(older, allow_pickle=False) as data:
+                old_keys = json.loads(str(data["keys"]))
+                matrix = np.asarray(data["vectors"], dtype=np.float32)
+        except (OSError, ValueError, KeyError):
+            continue
+        if matrix.shape[0] == len(old_keys):
+            known.update(zip(old_keys, matrix, strict=True))
+    if len({v.shape[0] for v in known.values()}) > 1:
+        known = {}  # caches of two models: trust neither
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    fresh = np.asarray(embed([texts[i] for i in missing]), dtype=np.float32) if missing else None
+    dimension = fresh.shape[1] if fresh is not None else next(iter(known.values())).shape[0]
+    if known and next(iter(known.values())).shape[0] != dimension:
+        return np.asarray(embed(texts), dtype=np.float32)  # another model's cache
+    vectors = np.zeros((len(keys), dimension), np.float32)
+    for i, key in enumerate(keys):
+        if key in known:
+            vectors[i] = known[key]
+    if fresh is not None:
+        vectors[missing] = fresh
+    return vectors
 
 
 def _save(path: Path, keys: list[str], vectors: npt.NDArray[np.float32]) -> None:

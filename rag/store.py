@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ class ReportEntry:
     ingested_at: float
     path: str = ""
     authors: tuple[str, ...] = ()  # as parsed (or given by a sidecar); older indexes: ()
+    pages: int = 0  # the last printed page a passage cites; 0 = no pages known (or older index)
+    headings: tuple[str, ...] = ()  # the first top-level section titles; older indexes: ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,7 +50,13 @@ class ReportEntry:
             "ingested_at": self.ingested_at,
             "path": self.path,
             "authors": list(self.authors),
+            "pages": self.pages,
+            "headings": list(self.headings),
         }
+
+
+# Keys a later version may add to an entry are ignored, so an index stays readable.
+_ENTRY_FIELDS = frozenset(f.name for f in fields(ReportEntry))
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Generation:
     reports: tuple[ReportEntry, ...]
     user_terms: tuple[str, ...] = ()
     created_at: float = 0.0
+    previous: str = ""  # the generation this one replaced, kept for questions still on it
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,13 @@ def read_generation(client: Any, prefix: str) -> Generation | None:
         return None
     try:
         reports = tuple(
-            ReportEntry(**{**r, "authors": tuple(r.get("authors") or ())})
+            ReportEntry(
+                **{
+                    **{k: v for k, v in r.items() if k in _ENTRY_FIELDS},
+                    "authors": tuple(r.get("authors") or ()),
+                    "headings": tuple(r.get("headings") or ()),
+                }
+            )
             for r in json.loads(str(meta.get("reports", "[]")))
         )
         terms = tuple(json.loads(str(meta.get("user_terms", "[]"))))
@@ -101,7 +116,18 @@ def read_generation(client: Any, prefix: str) -> Generation | None:
         reports=reports,
         user_terms=terms,
         created_at=float(meta.get("created_at", 0.0) or 0.0),
+        previous=str(meta.get("previous", "") or ""),
     )
+
+
+def active_generation_name(client: Any, prefix: str) -> str:
+    """The active generation's collection name, "" when nothing was ingested: a cheap
+    read of the pointer, polled by the web app to follow ingests of other processes."""
+    try:
+        generation = read_generation(client, prefix)
+    except IndexCorruptError:
+        return ""
+    return generation.collection_name if generation else ""
 
 
 def open_active_collection(

@@ -49,11 +49,27 @@ def table_answer(
     # The title without 「表 1」: the answer's own figures must be the ones it checks.
     caption = table_caption(members[0], lexicon)
     title = lexicon.patterns.table_caption.sub("", caption, count=1) or "该表"
+    # 「表1里2025年发布了几份」: a year the question names narrows a dated table to its
+    # rows of that year; a table with no row of that year answers nothing.
+    years = question.wanted.years
+    in_years = [r for r in members if (d := _month(r.text, lexicon)) and str(d[0]) in years]
+    dated = sum(1 for r in members if _month(r.text, lexicon)) >= 2
+    if years and dated:
+        if not in_years:
+            return None
+        members = in_years
     if question.wanted.table_ends:
-        return _ends_answer(question.wanted.table_ends, members, title, lexicon)
+        # Within a named year one dated row may be the whole answer (「最新的一份是2026年的」).
+        least = 1 if years and dated else 2
+        return _ends_answer(question.wanted.table_ends, members, title, lexicon, least)
     if not question.has(Cue.ASKS_COUNT):
         return None
     unit = question.wanted.count_unit or "项"
+    if years and dated:
+        when = "、".join(f"{year} 年" for year in years)
+        text = f"「{title}」一表中{when}的共 {len(members)} {unit}。"
+        citations = tuple(range(1, len(members) + 1))
+        return [AnswerSentence(text, citations, counts=True)], members
     text = f"「{title}」一表共列出 {len(members)} {unit}。"
     citations = tuple(range(1, len(members) + 1))
     return [AnswerSentence(text, citations, counts=True)], members
@@ -79,11 +95,12 @@ def _asked_table(question: Question, rows: Sequence[Chunk], lexicon: Lexicon) ->
 
 
 def _ends_answer(
-    ends: Sequence[str], members: Sequence[Chunk], title: str, lexicon: Lexicon
+    ends: Sequence[str], members: Sequence[Chunk], title: str, lexicon: Lexicon, least: int = 2
 ) -> tuple[list[AnswerSentence], list[Chunk]] | None:
-    """The earliest and/or latest rows (ties included), in the order the question asks."""
+    """The earliest and/or latest rows (ties included), in the order the question asks,
+    of at least `least` dated rows."""
     dated = [(d, r) for r in members if (d := _month(r.text, lexicon)) is not None]
-    if len(dated) < 2:
+    if len(dated) < least:
         return None
     sentences: list[AnswerSentence] = []
     chosen: list[Chunk] = []

@@ -331,3 +331,27 @@ class Status:
     model: str = ""  # LLM model name in llm mode
     reports: tuple[str, ...] = ()  # titles of the indexed reports
     problems: tuple[str, ...] = ()  # Chinese messages: what is wrong and what to run
+
+
+@dataclass(frozen=True)
+class LibraryReport:
+    """One report of the index as the library panel lists it."""
+
+    source: str  # the file name: the report's identity in the index
+    title: str
+    pages: int  # the last printed page a passage sits on; 0 = no pages known
+    chunks: int
+    ingested_at: float  # seconds since the epoch
+    examples: tuple[str, ...] = ()  # starter questions from the report's own headings
+
+
+@dataclass(frozen=True)
+class IngestedReport:
+    """The outcome of adding one uploaded file to the index."""
+
+    source: str
+    title: str
+    pages: int
+    chunks: int
+    seconds: float
+    replaced: bool = False  # a report of the same file name was replaced

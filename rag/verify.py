@@ -848,12 +848,18 @@ def _span_holds(
 def _count_holds(
     text: str, cited: Sequence[int], candidates: Mapping[int, Retrieved], lexicon: Lexicon
 ) -> bool:
-    """A counting sentence (「共列出 12 份」): its one figure is the number of distinct table
-    rows it cites, and it cites nothing else."""
+    """A counting sentence (「共列出 12 份」): one figure is the number of distinct table
+    rows it cites, and it cites nothing else; any other figure (the year of 「2024 年的共
+    8 份」) is one that every cited row states."""
     chunks = {candidates[n].chunk.id for n in cited if n in candidates}
     if len(chunks) != len(cited) or not all(candidates[n].chunk.kind == "table_row" for n in cited):
         return False
-    return extract_numbers(claim_text(text, lexicon), lexicon) == {str(len(chunks))}
+    numbers = extract_numbers(claim_text(text, lexicon), lexicon)
+    count = str(len(chunks))
+    if count not in numbers:
+        return False
+    rows = [normalise_numbers(candidates[n].chunk.text, lexicon) for n in cited]
+    return all(_token_in(other, row, lexicon) for other in numbers - {count} for row in rows)
 
 
 def _combined(

@@ -864,3 +864,33 @@ def make_pipe_table_pdf(out_path: Path) -> tuple[str, ...]:
 def pipe_table_text() -> str:
     """`PIPE_ITEMS` as a plain-text report (one line per item, a form feed for the page)."""
     return "\n".join("\f" if kind == "page" else text for kind, text in PIPE_ITEMS) + "\n"
+
+
+# --------------------------------------------------------------------------- bad PDFs
+
+
+def make_encrypted_pdf(out_path: Path, password: str = "secret") -> Path:
+    """A one-page PDF with text, encrypted with a user password (unreadable without it)."""
+    from pypdf import PdfReader, PdfWriter
+
+    plain = out_path.with_suffix(".plain.pdf")
+    make_paper_pdf(plain, PLAIN, split_at=-1)
+    writer = PdfWriter(clone_from=PdfReader(str(plain)))
+    writer.encrypt(user_password=password, owner_password=password)
+    with out_path.open("wb") as fh:
+        writer.write(fh)
+    plain.unlink()
+    return out_path
+
+
+def make_image_only_pdf(out_path: Path) -> Path:
+    """A PDF whose page holds only drawn shapes: no text layer, like a scan."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    c = Canvas(str(out_path), pagesize=A4)
+    for k in range(8):
+        c.rect(60 + 10 * k, 600 - 40 * k, 300, 20, fill=1)
+    c.showPage()
+    c.save()
+    return out_path

@@ -286,6 +286,61 @@ def ingest_corpus(home: Path, timeout: float = 1800) -> Path:
     return home
 
 
+class FakeLibrary:
+    """An in-memory report library behind `LibraryOps`: uploads of files whose name ends
+    in .txt/.pdf are "ingested" (a .pdf named bad* fails), removals forget them."""
+
+    def __init__(self, titles: Sequence[str] = (TITLE,)) -> None:
+        self.reports: dict[str, object] = {}
+        for title in titles:
+            self._add(SOURCE if title == TITLE else f"{title}.txt", title, 7, 82)
+
+    def _add(self, source: str, title: str, pages: int, chunks: int) -> object:
+        from rag.types import LibraryReport
+
+        entry = LibraryReport(
+            source=source,
+            title=title,
+            pages=pages,
+            chunks=chunks,
+            ingested_at=1_700_000_000.0,
+            examples=(f"「{title}」讲了什么？",),
+        )
+        self.reports[source] = entry
+        return entry
+
+    def titles(self) -> tuple[str, ...]:
+        return tuple(r.title for r in self.reports.values())  # type: ignore[attr-defined]
+
+    def ops(self, max_bytes: int = 50 * 1048576, require_login: bool = False) -> object:
+        from app.library_ops import LibraryOps
+        from ingest.library import UploadError
+        from rag.types import IngestedReport
+
+        def ingest(path: Path, name: str, progress: object) -> IngestedReport:
+            progress(0.5, "写入索引 1/2 块")  # type: ignore[operator]
+            if name.startswith("bad"):
+                raise UploadError(f"错误：{name} 无法入库：PDF 文件已加密，无法读取。索引未改动。")
+            title = Path(name).stem
+            self._add(name, title, 3, 19)
+            return IngestedReport(source=name, title=title, pages=3, chunks=19, seconds=0.1)
+
+        def remove(name: str) -> object:
+            for source, entry in list(self.reports.items()):
+                if name in (source, entry.title):  # type: ignore[attr-defined]
+                    return self.reports.pop(source)
+            raise UploadError(f"错误：索引里没有这份报告：{name}。")
+
+        return LibraryOps(
+            list_reports=lambda: list(self.reports.values()),  # type: ignore[arg-type, return-value]
+            ingest=ingest,
+            remove=remove,  # type: ignore[arg-type]
+            busy=lambda: False,
+            max_bytes=max_bytes,
+            require_login=require_login,
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Launch the fake app on 127.0.0.1."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -295,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=7861)
     parser.add_argument("--feedback", type=Path, default=REPO / "test-artifacts" / "fb.jsonl")
     parser.add_argument("--broken", action="store_true")
+    parser.add_argument("--library", action="store_true", help="with an in-memory 报告库")
+    parser.add_argument("--auth", default="", help="user:password")
     args = parser.parse_args(argv)
 
     from app.ui import build_app, launch_app
@@ -309,14 +366,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     else:
         status = Status(ok=True, mode="extractive", reports=(TITLE,))
+    auth = tuple(args.auth.split(":", 1)) if args.auth else None
+    library = FakeLibrary() if args.library else None
+
+    def current_status() -> Status:
+        if library is None:
+            return status
+        return Status(ok=True, mode="extractive", reports=library.titles())
+
     demo = build_app(
         fake_stream,  # type: ignore[arg-type]
-        status=lambda: status,
+        status=current_status,
         feedback_path=args.feedback,
         examples=EXAMPLES,
         reports=(TITLE,),
+        library=library.ops(require_login=auth is not None) if library else None,  # type: ignore[arg-type]
     )
-    _, url, _ = launch_app(demo, host="127.0.0.1", port=args.port, prevent_thread_lock=True)
+    _, url, _ = launch_app(
+        demo,
+        host="127.0.0.1",
+        port=args.port,
+        prevent_thread_lock=True,
+        auth=auth,  # type: ignore[arg-type]
+    )
     print(f"reportqa fake app: {url}", flush=True)
     demo.block_thread()
 

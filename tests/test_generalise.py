@@ -77,3 +77,28 @@ def test_known_words_come_from_the_tokenizer() -> None:
     language = Language(LEXICON, whitespace_cut, known={"保费"}.__contains__)
     question = analyse("保费 拉可", language)
     assert [(t.text, t.known) for t in question.terms] == [("保费", True), ("拉可", False)]
+
+
+def test_a_count_of_things_asked_with_any_classifier_takes_any_count() -> None:
+    from rag.question import unit_hint
+
+    any_count = LEXICON.numbers.figures.any_count
+    assert unit_hint("建了多少座仓库", LEXICON) == any_count
+    assert unit_hint("一共几台设备", LEXICON) == any_count
+    # 「多大」 alone asks a size of any kind, not a sum of money.
+    assert unit_hint("仓库面积多大", LEXICON) == ""
+    assert unit_hint("保费规模多大", LEXICON) == LEXICON.numbers.figures.money
+    assert has_figure("建成 12 座 仓库", any_count, LEXICON)
+
+
+def test_only_the_asking_clause_can_veto_a_figure_question_by_an_absent_noun() -> None:
+    def report_has(term: str) -> bool:
+        return term in "寿险 占比 渗透率 财险 保费"
+
+    tags = tagger({"大头": "n", "场馆": "n", "占比": "n", "寿险": "n"})
+    # The scene is set in the asker's words (大头); the asked clause is the report's.
+    scene = question_of("寿险 占 大头 ， 具体 占比 多少", tag=tags)
+    assert not unsupported(scene, "财险 保费 占比 为 61.5%。", report_has, LEXICON)
+    # The asked thing itself is absent: refused.
+    asked = question_of("场馆 的 占比 是 多少", tag=tags)
+    assert unsupported(asked, "财险 保费 占比 为 61.5%。", report_has, LEXICON)

@@ -136,6 +136,38 @@ def test_auth_required_for_api(secured_app: tuple[str, Path]) -> None:
 
 
 @pytest.mark.slow
+def test_upload_and_remove_need_the_login(secured_app: tuple[str, Path], tmp_path: Path) -> None:
+    """The 报告库 endpoints sit behind the same login: a request without the session
+    cookie is refused; with it, a bad upload and an unknown report get Chinese errors
+    and the index keeps its reports."""
+    import urllib.error
+    import urllib.request
+
+    from gradio_client import handle_file
+
+    url, _ = secured_app
+    for endpoint in ("upload_reports", "remove_report"):
+        request = urllib.request.Request(
+            f"{url}gradio_api/call/{endpoint}",
+            data=b'{"data": [null, ""]}',
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code in (401, 403)
+    client = _client(url, AUTH)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = client.predict([handle_file(str(empty))], "", api_name="/upload_reports")
+    assert "空文件" in result[0]
+    result = client.predict("no-such-report.pdf", "", api_name="/remove_report")
+    assert "没有这份报告" in result[0]
+    answer = client.predict(PILOT_QUESTION, "[]", "", api_name="/ask")
+    assert "2015" in answer["answer"]
+
+
+@pytest.mark.slow
 def test_api_key_never_leaks_from_app(
     secured_app: tuple[str, Path], failing_llm: FakeOpenAI
 ) -> None:

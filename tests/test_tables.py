@@ -86,3 +86,17 @@ def test_questions_that_do_not_name_a_table_or_an_aggregate_are_left_alone() -> 
     )  # no table named
     assert table_answer(question_of("表1里中共中央那份讲了什么？"), _table(), LEXICON) is None
     assert table_answer(question_of("表3一共几份？"), _table(), LEXICON) is None
+
+
+def test_a_year_the_question_names_narrows_the_count_to_that_years_rows() -> None:
+    answer = table_answer(question_of("表1里2024年发布了几份政策文件？"), _table(), LEXICON)
+    assert answer is not None
+    sentences, rows = answer
+    assert sentences[0].text == "「近年来对科技保险的重大支持政策」一表中2024 年的共 3 份。"
+    assert [r.id for r in rows] == ["r1", "r2", "r3"]
+    assert _verified(sentences, rows) == [sentences[0].text]
+    # The year must be every cited row's: citing the 2026 row instead fails the check.
+    mixed = [rows[0], rows[1], _table()[3]]
+    assert _verified(sentences, mixed) == []
+    # A year the table has no row of is not answered with the whole table's count.
+    assert table_answer(question_of("表1里2019年发布了几份政策文件？"), _table(), LEXICON) is None

@@ -350,7 +350,9 @@ def extract_lines(path: Path) -> tuple[list[Line], ReportMeta, str]:
         raise
     except Exception as exc:  # pdfminer raises many unrelated types for broken files
         name = type(exc).__name__
-        if "password" in str(exc).lower() or "encrypt" in name.lower():
+        # pdfplumber wraps pdfminer's PDFPasswordIncorrect in a PdfminerException.
+        causes = f"{exc!r} {exc.__cause__!r} {exc.__context__!r}".lower()
+        if "password" in causes or "encrypt" in causes:
             raise FormatError(path, "PDF 文件已加密，无法读取", "encrypted PDF") from exc
         raise FormatError(
             path, "无法解析 PDF 文件，文件可能已损坏", f"cannot parse PDF: {name}"

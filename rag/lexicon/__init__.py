@@ -136,6 +136,7 @@ class UnitHints:
     units: tuple[str, ...]
     percent: tuple[str, ...]
     money: tuple[str, ...]
+    counts: tuple[str, ...] = ()  # classifiers asked as a count of anything (多少座)
 
 
 @dataclass(frozen=True)

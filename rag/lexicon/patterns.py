@@ -237,6 +237,14 @@ class Patterns:
         return re.compile(rf"(?:{alternation(hints.how_many)})\s*({alternation(hints.units)})")
 
     @cached_property
+    def hint_count(self) -> re.Pattern[str]:
+        """「多少座」「几台」: a count of things (no group)."""
+        hints = self.lexicon.question.unit_hints
+        if not hints.counts:
+            return re.compile(r"(?!)")
+        return re.compile(rf"(?:{alternation(hints.how_many)})\s*(?:{alternation(hints.counts)})")
+
+    @cached_property
     def hint_percent(self) -> re.Pattern[str]:
         return re.compile(f"({alternation(self.lexicon.question.unit_hints.percent)})")
 
