@@ -1019,6 +1019,7 @@ def assemble_answer(
     return Answer(
         question=question.wording.typed,
         resolved_question=question.shown_resolution,
+        followup=question.followup,
         text=render_answer(kept) if kept else (draft.refusal or refusal_text(absent)),
         refused=refused,
         mode="llm" if draft.model else "extractive",
