@@ -331,7 +331,8 @@ def _ordinal(question: str, earlier: Earlier, lexicon: Lexicon) -> str | None:
         if not item:
             continue
         # 「第一家呢，创始人都有谁？」: the 「呢，」 after the pointer goes with it.
-        rest = re.sub(r"^呢[，,\s]+", "", question[found.end() :])
+        particle = re.escape(lexicon.question.followup.ask_particle)
+        rest = re.sub(rf"^{particle}[，,\s]+", "", question[found.end() :])
         return _ask_again(item + rest, lexicon)
     return None
 
