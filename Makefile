@@ -71,6 +71,7 @@ unit: install-test browser model
 # scratch home; about 12 minutes on 2 busy cores) when the library is there.
 evals: index
 	$(BIN)/reportqa eval --split all --gate
+	$(BIN)/reportqa eval --conversations --gate
 	@if [ -d "$(LIBRARY_DIR)" ]; then \
 		echo "$(BIN)/reportqa eval --library --gate"; \
 		$(BIN)/reportqa eval --library --gate; \

@@ -40,7 +40,8 @@ def _settings() -> Settings:
 
 
 def _print_answer(answer: Answer) -> None:
-    if answer.resolved_question and answer.resolved_question != answer.question:
+    # Only a rewritten follow-up is shown as understood; a standalone question never is.
+    if answer.followup.rewritten and answer.resolved_question != answer.question:
         print(f"（理解为：{answer.resolved_question}）")
     print(answer.text)
     if answer.notice:
@@ -242,7 +243,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print()
         assert final is not None
         _print_answer(final)
-        history += [Turn("user", question), Turn("assistant", final.text)]
+        quotes = tuple(c.quote for c in final.citations)
+        history += [Turn("user", question), Turn("assistant", final.text, quotes)]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -253,7 +255,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    argv = ["--set", args.set, "--mode", args.mode, "--split", args.split]
+    argv = ["--mode", args.mode, "--split", args.split]
+    if args.set:
+        argv += ["--set", args.set]
     if args.gate:
         argv.append("--gate")
     if args.no_baselines:
@@ -266,6 +270,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         argv += ["--thresholds", args.thresholds]
     if args.library:
         argv.append("--library")
+    if args.conversations:
+        argv.append("--conversations")
     if args.reports:
         argv += ["--reports", args.reports]
     # heavy (~1 s with its baselines and scratch homes): `eval` only, not the question path
@@ -326,7 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="运行评测集并打印指标")
-    p.add_argument("--set", default="evals/golden.jsonl")
+    p.add_argument(
+        "--set",
+        default="",
+        help="评测集（默认 evals/golden.jsonl；--conversations 时 evals/sets/conversations.jsonl）",
+    )
     p.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
     p.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     p.add_argument("--gate", action="store_true", help="低于 evals/thresholds.toml 时以非零退出")
@@ -336,6 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--thresholds", default="", help="门槛文件（默认 evals/thresholds.toml）")
     p.add_argument(
         "--library", action="store_true", help="评测报告库：每份报告单独入库并提问（见 README）"
+    )
+    p.add_argument(
+        "--conversations",
+        action="store_true",
+        help="对话评测：逐轮以自己的回答为历史提问，独立问题另单独提问（见 README）",
     )
     p.add_argument("--reports", default="", help="与 --library 同用：只跑这些报告（逗号分隔）")
     p.set_defaults(func=cmd_eval)

@@ -82,9 +82,10 @@ def _differs(question: str, resolved: str) -> bool:
     return bool(resolved.strip()) and resolved.strip() != question.strip()
 
 
-def render_resolved(question: str, resolved: str) -> str:
-    """The small 「理解为：…」 line, or "" when the resolved question equals the typed one."""
-    if not _differs(question, resolved):
+def render_resolved(question: str, resolved: str, rewritten: bool = True) -> str:
+    """The small 「理解为：…」 line: only for a rewritten follow-up, never for a standalone
+    question or one kept as asked; "" when the resolved question equals the typed one."""
+    if not rewritten or not _differs(question, resolved):
         return ""
     return f'<div class="rq-resolved">理解为：{escape_text(resolved.strip())}</div>'
 
@@ -118,7 +119,7 @@ def render_answer_markdown(answer: Answer, answer_no: int) -> str:
     body = "".join(pieces).strip() or "（没有生成回答。）"
 
     parts = []
-    resolved = render_resolved(answer.question, answer.resolved_question)
+    resolved = render_resolved(answer.question, answer.resolved_question, answer.followup.rewritten)
     if resolved:
         parts.append(resolved)
     parts.append(body)

@@ -52,6 +52,7 @@ from app.render import (
     render_sources_html,
     render_streaming_markdown,
 )
+from rag.batch import quotes_of
 from rag.errors import ReportQAError
 from rag.types import Answer, AnswerDelta, Status, Turn
 
@@ -153,20 +154,27 @@ def _safe_status(status: Callable[[], Status]) -> Status:
 
 
 def history_from_records(records: Sequence[dict[str, Any] | None]) -> list[Turn]:
-    """The conversation as `Turn`s: each answered question and its raw answer text.
+    """The conversation as `Turn`s: each answered question, its raw answer text and the
+    quotes it cited (a follow-up may point into them: 「当时」「后者」).
 
     Hints and error messages are left out, so they never leak into follow-ups.
     """
     turns: list[Turn] = []
     for record in records:
         if record and record.get("kind") == "answer":
+            quotes = tuple(
+                str(c.get("quote") or "")
+                for c in record.get("citations") or []
+                if isinstance(c, dict) and c.get("quote")
+            )
             turns.append(Turn(role="user", content=record["question"]))
-            turns.append(Turn(role="assistant", content=record["answer"]))
+            turns.append(Turn(role="assistant", content=record["answer"], quotes=quotes))
     return turns
 
 
 def parse_history_json(history_json: str) -> list[Turn]:
-    """Parse the `/ask` history argument: a JSON list of {"role", "content"} objects."""
+    """Parse the `/ask` history argument: a JSON list of {"role", "content"} objects; an
+    assistant turn may carry its answer's `citations` (their quotes help follow-ups)."""
     try:
         raw = json.loads(history_json or "[]")
     except json.JSONDecodeError as exc:
@@ -183,7 +191,8 @@ def parse_history_json(history_json: str) -> list[Turn]:
             raise ValueError(
                 'history_json 的每一项须为 {"role": "user"|"assistant", "content": "…"}'
             )
-        turns.append(Turn(role=item["role"], content=item["content"]))
+        quotes = quotes_of(item.get("citations"))
+        turns.append(Turn(role=item["role"], content=item["content"], quotes=quotes))
     return turns
 
 
@@ -320,6 +329,7 @@ class ChatHandlers:
             "kind": "answer",
             "question": text,
             "resolved_question": final.resolved_question,
+            "followup": final.followup.to_json(),
             "answer": final.text,
             "refused": final.refused,
             "citations": [c.to_json() for c in final.citations],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +39,7 @@ from evals.common import (
     select,
     settings_summary,
 )
+from evals.conversation import main_from_args as conversations_main
 from evals.library import main_from_args
 from evals.metrics import (
     aggregate,
@@ -224,7 +226,7 @@ def gate(metrics: Mapping[str, float], thresholds: Mapping[str, Any]) -> list[st
 def build_parser() -> argparse.ArgumentParser:
     """Arguments of `reportqa eval` (also `python -m evals.run`)."""
     p = argparse.ArgumentParser(prog="reportqa eval", description="运行评测集并打印指标")
-    p.add_argument("--set", default=str(DEFAULT_SET), help="评测集 JSONL")
+    p.add_argument("--set", default="", help="评测集 JSONL（默认 evals/golden.jsonl）")
     p.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
     p.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     p.add_argument("--gate", action="store_true", help="低于阈值时以 1 退出")
@@ -236,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--library",
         action="store_true",
         help="评测报告库（evals/library.toml）：每份报告单独入库、提问，写 library.md/library.json",
+    )
+    p.add_argument(
+        "--conversations",
+        action="store_true",
+        help="对话评测（evals/sets/conversations.jsonl）：逐轮以系统自己的回答为历史提问，"
+        "独立问题另行单独提问；写 conversations.md/json",
     )
     p.add_argument("--reports", default="", help="与 --library 同用：只跑这些报告（逗号分隔）")
     return p
@@ -265,6 +273,8 @@ def main(
     """
     set_offline_environment()
     args = build_parser().parse_args(argv)
+    if args.conversations:
+        return conversations_main(args, os.environ)
     if args.library:
 
         def make_runner(settings: Settings) -> ScratchRunner:
@@ -274,7 +284,7 @@ def main(
 
         return main_from_args(args, answerer_factory=answerer_factory, make_runner=make_runner)
     try:
-        set_path = resolve_path(args.set)
+        set_path = resolve_path(args.set or DEFAULT_SET)
         items = select(load_items(set_path), args.split)
         if args.limit and args.limit > 0:
             items = items[: args.limit]

@@ -85,8 +85,12 @@ class ScratchRunner:
         *,
         baselines: bool = True,
         answerer_factory: Callable[[Settings], Any] | None = None,
+        ask: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]] = evaluate,
     ) -> None:
         self.settings = settings
+        # How the items are asked: one by one (`evaluate`), or as dialogues
+        # (`evals.conversation.play`).
+        self._ask = ask
         self.baselines = baselines
         self._answerer_factory = answerer_factory
         self._embeddings: Embeddings | None = None
@@ -123,7 +127,7 @@ class ScratchRunner:
             with _torch_threads(settings.embedding.query_threads):
                 started = time.perf_counter()
                 answerer = factory(settings)
-                results = evaluate(answerer, items)
+                results = self._ask(answerer, items)
                 del answerer
                 timings["answer"] = time.perf_counter() - started
                 if self.baselines:

@@ -46,7 +46,10 @@ def answer_each_ask(
         spent.append(answer(asks[0], history))
         if not spent[-1].refused:
             base = replace(
-                spent[-1], question=whole.question, resolved_question=whole.resolved_question
+                spent[-1],
+                question=whole.question,
+                resolved_question=whole.resolved_question,
+                followup=whole.followup,
             )
     for ask in asks[1:]:
         context = [*history, Turn("user", asks[0]), Turn("assistant", base.text)]
@@ -56,7 +59,10 @@ def answer_each_ask(
             continue
         if base.refused:
             base = replace(
-                extra, question=whole.question, resolved_question=whole.resolved_question
+                extra,
+                question=whole.question,
+                resolved_question=whole.resolved_question,
+                followup=whole.followup,
             )
             continue
         base = merge_answers(base, extra)

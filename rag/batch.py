@@ -14,8 +14,18 @@ from rag.errors import ReportQAError
 from rag.types import Turn
 
 
+def quotes_of(raw: Any) -> tuple[str, ...]:
+    """An assistant turn's optional `citations` (the `ask --json` objects, or plain
+    quotes): the quotes a follow-up may point into."""
+    if not isinstance(raw, list):
+        return ()
+    quotes = (c.get("quote") if isinstance(c, dict) else c for c in raw)
+    return tuple(q for q in quotes if isinstance(q, str) and q.strip())
+
+
 def _parse_history(raw: Any) -> list[Turn]:
-    """`[{role: "user"|"assistant", content}]` → turns; raises ValueError (Chinese) when malformed."""
+    """`[{role: "user"|"assistant", content, citations?}]` → turns; raises ValueError
+    (Chinese) when malformed."""
     if not raw:
         return []
     if not isinstance(raw, list):
@@ -24,7 +34,13 @@ def _parse_history(raw: Any) -> list[Turn]:
     for item in raw:
         if not isinstance(item, dict) or item.get("role") not in ("user", "assistant"):
             raise ValueError("history 的每一项都要有 role（user/assistant）和 content")
-        turns.append(Turn(role=str(item["role"]), content=str(item.get("content", ""))))
+        turns.append(
+            Turn(
+                role=str(item["role"]),
+                content=str(item.get("content", "")),
+                quotes=quotes_of(item.get("citations")),
+            )
+        )
     return turns
 
 

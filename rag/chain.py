@@ -281,6 +281,7 @@ class Answerer:
             answer = Answer(
                 question=state.question,
                 resolved_question=state.parsed.shown_resolution,
+                followup=state.parsed.followup,
                 text=state.problem,
                 refused=True,
                 mode=self.mode,

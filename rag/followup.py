@@ -1,19 +1,34 @@
-"""Follow-up resolution: an elliptical turn (「那北京呢？」) made a standalone question.
+"""Follow-ups: decide first whether a turn leans on the conversation, then resolve it.
 
-Rule-based, no model: the previous question's key terms are carried into a turn
-that has no subject of its own, a new place (person, organisation) replaces the
-old one, and a 「还有呢？」 turn asks the previous question again, skipping what
-the last answer already said. Called by `rag.question.build_question`.
+`decide_followup` returns a `FollowUp` record (`rag.types`). A question with its
+own subject and predicate is standalone and answered as asked. An elliptical
+turn is a follow-up of one kind, and is resolved from the conversation's
+entities, not by gluing on the last question's words:
+
+* ``pronoun`` 「它是哪年推出的？」: the pronoun becomes the last question's subject;
+* ``temporal`` 「当时…」: the time becomes the year the last answer named;
+* ``ordinal`` 「第一类/后者」: the position is read off the last answer's list;
+* ``bare_predicate`` 「那是谁牵头的？」 and ``bare_figure`` 「多少家？」: the last
+  subject is put in front;
+* ``na_ne`` 「那北京呢？」: the last question asked again about the new subject;
+* ``more`` 「还有呢？」「具体说说」: the last question again, skipping what was said.
+
+When no referent is found (or it would not make a usable question), the turn is
+kept as asked and retrieval leans on the earlier turn's words (`FollowUp.context`).
+Rule-based, no model; every word it reads is lexicon data
+(``[question.followup]`` in ``rag/lexicon/zh.toml``). Called by
+`rag.question.build_question`, which also asks a model first in LLM mode.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rag.sentence_split import split_sentences
-from rag.types import Turn
+from rag.types import STANDALONE, FollowUp, Turn
 
 if TYPE_CHECKING:
     from rag.lexicon import Lexicon
@@ -26,80 +41,343 @@ _CASE_NAME_TAGS = frozenset({"x"})
 # Tags of words that name something specific: names, foreign words, abbreviations (人保,
 # 中试) and the report's own terms. A turn with one has a subject of its own.
 _SPECIFIC_TAGS = frozenset({*_NAMED_KIND, "eng", "j", "x"})
+# … of those, names that make a short turn stand alone (a place does not: 「中国占几例？」).
+_OWN_NAME_TAGS = _SPECIFIC_TAGS - {"ns"}
+_MARKERS = re.compile(r"\[\d+(?:[,，、]\s*\d+)*\]")
+# A reference mark of the report's own (「学院[9]」) or an empty one left by a quote.
+_REFERENCE = re.compile(r"\[\d*\]")
+
+# How much of the last answer a kept follow-up searches with: its head, and so many names.
+_ANSWER_HEAD = 80
+_ANSWER_NAMES = 4
+
+# The kinds of follow-up (`FollowUp.kind`).
+NA_NE = "na_ne"
+PRONOUN = "pronoun"
+TEMPORAL = "temporal"
+ORDINAL = "ordinal"
+MORE = "more"
+BARE_PREDICATE = "bare_predicate"
+BARE_FIGURE = "bare_figure"
+KINDS = (NA_NE, PRONOUN, TEMPORAL, ORDINAL, MORE, BARE_PREDICATE, BARE_FIGURE)
 
 Analyse = Callable[[str], "Sequence[Term]"]
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The conversation so far, as a follow-up may point at it."""
+
+    question: str  # the last question, itself resolved
+    terms: tuple[Term, ...]
+    answer: str  # the last answer's text, citation markers removed
+    quotes: tuple[str, ...] = ()  # the last answer's citation quotes
+    # Every earlier answer with its quotes, newest first: where an ordinal's list may be.
+    lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _user_questions(history: Sequence[Turn]) -> list[str]:
     return [t.content for t in history if t.role == "user" and t.content.strip()]
 
 
-def _assistant_texts(history: Sequence[Turn]) -> list[str]:
-    return [t.content for t in history if t.role == "assistant"]
+def _last_answer(history: Sequence[Turn]) -> Turn | None:
+    answers = [t for t in history if t.role == "assistant"]
+    return answers[-1] if answers else None
 
 
 def _named_kinds(terms: Sequence[Term]) -> set[str]:
     return {_NAMED_KIND[t.tag] for t in terms if t.tag in _NAMED_KIND}
 
 
-def _is_elliptical(
-    question: str, own: Sequence[Term], before: Sequence[Term], lexicon: Lexicon
-) -> bool:
-    """Whether a turn leans on the one before: it has no subject of its own.
+def _asks_figure(question: str, lexicon: Lexicon) -> bool:
+    return lexicon.question.intents["figure"].search(question)
 
-    That is a turn of at most one content word (「利率多少？」「那北京呢？」), a very short
-    one, one that ends in 呢, one that starts with a pointer back (「它…」「后来…」; after
-    a weak one, 「那…」, only when it does not ask its own question about enough words
-    of its own), or one that names nothing specific (a place, a person, an organisation,
-    a term of the report) with few words after a turn that did — unless it starts with
-    the report itself (「这份报告…」「报告…」) or names one of its tables (「表2…」). A
-    standalone question asked in a conversation stays as it is.
+
+# ----------------------------------------------------------------------- deciding
+
+
+def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: Lexicon) -> str:
+    """The kind of follow-up a turn is, or `STANDALONE` (see the module docstring).
+
+    A turn about the report itself (「这份报告…」「报告…」) or one of its tables (「表2…」)
+    stands alone; so does one that opens with a weak pointer (「那…」) but asks its own
+    question about enough words of its own, and one that names something specific.
     """
     patterns, followup = lexicon.patterns, lexicon.question.followup
     if patterns.document_deixis.match(question) or patterns.table_ref.search(question):
-        return False  # about the report itself, or one of its tables
-    if len(own) <= 1 or len(question.rstrip("？?！!。")) <= 8:
-        return True
-    if len(question) <= 12 and question.rstrip("？?").endswith(followup.ask_particle):
-        return True
-    if patterns.anaphoric_start.match(question):
-        return True
+        return STANDALONE
+    specific = any(t.tag in _SPECIFIC_TAGS for t in own)
+    # 「还有呢？」「还有别的风险吗？」「具体说说」: more of what the last answer said.
+    if (patterns.more_start.match(question) or patterns.more_phrase.search(question)) and not (
+        specific
+    ):
+        return MORE
+    if patterns.followup_ordinal.match(question):
+        return ORDINAL
+    if patterns.followup_temporal.search(question) and not patterns.year.search(question):
+        return TEMPORAL
+    if patterns.demonstrative_subject.match(question):
+        return BARE_PREDICATE
+    if patterns.followup_pronoun.match(question) or patterns.anaphoric_start.match(question):
+        return PRONOUN
+    short = len(question.rstrip("？?！!。")) <= 8
+    if question.rstrip("？?").endswith(followup.ask_particle) and (
+        short or len(question) <= 12 or patterns.elliptical_start.match(question)
+    ):
+        return NA_NE
     if patterns.elliptical_start.match(question):
         # 「那保障金额是多少万元？」 asks a figure of the same case (a bare figure); it
         # stands alone only when it names something specific of its own. Other questions
         # with enough words of their own stand alone (「那人体临床试验是谁来审核的？」).
+        hints = (patterns.hint_unit, patterns.hint_count, patterns.hint_percent)
+        if not specific and any(h.search(question) for h in (*hints, patterns.hint_money)):
+            return BARE_FIGURE
         own_ask = patterns.question_word.search(question)
-        specific = any(t.tag in _SPECIFIC_TAGS for t in own)
-        hints = (
-            patterns.hint_unit,
-            patterns.hint_count,
-            patterns.hint_percent,
-            patterns.hint_money,
-        )
-        bare_figure = not specific and any(hint.search(question) for hint in hints)
-        enough = len(own) >= followup.pointers.standalone_terms
-        return not (enough and own_ask and not bare_figure)
+        if len(own) >= followup.pointers.standalone_terms and own_ask:
+            return STANDALONE
+        return NA_NE
+    bare = BARE_FIGURE if _asks_figure(question, lexicon) else BARE_PREDICATE
+    if any(t.tag in _OWN_NAME_TAGS for t in own) and patterns.question_word.search(question):
+        return STANDALONE  # 「金斯瑞哪年成立的？」: a name of its own, asked about
+    if len(own) <= 1 or short:
+        return bare
     # 「覆盖哪些企业？」 after 「苏州的科惠保…」: no subject of its own, the earlier one holds.
     # A year of its own places the turn (「2015年…进口了多少」).
-    return (
+    # A turn with its own subject before its predicate (「首台套保险是哪年开始试点的？」)
+    # stands alone, however few its words.
+    subjectless = (
         len(own) <= followup.pointers.subjectless_terms
+        and not subject_of(question, own, lexicon)
         and not patterns.year.search(question)
         and not any(t.tag in _SPECIFIC_TAGS for t in own)
         and any(t.tag in _SPECIFIC_TAGS for t in before)
     )
+    return bare if subjectless else STANDALONE
+
+
+# ---------------------------------------------------------------------- referents
+
+
+def subject_of(question: str, terms: Sequence[Term], lexicon: Lexicon) -> str:
+    """The question's subject: its text from the first noun to the last noun before the
+    predicate (its first verb, question word or copula). 「苏州高新区那个科惠保一共覆盖了
+    几家企业？」 → 「苏州高新区那个科惠保」."""
+    patterns = lexicon.patterns
+    body = patterns.followup_pronoun.sub("", question, count=1)
+    body = patterns.elliptical_start.sub("", body, count=1)
+    ends = [len(body)]
+    asked = patterns.question_word.search(body)
+    if asked:
+        ends.append(asked.start())
+    copula = body.find(lexicon.question.copula)
+    if copula > 0:
+        ends.append(copula)
+    placed = [(at, t) for t in terms if (at := body.find(t.text)) >= 0]
+    nouns = [at for at, t in placed if t.factor >= 1.0]
+    if not nouns:
+        return ""
+    # The first verb after the first noun ends the subject (「首台套保险」 keeps 首台).
+    cut = min(ends + [at for at, t in placed if t.factor < 1.0 and at > min(nouns)])
+    spans = [(at, at + len(t.text)) for at, t in placed if at + len(t.text) <= cut]
+    if not any(at in nouns for at, _ in spans):
+        return ""
+    return body[min(s for s, _ in spans) : max(e for _, e in spans)].strip("，, ")
+
+
+def _year_of(earlier: Earlier, lexicon: Lexicon) -> str:
+    """The time the last turn named: the first year of its answer, quotes or question."""
+    for text in (earlier.answer, *earlier.quotes, earlier.question):
+        found = lexicon.patterns.year.search(text)
+        if found:
+            return found.group(0).replace(" ", "")
+    return ""
+
+
+def _clean_item(item: str, lexicon: Lexicon, *, first: bool, last: bool) -> str:
+    patterns = lexicon.patterns
+    item = patterns.item_marker.sub("", item).strip()
+    if first:
+        leads = list(patterns.list_lead.finditer(item))
+        if leads:
+            item = item[leads[-1].end() :]
+    if last:
+        # 「…保险两大类」「…等」: the count or 「等」 after the last item closes the list.
+        item = re.split(rf"[{patterns.counting}{lexicon.numbers.numerals.two}\d]|等", item)[0]
+    return re.split(r"[，,。；;：:（(]", item)[0].strip()
+
+
+def _numbered(text: str, lexicon: Lexicon) -> dict[int, str]:
+    """「一是…二是…」「第一，…第二，…」 items of a text, by number (each up to its sentence end)."""
+    patterns, numerals = lexicon.patterns, lexicon.numbers.numerals
+    marks = list(patterns.enumeration_marker.finditer(text))
+    limit = lexicon.question.followup.lists.max_item_chars
+    items: dict[int, str] = {}
+    if not marks:
+        return items
+    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+        end = following.start() if following else len(text)
+        body = re.split(r"[。；;\n]", text[mark.end() : end])[0].strip("，,、 ")
+        if body:
+            items.setdefault(
+                numerals.value(mark.group("shi") or mark.group("di")), body[: 3 * limit]
+            )
+    return items
+
+
+def _joined(sentences: Sequence[str], lexicon: Lexicon) -> list[str]:
+    """The clause that joins the most short phrases with 、/和 (「分为A和B两大类」)."""
+    patterns = lexicon.patterns
+    limit = lexicon.question.followup.lists.max_item_chars
+    best: list[str] = []
+    for sentence in sentences:
+        for clause in re.split(r"[，,。；;]", sentence):
+            parts = patterns.list_separator.split(clause)
+            items = [
+                _clean_item(p, lexicon, first=n == 0, last=n == len(parts) - 1)
+                for n, p in enumerate(parts)
+            ]
+            while items and not items[-1]:
+                items.pop()  # a list cut short by a chunk's end
+            if len(items) > len(best) and all(1 < len(i) <= limit for i in items):
+                best = items
+    return best if len(best) >= 2 else []
+
+
+def list_items(answer: str, quotes: Sequence[str], lexicon: Lexicon) -> list[str]:
+    """The items of the list an answer gave, in order ("" where a number is missing).
+
+    Numbered items (「一是」「第一，」, or sentences opening with 「（1）」「1.」) count by
+    their numbers; else the clause that joins the most short phrases with 、/和.
+    """
+    patterns = lexicon.patterns
+    text = _REFERENCE.sub("", "\n".join([answer, *quotes]))
+    numbered = _numbered(text, lexicon)
+    if len(numbered) >= 2:
+        return [numbered.get(n, "") for n in range(1, max(numbered) + 1)]
+    sentences = list(dict.fromkeys(s.strip() for s in split_sentences(text) if s.strip()))
+    marked = [s for s in sentences if patterns.item_marker.match(s)]
+    if len(marked) >= 2:
+        return [i for s in marked if (i := _clean_item(s, lexicon, first=False, last=False))]
+    return _joined(sentences, lexicon)
+
+
+def _nth(match: re.Match[str], lexicon: Lexicon) -> int:
+    """The 1-based position an ordinal names; -1 for the last."""
+    kinds, numerals = lexicon.question.followup.kinds, lexicon.numbers.numerals
+    nth = match.group("nth")
+    if nth:
+        return int(nth) if nth.isdigit() else numerals.value(nth)
+    word = match.group("ordinal")
+    for key, position in kinds.first_last.items():
+        if word.startswith(key):
+            return position
+    return 0
+
+
+# ---------------------------------------------------------------------- resolving
+
+
+def _ask_again(text: str, lexicon: Lexicon) -> str:
+    """A turn without a question word of its own gets 「具体是什么？」."""
+    if lexicon.patterns.question_word.search(text):
+        return text
+    particles = "".join(lexicon.question.followup.final_particles)
+    return text.rstrip("？?" + particles).rstrip("，, ") + lexicon.question.followup.kinds.what_ask
+
+
+def _pronoun(question: str, subject: str, own: Sequence[Term], lexicon: Lexicon) -> str | None:
+    """「它是哪年推出的？」 → 「<subject>是哪年推出的？」. A determiner before a noun of the
+    turn's own (「这些电站…」) and a pronoun for people (「他们…」, names the last answer
+    gave) are not the last subject: those turns are kept as asked."""
+    patterns, kinds = lexicon.patterns, lexicon.question.followup.kinds
+    found = patterns.followup_pronoun.match(question)
+    if not subject:
+        return None
+    if not found:  # 「后来…」「另一个…」: the subject goes in front
+        return subject + question
+    pronoun = found.group("pronoun")
+    rest = question[found.end() :]
+    if pronoun in kinds.person_pronouns:
+        return None
+    if any(t.factor >= 1.0 and rest.startswith(t.text) for t in own):
+        return None
+    possessive = pronoun in kinds.possessives and not rest.startswith("的")
+    return subject + ("的" if possessive else "") + rest
+
+
+def _temporal(
+    question: str, subject: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon
+) -> str | None:
+    year = _year_of(earlier, lexicon)
+    if not year:
+        return None
+    rewritten = lexicon.patterns.followup_temporal.sub(year, question, count=1)
+    rest = lexicon.patterns.followup_temporal.sub("", question, count=1)
+    if any(t.tag in _SPECIFIC_TAGS for t in own) or not subject or subject_of(rest, own, lexicon):
+        return rewritten
+    return subject + rewritten
+
+
+def _ordinal(question: str, earlier: Earlier, lexicon: Lexicon) -> str | None:
+    """「第一类具体包括什么？」: the item at that position of the latest answer's list."""
+    found = lexicon.patterns.followup_ordinal.match(question)
+    assert found is not None
+    position = _nth(found, lexicon)
+    for answer, quotes in earlier.lists or ((earlier.answer, earlier.quotes),):
+        items = list_items(answer, quotes, lexicon)
+        item = (
+            items[position - 1 if position > 0 else -1] if 0 < abs(position) <= len(items) else ""
+        )
+        if not item:
+            continue
+        # 「第一家呢，创始人都有谁？」: the 「呢，」 after the pointer goes with it.
+        particle = re.escape(lexicon.question.followup.ask_particle)
+        rest = re.sub(rf"^{particle}[，,\s]+", "", question[found.end() :])
+        return _ask_again(item + rest, lexicon)
+    return None
+
+
+def _named_part(subject: str, terms: Sequence[Term], lexicon: Lexicon) -> str:
+    """The subject from its first to its last name (「乌兹别克斯坦国土面积」 → 乌兹别克斯坦);
+    an organisation's ending stays with its name (「太保产险」)."""
+    placed = [(at, t) for t in terms if (at := subject.find(t.text)) >= 0]
+    spans = [(at, at + len(t.text)) for at, t in placed if t.tag in _SPECIFIC_TAGS]
+    if not spans:
+        return subject
+    end = max(b for _, b in spans)
+    for at, term in placed:
+        if at == end and lexicon.patterns.org_ending.search(term.text):
+            end = at + len(term.text)
+    return subject[min(a for a, _ in spans) : end]
+
+
+def _bare(
+    question: str, subject: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon
+) -> str | None:
+    """「那是谁牵头的？」「人口多少？」: the last subject in front. A turn with a noun of its
+    own (人口 after 国土面积) takes only the names of that subject."""
+    if any(t.tag.startswith("n") for t in own):
+        subject = _named_part(subject, earlier.terms, lexicon)
+    if not subject or question.startswith(subject):
+        return None
+    found = lexicon.patterns.demonstrative_subject.match(question)
+    # 「那是谁牵头的？」 → 「<subject>是谁牵头的？」: the demonstrative goes, the copula stays.
+    rest = question[found.end() - 1 :] if found else question
+    rest = lexicon.patterns.elliptical_start.sub("", rest, count=1) if not found else rest
+    return subject + rest
 
 
 def _given(history: Sequence[Turn]) -> frozenset[str]:
     """The sentences of the last answer, for 「还有呢？」 turns."""
-    given: set[str] = set()
-    for text in _assistant_texts(history)[-1:]:
-        given.update(s.strip() for s in split_sentences(re.sub(r"\[\d+\]", "", text)))
-    return frozenset(given)
+    last = _last_answer(history)
+    if last is None:
+        return frozenset()
+    text = _MARKERS.sub("", last.content)
+    return frozenset(s.strip() for s in split_sentences(text))
 
 
 def _carried(own: Sequence[Term], before: Sequence[Term]) -> list[str]:
-    """The earlier question's terms this turn keeps (a new place replaces the old one)."""
-    # 「那北京呢？」 after 「苏州…」: a new place (person, organisation) replaces the old one.
+    """The earlier question's terms a 「那X呢？」 turn keeps (a new place replaces the old one)."""
     replaced = _named_kinds(own)
     own_texts = {t.text for t in own}
     return [
@@ -112,38 +390,177 @@ def _carried(own: Sequence[Term], before: Sequence[Term]) -> list[str]:
     ]
 
 
-def resolve_followup(
-    question: str, history: Sequence[Turn], analyse: Analyse, lexicon: Lexicon
-) -> tuple[str, frozenset[str]]:
-    """Carry the previous turn's key terms into an elliptical follow-up (no LLM).
+def _replaced(new: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon) -> Term | None:
+    """The earlier question's term a 「那X呢？」 turn's X takes the place of: one of the
+    same named kind (苏州 → 北京), one ending alike (第二部分 → 第三部分), or a subject
+    of one common noun (水电 → 太阳能)."""
+    kinds = _named_kinds(own)
+    for term in earlier.terms:
+        if _NAMED_KIND.get(term.tag, "") in kinds:
+            return term
+    alike = [
+        t
+        for t in earlier.terms
+        if len(t.text) >= 2
+        and t.text != new
+        and t.text[-1] == new[-1]
+        and t.text in earlier.question
+    ]
+    if alike:
+        return max(alike, key=lambda t: len(t.text))
+    subject = subject_of(earlier.question, earlier.terms, lexicon)
+    single = [t for t in earlier.terms if t.text == subject]
+    if single and single[0].tag not in _SPECIFIC_TAGS:
+        return single[0]
+    return None
 
-    `analyse(text)` gives a text's content terms with their part-of-speech tags.
-    Returns the resolved question and, for 「还有呢？」-style turns, the sentences
-    already given, so that the next answer brings something new.
+
+def _same_shape(new: str, question: str, lexicon: Lexicon) -> str:
+    """The earlier question's words shaped like `new` but for its numbers (第二部分 for
+    第三部分, 1月 for 7月), or ""."""
+    numeral = f"(?:[{lexicon.patterns.counting}{lexicon.numbers.numerals.two}]+|\\d+(?:\\.\\d+)?)"
+    parts = re.split(f"({numeral})", new)
+    if len(parts) < 3:
+        return ""
+    shape = "".join(numeral if n % 2 else re.escape(p) for n, p in enumerate(parts))
+    found = re.search(f"(?:{shape})", question)
+    return found.group(0) if found and found.group(0) != new else ""
+
+
+def _na_ne(question: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon) -> str | None:
+    """「那北京呢？」: the earlier question again, about the new subject.
+
+    X takes the place of the earlier term it stands beside (`_replaced`); failing that,
+    the earlier question's terms are carried in front of it, with the earlier ask. A
+    turn with an ask of its own (「那国内呢，有类似成果吗？」) is kept as asked.
+    """
+    patterns = lexicon.patterns
+    stripped = patterns.elliptical_start.sub("", question, count=1).lstrip("，, ")
+    if patterns.question_word.search(stripped):
+        return None
+    particles = "".join(lexicon.question.followup.final_particles)
+    new = stripped.rstrip("？?" + particles).rstrip("，, ")
+    shaped = _same_shape(new, earlier.question, lexicon)
+    if shaped:
+        # 「那第三部分呢？」 after 「第二部分的标题…」, 「7月呢？」 after 「1月…」.
+        return earlier.question.replace(shaped, new, 1)
+    target = _replaced(new, own, earlier, lexicon) if new else None
+    if target is not None:
+        text = earlier.question.replace(target.text, new, 1)
+        if _NAMED_KIND.get(target.tag) == "place":
+            # 「苏州那边科惠保…」→「那北京呢？」: the old place's own product goes with it.
+            for term in earlier.terms:
+                if term.tag in _CASE_NAME_TAGS:
+                    text = text.replace(term.text, "")
+        return text
+    carried = _carried(own, earlier.terms)
+    if not carried:
+        return None
+    # 「那共保体遴选呢？」 asks the previous question again about a new subject.
+    asked = patterns.question_word.search(earlier.question)
+    tail = earlier.question[asked.start() :] if asked else ""
+    return f"{''.join(carried)}{new}" + (f"，{tail}" if tail else "？")
+
+
+def _resolve(
+    kind: str, question: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon
+) -> str | None:
+    """The rewrite of a follow-up of `kind`, or None when its referent is not found."""
+    subject = subject_of(earlier.question, earlier.terms, lexicon)
+    if len(subject) > lexicon.question.followup.pointers.max_referent_chars:
+        subject = ""
+    if kind == PRONOUN:
+        return _pronoun(question, subject, own, lexicon)
+    if kind == TEMPORAL:
+        return _temporal(question, subject, own, earlier, lexicon)
+    if kind == ORDINAL:
+        return _ordinal(question, earlier, lexicon)
+    if kind in (BARE_PREDICATE, BARE_FIGURE):
+        return _bare(question, subject, own, earlier, lexicon)
+    if kind == NA_NE:
+        return _na_ne(question, own, earlier, lexicon)
+    return None
+
+
+def decide_followup(
+    question: str, history: Sequence[Turn], analyse: Analyse, lexicon: Lexicon
+) -> FollowUp:
+    """Whether `question` stands alone in this conversation, and if not, what it means.
+
+    `analyse(text)` gives a text's content terms with their part-of-speech tags. The
+    decision comes first: a standalone question is returned as asked, never rewritten.
     """
     previous = _user_questions(history)
     if not previous:
-        return question, frozenset()
-    own = analyse(question)
-    # Resolve the previous question first: follow-ups can chain.
-    earlier, _ = resolve_followup(previous[-1], list(history[:-2]), analyse, lexicon)
-    before = analyse(earlier)
-    patterns = lexicon.patterns
-    if not _is_elliptical(question, own, before, lexicon):
-        return question, frozenset()
-    if patterns.more_start.match(question) and len(own) == 0:
-        return earlier, _given(history)
-    carried = _carried(own, before)
-    if not carried:
-        return question, frozenset()
-    stripped = patterns.elliptical_start.sub("", question, count=1).lstrip("，, ")
-    if not patterns.question_word.search(stripped):
-        # 「那共保体遴选呢？」 asks the previous question again about a new subject.
-        asked = patterns.question_word.search(earlier)
-        tail = earlier[asked.start() :] if asked else ""
-        particles = "".join(lexicon.question.followup.final_particles)
-        stripped = stripped.rstrip("？?" + particles).rstrip() + (f"，{tail}" if tail else "？")
-    return f"{''.join(carried)}{stripped or question}", frozenset()
+        return FollowUp(resolved=question)
+    own = tuple(analyse(question))
+    # The previous question resolved first: follow-ups chain.
+    prior = decide_followup(previous[-1], list(history[:-2]), analyse, lexicon)
+    last = _last_answer(history)
+    earlier = Earlier(
+        question=prior.resolved,
+        terms=tuple(analyse(prior.resolved)) + tuple(analyse(" ".join(prior.context))),
+        answer=_MARKERS.sub("", last.content) if last else "",
+        quotes=last.quotes if last else (),
+    )
+    kind = _kind(question, own, earlier.terms, lexicon)
+    if kind == STANDALONE:
+        return FollowUp(resolved=question)
+    if kind == ORDINAL:
+        # 「第三条呢？」 after 「第一条…」: the list may be in an earlier answer.
+        answers = [t for t in history if t.role == "assistant"][::-1]
+        earlier = replace(
+            earlier, lists=tuple((_MARKERS.sub("", t.content), t.quotes) for t in answers)
+        )
+    if kind == MORE and not any(t.factor >= 1.0 for t in own):
+        # 「还有呢？」「具体说说」: the last question again, skipping what was said.
+        return FollowUp(MORE, prior.resolved, True, prior.context, _given(history))
+    rewritten = _resolve(kind, question, own, earlier, lexicon)
+    if rewritten and rewritten != question:
+        context: tuple[str, ...] = ()
+        if kind == TEMPORAL:
+            # 「当时国内农业…」 names its own subject: the earlier one is searched, not shown.
+            subject = subject_of(earlier.question, earlier.terms, lexicon)
+            context = tuple(
+                t.text for t in earlier.terms if t.text in subject and t.text not in rewritten
+            )
+        return FollowUp(kind, rewritten, True, context)
+    # No usable referent: the question as asked, retrieval leaning on the earlier words.
+    own_texts = {t.text for t in own}
+    # Words of the earlier turns; for a pronoun, the names the last answer gave too
+    # (「他们是哪个单位的？」 after the authors).
+    named = [t for t in analyse(earlier.answer[:_ANSWER_HEAD]) if t.tag in _SPECIFIC_TAGS]
+    words = [t.text for t in earlier.terms]
+    if kind == PRONOUN:
+        words += [t.text for t in named[:_ANSWER_NAMES]]
+    kept = tuple(dict.fromkeys(w for w in words if w not in own_texts))
+    return FollowUp(kind, question, False, kept)
 
 
-__all__ = ["resolve_followup"]
+def resolve_followup(
+    question: str, history: Sequence[Turn], analyse: Analyse, lexicon: Lexicon
+) -> tuple[str, frozenset[str]]:
+    """The text a follow-up is searched by, and the sentences already given (「还有呢？」).
+
+    Kept for callers that want text: the rewrite, else the question with its context.
+    """
+    decided = decide_followup(question, history, analyse, lexicon)
+    return search_text(decided), decided.already_given
+
+
+def search_text(followup: FollowUp) -> str:
+    """What retrieval reads: the resolved question, with its context words if any."""
+    if not followup.context:
+        return followup.resolved
+    return f"{followup.resolved} {' '.join(followup.context)}"
+
+
+__all__ = [
+    "KINDS",
+    "Earlier",
+    "decide_followup",
+    "list_items",
+    "resolve_followup",
+    "search_text",
+    "subject_of",
+]

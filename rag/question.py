@@ -18,8 +18,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from rag.figures import find_numbers
-from rag.followup import resolve_followup
-from rag.types import Turn
+from rag.followup import decide_followup, search_text
+from rag.types import FollowUp, Turn
 
 if TYPE_CHECKING:
     from rag.context import Context
@@ -136,13 +136,6 @@ class Scope:
 
 
 @dataclass(frozen=True)
-class FollowUp:
-    """How a follow-up was resolved."""
-
-    already_given: frozenset[str] = frozenset()  # sentences said before (「还有呢？」)
-
-
-@dataclass(frozen=True)
 class Asks:
     """The separate asks of a question that asks more than one thing."""
 
@@ -175,10 +168,9 @@ class Question:
     @property
     def shown_resolution(self) -> str:
         """What the UI shows as 「理解为」: the rewrite, or the question as typed."""
-        wording = self.wording
-        if not wording.resolved or wording.resolved == wording.normalised:
-            return wording.typed
-        return wording.resolved
+        if self.followup.rewritten and self.followup.resolved != self.wording.normalised:
+            return self.followup.resolved
+        return self.wording.typed
 
     @property
     def term_texts(self) -> tuple[str, ...]:
@@ -561,25 +553,32 @@ def _normalised(text: str, language: Language) -> tuple[str, str]:
     return result.text, result.problem
 
 
-def _resolved(
+def _followup(
     normalised: str,
     history: Sequence[Turn],
     language: Language,
     rewrite: Callable[[str, Sequence[Turn]], str | None] | None,
-) -> tuple[str, frozenset[str]]:
-    """The follow-up as a standalone question, and the sentences already given."""
+) -> FollowUp:
+    """Whether the turn stands alone, and if not what it means (`rag.followup`).
+
+    The decision comes first, in both modes: a standalone question is never sent to a
+    model for rewriting. A follow-up goes to `rewrite` (the model, LLM mode) and, when
+    that gives None, to the rules.
+    """
     if not history:
-        return normalised, frozenset()
+        return FollowUp(resolved=normalised)
 
     def terms_of(question: str) -> tuple[Term, ...]:
         return question_terms(question, language)
 
-    rewritten = rewrite(normalised, history) if rewrite is not None else None
-    if rewritten is not None:
-        return rewritten, frozenset()
-    resolved, given = resolve_followup(normalised, history, terms_of, language.lexicon)
-    # A model that could not rewrite it: the rules do, without skipping anything.
-    return resolved, given if rewrite is None else frozenset()
+    decided = decide_followup(normalised, history, terms_of, language.lexicon)
+    if decided.standalone or rewrite is None:
+        return decided
+    rewritten = rewrite(normalised, history)
+    if rewritten is None:
+        # A model that could not rewrite it: the rules do, without skipping anything.
+        return replace(decided, already_given=frozenset())
+    return FollowUp(decided.kind, rewritten, rewritten != normalised)
 
 
 def build_question(
@@ -602,12 +601,13 @@ def build_question(
         return Question(wording, scope=Scope(report=report), asks=asks)
     if language.expand is not None:
         normalised = language.expand(normalised)
-    resolved, given = _resolved(normalised, history, language, rewrite)
+    followup = _followup(normalised, history, language, rewrite)
+    resolved = search_text(followup)
     question = analyse(resolved, language, part_titles=ctx.part_titles, report=report)
     question = replace(
         question,
         wording=Wording(text, normalised, resolved),
-        followup=FollowUp(given),
+        followup=followup,
         asks=question_asks(text, language.lexicon),
     )
     if resolved != normalised:

@@ -215,6 +215,42 @@ class AnswerSentence:
     extreme: Extreme | None = None
 
 
+STANDALONE = "standalone"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Whether a turn leans on the conversation, and how it was understood.
+
+    Decided before anything is rewritten (`rag.followup.decide_followup`): a question
+    with its own subject and predicate is `STANDALONE` and answered as asked. A
+    follow-up has a `kind` (na_ne 「那…呢」, pronoun, temporal 「当时」, ordinal
+    「第一类/后者」, more 「还有呢」, bare_predicate 「那是谁牵头的」, bare_figure
+    「多少家」); it is `rewritten` into `resolved` when its referent was found in the
+    conversation (the last question, the last answer and its quotes), else it is kept
+    as asked and retrieval leans on `context`, the earlier turn's words.
+    """
+
+    kind: str = STANDALONE
+    resolved: str = ""  # the question answered: the rewrite, or the question as asked
+    rewritten: bool = False  # resolved is a rewrite the UI shows as 「理解为」
+    context: tuple[str, ...] = ()  # earlier words retrieval leans on (never shown)
+    already_given: frozenset[str] = frozenset()  # sentences said before (「还有呢？」)
+
+    @property
+    def standalone(self) -> bool:
+        return self.kind == STANDALONE
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "standalone": self.standalone,
+            "rewritten": self.rewritten,
+            "resolved_question": self.resolved,
+            "context": list(self.context),
+        }
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the answering chain returns; the CLI, API and UI only render it."""
@@ -232,6 +268,7 @@ class Answer:
     notice: str = ""  # e.g. why LLM mode fell back to extractive
     timings_ms: dict[str, float] = field(default_factory=dict)
     strategy: str = ""  # the answer strategy that drafted it ("llm" in LLM mode)
+    followup: FollowUp = field(default_factory=FollowUp)  # how the turn was understood
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of `reportqa ask --json` and the `/ask` API."""
@@ -244,6 +281,7 @@ class Answer:
             "model": self.model,
             "notice": self.notice,
             "strategy": self.strategy,
+            "followup": self.followup.to_json(),
             "citations": [c.to_json() for c in self.citations],
             "retrieved": [
                 {
@@ -273,6 +311,8 @@ class Turn:
 
     role: str  # "user" or "assistant"
     content: str
+    # An answer's citation quotes: what a follow-up may point at (「当时」「后者」).
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -957,7 +957,12 @@ def absent_terms(question: Question, report_has: Callable[[str], bool] | None) -
     """
     if report_has is None:
         return ()
-    return tuple(t.text for t in question.terms if not t.carried and not report_has(t.text))
+    # A pronoun (他们, 这些) points at the conversation, not at a topic the report lacks.
+    return tuple(
+        t.text
+        for t in question.terms
+        if not t.carried and not t.tag.startswith("r") and not report_has(t.text)
+    )
 
 
 def refusal_text(absent: Sequence[str] = ()) -> str:
@@ -1019,6 +1024,7 @@ def assemble_answer(
     return Answer(
         question=question.wording.typed,
         resolved_question=question.shown_resolution,
+        followup=question.followup,
         text=render_answer(kept) if kept else (draft.refusal or refusal_text(absent)),
         refused=refused,
         mode="llm" if draft.model else "extractive",

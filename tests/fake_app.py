@@ -102,7 +102,7 @@ def _citation(n: int, item: object, quote: str) -> object:
 
 def fake_answer(question: str, history: Sequence[object], report: str | None) -> object:
     """The scripted `Answer` for `question` (history resolves follow-ups)."""
-    from rag.types import Answer, Turn
+    from rag.types import Answer, FollowUp, Turn
 
     fx = _fixtures()
     resolved = question
@@ -110,13 +110,16 @@ def fake_answer(question: str, history: Sequence[object], report: str | None) ->
         (t.content for t in reversed(list(history)) if isinstance(t, Turn) and t.role == "user"),
         "",
     )
+    followup = FollowUp(resolved=question)
     if question.startswith(("那", "它", "这")) and last_user:
         resolved = f"{last_user.rstrip('？?')}：{question}"
+        followup = FollowUp("na_ne", resolved, rewritten=True)
 
     def make(text: str, cites: list[object], retrieved: list[object], refused: bool = False):
         return Answer(
             question=question,
             resolved_question=resolved,
+            followup=followup,
             text=text,
             refused=refused,
             mode="extractive",

@@ -15,7 +15,7 @@ from app.render import (
     render_sources_html,
     render_status_badge,
 )
-from rag.types import Answer, Chunk, Citation, Retrieved, Status
+from rag.types import Answer, Chunk, Citation, FollowUp, Retrieved, Status
 
 TITLE = "2025 科技保险发展分析报告"
 SECTION = ("三、政策性科技保险取得新进展", "第一，首台（套）重大技术装备保险补偿机制")
@@ -62,6 +62,17 @@ def _citation(n: int = 1, quote: str = QUOTE, cid: str = "c1", verified: bool = 
     )
 
 
+REWRITTEN = FollowUp(kind="pronoun", resolved="…", rewritten=True)
+
+
+def test_a_question_kept_as_asked_shows_no_resolved_line() -> None:
+    kept = FollowUp(kind="temporal", resolved="当时呢？", rewritten=False, context=("首台",))
+    md = render_answer_markdown(
+        _answer(question="当时呢？", resolved_question="x", followup=kept), 1
+    )
+    assert "理解为" not in md
+
+
 def _answer(**kw: object) -> Answer:
     base: dict[str, object] = {
         "question": "首台（套）试点哪年开始？",
@@ -89,7 +100,9 @@ def test_answer_text_is_escaped(hostile: str) -> None:
 
 @pytest.mark.parametrize("hostile", [SCRIPT, IMG])
 def test_question_is_escaped_in_resolved_line(hostile: str) -> None:
-    md = render_answer_markdown(_answer(question="它呢", resolved_question=f"问 {hostile}"), 1)
+    md = render_answer_markdown(
+        _answer(question="它呢", resolved_question=f"问 {hostile}", followup=REWRITTEN), 1
+    )
     assert "理解为" in md
     assert "<script" not in md and "<img" not in md
 
@@ -223,7 +236,9 @@ def test_refused_answer_renders_related_passages_without_citations() -> None:
 
 def test_resolved_question_shown_only_when_different() -> None:
     assert "理解为" not in render_answer_markdown(_answer(), 1)
-    md = render_answer_markdown(_answer(question="那它呢？", resolved_question="首台（套）呢？"), 1)
+    md = render_answer_markdown(
+        _answer(question="那它呢？", resolved_question="首台（套）呢？", followup=REWRITTEN), 1
+    )
     assert "理解为：首台（套）呢？" in md
 
 

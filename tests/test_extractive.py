@@ -106,7 +106,7 @@ def test_unknown_place_is_refused_unless_the_question_asks_for_confirmation() ->
 
 def test_already_given_sentences_are_skipped_for_more() -> None:
     chunk = _chunk("一是发展首台套保险。二是发展中试保险。三是发展普惠保险。")
-    given = FollowUp(frozenset({"一是发展首台套保险。", "二是发展中试保险。"}))
+    given = FollowUp(already_given=frozenset({"一是发展首台套保险。", "二是发展中试保险。"}))
     analysis = replace(question_of("进展 有哪些 保险"), followup=given)
     draft = draft_answer(analysis, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
     assert [s.text for s in draft.sentences] == ["三是发展普惠保险。"]

@@ -102,3 +102,10 @@ def test_only_the_asking_clause_can_veto_a_figure_question_by_an_absent_noun() -
     # The asked thing itself is absent: refused.
     asked = question_of("场馆 的 占比 是 多少", tag=tags)
     assert unsupported(asked, "财险 保费 占比 为 61.5%。", report_has, LEXICON)
+
+
+def test_a_refusal_never_names_a_pronoun_as_absent() -> None:
+    tags = tagger({"他们": "r", "单位": "n"})
+    question = question_of("他们 是 哪个 单位 的", tag=tags)
+    assert any(t.text == "他们" for t in question.terms)
+    assert absent_terms(question, lambda term: False) == ("单位",)

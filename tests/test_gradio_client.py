@@ -29,6 +29,7 @@ ANSWER_KEYS = {
     "model",
     "notice",
     "strategy",
+    "followup",
     "citations",
     "retrieved",
     "dropped",
@@ -111,6 +112,7 @@ def test_fake_app_ask_with_history(fake_url: str) -> None:
     history = '[{"role": "user", "content": "苏州高新区给多少家企业提供了网络安全保险？"}]'
     result = _check_shape(_client(fake_url).predict("那保障金额呢？", history, "", api_name="/ask"))
     assert result["resolved_question"] != result["question"]
+    assert result["followup"]["rewritten"] and not result["followup"]["standalone"]
     assert "1050" in result["answer"]
 
 

@@ -149,11 +149,38 @@ class Pointers:
     document_nouns: tuple[str, ...]  # … 「报告」「文章」: the report itself, not the last turn
     standalone_terms: int
     subjectless_terms: int
+    max_referent_chars: int  # the longest subject a rewrite takes
+
+
+@dataclass(frozen=True)
+class FollowUpKinds:
+    """The words each kind of follow-up is recognised and resolved by (`rag.followup`)."""
+
+    temporal: tuple[str, ...]  # 「当时」「那时」
+    pronouns: tuple[str, ...]  # 「它」「这个」「其」; person_pronouns 「他们」 among them
+    person_pronouns: tuple[str, ...]
+    possessives: tuple[str, ...]  # 「其」「它的」: stand for 「<subject>的」
+    first_last: Mapping[str, int]  # 「前者」 → 1, 「后者」 → -1
+    ordinal_measures: tuple[str, ...]  # 「类」「个」 after 「第一」
+    more_phrases: tuple[str, ...]  # 「具体说说」
+    demonstrative_subjects: tuple[str, ...]  # 「那是」「这是」
+    what_ask: str  # 「具体是什么？」
+
+
+@dataclass(frozen=True)
+class FollowUpLists:
+    """How the last answer gives a list an ordinal follow-up points into."""
+
+    leads: tuple[str, ...]  # 「分为」「包括」 before a list
+    separators: tuple[str, ...]  # 「、」「和」 between its items
+    max_item_chars: int  # the longest item
 
 
 @dataclass(frozen=True)
 class FollowUpWords:
     pointers: Pointers
+    kinds: FollowUpKinds
+    lists: FollowUpLists
     more_starts: tuple[str, ...]
     question_words: tuple[str, ...]
     final_particles: tuple[str, ...]

@@ -484,6 +484,53 @@ class Patterns:
         return re.compile(f"^({alternation(self.lexicon.question.followup.more_starts)})")
 
     @cached_property
+    def followup_temporal(self) -> re.Pattern[str]:
+        """「当时」「那时」: a time the last turn named."""
+        return re.compile(f"({alternation(self.lexicon.question.followup.kinds.temporal)})")
+
+    @cached_property
+    def followup_pronoun(self) -> re.Pattern[str]:
+        """A pronoun opening the turn, after an optional 「那」 (group `pronoun`)."""
+        followup = self.lexicon.question.followup
+        lead = alternation(followup.pointers.elliptical_starts)
+        return re.compile(
+            rf"^(?:(?:{lead})\s*)??(?P<pronoun>{alternation(followup.kinds.pronouns)})"
+        )
+
+    @cached_property
+    def followup_ordinal(self) -> re.Pattern[str]:
+        """「第一类」「后者」「第二个」 early in the turn (group `ordinal`: 第一 or 后者; `nth`)."""
+        followup = self.lexicon.question.followup
+        kinds = followup.kinds
+        lead = alternation(followup.pointers.elliptical_starts)
+        ordinal = re.escape(self.lexicon.report.parts.ordinal)
+        nth = f"[{self.counting}]|\\d{{1,2}}"
+        return re.compile(
+            rf"^(?:(?:{lead}|[，,\s])*)"
+            rf"(?P<ordinal>{ordinal}(?P<nth>{nth})(?:{alternation(kinds.ordinal_measures)})"
+            rf"|(?:{alternation(tuple(kinds.first_last))})(?:{alternation(kinds.ordinal_measures)})?)"
+        )
+
+    @cached_property
+    def more_phrase(self) -> re.Pattern[str]:
+        """「具体说说」「展开讲讲」."""
+        return re.compile(f"({alternation(self.lexicon.question.followup.kinds.more_phrases)})")
+
+    @cached_property
+    def demonstrative_subject(self) -> re.Pattern[str]:
+        """「那是…」「这是…」 opening a turn: a bare predicate."""
+        kinds = self.lexicon.question.followup.kinds
+        return re.compile(f"^({alternation(kinds.demonstrative_subjects)})")
+
+    @cached_property
+    def list_lead(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.question.followup.lists.leads)})")
+
+    @cached_property
+    def list_separator(self) -> re.Pattern[str]:
+        return re.compile(f"(?:{alternation(self.lexicon.question.followup.lists.separators)})")
+
+    @cached_property
     def question_word(self) -> re.Pattern[str]:
         return re.compile(f"({alternation(self.lexicon.question.followup.question_words)})")
 
