@@ -5,7 +5,9 @@ optimum-intel) about twice as fast as torch on this CPU. The export is done once
 `make model` (`python -m rag.ovexport`), never when a question is asked:
 
 - `<models>/multilingual-e5-small-openvino/` holds the tokenizer and configs copied from
-  the converted folder, and `openvino/openvino_model.xml` (fp32, the same weights) and
+  the converted folder, and `openvino/openvino_model.xml` (fp32 layers; only the
+  250k-row token-embedding table is stored int8, weight-only: it is 82% of the weights,
+  and compiled fp32 it costs ~360 MB of resident memory for a cosine gain of 0.00001) and
   `openvino/openvino_model_qint8.xml` (NNCF int8 weights and activations, calibrated on
   passages of the seed report, no hub data set);
 - `reportqa_openvino.json`, written last, records which converted model it came from and
@@ -38,7 +40,7 @@ from rag.e5convert import MARKER_NAME as CONVERTED_MARKER
 from rag.e5convert import _conversion_lock, ensure_e5_model
 from rag.settings import EMBED_BACKENDS, Paths, default_home
 
-EXPORT_VERSION = 2
+EXPORT_VERSION = 3
 MARKER_NAME = "reportqa_openvino.json"
 # The quality bar of an embedding backend: the lowest cosine to fp32 torch (issue 18).
 MIN_COSINE = 0.99
@@ -205,6 +207,32 @@ def _quantize(xml: Path, out_xml: Path, calibration: list[dict[str, Any]]) -> No
     ov.save_model(quantized, out_xml, compress_to_fp16=False)
 
 
+def _compress_embedding_table(xml: Path) -> None:
+    """Store the token-embedding table int8 (weight-only, asymmetric), in place.
+
+    Measured on this machine (seed passages and queries): the resident size of the
+    compiled model fell from 606 MB to 243 MB, query and batch speed were unchanged
+    (12.3 vs 13.1 ms, 21.6 vs 21.5 passages/s) and the lowest cosine to torch stayed
+    0.99998. Compressing the MatMul weights too (all int8) made queries 1.5x slower on
+    this CPU, so they stay fp32.
+    """
+    # heavy: only at set-up
+    import nncf
+    import openvino as ov
+
+    core = ov.Core()
+    compressed = nncf.compress_weights(
+        core.read_model(xml),
+        mode=nncf.CompressWeightsMode.INT8_ASYM,
+        ignored_scope=nncf.IgnoredScope(types=["MatMul"]),
+    )
+    staged = xml.with_name(f"staged-{xml.name}")
+    ov.save_model(compressed, staged, compress_to_fp16=False)
+    del compressed
+    os.replace(staged.with_suffix(".bin"), xml.with_suffix(".bin"))
+    os.replace(staged, xml)
+
+
 def _encode_all(model: Any, passages: list[str], queries: list[str]) -> tuple[Any, Any]:
     kwargs = {"normalize_embeddings": True, "batch_size": 32, "convert_to_numpy": True}
     return (
@@ -288,6 +316,7 @@ def export_openvino(converted_dir: Path, corpus_dir: Path, int8: bool = True) ->
                 "quantize_seconds": round(time.perf_counter() - started, 1)
             }
         del torch_model
+        _compress_embedding_table(tmp / "openvino" / OV_FILES["openvino"])
         for backend in variants:
             model = load_openvino(tmp, backend, threads=0)
             cosine = _min_cosine(reference, _encode_all(model, passages, queries))
