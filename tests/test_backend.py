@@ -295,4 +295,3 @@ def test_the_default_export_stores_only_the_token_table_int8(shared_models_dir: 
     assert matmul_weights and all(
         w.get_element_type().get_type_name() == "f32" for w in matmul_weights
     )
-
