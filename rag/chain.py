@@ -586,7 +586,7 @@ def _unit_similarity(
         loaded.generation.collection_name,
         loaded.embeddings.embed_documents,
     )
-    if settings.embedding.query_threads:
+    if settings.embedding.query_threads and settings.embedding.backend == "torch":
         # One question embeds one short text: a second torch thread only spins against
         # other work on a 2-core machine (measured in evals/reports/bench.md).
         import torch  # heavy (~1 s); loaded by the embedding model anyway

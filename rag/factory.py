@@ -23,7 +23,6 @@ from rag.ovexport import (
     backends_agree,
     export_status,
     openvino_dir,
-    openvino_model_kwargs,
     opt_out_telemetry,
 )
 from rag.settings import DEFAULT_MODEL_NAME, EmbeddingSettings, IndexSettings, Paths
@@ -78,7 +77,7 @@ def resolve_model_path(settings: EmbeddingSettings, paths: Paths) -> Path | str:
 def _backend_model(
     settings: EmbeddingSettings, paths: Paths, model_path: Path | str
 ) -> tuple[str, dict[str, Any]]:
-    """The folder to load and the SentenceTransformer kwargs for `settings.backend`.
+    """The folder to load and its loading kwargs for `settings.backend`.
 
     An OpenVINO backend loads the export made at set-up (`make model`); a missing,
     stale or failed export is a ConfigError naming the command, never an export here.
@@ -105,7 +104,7 @@ def _backend_model(
             f"{status.min_cosine} < {MIN_COSINE}）：请改用 REPORTQA_EMBED_BACKEND=openvino 或 torch。"
         )
     export_dir = openvino_dir(paths.converted_e5_dir)
-    return str(export_dir), openvino_model_kwargs(settings.backend, settings.query_threads)
+    return str(export_dir), {"xml_name": OV_FILES[settings.backend]}
 
 
 def make_embeddings(settings: EmbeddingSettings, paths: Paths) -> Embeddings:
@@ -115,6 +114,21 @@ def make_embeddings(settings: EmbeddingSettings, paths: Paths) -> Embeddings:
     model_name, model_kwargs = _backend_model(settings, paths, model_path)
     if settings.backend != "torch":
         opt_out_telemetry()  # before anything imports openvino
+        from rag.ovembed import OpenVINOEmbeddings, OpenVINOEncoder
+
+        try:
+            encoder = OpenVINOEncoder(
+                Path(model_name), model_kwargs["xml_name"], settings.query_threads
+            )
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise ConfigError(
+                f"无法加载 {settings.backend} 嵌入模型（{type(exc).__name__}）：请重新运行 "
+                "`make model`，或设 REPORTQA_EMBED_BACKEND=torch。"
+            ) from exc
+        release_freed_heap()
+        return OpenVINOEmbeddings(
+            encoder, settings.passage_prompt, settings.query_prompt, settings.batch_size
+        )
     from langchain_huggingface import HuggingFaceEmbeddings  # heavy: torch + transformers (~2 s)
 
     common: dict[str, Any] = {"normalize_embeddings": True, "batch_size": settings.batch_size}

@@ -1,8 +1,9 @@
 """Export the converted e5-small to OpenVINO once, at set-up, beside the converted folder.
 
-sentence-transformers runs the model through OpenVINO (`backend="openvino"`, via
-optimum-intel) about twice as fast as torch on this CPU. The export is done once by
-`make model` (`python -m rag.ovexport`), never when a question is asked:
+optimum-intel exports the model (sentence-transformers' `backend="openvino"` format);
+rag/ovembed.py runs it about twice as fast as torch on this CPU, without importing
+torch. The export is done once by `make model` (`python -m rag.ovexport`), never when a
+question is asked:
 
 - `<models>/multilingual-e5-small-openvino/` holds the tokenizer and configs copied from
   the converted folder, and `openvino/openvino_model.xml` (fp32 layers; only the
@@ -38,9 +39,10 @@ import numpy as np
 
 from rag.e5convert import MARKER_NAME as CONVERTED_MARKER
 from rag.e5convert import _conversion_lock, ensure_e5_model
+from rag.ovembed import OpenVINOEncoder
 from rag.settings import EMBED_BACKENDS, Paths, default_home
 
-EXPORT_VERSION = 3
+EXPORT_VERSION = 4
 MARKER_NAME = "reportqa_openvino.json"
 # The quality bar of an embedding backend: the lowest cosine to fp32 torch (issue 18).
 MIN_COSINE = 0.99
@@ -359,25 +361,10 @@ def ensure_openvino_model(converted_dir: Path, corpus_dir: Path, int8: bool = Tr
         return export_openvino(converted_dir, corpus_dir, int8=int8)
 
 
-def load_openvino(export_dir: Path, backend: str, threads: int = 1) -> Any:
-    """A SentenceTransformer over an exported OpenVINO file; never exports."""
+def load_openvino(export_dir: Path, backend: str, threads: int = 1) -> OpenVINOEncoder:
+    """The encoder that answers questions with `backend`'s export; never exports."""
     opt_out_telemetry()
-    from sentence_transformers import SentenceTransformer  # heavy: torch and openvino
-
-    return SentenceTransformer(str(export_dir), **openvino_model_kwargs(backend, threads))
-
-
-def openvino_model_kwargs(backend: str, threads: int) -> dict[str, Any]:
-    """The `SentenceTransformer(...)` keyword arguments that load `backend`'s export."""
-    ov_config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY"}
-    if threads:
-        ov_config["INFERENCE_NUM_THREADS"] = threads
-    return {
-        "device": "cpu",
-        "local_files_only": True,
-        "backend": "openvino",
-        "model_kwargs": {"file_name": OV_FILES[backend], "export": False, "ov_config": ov_config},
-    }
+    return OpenVINOEncoder(export_dir, OV_FILES[backend], threads)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -148,8 +148,7 @@ def test_missing_or_failed_export_names_what_to_run(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "models", ignore_errors=True)
     _fake_export(tmp_path / "models", {"openvino": 0.99999, "openvino-int8": 0.985})
     name, kwargs = _backend_model(EmbeddingSettings(backend="openvino"), paths, converted)
-    assert name == str(openvino_dir(converted)) and kwargs["backend"] == "openvino"
-    assert kwargs["model_kwargs"]["export"] is False  # never exports at question time
+    assert name == str(openvino_dir(converted)) and kwargs == {"xml_name": "openvino_model.xml"}
     with pytest.raises(ConfigError, match="未通过质量检查"):
         _backend_model(EmbeddingSettings(backend="openvino-int8"), paths, converted)
     with pytest.raises(ConfigError, match="REPORTQA_EMBED_BACKEND=torch"):
@@ -295,3 +294,18 @@ def test_the_default_export_stores_only_the_token_table_int8(shared_models_dir: 
     assert matmul_weights and all(
         w.get_element_type().get_type_name() == "f32" for w in matmul_weights
     )
+
+
+@pytest.mark.slow
+def test_length_sorted_batches_keep_each_text_its_own_vector(shared_models_dir: Path) -> None:
+    """Batching by token length pads less, and every text still gets the vector it
+    gets alone, in the order given."""
+    from rag.ovexport import load_openvino
+
+    encoder = load_openvino(openvino_dir(shared_models_dir / "multilingual-e5-small"), "openvino")
+    texts = [QUESTIONS[0], "保" * 600, QUESTIONS[1], "科技", *_report_sentences()[:5]]
+    together = encoder.encode(texts, prompt="passage: ", batch_size=3)
+    alone = np.stack([encoder.encode([t], prompt="passage: ", batch_size=1)[0] for t in texts])
+    assert together.shape == (len(texts), 384)
+    assert float((together * alone).sum(axis=1).min()) > 0.9999
+    assert len(encoder.tokenizer(["保" * 600])["input_ids"][0]) == 512  # truncated as e5 is
