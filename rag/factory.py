@@ -7,6 +7,8 @@ that importing `rag` is cheap and has no side effects.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import os
 import sys
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.e5convert import ensure_e5_model
 from rag.errors import ConfigError, IndexCorruptError, ModelMismatchError, StoreUnavailableError
+from rag.ovembed import OpenVINOEmbeddings, OpenVINOEncoder
 from rag.ovexport import (
     MIN_COSINE,
     OV_FILES,
@@ -114,8 +117,6 @@ def make_embeddings(settings: EmbeddingSettings, paths: Paths) -> Embeddings:
     model_name, model_kwargs = _backend_model(settings, paths, model_path)
     if settings.backend != "torch":
         opt_out_telemetry()  # before anything imports openvino
-        from rag.ovembed import OpenVINOEmbeddings, OpenVINOEncoder
-
         try:
             encoder = OpenVINOEncoder(
                 Path(model_name), model_kwargs["xml_name"], settings.query_threads
@@ -155,9 +156,6 @@ def release_freed_heap() -> None:
     arenas, so the process stays ~265 MB larger than it needs to be for its whole life.
     `malloc_trim(0)` returns them: measured 1021 → 756 MB after loading the torch model.
     """
-    import ctypes
-    import ctypes.util
-
     libc_name = ctypes.util.find_library("c")
     if not libc_name or not sys.platform.startswith("linux"):
         return

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from tokenizers import Tokenizer
 
 DEFAULT_MAX_TOKENS = 512
 
@@ -31,7 +32,6 @@ class OpenVINOEncoder:
 
     def __init__(self, export_dir: Path, xml_name: str, threads: int = 1) -> None:
         import openvino as ov  # heavy (~0.2 s): only when the backend is chosen
-        from tokenizers import Tokenizer
 
         self.export_dir = export_dir
         self._tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))

@@ -209,6 +209,46 @@ def _quantize(xml: Path, out_xml: Path, calibration: list[dict[str, Any]]) -> No
     ov.save_model(quantized, out_xml, compress_to_fp16=False)
 
 
+def _calibration_inputs(
+    tokenizer: Any, passages: list[str], queries: list[str]
+) -> list[dict[str, Any]]:
+    """One model input per calibration text (report passages and queries, prompted)."""
+    calibration = []
+    texts = [f"passage: {p}" for p in passages] + [f"query: {q}" for q in queries]
+    for text in texts:
+        enc = tokenizer([text], return_tensors="np", truncation=True, max_length=512)
+        calibration.append(
+            {k: np.asarray(enc[k], dtype=np.int64) for k in ("input_ids", "attention_mask")}
+        )
+    return calibration
+
+
+def _copy_tokenizer_and_configs(converted_dir: Path, tmp: Path) -> None:
+    """Everything of the converted folder but its torch weights, into the export."""
+    tmp.mkdir(parents=True)
+    for path in converted_dir.rglob("*"):
+        if path.is_file() and path.name not in ("model.safetensors", CONVERTED_MARKER):
+            target = tmp / path.relative_to(converted_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    _stamp_config(tmp / "config.json")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _swap_into_place(tmp: Path, export_dir: Path, prefix: str) -> None:
+    """Replace `export_dir` by the finished `tmp` (renames, so readers never see half)."""
+    if export_dir.exists():
+        trash = export_dir.parent / f"{prefix}old-{uuid.uuid4().hex[:8]}"
+        os.replace(export_dir, trash)
+        os.replace(tmp, export_dir)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(tmp, export_dir)
+
+
 def _compress_embedding_table(xml: Path) -> None:
     """Store the token-embedding table int8 (weight-only, asymmetric), in place.
 
@@ -282,32 +322,17 @@ def export_openvino(converted_dir: Path, corpus_dir: Path, int8: bool = True) ->
         raise FileNotFoundError(f"{corpus_dir} 里没有可用于校准的报告文本（.txt/.md）")
     queries = check_queries(passages)
     try:
-        tmp.mkdir(parents=True)
-        for path in converted_dir.rglob("*"):
-            if path.is_file() and path.name not in ("model.safetensors", CONVERTED_MARKER):
-                target = tmp / path.relative_to(converted_dir)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target)
-        _stamp_config(tmp / "config.json")
-        exported = OVModelForFeatureExtraction.from_pretrained(
+        _copy_tokenizer_and_configs(converted_dir, tmp)
+        OVModelForFeatureExtraction.from_pretrained(
             str(converted_dir), export=True, compile=False
-        )
-        exported.save_pretrained(tmp / "openvino")
-        del exported
+        ).save_pretrained(tmp / "openvino")
 
         torch_model = SentenceTransformer(str(converted_dir), device="cpu", local_files_only=True)
         reference = _encode_all(torch_model, passages, queries)
         backends: dict[str, dict[str, Any]] = {}
         variants = ["openvino", "openvino-int8"] if int8 else ["openvino"]
         if int8:
-            tokenizer = torch_model.tokenizer
-            calibration = []
-            texts = [f"passage: {p}" for p in passages] + [f"query: {q}" for q in queries]
-            for text in texts:
-                enc = tokenizer([text], return_tensors="np", truncation=True, max_length=512)
-                calibration.append(
-                    {k: np.asarray(enc[k], dtype=np.int64) for k in ("input_ids", "attention_mask")}
-                )
+            calibration = _calibration_inputs(torch_model.tokenizer, passages, queries)
             started = time.perf_counter()
             _quantize(
                 tmp / "openvino" / OV_FILES["openvino"],
@@ -330,16 +355,8 @@ def export_openvino(converted_dir: Path, corpus_dir: Path, int8: bool = True) ->
             "check": {"passages": len(passages), "queries": len(queries), "min": MIN_COSINE},
             "backends": backends,
         }
-        (tmp / MARKER_NAME).write_text(
-            json.dumps(marker, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        if export_dir.exists():
-            trash = export_dir.parent / f"{prefix}old-{uuid.uuid4().hex[:8]}"
-            os.replace(export_dir, trash)
-            os.replace(tmp, export_dir)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, export_dir)
+        _write_json(tmp / MARKER_NAME, marker)
+        _swap_into_place(tmp, export_dir, prefix)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
