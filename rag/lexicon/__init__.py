@@ -163,6 +163,12 @@ class FollowUpKinds:
     first_last: Mapping[str, int]  # 「前者」 → 1, 「后者」 → -1
     ordinal_measures: tuple[str, ...]  # 「类」「个」 after 「第一」
     more_phrases: tuple[str, ...]  # 「具体说说」
+    # 「具体说说」「展开讲讲」: more of the same passage, what was said included.
+    elaborate_phrases: tuple[str, ...]
+    # 「同一个月」「那个月」: the time is a month, not only a year.
+    month_words: tuple[str, ...]
+    # 「还」「别的」 in a temporal turn: another thing of that time, not the last subject.
+    others_words: tuple[str, ...]
     demonstrative_subjects: tuple[str, ...]  # 「那是」「这是」
     what_ask: str  # 「具体是什么？」
 
@@ -174,6 +180,8 @@ class FollowUpLists:
     leads: tuple[str, ...]  # 「分为」「包括」 before a list
     separators: tuple[str, ...]  # 「、」「和」 between its items
     max_item_chars: int  # the longest item
+    # Words after 「哪」「几」 that ask for a list of such items (「哪几个阶段」).
+    set_asks: tuple[str, ...]
 
 
 @dataclass(frozen=True)
