@@ -77,6 +77,8 @@ class Earlier:
     quotes: tuple[str, ...] = ()  # the last answer's citation quotes
     # Every earlier answer with its quotes, newest first: where an ordinal's list may be.
     lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # … and how many items the question before each asked for (「哪两个判断」 → 2; 0: none).
+    counts: tuple[int, ...] = ()
 
 
 def _user_questions(history: Sequence[Turn]) -> list[str]:
@@ -252,6 +254,16 @@ def _numbered(text: str, lexicon: Lexicon) -> dict[int, str]:
     return items
 
 
+def _clauses(text: str, count: int) -> list[str]:
+    """The last `count` clauses of the text's first sentence that has that many (「…，政策性
+    保险仍将发挥作用，商业性保险有望提速」 for 「哪两个判断」), or []."""
+    for sentence in split_sentences(text):
+        parts = [p.strip() for p in re.split(r"[，,；;]", sentence.rstrip("。！？!?")) if p.strip()]
+        if len(parts) >= count:
+            return parts[-count:]
+    return []
+
+
 def _joined(sentences: Sequence[str], lexicon: Lexicon) -> list[str]:
     """The clause that joins the most short phrases with 、/和 (「分为A和B两大类」)."""
     patterns = lexicon.patterns
@@ -370,8 +382,14 @@ def _ordinal_item(question: str, earlier: Earlier, lexicon: Lexicon) -> tuple[st
     found = lexicon.patterns.followup_ordinal.match(question)
     assert found is not None
     position = _nth(found, lexicon)
-    for answer, quotes in earlier.lists or ((earlier.answer, earlier.quotes),):
+    counts = earlier.counts or (0,) * len(earlier.lists)
+    for (answer, quotes), count in zip(
+        earlier.lists or ((earlier.answer, earlier.quotes),), counts or (0,), strict=False
+    ):
         items = list_items(answer, quotes, lexicon)
+        if not items and count >= 2:
+            # 「哪两个判断？」 answered by one sentence: its clauses are the items.
+            items = _clauses(_REFERENCE.sub("", answer), count)
         item = (
             items[position - 1 if position > 0 else -1] if 0 < abs(position) <= len(items) else ""
         )
@@ -420,7 +438,7 @@ def _asks_for(question: str, measure: str, lexicon: Lexicon) -> bool:
 
 def _lists(
     question: str, history: Sequence[Turn], lexicon: Lexicon
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[int, ...]]:
     """The earlier answers an ordinal's list may be in, most likely first: answers to a
     question that asked for items of the ordinal's kind (「哪几个阶段」 for 「最后一个阶段」),
     then answers to turns that were not themselves ordinals (an item's own answer is not
@@ -443,7 +461,21 @@ def _lists(
         return 2 if ordinal.match(asked_text) else 1
 
     ranked = sorted(pairs, key=rank)  # stable: newest first within a rank
-    return tuple((_MARKERS.sub("", t.content), t.quotes) for _, t in ranked)
+    lists = tuple((_MARKERS.sub("", t.content), t.quotes) for _, t in ranked)
+    return lists, tuple(_asked_count(q, lexicon) for q, _ in ranked)
+
+
+def _asked_count(question: str, lexicon: Lexicon) -> int:
+    """How many items a question asks for (「哪两个判断」 → 2), or 0."""
+    numerals = lexicon.numbers.numerals
+    asks = alternation(lexicon.question.followup.lists.count_asks)
+    found = re.search(rf"(?:{asks})([{lexicon.patterns.counting}{numerals.two}]|\d)", question)
+    if not found:
+        return 0
+    raw = found.group(1)
+    if raw.isdigit():
+        return int(raw)
+    return 2 if raw == numerals.two else numerals.value(raw)
 
 
 def _named_part(subject: str, terms: Sequence[Term], lexicon: Lexicon) -> str:
@@ -623,7 +655,8 @@ def decide_followup(
     given, follows = _more_of(kind, question, history, lexicon)
     if kind == ORDINAL:
         # 「第三条呢？」 after 「第一条…」: the list may be in an earlier answer.
-        earlier = replace(earlier, lists=_lists(question, history, lexicon))
+        lists, counts = _lists(question, history, lexicon)
+        earlier = replace(earlier, lists=lists, counts=counts)
         found = _ordinal_item(question, earlier, lexicon)
         if found and found[0] != question:
             # The item's own sentences follow it in the report (「一是…。具体要…」).
@@ -644,10 +677,12 @@ def decide_followup(
     # No usable referent: the question as asked, retrieval leaning on the earlier words.
     own_texts = {t.text for t in own}
     # Words of the earlier turns; for a pronoun, the names the last answer gave too
-    # (「他们是哪个单位的？」 after the authors).
+    # (「他们是哪个单位的？」 after the authors), and for more of the same.
     named = [t for t in analyse(earlier.answer[:_ANSWER_HEAD]) if t.tag in _SPECIFIC_TAGS]
     words = [t.text for t in earlier.terms]
-    if kind == PRONOUN:
+    if kind in (PRONOUN, MORE):
+        # 「还有别的银行支持吗？」 goes on from the passage the last answer quoted: its
+        # names bring that passage back.
         words += [t.text for t in named[:_ANSWER_NAMES]]
     kept = tuple(dict.fromkeys(w for w in words if w not in own_texts))
     # Kept as asked, a turn asking for more of its own noun (「还有别的地区吗？」) is

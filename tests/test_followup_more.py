@@ -148,3 +148,17 @@ def test_another_thing_of_that_year_does_not_take_the_last_subject() -> None:
     ]
     decided = _decide("同一年成立的还有哪家？", history)
     assert decided.kind == "temporal" and decided.resolved == "2002年成立的还有哪家？"
+
+
+def test_a_counted_ask_answered_by_one_sentence_takes_its_last_clauses_as_items() -> None:
+    history = [
+        Turn("user", "报告 有 哪两个 判断？"),
+        Turn("assistant", "展望未来，政策性保险仍将发挥作用，商业性保险有望提速[1]。"),
+    ]
+    decided = _decide("后者主要在哪些领域？", history)
+    assert decided.kind == "ordinal" and decided.resolved.startswith("商业性保险有望提速")
+
+
+def test_a_table_row_given_as_an_answer_is_a_list() -> None:
+    row = "研发阶段\t转化阶段\t应用阶段\t保护阶段"
+    assert list_items(row, (), LEXICON) == ["研发阶段", "转化阶段", "应用阶段", "保护阶段"]

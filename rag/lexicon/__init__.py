@@ -182,6 +182,7 @@ class FollowUpLists:
     max_item_chars: int  # the longest item
     # Words after 「哪」「几」 that ask for a list of such items (「哪几个阶段」).
     set_asks: tuple[str, ...]
+    count_asks: tuple[str, ...]  # 「哪」 before a numeral: 「哪两个判断」 asks for two
 
 
 @dataclass(frozen=True)
