@@ -51,8 +51,6 @@ _REFERENCE = re.compile(r"\[\d*\]")
 # How much of the last answer a kept follow-up searches with: its head, and so many names.
 _ANSWER_HEAD = 80
 _ANSWER_NAMES = 4
-# A first sentence of an answer this short is its direct answer (「2015 年」).
-_LEAD_CHARS = 12
 
 # The kinds of follow-up (`FollowUp.kind`).
 NA_NE = "na_ne"
@@ -190,36 +188,18 @@ def subject_of(question: str, terms: Sequence[Term], lexicon: Lexicon) -> str:
 
 
 def _time_of(earlier: Earlier, lexicon: Lexicon, *, month: bool = False) -> str:
-    """The time the last turn named (「2017年」, with `month` 「2024年1月」), or "".
-
-    A short first sentence of the answer with a time is its direct answer and wins;
-    else the time nearest the last question's own words in the answer (「2017年3月获得…
-    A轮融资」 for 「A轮融了多少？」, not the founding year before it), then its quotes,
-    then the question itself.
-    """
+    """The time the last turn named: the first year (with `month`, year and month:
+    「2024年1月」) of its question, else of its answer or quotes; "" when none. A time
+    the asker named frames the talk; an answer may name other years in passing."""
     pattern = lexicon.patterns.year
     if month:
         pattern = re.compile(
             pattern.pattern + rf"\s*\d{{1,2}}\s*{re.escape(lexicon.numbers.dates.month)}"
         )
-    answer = earlier.answer
-    lead = re.split(r"[。！？!?\n]", answer, maxsplit=1)[0]
-    found = list(pattern.finditer(answer))
-    if found and len(lead) <= _LEAD_CHARS and found[0].end() <= len(lead):
-        return found[0].group(0).replace(" ", "")
-    places = [
-        at
-        for t in earlier.terms
-        if t.factor >= 1.0 and t.text in earlier.question
-        for at in [m.start() for m in re.finditer(re.escape(t.text), answer)]
-    ]
-    if found and places:
-        nearest = min(found, key=lambda m: min(abs(m.start() - at) for at in places))
-        return nearest.group(0).replace(" ", "")
-    for text in (answer, *earlier.quotes, earlier.question):
-        hit = pattern.search(text)
-        if hit:
-            return hit.group(0).replace(" ", "")
+    for text in (earlier.question, earlier.answer, *earlier.quotes):
+        found = pattern.search(text)
+        if found:
+            return found.group(0).replace(" ", "")
     return ""
 
 
@@ -351,11 +331,8 @@ def _pronoun(question: str, subject: str, own: Sequence[Term], lexicon: Lexicon)
 def _temporal(
     question: str, subject: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon
 ) -> str | None:
-    """「当时…」「同一个月它还发了啥？」: the time the last turn named in place of the pointer.
-
-    A pronoun after it stands for the names of the last subject; a turn asking for
-    another thing of that time (「同一年成立的还有哪家？」) does not take the subject.
-    """
+    """「当时…」「同一个月它还发了啥？」: the time the last turn named in place of the pointer;
+    a pronoun after it stands for the names of the last subject."""
     patterns, kinds = lexicon.patterns, lexicon.question.followup.kinds
     pointer = patterns.followup_temporal.search(question)
     assert pointer is not None
@@ -369,8 +346,6 @@ def _temporal(
     if pronoun and subject and pronoun.group("pronoun") not in kinds.person_pronouns:
         named = _named_part(subject, earlier.terms, lexicon)
         return time + named + rest[pronoun.end() :]
-    if any(word in rest for word in kinds.others_words):
-        return rewritten
     if any(t.tag in _SPECIFIC_TAGS for t in own) or not subject or subject_of(rest, own, lexicon):
         return rewritten
     return subject + rewritten
@@ -697,14 +672,14 @@ def _more_of(
 
     「还有别的…」 skips the sentences the last answer gave and goes on after them;
     「具体说说」「展开讲讲」 goes on after them too but may say them again; a temporal turn
-    asking for another thing of that time (「同一年…还有哪家？」) skips them.
+    asking for another thing of that time (「同一个月它还发了啥？」) skips them.
     """
     kinds = lexicon.question.followup.kinds
     given = _given(history)
     if kind == TEMPORAL:
+        # 「同一个月它还发了啥通知？」: another thing of that time, not the one just given.
         rest = lexicon.patterns.followup_temporal.sub("", question, count=1)
-        others = any(word in rest for word in kinds.others_words)
-        return (given if others else frozenset()), ()
+        return (given if any(w in rest for w in kinds.others_words) else frozenset()), ()
     if kind != MORE:
         return frozenset(), ()
     last = _last_answer(history)

@@ -167,7 +167,7 @@ class FollowUpKinds:
     elaborate_phrases: tuple[str, ...]
     # 「同一个月」「那个月」: the time is a month, not only a year.
     month_words: tuple[str, ...]
-    # 「还」「别的」 in a temporal turn: another thing of that time, not the last subject.
+    # 「还」「别的」 in a temporal turn: another thing of that time, not the one given.
     others_words: tuple[str, ...]
     demonstrative_subjects: tuple[str, ...]  # 「那是」「这是」
     what_ask: str  # 「具体是什么？」
