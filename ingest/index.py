@@ -101,6 +101,7 @@ def write_generation(
     prefix: str,
     *,
     model: str,
+    backend: str = "torch",
     desired: Sequence[IndexedChunk],
     reports: Sequence[ReportEntry],
     user_terms: Sequence[str],
@@ -131,7 +132,11 @@ def write_generation(
     old_vectors: dict[str, Any] = {}
     old_tokens: dict[str, tuple[str, ...]] = {}
     old_meta: dict[str, dict[str, Any]] = {}
-    same_model = current is not None and current.model == model
+    # Vectors are reused only from the same model run by the same backend: an index holds
+    # vectors of one backend, the one its pointer records.
+    same_model = (
+        current is not None and current.model == model and (current.backend or "torch") == backend
+    )
     if current_collection is not None and same_model:
         for record_id, _, metadata, embedding in iter_records(
             current_collection, include=("metadatas", "embeddings")
@@ -193,6 +198,7 @@ def write_generation(
         metadata={
             "generation": name,
             "model": model,
+            "backend": backend,
             "dimension": dimension,
             "reports": json.dumps([r.to_json() for r in reports], ensure_ascii=False),
             "user_terms": json.dumps(list(user_terms), ensure_ascii=False),

@@ -30,6 +30,7 @@ from rag.draft import Draft
 from rag.errors import ModelMismatchError, ReportQAError
 from rag.evidence import ScoringSettings
 from rag.factory import (
+    check_index_backend,
     embedding_info,
     make_chroma_client,
     make_embeddings,
@@ -523,6 +524,8 @@ def _load(settings: Settings, lexicon: Lexicon, embeddings: Any | None = None) -
         client, settings.index.collection_prefix, model=settings.embedding.model
     )
 
+    check_index_backend(generation.backend, settings.embedding, settings.paths)
+
     def load_embeddings() -> Any:
         model = embeddings or make_embeddings(settings.embedding, settings.paths)
         info = embedding_info(model, settings.embedding)
@@ -583,7 +586,7 @@ def _unit_similarity(
         loaded.generation.collection_name,
         loaded.embeddings.embed_documents,
     )
-    if settings.embedding.query_threads:
+    if settings.embedding.query_threads and settings.embedding.backend == "torch":
         # One question embeds one short text: a second torch thread only spins against
         # other work on a 2-core machine (measured in evals/reports/bench.md).
         import torch  # heavy (~1 s); loaded by the embedding model anyway

@@ -7,15 +7,27 @@ that importing `rag` is cheap and has no side effects.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.e5convert import ensure_e5_model
-from rag.errors import ConfigError, IndexCorruptError, StoreUnavailableError
+from rag.errors import ConfigError, IndexCorruptError, ModelMismatchError, StoreUnavailableError
+from rag.ovembed import OpenVINOEmbeddings, OpenVINOEncoder
+from rag.ovexport import (
+    MIN_COSINE,
+    OV_FILES,
+    backends_agree,
+    export_status,
+    openvino_dir,
+    opt_out_telemetry,
+)
 from rag.settings import DEFAULT_MODEL_NAME, EmbeddingSettings, IndexSettings, Paths
 
 if TYPE_CHECKING:
@@ -28,6 +40,7 @@ class EmbeddingModelInfo:
 
     name: str
     dimension: int
+    backend: str = "torch"
 
 
 def set_offline_environment() -> None:
@@ -64,17 +77,66 @@ def resolve_model_path(settings: EmbeddingSettings, paths: Paths) -> Path | str:
     raise ConfigError(f"REPORTQA_EMBED_MODEL 找不到嵌入模型：{settings.model}")
 
 
+def _backend_model(
+    settings: EmbeddingSettings, paths: Paths, model_path: Path | str
+) -> tuple[str, dict[str, Any]]:
+    """The folder to load and its loading kwargs for `settings.backend`.
+
+    An OpenVINO backend loads the export made at set-up (`make model`); a missing,
+    stale or failed export is a ConfigError naming the command, never an export here.
+    """
+    if settings.backend == "torch":
+        return str(model_path), {"device": "cpu", "local_files_only": True}
+    if settings.backend not in OV_FILES:
+        raise ConfigError(f"REPORTQA_EMBED_BACKEND 不支持：{settings.backend}")
+    if settings.model != DEFAULT_MODEL_NAME:
+        raise ConfigError(
+            f"OpenVINO 后端只支持默认嵌入模型；REPORTQA_EMBED_MODEL={settings.model} "
+            "请改用 REPORTQA_EMBED_BACKEND=torch。"
+        )
+    status = export_status(paths.converted_e5_dir, settings.backend)
+    if not status.ready:
+        raise ConfigError(
+            f"还没有导出 {settings.backend} 嵌入模型：请先运行 `make model`"
+            f"（或 `python -m rag.ovexport {paths.converted_e5_dir}`），"
+            "或设 REPORTQA_EMBED_BACKEND=torch。"
+        )
+    if not status.passes:
+        raise ConfigError(
+            f"{settings.backend} 嵌入模型未通过质量检查（与 torch 的最低余弦 "
+            f"{status.min_cosine} < {MIN_COSINE}）：请改用 REPORTQA_EMBED_BACKEND=openvino 或 torch。"
+        )
+    export_dir = openvino_dir(paths.converted_e5_dir)
+    return str(export_dir), {"xml_name": OV_FILES[settings.backend]}
+
+
 def make_embeddings(settings: EmbeddingSettings, paths: Paths) -> Embeddings:
     """Build LangChain embeddings over sentence-transformers, with e5's query/passage prompts."""
     set_offline_environment()
     model_path = resolve_model_path(settings, paths)
+    model_name, model_kwargs = _backend_model(settings, paths, model_path)
+    if settings.backend != "torch":
+        opt_out_telemetry()  # before anything imports openvino
+        try:
+            encoder = OpenVINOEncoder(
+                Path(model_name), model_kwargs["xml_name"], settings.query_threads
+            )
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise ConfigError(
+                f"无法加载 {settings.backend} 嵌入模型（{type(exc).__name__}）：请重新运行 "
+                "`make model`，或设 REPORTQA_EMBED_BACKEND=torch。"
+            ) from exc
+        release_freed_heap()
+        return OpenVINOEmbeddings(
+            encoder, settings.passage_prompt, settings.query_prompt, settings.batch_size
+        )
     from langchain_huggingface import HuggingFaceEmbeddings  # heavy: torch + transformers (~2 s)
 
     common: dict[str, Any] = {"normalize_embeddings": True, "batch_size": settings.batch_size}
     try:
-        return HuggingFaceEmbeddings(
-            model_name=str(model_path),
-            model_kwargs={"device": "cpu", "local_files_only": True},
+        embeddings = HuggingFaceEmbeddings(
+            model_name=model_name,
+            model_kwargs=model_kwargs,
             encode_kwargs={**common, "prompt": settings.passage_prompt},
             query_encode_kwargs={**common, "prompt": settings.query_prompt},
         )
@@ -82,6 +144,25 @@ def make_embeddings(settings: EmbeddingSettings, paths: Paths) -> Embeddings:
         raise ConfigError(
             f"REPORTQA_EMBED_MODEL 无法加载嵌入模型 {settings.model}：{type(exc).__name__}"
         ) from exc
+    release_freed_heap()
+    return embeddings
+
+
+def release_freed_heap() -> None:
+    """Hand memory freed while loading back to the operating system (glibc only).
+
+    Loading e5's 250k-piece tokenizer parses its 17 MB tokenizer.json into transient
+    copies (transformers 5.5 deep-copies the backend tokenizer); glibc keeps the freed
+    arenas, so the process stays ~265 MB larger than it needs to be for its whole life.
+    `malloc_trim(0)` returns them: measured 1021 → 756 MB after loading the torch model.
+    """
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name or not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(libc_name).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (e.g. musl has no malloc_trim)
+        return
 
 
 def embedding_info(embeddings: Embeddings, settings: EmbeddingSettings) -> EmbeddingModelInfo:
@@ -95,7 +176,29 @@ def embedding_info(embeddings: Embeddings, settings: EmbeddingSettings) -> Embed
         dimension = int(getter() or 0) if getter else 0
     if not dimension:
         dimension = len(embeddings.embed_query("维度"))
-    return EmbeddingModelInfo(name=settings.model, dimension=dimension)
+    return EmbeddingModelInfo(name=settings.model, dimension=dimension, backend=settings.backend)
+
+
+def check_index_backend(index_backend: str, settings: EmbeddingSettings, paths: Paths) -> None:
+    """Refuse a question embedded by a backend too far from the index's.
+
+    An index records the backend that embedded it ("" for indexes older than that:
+    torch). Another backend qualifies when both passed the cosine check against torch
+    closely enough that their vectors agree to MIN_COSINE (`backends_agree`).
+    """
+    built = index_backend or "torch"
+    if built == settings.backend:
+        return
+    converted = paths.converted_e5_dir
+    if settings.model == DEFAULT_MODEL_NAME and backends_agree(
+        export_status(converted, built), export_status(converted, settings.backend)
+    ):
+        return
+    raise ModelMismatchError(
+        f"索引是用 {built} 后端嵌入的，当前 REPORTQA_EMBED_BACKEND 是 {settings.backend}，"
+        f"两者的向量不能保证余弦 ≥ {MIN_COSINE}。请运行 `reportqa ingest corpus/` 重建索引，"
+        f"或设 REPORTQA_EMBED_BACKEND={built}。"
+    )
 
 
 def make_chroma_client(index: IndexSettings, paths: Paths) -> Any:

