@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from rag.e5convert import ensure_e5_model
 from rag.errors import ConfigError, IndexCorruptError, ModelMismatchError, StoreUnavailableError
-from rag.ovembed import OpenVINOEmbeddings, OpenVINOEncoder
 from rag.ovexport import (
     MIN_COSINE,
     OV_FILES,
@@ -117,6 +116,8 @@ def make_embeddings(settings: EmbeddingSettings, paths: Paths) -> Embeddings:
     model_name, model_kwargs = _backend_model(settings, paths, model_path)
     if settings.backend != "torch":
         opt_out_telemetry()  # before anything imports openvino
+        from rag.ovembed import OpenVINOEmbeddings, OpenVINOEncoder  # heavy: langchain_core
+
         try:
             encoder = OpenVINOEncoder(
                 Path(model_name), model_kwargs["xml_name"], settings.query_threads

@@ -39,7 +39,6 @@ import numpy as np
 
 from rag.e5convert import MARKER_NAME as CONVERTED_MARKER
 from rag.e5convert import _conversion_lock, ensure_e5_model
-from rag.ovembed import OpenVINOEncoder
 from rag.settings import EMBED_BACKENDS, Paths, default_home
 
 EXPORT_VERSION = 4
@@ -378,9 +377,12 @@ def ensure_openvino_model(converted_dir: Path, corpus_dir: Path, int8: bool = Tr
         return export_openvino(converted_dir, corpus_dir, int8=int8)
 
 
-def load_openvino(export_dir: Path, backend: str, threads: int = 1) -> OpenVINOEncoder:
-    """The encoder that answers questions with `backend`'s export; never exports."""
+def load_openvino(export_dir: Path, backend: str, threads: int = 1) -> Any:
+    """The encoder (rag.ovembed.OpenVINOEncoder) that answers questions with `backend`'s
+    export; never exports."""
     opt_out_telemetry()
+    from rag.ovembed import OpenVINOEncoder  # heavy: langchain_core, tokenizers
+
     return OpenVINOEncoder(export_dir, OV_FILES[backend], threads)
 
 

@@ -201,6 +201,11 @@ def app_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         }
     )
     env.pop("REPORTQA_AUTH", None)
+    # The default embedding backend loads the export `make model` made into the test
+    # models folder; a home of its own would hold no export.
+    test_models = os.environ.get("REPORTQA_TEST_MODELS_DIR", "").strip()
+    if test_models and not env.get("REPORTQA_MODELS_DIR"):
+        env["REPORTQA_MODELS_DIR"] = test_models
     env.update(extra or {})
     return env
 

@@ -60,6 +60,7 @@ HEAVY: Mapping[str, str] = {
     "jieba.posseg": "loads jieba's part-of-speech model, ~0.3 s",
     "gradio": "~3 s; the web app only",
     "openvino": "the OpenVINO runtime; only at set-up (export) and for its backend",
+    "rag.ovembed": "the OpenVINO backend's LangChain Embeddings (langchain_core, tokenizers, ~0.8 s)",
     "nncf": "~2 s; only when `make model` quantises the export",
     "optimum.intel": "~3 s with transformers; only when `make model` exports",
     "gradio_client": "~0.2 s; only against a running app",
