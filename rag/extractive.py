@@ -683,6 +683,20 @@ def draft_answer(
         )
         have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
         chosen += [e for e in following if (e.retrieved.chunk.id, e.sentence_index) not in have]
+    return _drafted(question, best, chosen, scored, weighed, settings, lexicon, corpus_has)
+
+
+def _drafted(
+    question: Question,
+    best: Evidence,
+    chosen: list[Evidence],
+    scored: Sequence[Evidence],
+    weighed: Callable[[str], float],
+    settings: ScoringSettings,
+    lexicon: Lexicon,
+    corpus_has: Callable[[str], bool] | None,
+) -> SentenceDraft:
+    """The chosen evidence laid out in reading order, with its lead or premise note."""
     # Reading order reads better than score order.
     chosen.sort(
         key=lambda e: (e.retrieved.chunk.source, e.retrieved.chunk.position, e.sentence_index)

@@ -336,7 +336,7 @@ def _temporal(
     patterns, kinds = lexicon.patterns, lexicon.question.followup.kinds
     pointer = patterns.followup_temporal.search(question)
     assert pointer is not None
-    month = pointer.group(0) in kinds.month_words
+    month = pointer.group(0) in lexicon.question.followup.times.month_words
     time = _time_of(earlier, lexicon, month=month) or (_time_of(earlier, lexicon) if month else "")
     if not time:
         return None
@@ -679,7 +679,11 @@ def _more_of(
     if kind == TEMPORAL:
         # 「同一个月它还发了啥通知？」: another thing of that time, not the one just given.
         rest = lexicon.patterns.followup_temporal.sub("", question, count=1)
-        return (given if any(w in rest for w in kinds.others_words) else frozenset()), ()
+        return (
+            given
+            if any(w in rest for w in lexicon.question.followup.times.others_words)
+            else frozenset()
+        ), ()
     if kind != MORE:
         return frozenset(), ()
     last = _last_answer(history)

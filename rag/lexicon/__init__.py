@@ -165,12 +165,16 @@ class FollowUpKinds:
     more_phrases: tuple[str, ...]  # 「具体说说」
     # 「具体说说」「展开讲讲」: more of the same passage, what was said included.
     elaborate_phrases: tuple[str, ...]
-    # 「同一个月」「那个月」: the time is a month, not only a year.
-    month_words: tuple[str, ...]
-    # 「还」「别的」 in a temporal turn: another thing of that time, not the one given.
-    others_words: tuple[str, ...]
     demonstrative_subjects: tuple[str, ...]  # 「那是」「这是」
     what_ask: str  # 「具体是什么？」
+
+
+@dataclass(frozen=True)
+class FollowUpTimes:
+    """How a temporal follow-up (「当时」「同一个月」) reads the time it points at."""
+
+    month_words: tuple[str, ...]  # 「同一个月」「那个月」: a month, not only a year
+    others_words: tuple[str, ...]  # 「还」「别的」: another thing of that time
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ class FollowUpLists:
 class FollowUpWords:
     pointers: Pointers
     kinds: FollowUpKinds
+    times: FollowUpTimes
     lists: FollowUpLists
     more_starts: tuple[str, ...]
     question_words: tuple[str, ...]
