@@ -388,9 +388,18 @@ def cell_answer(reading: Reading) -> tuple[list[AnswerSentence], list[Chunk]]:
 
 
 def missing_years(question: Question, table: Table) -> tuple[list[str], list[str]]:
-    """The years the question names that the table's columns do not, and the years they
-    do name ([] and [] when the question names no year or the table has no year columns)."""
+    """The years the question names that the table does not list, and the years it lists
+    ([] and [] when the question names no year or the table lists none). A table lists
+    years in its column names (「2014年」「RCA 2015年」) or, without those, in a column
+    whose every cell is a year (「年份」: 2000, 2003 …)."""
     listed = list(dict.fromkeys(y for name in table.columns for y in _YEAR.findall(name)))
+    if not listed:
+        for k in range(len(table.columns)):
+            cells = [r.cell(k).strip() for r in table.rows if r.cell(k).strip()]
+            years = [_YEAR_CELL.match(c) for c in cells]
+            if cells and all(years):
+                listed = list(dict.fromkeys(m.group(1) for m in years if m))
+                break
     asked = _years(question)
     if not asked or not listed:
         return [], listed

@@ -291,3 +291,28 @@ def test_a_cell_holds_under_the_column_it_is_named_with(chunks: list[Chunk]) -> 
     invented = replace(right, text="城市 乙城：年客运量/亿人次 9.9。")
     for sentence in (swapped, invented):
         assert verify_answer([sentence], _candidates(rows), LEXICON).dropped
+
+
+# A table whose years are the cells of a column (「年份」), not its column names, after the
+# pipe-table report's own tables.
+YEAR_ROWS = (
+    "3历年地铁客流",
+    "两城地铁客流近年先升后降，详见表4。",
+    "表4甲城与乙城历年地铁客流",
+    "指标 | 年份 | 甲城 | 乙城",
+    "地铁客流/万人次 | 2017 | 300 | 170",
+    "地铁客流/万人次 | 2018 | 320 | 182",
+    "地铁客流/万人次 | 2019 | 260 | 150",
+    "受多种因素影响，两城客流此后均有回落。",
+)
+
+
+def test_a_year_no_row_of_the_table_holds_is_refused_with_the_years_it_lists() -> None:
+    # 「2021年…是多少」 of a table of 2018–2020 must not be answered by the other years'
+    # cells (issue 16, "answer the question asked").
+    text = docgen.pipe_table_text() + "\n".join(YEAR_ROWS) + "\n"
+    year_chunks = chunk_report(parse_text(text, "pipe.txt"), ChunkSettings())
+    strategy, said, refused = _answer("2021年 甲城 地铁客流 是 多少？", year_chunks)
+    assert (strategy, refused) == ("table_cell", True)
+    assert "2017年、2018年、2019年" in said and "2021年" in said
+    assert "320" not in said and "没有提到" not in said

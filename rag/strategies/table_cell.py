@@ -61,6 +61,11 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     if not reading.columns:
         if question.intent not in _WHOLE_ROW_INTENTS or question.unit_hint:
             return _refused(question, reading, passages, ctx)
+    elif missing_years(question, reading.table)[0]:
+        # 「2017年…是多少」 of a table of 2000–2015: its cells are other years' (issue 16,
+        # "answer the question asked"); say which years it lists, unless a sentence that
+        # names the asked year answers.
+        return _other_years(question, reading, passages, ctx)
     elif asks_more(question, reading, ctx.lexicon):
         reading = replace(reading, columns=())  # it asks more: show the whole row
     sentences, chunks = cell_answer(reading)
@@ -113,6 +118,24 @@ def _refused(
     prose = passages.sentence_draft
     labels = {norm(row.cell(k)) for row in reading.rows for k in reading.labels}
     if not prose.refused and any(label and label in _spoken(passages) for label in labels):
+        return None
+    return Draft(
+        NAME,
+        refused=True,
+        passages=passages.scoped,
+        refusal=refusal(question, reading, ctx.lexicon),
+    )
+
+
+def _other_years(
+    question: Question, reading: Reading, passages: Passages, ctx: Context
+) -> Draft | None:
+    """A cell asked of a year the table does not list: the refusal saying which years it
+    lists; None (the sentences answer) when a sentence of the draft names the year."""
+    prose = passages.sentence_draft
+    missing = missing_years(question, reading.table)[0]
+    said = " ".join(s.text for s in prose.sentences)
+    if not prose.refused and all(year in said for year in missing):
         return None
     return Draft(
         NAME,
