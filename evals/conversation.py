@@ -63,6 +63,9 @@ from rag.batch import run_jsonl
 from rag.errors import ReportQAError
 
 DEFAULT_SET = EVALS_DIR / "sets" / "conversations.jsonl"
+# The blind check set (written later, by another writer, over other reports): a
+# generalisation test for follow-up work, run with `--set`; never tuned on.
+CHECK_SET = EVALS_DIR / "sets" / "conversations_check.jsonl"
 SEED = "seed"
 SEED_TEXT = REPO_DIR / "corpus" / "nifd_2025_tech_insurance_report.txt"
 KINDS = ("standalone", "switch", "followup")
@@ -323,10 +326,13 @@ def run(
     thresholds: Mapping[str, Any] | None = None,
     out: Any = None,
     err: Any = None,
+    name: str = DEFAULT_SET.stem,
 ) -> int:
     """Play every report's dialogues, print and write the figures; 0 ok, 1 gate failed.
 
     `play_report(report, dialogues)` returns the played rows and the report's text.
+    The reports are `<reports_dir>/<name>.md` and `.json` (`name`: the set's file stem,
+    so the tuning and the check set keep their reports apart).
     """
     out, err = out or sys.stdout, err or sys.stderr
     by_report: dict[str, list[Dialogue]] = defaultdict(list)
@@ -344,7 +350,7 @@ def run(
     failed = failures([r for r in rows if r["setting"] == "conversation"])
     markdown = "\n".join(
         [
-            f"# reportqa eval --conversations — {time.strftime('%Y-%m-%dT%H:%M:%S%z')}",
+            f"# reportqa eval --conversations ({name}) — {time.strftime('%Y-%m-%dT%H:%M:%S%z')}",
             "",
             table(columns),
             f"## failures in conversation ({len(failed)})",
@@ -361,9 +367,9 @@ def run(
     )
     if reports_dir is not None:
         reports_dir.mkdir(parents=True, exist_ok=True)
-        (reports_dir / "conversations.md").write_text(markdown, encoding="utf-8")
+        (reports_dir / f"{name}.md").write_text(markdown, encoding="utf-8")
         payload = {"metrics": columns, "failures": failed, "results": rows}
-        (reports_dir / "conversations.json").write_text(
+        (reports_dir / f"{name}.json").write_text(
             json.dumps(jsonable(payload), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
     print(markdown, file=out)
@@ -447,6 +453,7 @@ def main_from_args(args: Any, env: Mapping[str, str]) -> int:
             real_player(settings, library, reports),
             reports_dir=Path(args.reports_dir) if args.reports_dir else DEFAULT_REPORTS,
             thresholds=thresholds,
+            name=path.stem,
         )
     except (ReportQAError, EvalSetError, ReadError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
@@ -468,10 +475,24 @@ def pointer_for(lines: Sequence[str], evidence: str) -> dict[str, int] | None:
     return None
 
 
+# The project never holds a run of this many characters of a library report.
+MAX_QUOTED_RUN = 20
+
+
+def _short_fact(fact: str, text: str) -> str:
+    """A key fact that quotes 20+ characters of the report, cut to its first 19 (still
+    found in an answer that holds the whole fact); other facts as written."""
+    window = MAX_QUOTED_RUN
+    if any(fact[i : i + window] in text for i in range(len(fact) - window + 1)):
+        return fact[: window - 1]
+    return fact
+
+
 def import_dialogues(
     raw: Sequence[Dialogue], corpora_dir: Path
 ) -> tuple[list[Dialogue], list[str]]:
-    """Library evidence substrings → pointers; seed evidence stays text.
+    """Library evidence substrings → pointers; seed evidence stays text; a library key
+    fact quoting 20+ characters of its report is cut short (`_short_fact`).
 
     Returns the dialogues and a message per evidence not found (its pointer is dropped:
     the evidence is not scored, only `must_include` is).
@@ -485,9 +506,15 @@ def import_dialogues(
         for n, turn in enumerate(dialogue.get("turns") or [], start=1):
             turn = dict(turn)
             evidence = turn.get("evidence")
+            if report != SEED and report not in cache:
+                cache[report] = read_lines(corpora_dir / f"{report}.txt")
+            if report != SEED and turn.get("must_include"):
+                whole = "\n".join(cache[report])
+                turn["must_include"] = [
+                    [_short_fact(str(fact), whole) for fact in group]
+                    for group in turn["must_include"]
+                ]
             if report != SEED and isinstance(evidence, str):
-                if report not in cache:
-                    cache[report] = read_lines(corpora_dir / f"{report}.txt")
                 pointer = pointer_for(cache[report], evidence)
                 if pointer is None:
                     problems.append(f"{dialogue.get('id')} 第 {n} 轮：证据不在 {report}.txt 中")

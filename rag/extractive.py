@@ -21,6 +21,7 @@ from rag.evidence import (
     type_fit,
 )
 from rag.figures import dates_in, find_numbers, has_date, has_figure, has_year, spaced
+from rag.followup import MORE, ORDINAL
 from rag.lexicon import Lexicon
 from rag.question import Cue, Intent, Question
 from rag.sentences import evidence_units
@@ -283,6 +284,65 @@ def _already_given(unit: str, given: frozenset[str]) -> bool:
         if grams and other and len(grams & other) / min(len(grams), len(other)) >= 0.6:
             return True
     return False
+
+
+# How many of the report's units after what a previous answer showed a 「还有呢？」 turn
+# goes on with.
+_FOLLOWING_UNITS = 2
+
+
+def _anchor(follows: Sequence[str], retrieved: Sequence[Retrieved]) -> tuple[Retrieved, int] | None:
+    """The retrieved chunk holding the first of `follows` found (what the last answer
+    showed first: its best evidence; or the list item an ordinal names), with the latest
+    of its units that any of `follows` holds."""
+    wanted = frozenset(follows)
+    for text in follows:
+        one = frozenset({text})
+        for item in retrieved:
+            units = evidence_units(item.chunk)
+            if any(_already_given(unit, one) for unit in units):
+                hits = [n for n, unit in enumerate(units) if _already_given(unit, wanted)]
+                return item, max(hits)
+    return None
+
+
+def _following(
+    question: Question, retrieved: Sequence[Retrieved], lexicon: Lexicon
+) -> list[Evidence]:
+    """The report's units right after what the turn goes on from (`FollowUp.follows`).
+
+    「还有别的榜吗？」 after an answer that quoted one sentence: the next sentences of the
+    same passage say the rest (a chunk's edge continues into the next chunk). A turn that
+    may hear it again (「具体说说」: nothing `already_given`) starts at that sentence. For an
+    ordinal's item (「第一条具体要建啥？」) they are its own sentences, up to the next item.
+    """
+    followup = question.followup
+    found = _anchor(followup.follows, retrieved) if followup.follows else None
+    if found is None:
+        return []
+    item, at = found
+    again = followup.kind == MORE and not followup.already_given
+    units = evidence_units(item.chunk)
+    places = [(item, n) for n in range(at if again else at + 1, len(units))]
+    for other in retrieved:
+        chunk = other.chunk
+        if chunk.source == item.chunk.source and chunk.position == item.chunk.position + 1:
+            places += [(other, n) for n in range(len(evidence_units(chunk)))]
+    marker = lexicon.patterns.enumeration_marker
+    shown = frozenset(followup.follows)
+    out: list[Evidence] = []
+    for where, n in places:
+        text = evidence_units(where.chunk)[n]
+        if followup.kind == ORDINAL and marker.match(text):
+            break  # the next item
+        if _already_given(text, followup.already_given):
+            continue
+        if not (again and not out) and _already_given(text, shown):
+            continue
+        out.append(Evidence(text, where, 0.0, 0.0, n))
+        if len(out) >= _FOLLOWING_UNITS + again:
+            break
+    return out
 
 
 def _with_antecedents(chosen: list[Evidence], lexicon: Lexicon) -> list[Evidence]:
@@ -597,21 +657,46 @@ def draft_answer(
         for e in score_evidence(question, retrieved, weight, settings, lexicon, unit_similarity)
         if not _already_given(e.text, given)
     ]
-    if not scored or not question.terms:
+    following = _following(question, retrieved, lexicon)
+    if not question.terms or (not scored and not following):
         # No content words (「这是什么？」): nothing to ground an answer on.
         return _refused()
-    found = _best(question, scored, retrieved, weight, settings, corpus_has, lexicon)
-    if isinstance(found, SentenceDraft):
-        return found
-    best, scored = found
-    weighed = question.weigh(weight)
-    chosen = _choose(question, best, scored, weighed, settings, lexicon)
-    chosen = _with_continuations(
-        _with_elaborations(_with_antecedents(chosen, lexicon), question),
-        retrieved,
-        question,
-        weighed,
+    found = (
+        _best(question, scored, retrieved, weight, settings, corpus_has, lexicon)
+        if scored
+        else _refused()
     )
+    weighed = question.weigh(weight)
+    if isinstance(found, SentenceDraft):
+        if not following:
+            return found
+        # 「还有呢？」 with nothing else that answers: the passage goes on where it stopped.
+        best, scored, chosen = following[0], list(following), list(following)
+    else:
+        best, scored = found
+        chosen = _choose(question, best, scored, weighed, settings, lexicon)
+        chosen = _with_continuations(
+            _with_elaborations(_with_antecedents(chosen, lexicon), question),
+            retrieved,
+            question,
+            weighed,
+        )
+        have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
+        chosen += [e for e in following if (e.retrieved.chunk.id, e.sentence_index) not in have]
+    return _drafted(question, best, chosen, scored, weighed, settings, lexicon, corpus_has)
+
+
+def _drafted(
+    question: Question,
+    best: Evidence,
+    chosen: list[Evidence],
+    scored: Sequence[Evidence],
+    weighed: Callable[[str], float],
+    settings: ScoringSettings,
+    lexicon: Lexicon,
+    corpus_has: Callable[[str], bool] | None,
+) -> SentenceDraft:
+    """The chosen evidence laid out in reading order, with its lead or premise note."""
     # Reading order reads better than score order.
     chosen.sort(
         key=lambda e: (e.retrieved.chunk.source, e.retrieved.chunk.position, e.sentence_index)

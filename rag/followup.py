@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from rag.lexicon.words import alternation
 from rag.sentence_split import split_sentences
 from rag.types import STANDALONE, FollowUp, Turn
 
@@ -74,6 +75,8 @@ class Earlier:
     quotes: tuple[str, ...] = ()  # the last answer's citation quotes
     # Every earlier answer with its quotes, newest first: where an ordinal's list may be.
     lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # … and how many items the question before each asked for (「哪两个判断」 → 2; 0: none).
+    counts: tuple[int, ...] = ()
 
 
 def _user_questions(history: Sequence[Turn]) -> list[str]:
@@ -184,10 +187,17 @@ def subject_of(question: str, terms: Sequence[Term], lexicon: Lexicon) -> str:
     return body[min(s for s, _ in spans) : max(e for _, e in spans)].strip("，, ")
 
 
-def _year_of(earlier: Earlier, lexicon: Lexicon) -> str:
-    """The time the last turn named: the first year of its answer, quotes or question."""
-    for text in (earlier.answer, *earlier.quotes, earlier.question):
-        found = lexicon.patterns.year.search(text)
+def _time_of(earlier: Earlier, lexicon: Lexicon, *, month: bool = False) -> str:
+    """The time the last turn named: the first year (with `month`, year and month:
+    「2024年1月」) of its question, else of its answer or quotes; "" when none. A time
+    the asker named frames the talk; an answer may name other years in passing."""
+    pattern = lexicon.patterns.year
+    if month:
+        pattern = re.compile(
+            pattern.pattern + rf"\s*\d{{1,2}}\s*{re.escape(lexicon.numbers.dates.month)}"
+        )
+    for text in (earlier.question, earlier.answer, *earlier.quotes):
+        found = pattern.search(text)
         if found:
             return found.group(0).replace(" ", "")
     return ""
@@ -224,12 +234,25 @@ def _numbered(text: str, lexicon: Lexicon) -> dict[int, str]:
     return items
 
 
+def _clauses(text: str, count: int) -> list[str]:
+    """The last `count` clauses of the text's first sentence that has that many (「…，政策性
+    保险仍将发挥作用，商业性保险有望提速」 for 「哪两个判断」), or []."""
+    for sentence in split_sentences(text):
+        parts = [p.strip() for p in re.split(r"[，,；;]", sentence.rstrip("。！？!?")) if p.strip()]
+        if len(parts) >= count:
+            return parts[-count:]
+    return []
+
+
 def _joined(sentences: Sequence[str], lexicon: Lexicon) -> list[str]:
     """The clause that joins the most short phrases with 、/和 (「分为A和B两大类」)."""
     patterns = lexicon.patterns
     limit = lexicon.question.followup.lists.max_item_chars
     best: list[str] = []
+    joined_after_comma = re.compile(rf"[，,]\s*(?=(?:{patterns.list_separator.pattern}))")
     for sentence in sentences:
+        # 「A、B，以及C」: the comma before a joining word does not end the list.
+        sentence = joined_after_comma.sub("", sentence)
         for clause in re.split(r"[，,。；;]", sentence):
             parts = patterns.list_separator.split(clause)
             items = [
@@ -308,23 +331,40 @@ def _pronoun(question: str, subject: str, own: Sequence[Term], lexicon: Lexicon)
 def _temporal(
     question: str, subject: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon
 ) -> str | None:
-    year = _year_of(earlier, lexicon)
-    if not year:
+    """「当时…」「同一个月它还发了啥？」: the time the last turn named in place of the pointer;
+    a pronoun after it stands for the names of the last subject."""
+    patterns, kinds = lexicon.patterns, lexicon.question.followup.kinds
+    pointer = patterns.followup_temporal.search(question)
+    assert pointer is not None
+    month = pointer.group(0) in lexicon.question.followup.times.month_words
+    time = _time_of(earlier, lexicon, month=month) or (_time_of(earlier, lexicon) if month else "")
+    if not time:
         return None
-    rewritten = lexicon.patterns.followup_temporal.sub(year, question, count=1)
-    rest = lexicon.patterns.followup_temporal.sub("", question, count=1)
+    rest = patterns.followup_temporal.sub("", question, count=1)
+    rewritten = patterns.followup_temporal.sub(time, question, count=1)
+    pronoun = patterns.followup_pronoun.match(rest)
+    if pronoun and subject and pronoun.group("pronoun") not in kinds.person_pronouns:
+        named = _named_part(subject, earlier.terms, lexicon)
+        return time + named + rest[pronoun.end() :]
     if any(t.tag in _SPECIFIC_TAGS for t in own) or not subject or subject_of(rest, own, lexicon):
         return rewritten
     return subject + rewritten
 
 
-def _ordinal(question: str, earlier: Earlier, lexicon: Lexicon) -> str | None:
-    """「第一类具体包括什么？」: the item at that position of the latest answer's list."""
+def _ordinal_item(question: str, earlier: Earlier, lexicon: Lexicon) -> tuple[str, str] | None:
+    """「第一类具体包括什么？」: (the rewrite, the item) at that position of the list of
+    the first earlier answer (`Earlier.lists`, most likely first) that has one."""
     found = lexicon.patterns.followup_ordinal.match(question)
     assert found is not None
     position = _nth(found, lexicon)
-    for answer, quotes in earlier.lists or ((earlier.answer, earlier.quotes),):
+    counts = earlier.counts or (0,) * len(earlier.lists)
+    for (answer, quotes), count in zip(
+        earlier.lists or ((earlier.answer, earlier.quotes),), counts or (0,), strict=False
+    ):
         items = list_items(answer, quotes, lexicon)
+        if not items and count >= 2:
+            # 「哪两个判断？」 answered by one sentence: its clauses are the items.
+            items = _clauses(_REFERENCE.sub("", answer), count)
         item = (
             items[position - 1 if position > 0 else -1] if 0 < abs(position) <= len(items) else ""
         )
@@ -333,8 +373,84 @@ def _ordinal(question: str, earlier: Earlier, lexicon: Lexicon) -> str | None:
         # 「第一家呢，创始人都有谁？」: the 「呢，」 after the pointer goes with it.
         particle = re.escape(lexicon.question.followup.ask_particle)
         rest = re.sub(rf"^{particle}[，,\s]+", "", question[found.end() :])
-        return _ask_again(item + rest, lexicon)
+        return _ask_again(item + rest, lexicon), item
     return None
+
+
+def _ordinal(question: str, earlier: Earlier, lexicon: Lexicon) -> str | None:
+    found = _ordinal_item(question, earlier, lexicon)
+    return found[0] if found else None
+
+
+def _measure(question: str, lexicon: Lexicon) -> str:
+    """The noun an ordinal counts by (「最后一个阶段」 → 阶段, 「第三条」 → 条), or ""."""
+    found = lexicon.patterns.followup_ordinal.match(question)
+    if found is None:
+        return ""
+    kinds, numerals = lexicon.question.followup.kinds, lexicon.numbers.numerals
+    word = found.group("ordinal")
+    for lead in sorted(kinds.first_last, key=len, reverse=True):
+        if word.startswith(lead):
+            word = word[len(lead) :]
+            break
+    else:
+        word = re.sub(
+            rf"^{re.escape(lexicon.report.parts.ordinal)}(?:[{lexicon.patterns.counting}{numerals.two}]|\d+)",
+            "",
+            word,
+        )
+    return word
+
+
+def _asks_for(question: str, measure: str, lexicon: Lexicon) -> bool:
+    """Whether a question asked for a list counted by `measure` (「哪几个阶段」「哪几条」)."""
+    nouns = {m for m in (measure, measure[1:]) if m}
+    if not nouns:
+        return False
+    asks = alternation(lexicon.question.followup.lists.set_asks)
+    return re.search(f"(?:{asks})(?:{alternation(tuple(nouns))})", question) is not None
+
+
+def _lists(
+    question: str, history: Sequence[Turn], lexicon: Lexicon
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[int, ...]]:
+    """The earlier answers an ordinal's list may be in, most likely first: answers to a
+    question that asked for items of the ordinal's kind (「哪几个阶段」 for 「最后一个阶段」),
+    then answers to turns that were not themselves ordinals (an item's own answer is not
+    the list), each newest first."""
+    measure = _measure(question, lexicon)
+    pairs: list[tuple[str, Turn]] = []
+    asked = ""
+    for turn in history:
+        if turn.role == "user":
+            asked = turn.content
+        elif turn.role == "assistant":
+            pairs.append((asked, turn))
+    pairs.reverse()
+    ordinal = lexicon.patterns.followup_ordinal
+
+    def rank(pair: tuple[str, Turn]) -> int:
+        asked_text = pair[0]
+        if _asks_for(asked_text, measure, lexicon):
+            return 0
+        return 2 if ordinal.match(asked_text) else 1
+
+    ranked = sorted(pairs, key=rank)  # stable: newest first within a rank
+    lists = tuple((_MARKERS.sub("", t.content), t.quotes) for _, t in ranked)
+    return lists, tuple(_asked_count(q, lexicon) for q, _ in ranked)
+
+
+def _asked_count(question: str, lexicon: Lexicon) -> int:
+    """How many items a question asks for (「哪两个判断」 → 2), or 0."""
+    numerals = lexicon.numbers.numerals
+    asks = alternation(lexicon.question.followup.lists.count_asks)
+    found = re.search(rf"(?:{asks})([{lexicon.patterns.counting}{numerals.two}]|\d)", question)
+    if not found:
+        return 0
+    raw = found.group(1)
+    if raw.isdigit():
+        return int(raw)
+    return 2 if raw == numerals.two else numerals.value(raw)
 
 
 def _named_part(subject: str, terms: Sequence[Term], lexicon: Lexicon) -> str:
@@ -367,13 +483,18 @@ def _bare(
     return subject + rest
 
 
-def _given(history: Sequence[Turn]) -> frozenset[str]:
-    """The sentences of the last answer, for 「还有呢？」 turns."""
+def _shown(history: Sequence[Turn]) -> list[str]:
+    """The sentences of the last answer, in order."""
     last = _last_answer(history)
     if last is None:
-        return frozenset()
+        return []
     text = _MARKERS.sub("", last.content)
-    return frozenset(s.strip() for s in split_sentences(text))
+    return [s.strip() for s in split_sentences(text) if s.strip()]
+
+
+def _given(history: Sequence[Turn]) -> frozenset[str]:
+    """The sentences of the last answer, for 「还有呢？」 turns."""
+    return frozenset(_shown(history))
 
 
 def _carried(own: Sequence[Term], before: Sequence[Term]) -> list[str]:
@@ -506,15 +627,18 @@ def decide_followup(
     kind = _kind(question, own, earlier.terms, lexicon)
     if kind == STANDALONE:
         return FollowUp(resolved=question)
+    given, follows = _more_of(kind, question, history, lexicon)
     if kind == ORDINAL:
         # 「第三条呢？」 after 「第一条…」: the list may be in an earlier answer.
-        answers = [t for t in history if t.role == "assistant"][::-1]
-        earlier = replace(
-            earlier, lists=tuple((_MARKERS.sub("", t.content), t.quotes) for t in answers)
-        )
+        lists, counts = _lists(question, history, lexicon)
+        earlier = replace(earlier, lists=lists, counts=counts)
+        found = _ordinal_item(question, earlier, lexicon)
+        if found and found[0] != question:
+            # The item's own sentences follow it in the report (「一是…。具体要…」).
+            return FollowUp(ORDINAL, found[0], True, (), frozenset(), (found[1],))
     if kind == MORE and not any(t.factor >= 1.0 for t in own):
-        # 「还有呢？」「具体说说」: the last question again, skipping what was said.
-        return FollowUp(MORE, prior.resolved, True, prior.context, _given(history))
+        # 「还有呢？」「具体说说」: the last question again, going on from the last answer.
+        return FollowUp(MORE, prior.resolved, True, prior.context, given, follows)
     rewritten = _resolve(kind, question, own, earlier, lexicon)
     if rewritten and rewritten != question:
         context: tuple[str, ...] = ()
@@ -524,17 +648,49 @@ def decide_followup(
             context = tuple(
                 t.text for t in earlier.terms if t.text in subject and t.text not in rewritten
             )
-        return FollowUp(kind, rewritten, True, context)
+        return FollowUp(kind, rewritten, True, context, given)
     # No usable referent: the question as asked, retrieval leaning on the earlier words.
     own_texts = {t.text for t in own}
     # Words of the earlier turns; for a pronoun, the names the last answer gave too
-    # (「他们是哪个单位的？」 after the authors).
+    # (「他们是哪个单位的？」 after the authors), and for more of the same.
     named = [t for t in analyse(earlier.answer[:_ANSWER_HEAD]) if t.tag in _SPECIFIC_TAGS]
     words = [t.text for t in earlier.terms]
-    if kind == PRONOUN:
+    if kind in (PRONOUN, MORE):
+        # 「还有别的银行支持吗？」 goes on from the passage the last answer quoted: its
+        # names bring that passage back.
         words += [t.text for t in named[:_ANSWER_NAMES]]
     kept = tuple(dict.fromkeys(w for w in words if w not in own_texts))
-    return FollowUp(kind, question, False, kept)
+    # Kept as asked, a turn asking for more of its own noun (「还有别的地区吗？」) is
+    # answered from the whole report, what was said included; it goes on from it too.
+    return FollowUp(kind, question, False, kept, frozenset(), follows)
+
+
+def _more_of(
+    kind: str, question: str, history: Sequence[Turn], lexicon: Lexicon
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """What a turn asking for more skips and goes on from: (already given, follows).
+
+    「还有别的…」 skips the sentences the last answer gave and goes on after them;
+    「具体说说」「展开讲讲」 goes on after them too but may say them again; a temporal turn
+    asking for another thing of that time (「同一个月它还发了啥？」) skips them.
+    """
+    kinds = lexicon.question.followup.kinds
+    given = _given(history)
+    if kind == TEMPORAL:
+        # 「同一个月它还发了啥通知？」: another thing of that time, not the one just given.
+        rest = lexicon.patterns.followup_temporal.sub("", question, count=1)
+        return (
+            given
+            if any(w in rest for w in lexicon.question.followup.times.others_words)
+            else frozenset()
+        ), ()
+    if kind != MORE:
+        return frozenset(), ()
+    last = _last_answer(history)
+    shown = _shown(history)
+    follows = tuple(dict.fromkeys([*shown, *(last.quotes if last else ())]))
+    elaborate = any(word in question for word in kinds.elaborate_phrases)
+    return (frozenset() if elaborate else given), follows
 
 
 def resolve_followup(

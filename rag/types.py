@@ -236,6 +236,10 @@ class FollowUp:
     rewritten: bool = False  # resolved is a rewrite the UI shows as 「理解为」
     context: tuple[str, ...] = ()  # earlier words retrieval leans on (never shown)
     already_given: frozenset[str] = frozenset()  # sentences said before (「还有呢？」)
+    # What the answer goes on from (「还有呢？」「第一条具体…」): the sentences the last
+    # answer showed, or the list item an ordinal points at; the report's units right
+    # after them are the continuation the turn asks for.
+    follows: tuple[str, ...] = ()
 
     @property
     def standalone(self) -> bool:

@@ -14,6 +14,7 @@ import pytest
 
 from evals.common import EvalSetError
 from evals.conversation import (
+    CHECK_SET,
     DEFAULT_SET,
     SEED,
     import_dialogues,
@@ -134,6 +135,20 @@ def test_run_gates_on_the_conversation_thresholds(tmp_path: Path) -> None:
     assert payload["metrics"]["all"]["turns"] == 6
 
 
+def test_another_set_keeps_its_reports_apart(tmp_path: Path) -> None:
+    answerer = ScriptedAnswerer({}, {})
+
+    def player(report: str, group: list[dict]) -> tuple[list[dict], str]:
+        return play(answerer, group), "报告正文"
+
+    out, err = io.StringIO(), io.StringIO()
+    dialogues = load_dialogues(FIXTURE)
+    run(dialogues, player, reports_dir=tmp_path, out=out, err=err, name="conversations_check")
+    assert (tmp_path / "conversations_check.json").exists()
+    assert not (tmp_path / "conversations.json").exists()
+    assert "(conversations_check)" in out.getvalue()
+
+
 def test_a_malformed_set_is_refused_with_a_message(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
@@ -144,7 +159,10 @@ def test_a_malformed_set_is_refused_with_a_message(tmp_path: Path) -> None:
 
 
 def test_import_turns_library_evidence_into_pointers(tmp_path: Path) -> None:
-    (tmp_path / "made_up.txt").write_text("标题\n第二行有一段编造的证据文字。\n", encoding="utf-8")
+    long_line = "第三行是一段足足有二十多个字的编造文字用来测试截短"
+    (tmp_path / "made_up.txt").write_text(
+        f"标题\n第二行有一段编造的证据文字。\n{long_line}\n", encoding="utf-8"
+    )
     raw = [
         {
             "id": "a",
@@ -160,7 +178,10 @@ def test_import_turns_library_evidence_into_pointers(tmp_path: Path) -> None:
             "turns": [{"question": "问", "kind": "standalone", "evidence": "种子原文"}],
         },
     ]
+    raw[0]["turns"][0]["must_include"] = [[long_line, "编造"], ["短"]]
     dialogues, problems = import_dialogues(raw, tmp_path)
+    # The project never holds 20+ characters of a library report: long facts are cut.
+    assert dialogues[0]["turns"][0]["must_include"] == [[long_line[:19], "编造"], ["短"]]
     assert dialogues[0]["turns"][0]["evidence"] == {"line": 2, "start": 6, "end": 11}
     assert "evidence" not in dialogues[0]["turns"][1] and len(problems) == 1
     assert dialogues[1]["turns"][0]["evidence"] == "种子原文"
@@ -169,9 +190,10 @@ def test_import_turns_library_evidence_into_pointers(tmp_path: Path) -> None:
     assert pointer_for(lines, "") is None
 
 
-def test_every_pointer_of_the_conversation_set_lands_on_text() -> None:
-    if not DEFAULT_SET.exists():
-        pytest.skip("evals/sets/conversations.jsonl not placed yet")
+@pytest.mark.parametrize("path", [DEFAULT_SET, CHECK_SET], ids=["tuning", "check"])
+def test_every_pointer_of_the_conversation_set_lands_on_text(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"{path} not placed yet")
     corpora = default_corpora_dir(
         read_library_toml(LIBRARY_TOML), REPO, os.environ.get("REPORTQA_LIBRARY_DIR")
     )
@@ -180,7 +202,7 @@ def test_every_pointer_of_the_conversation_set_lands_on_text() -> None:
     seed_text = (REPO / "corpus" / "nifd_2025_tech_insurance_report.txt").read_text(
         encoding="utf-8"
     )
-    for dialogue in load_dialogues(DEFAULT_SET):
+    for dialogue in load_dialogues(path):
         for n, turn in enumerate(dialogue["turns"], start=1):
             evidence = turn.get("evidence")
             if dialogue["report"] == SEED:

@@ -163,8 +163,18 @@ class FollowUpKinds:
     first_last: Mapping[str, int]  # 「前者」 → 1, 「后者」 → -1
     ordinal_measures: tuple[str, ...]  # 「类」「个」 after 「第一」
     more_phrases: tuple[str, ...]  # 「具体说说」
+    # 「具体说说」「展开讲讲」: more of the same passage, what was said included.
+    elaborate_phrases: tuple[str, ...]
     demonstrative_subjects: tuple[str, ...]  # 「那是」「这是」
     what_ask: str  # 「具体是什么？」
+
+
+@dataclass(frozen=True)
+class FollowUpTimes:
+    """How a temporal follow-up (「当时」「同一个月」) reads the time it points at."""
+
+    month_words: tuple[str, ...]  # 「同一个月」「那个月」: a month, not only a year
+    others_words: tuple[str, ...]  # 「还」「别的」: another thing of that time
 
 
 @dataclass(frozen=True)
@@ -174,12 +184,16 @@ class FollowUpLists:
     leads: tuple[str, ...]  # 「分为」「包括」 before a list
     separators: tuple[str, ...]  # 「、」「和」 between its items
     max_item_chars: int  # the longest item
+    # Words after 「哪」「几」 that ask for a list of such items (「哪几个阶段」).
+    set_asks: tuple[str, ...]
+    count_asks: tuple[str, ...]  # 「哪」 before a numeral: 「哪两个判断」 asks for two
 
 
 @dataclass(frozen=True)
 class FollowUpWords:
     pointers: Pointers
     kinds: FollowUpKinds
+    times: FollowUpTimes
     lists: FollowUpLists
     more_starts: tuple[str, ...]
     question_words: tuple[str, ...]
