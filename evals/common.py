@@ -44,26 +44,36 @@ def resolve_path(raw: str | Path) -> Path:
     return path
 
 
-def load_items(path: Path) -> list[dict[str, Any]]:
-    """Read a golden JSONL file; raise `EvalSetError` naming the file and line on any problem."""
+def jsonl_objects(path: Path, kind: str = "评测集") -> list[tuple[int, str, dict[str, Any]]]:
+    """The JSON objects of a JSONL eval file, each with its line number and a `where`
+    prefix for messages (「<kind> <path> 第 N 行」); `EvalSetError` on an unreadable
+    file, a line that is not JSON or not an object."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise EvalSetError(f"找不到评测集文件：{path}") from None
+        raise EvalSetError(f"找不到{kind}文件：{path}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise EvalSetError(f"无法读取评测集文件 {path}：{exc}") from None
-    items: list[dict[str, Any]] = []
-    seen: set[str] = set()
+        raise EvalSetError(f"无法读取{kind}文件 {path}：{exc}") from None
+    objects: list[tuple[int, str, dict[str, Any]]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"评测集 {path} 第 {number} 行"
+        where = f"{kind} {path} 第 {number} 行"
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise EvalSetError(f"{where}不是合法的 JSON：{exc.msg}（第 {exc.colno} 列）") from None
         if not isinstance(item, dict):
             raise EvalSetError(f"{where}必须是一个 JSON 对象")
+        objects.append((number, where, item))
+    return objects
+
+
+def load_items(path: Path) -> list[dict[str, Any]]:
+    """Read a golden JSONL file; raise `EvalSetError` naming the file and line on any problem."""
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for number, where, item in jsonl_objects(path):
         question = item.get("question")
         if not isinstance(question, str) or not question.strip():
             raise EvalSetError(f"{where}缺少 question")

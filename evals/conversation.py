@@ -43,6 +43,7 @@ from evals.common import (
     EvalSetError,
     eval_settings,
     jsonable,
+    jsonl_objects,
     load_thresholds,
     resolve_path,
 )
@@ -101,21 +102,10 @@ def _check_turn(turn: Any, where: str) -> None:
 
 def load_dialogues(path: Path) -> list[Dialogue]:
     """Read and check a conversation set; `EvalSetError` names the line on any problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EvalSetError(f"找不到对话评测集：{path}") from None
     dialogues: list[Dialogue] = []
     seen: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"对话评测集 {path} 第 {number} 行"
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalSetError(f"{where}不是合法的 JSON：{exc.msg}") from None
-        if not isinstance(item, dict) or not isinstance(item.get("turns"), list):
+    for number, where, item in jsonl_objects(path, "对话评测集"):
+        if not isinstance(item.get("turns"), list):
             raise EvalSetError(f"{where}必须是带 turns 列表的 JSON 对象")
         item_id = str(item.get("id") or f"line{number}")
         if item_id in seen:

@@ -158,6 +158,23 @@ def test_a_malformed_set_is_refused_with_a_message(tmp_path: Path) -> None:
         load_dialogues(bad)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"id": "x", "turns": []}\n{not json\n', "对话评测集 .* 第 2 行不是合法的 JSON"),
+        ('["a list"]\n', "第 1 行必须是一个 JSON 对象"),
+        ('{"id": "x"}\n', "第 1 行必须是带 turns 列表的 JSON 对象"),
+    ],
+)
+def test_a_broken_line_is_named(tmp_path: Path, text: str, message: str) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(EvalSetError, match=message):
+        load_dialogues(bad)
+    with pytest.raises(EvalSetError, match="找不到对话评测集文件"):
+        load_dialogues(tmp_path / "missing.jsonl")
+
+
 def test_import_turns_library_evidence_into_pointers(tmp_path: Path) -> None:
     long_line = "第三行是一段足足有二十多个字的编造文字用来测试截短"
     (tmp_path / "made_up.txt").write_text(
