@@ -85,7 +85,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     def embed_factory() -> Any:
         if not loaded:
-            loaded.append(make_embeddings(settings.embedding, settings.paths))
+            loaded.append(make_embeddings(settings.embedding, settings.paths, for_ingest=True))
         return loaded[0].embed_documents
 
     bar: Any = None

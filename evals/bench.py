@@ -744,7 +744,10 @@ def run(quick: bool, out: Path, sizes: Sequence[int] | None, server: bool) -> Be
         tmp = Path(raw_tmp)
         models = resolve_models_dir(tmp)
         started = time.perf_counter()
-        embeddings = make_embeddings(EmbeddingSettings(), Paths(home=tmp, models_override=models))
+        # as `reportqa ingest` loads it (an OpenVINO backend on every core)
+        embeddings = make_embeddings(
+            EmbeddingSettings(), Paths(home=tmp, models_override=models), for_ingest=True
+        )
         model = embeddings._client  # type: ignore[attr-defined]
         model.encode(["预热"], prompt="query: ")
         b.facts["model_load_s"] = time.perf_counter() - started

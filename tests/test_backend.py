@@ -309,3 +309,24 @@ def test_length_sorted_batches_keep_each_text_its_own_vector(shared_models_dir: 
     assert together.shape == (len(texts), 384)
     assert float((together * alone).sum(axis=1).min()) > 0.9999
     assert len(encoder.tokenizer(["保" * 600])["input_ids"][0]) == 512  # truncated as e5 is
+
+
+@pytest.mark.slow
+def test_an_ingest_embeds_on_every_core_and_a_question_on_its_threads(
+    tmp_path: Path, shared_models_dir: Path
+) -> None:
+    """Batches of passages use every core; a question keeps `query_threads` (1)."""
+    import os
+
+    from rag.factory import make_embeddings
+
+    paths = Paths(home=tmp_path / "home", models_override=shared_models_dir)
+    settings = EmbeddingSettings(backend="openvino", query_threads=1)
+
+    def threads(embeddings: Any) -> int:
+        return int(embeddings._client._compiled.get_property("INFERENCE_NUM_THREADS"))
+
+    assert threads(make_embeddings(settings, paths)) == 1
+    # OpenVINO counts physical cores; on any machine with two, an ingest uses more than one
+    cores = len(os.sched_getaffinity(0))
+    assert threads(make_embeddings(settings, paths, for_ingest=True)) >= min(2, cores)
