@@ -151,7 +151,7 @@ def test_a_table_row_given_as_an_answer_is_a_list() -> None:
 def test_then_is_the_year_the_last_question_named_before_any_the_answer_gave() -> None:
     history = [
         Turn("user", "2018年 全球 市场 有 多大？"),
-        Turn("assistant", "从 2017 年的 31.9 亿美元增长到 2022 年的 62.8 亿美元[1]。"),
+        Turn("assistant", "由 2017 年的 40.5 亿美元升至 2021 年的 77.3 亿美元[1]。"),
     ]
     decided = _decide("当时 哪家 公司 领先？", history)
     assert decided.kind == "temporal" and "2018年" in decided.resolved
