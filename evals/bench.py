@@ -300,8 +300,8 @@ def _cosines(a: Any, b_: Any) -> Any:
 def measure_backends(
     b: Bench, home: Path, models: Path, texts: list[str], questions: Sequence[str]
 ) -> list[BackendRow]:
-    """Each embedding backend side by side, in one run: load, query embedding (one
-    inference thread, as the answerer runs it), passage encoding at the ingest batch
+    """Each embedding backend side by side, in one run: load, query embedding (on
+    the backend's question threads, as the answerer runs it), passage encoding at the ingest batch
     size, the warm extractive answer on the same index, and the cosine to fp32 torch
     on the ingest passages and the questions (quality beside speed)."""
     import torch  # heavy: the fp32 reference is torch anyway
@@ -341,7 +341,8 @@ def measure_backends(
         query_vectors = model.encode(list(questions), prompt="query: ", normalize_embeddings=True)
         if backend == "torch":
             reference = (vectors, query_vectors)
-            torch.set_num_threads(1)  # what the answerer pins (EmbeddingSettings.query_threads)
+            # what the answerer pins (EmbeddingSettings.question_threads)
+            torch.set_num_threads(settings.question_threads)
         if reference is not None:
             cosines = [*_cosines(reference[0], vectors), *_cosines(reference[1], query_vectors)]
             row.cos_min = float(min(cosines))
@@ -635,7 +636,8 @@ def markdown(b: Bench) -> str:
         b.backends_table or "(not measured)",
         "",
         "Passages: the report's ingest passages, encoded at the product's batch size; "
-        "query embedding and the warm answer with one inference thread, as the answerer runs; "
+        "query embedding and the warm answer on each backend's question threads, as the "
+        "answerer runs them (torch one, OpenVINO every core: `EmbeddingSettings.question_threads`); "
         "cosine to fp32 torch over those passages and the questions; export check: the "
         "lowest cosine recorded by `python -m rag.ovexport` (calibration report passages "
         "and queries). Retrieval quality per backend: README (`reportqa eval`).",
