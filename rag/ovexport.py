@@ -40,6 +40,7 @@ import numpy as np
 from rag.e5convert import MARKER_NAME as CONVERTED_MARKER
 from rag.e5convert import _conversion_lock, ensure_e5_model
 from rag.settings import EMBED_BACKENDS, Paths, default_home
+from rag.tokenize import ensure_jieba_cache
 
 EXPORT_VERSION = 4
 MARKER_NAME = "reportqa_openvino.json"
@@ -398,8 +399,6 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     ensure_e5_model(converted)
     export_dir = ensure_openvino_model(converted, corpus)
-    from rag.tokenize import ensure_jieba_cache  # jieba: only for the set-up step
-
     # Beside the models (`Paths.jieba_cache_dir`): every home sharing them reads it back.
     ensure_jieba_cache(Paths(home=default_home(), models_override=converted.parent).jieba_cache_dir)
     took = time.perf_counter() - started
