@@ -49,6 +49,7 @@ from rag.e5convert import ensure_e5_model
 from rag.factory import make_chroma_client, make_embeddings, set_offline_environment
 from rag.ovexport import ensure_openvino_model
 from rag.settings import EmbeddingSettings, Paths, Settings
+from rag.tokenize import ensure_jieba_cache
 
 OUT = REPO / "evals" / "reports" / "bench.md"
 COLD_QUESTION = "首台（套）保险补偿机制是哪一年开始试点的？"
@@ -143,6 +144,7 @@ def resolve_models_dir(tmp: Path) -> Path:
     models = Path(raw).expanduser() if raw else tmp / "models"
     ensure_e5_model(models / "multilingual-e5-small")
     ensure_openvino_model(models / "multilingual-e5-small", REPO / "corpus")
+    ensure_jieba_cache(Paths(home=tmp, models_override=models).jieba_cache_dir)  # as `make model`
     return models
 
 

@@ -544,7 +544,7 @@ def _load(settings: Settings, lexicon: Lexicon, embeddings: Any | None = None) -
         indexed = load_indexed_chunks(collection)
         tokenizer = Tokenizer(
             user_terms=generation.user_terms,
-            cache_dir=settings.paths.home / "cache",
+            cache_dir=settings.paths.jieba_cache_dir,
             lexicon=lexicon,
         )
         tokenizer.warm_up()
@@ -587,17 +587,23 @@ def _unit_similarity(
         loaded.generation.collection_name,
         loaded.embeddings.embed_documents,
     )
-    if settings.embedding.query_threads and settings.embedding.backend == "torch":
+    threads = settings.embedding.question_threads
+    if threads and settings.embedding.backend == "torch":
         # One question embeds one short text: a second torch thread only spins against
         # other work on a 2-core machine (measured in evals/reports/bench.md).
         import torch  # heavy (~1 s); loaded by the embedding model anyway
 
-        torch.set_num_threads(settings.embedding.query_threads)
+        torch.set_num_threads(threads)
     retriever = loaded.retriever
 
+    # Every passage of a question is compared with the same vector: converted once.
+    last: list[tuple[str, np.ndarray]] = []
+
     def unit_similarity(question: str, item: Retrieved) -> list[float]:
-        query = np.asarray(retriever.query_vector(question), dtype=np.float32)
-        return units.similarities(item.chunk, query)
+        if not last or last[0][0] != question:
+            vector = np.asarray(retriever.query_vector(question), dtype=np.float32)
+            last[:] = [(question, vector)]
+        return units.similarities(item.chunk, last[0][1])
 
     return unit_similarity
 
