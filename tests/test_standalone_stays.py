@@ -132,3 +132,15 @@ def test_items_with_history_are_not_standalone_questions() -> None:
         {"question": "丙？"},
     ]
     assert [q for q, _ in standalone_items(items)] == ["甲？", "丙？"]
+
+
+def test_the_command_runs_on_the_seed_sets_without_the_library(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evals.standalone import main
+
+    env = {"REPORTQA_LIBRARY_DIR": str(tmp_path / "absent"), "REPORTQA_HOME": str(tmp_path)}
+    assert main(["--gate"], env) == 0
+    out = capsys.readouterr().out
+    assert "| golden |" in out and "| probe5 |" in out and "held-out" not in out
+    assert "gene_editing" not in out
