@@ -673,6 +673,17 @@ def _earlier(
     return prior, earlier
 
 
+def _vetoed(
+    model: FollowupModel | None,
+    question: str,
+    own: Sequence[Term],
+    before: Sequence[Term],
+    lexicon: Lexicon,
+) -> bool:
+    """Whether the fitted veto keeps a proposed follow-up standalone (never without one)."""
+    return model is not None and model.vetoes(turn_features(question, own, before, lexicon))
+
+
 def followup_features(
     question: str, history: Sequence[Turn], analyse: Analyse, lexicon: Lexicon
 ) -> tuple[str, tuple[float, ...]]:
@@ -707,9 +718,8 @@ def decide_followup(
     own = tuple(analyse(question))
     prior, earlier = _earlier(previous[-1], history, analyse, lexicon, model)
     kind = _kind(question, own, earlier.terms, lexicon)
-    if kind != STANDALONE and model is not None:  # noqa: SIM102 (the features cost a little)
-        if model.vetoes(turn_features(question, own, earlier.terms, lexicon)):
-            kind = STANDALONE
+    if kind != STANDALONE and _vetoed(model, question, own, earlier.terms, lexicon):
+        kind = STANDALONE
     if kind == STANDALONE:
         return FollowUp(resolved=question)
     given, follows = _more_of(kind, question, history, lexicon)
