@@ -36,6 +36,7 @@ from rag.factory import (
     make_embeddings,
     set_offline_environment,
 )
+from rag.followup_model import FollowupModel, load_followup_model
 from rag.lexicon import Lexicon, load_lexicon
 from rag.llm import (
     LLMDraft,
@@ -614,6 +615,7 @@ def _context(
     per_report: Mapping[str, ReportStatistics],
     lexicon: Lexicon,
     scoring: ScoringSettings,
+    followup_model: FollowupModel | None = None,
 ) -> Context:
     """The answer path's Context: language tools, the reports, their statistics."""
     indexed = loaded.indexed
@@ -627,6 +629,7 @@ def _context(
             normalise=lambda question: normalise_question(question, lexicon),
             expand=lambda question: expand_aliases(question, verbatim_text.__contains__, lexicon),
             known=loaded.tokenizer.knows,
+            followup_model=followup_model,
         ),
         scorers=Scorers(
             weight=library.weight,
@@ -662,7 +665,10 @@ def build_answerer(
     per_report = statistics_by_source((ic.chunk, ic.tokens) for ic in loaded.indexed)
     # The evidence-scoring weights fitted across the tuning reports (rag/scoring.toml).
     scoring = ScoringSettings(weights=load_weights())
-    ctx = _context(loaded, unit_similarity, library, per_report, lexicon, scoring)
+    # The follow-up veto fitted on the tuning reports' questions (rag/followup.toml).
+    ctx = _context(
+        loaded, unit_similarity, library, per_report, lexicon, scoring, load_followup_model()
+    )
     # A question is answered from one report, with that report's term weights and text.
     router = ReportRouter(
         loaded.retriever,
