@@ -77,7 +77,9 @@ def prose_coverage(passages: Passages) -> float:
     if draft.refused:
         return 0.0
     said = []
-    for sentence in draft.sentences:
+    for n, sentence in enumerate(draft.sentences):
+        if n in draft.tied:
+            continue  # kept as near-tied with the best, not for what it covers
         chunks = [draft.candidates[n].chunk for n in sentence.citations if n in draft.candidates]
         row = next((c for c in chunks if c.kind == "table_row"), None)
         if row is not None:
