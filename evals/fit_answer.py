@@ -3,8 +3,7 @@
 Sentence extraction quotes the best evidence unit and the runners-up that add a question
 word the answer lacks. A runner-up that scores almost as well as the best one but adds
 no new word was dropped, although it is often the one that holds the fact (the best
-sentence names the items, the next one gives their figures: 「其中，2015年上述产业的…分别
-高达…」). `ScoringSettings.keep_ratio` keeps such a unit, room permitting, when it scores
+sentence names the items, the next one gives their figures: 「三类的占比分别为…」). `ScoringSettings.keep_ratio` keeps such a unit, room permitting, when it scores
 at least that share of the best one; 0 keeps none (`rag.extractive.near_tied`).
 
 The ratio is fitted end to end, through the real chain: each tuning report of

@@ -75,9 +75,9 @@ class ScoringSettings:
     runner_up_ratio: float = 0.6
     # A unit scoring within this share of the best one is kept even when it names no
     # question word the answer lacks: the two are near-tied, and which of them holds the
-    # fact is a toss-up (「其中，2015年上述产业的…分别高达…」 after the sentence naming
-    # them). 0 turns it off; fitted end to end leave one report out (`evals.fit_answer`,
-    # stored in rag/scoring.toml).
+    # fact is a toss-up (「三类产品的占比分别为…」 after the sentence naming them). 0 turns
+    # it off; fitted end to end leave one report out (`python -m evals.fit_answer`,
+    # stored in rag/selection.toml).
     keep_ratio: float = 0.0
     # The weight of a report term named in about one passage in twenty or fewer: such a
     # term (科惠保, 商业航天保险) is the subject of one case, and a figure asked of it

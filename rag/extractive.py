@@ -31,7 +31,7 @@ from rag.slots import (
     slot_unfilled,
     unknown_organisations,
 )
-from rag.types import AnswerSentence, Retrieved
+from rag.types import AnswerSentence, Chunk, Retrieved
 
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
 # A unit that ends a sentence: its last mark, maybe before closing quotes and brackets.
@@ -390,15 +390,20 @@ def _with_elaborations(chosen: list[Evidence], question: Question) -> list[Evide
     return out
 
 
+NextChunk = Callable[[Chunk], Chunk | None]
+
+
 def _continuation(
-    evidence: Evidence, retrieved: Sequence[Retrieved]
+    evidence: Evidence, retrieved: Sequence[Retrieved], next_chunk: NextChunk | None = None
 ) -> tuple[Retrieved, int, str] | None:
     """The rest of the evidence's sentence when it was cut, else None: (the chunk, the
     unit's index in it, its text).
 
     A chunk edge cuts a sentence at 「；」「，」 or anywhere before its end mark; so does a
-    line break of a PDF's text (「…篮筐及柳条编结品”」 then 「（HS46）、“蚕丝”…」). A line
-    cut this way is a long one: a short line without an end mark is a heading or a name.
+    line break of a PDF's text (「…主要包括“甲类制品”」 then 「（A01）、“乙类”（A02）等。」).
+    A line cut this way is a long one: a short line without an end mark is a heading or
+    a name. The next chunk is read from the report (`next_chunk`) when retrieval did not
+    return it.
     """
     chunk = evidence.retrieved.chunk
     text = evidence.text.rstrip()
@@ -412,11 +417,22 @@ def _continuation(
             return None  # a clause window of its unit, not a unit cut at its line's end
         at = evidence.sentence_index + 1
         return evidence.retrieved, at, units[at]
-    for item in retrieved:
-        if item.chunk.source == chunk.source and item.chunk.position == chunk.position + 1:
-            following = evidence_units(item.chunk)
-            return (item, 0, following[0]) if following else None
-    return None
+    item = next(
+        (
+            r
+            for r in retrieved
+            if r.chunk.source == chunk.source and r.chunk.position == chunk.position + 1
+        ),
+        None,
+    )
+    if item is None and next_chunk is not None:
+        after = next_chunk(chunk)
+        if after is not None and after.kind != "table_row":
+            item = replace(evidence.retrieved, chunk=after)
+    if item is None:
+        return None
+    following = evidence_units(item.chunk)
+    return (item, 0, following[0]) if following else None
 
 
 def _continued_support(
@@ -425,9 +441,10 @@ def _continued_support(
     retrieved: Sequence[Retrieved],
     corpus_has: Callable[[str], bool] | None,
     lexicon: Lexicon,
+    next_chunk: NextChunk | None = None,
 ) -> bool:
     """Whether the best evidence, read to the end of its cut sentence, can answer."""
-    rest = _continuation(best, retrieved)
+    rest = _continuation(best, retrieved, next_chunk)
     if rest is None:
         return False
     return not unsupported(question, best.text + rest[2], corpus_has, lexicon)
@@ -438,14 +455,15 @@ def _with_continuations(
     retrieved: Sequence[Retrieved],
     question: Question,
     weight: Callable[[str], float],
+    next_chunk: NextChunk | None = None,
 ) -> list[Evidence]:
     """Add the rest of a sentence that a chunk boundary cut, when it answers more.
 
     A long sentence may be split across two chunks; its second half (「银行方面实现融资
     余额近 1.4 亿元，户均额度…」) repeats no subject, so it scores low on its own, yet
     it holds what the question asked next. A list question goes on with the rest
-    whatever words it names: a list cut at a chunk edge (「如：“稻草…”」 then 「（HS46）、
-    “蚕丝”（HS50）…」) is a list cut short.
+    whatever words it names: a list cut at a chunk edge or a line break is a list cut
+    short.
     """
     is_list = question.intent is Intent.LIST
     terms = question.term_texts
@@ -453,7 +471,7 @@ def _with_continuations(
     covered = "".join(e.text for e in chosen)
     have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
     for evidence in chosen:
-        rest = _continuation(evidence, retrieved)
+        rest = _continuation(evidence, retrieved, next_chunk)
         if rest is None or (rest[0].chunk.id, rest[1]) in have:
             continue
         following, at, text = rest
@@ -609,8 +627,8 @@ def _near_tied_extras(
     """The units near-tied with the best that the answer has room for.
 
     They add no question word the answer lacks, yet one of them may hold the fact the
-    best one only leads up to (「…排名靠前的行业主要包括…」 then 「其中，2015年上述产业的
-    …分别高达…」). They come after every unit chosen for what it adds and never displace
+    best one only leads up to (「…主要有甲、乙、丙三类」 then 「三类的占比分别为…」).
+    They come after every unit chosen for what it adds and never displace
     one: the answer keeps at most `max_sentences` (`max_list_sentences` for lists).
     """
     several = question.has(Cue.SEVERAL_PARTS) or question.intent is Intent.LIST
@@ -679,6 +697,7 @@ def _best(
     settings: ScoringSettings,
     corpus_has: Callable[[str], bool] | None,
     lexicon: Lexicon,
+    next_chunk: NextChunk | None = None,
 ) -> tuple[Evidence, list[Evidence]] | SentenceDraft:
     """The unit that answers, with the scored list it leads; a refusal when none can."""
     best = scored[0]
@@ -689,7 +708,7 @@ def _best(
     ):
         return _refused(best.coverage)
     if unsupported(question, _as_read(best), corpus_has, lexicon) and not _continued_support(
-        question, best, retrieved, corpus_has, lexicon
+        question, best, retrieved, corpus_has, lexicon, next_chunk
     ):
         weighed = question.weigh(weight)
         runner_up = _runner_up(question, best, scored, weighed, settings, corpus_has, lexicon)
@@ -708,10 +727,12 @@ def draft_answer(
     lexicon: Lexicon,
     unit_similarity: Callable[[Retrieved], list[float]] | None = None,
     corpus_has: Callable[[str], bool] | None = None,
+    next_chunk: NextChunk | None = None,
 ) -> SentenceDraft:
     """Choose the evidence and lay out the answer; refuse when nothing covers the question.
 
     Sentences a previous answer already gave (`Question.followup.already_given`) are skipped.
+    `next_chunk` reads the rest of a sentence cut at a chunk edge from the report.
     """
     given = question.followup.already_given
     scored = [
@@ -724,7 +745,7 @@ def draft_answer(
         # No content words (「这是什么？」): nothing to ground an answer on.
         return _refused()
     found = (
-        _best(question, scored, retrieved, weight, settings, corpus_has, lexicon)
+        _best(question, scored, retrieved, weight, settings, corpus_has, lexicon, next_chunk)
         if scored
         else _refused()
     )
@@ -743,6 +764,7 @@ def draft_answer(
             retrieved,
             question,
             weighed,
+            next_chunk,
         )
         have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
         chosen += [e for e in following if (e.retrieved.chunk.id, e.sentence_index) not in have]

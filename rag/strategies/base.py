@@ -66,6 +66,7 @@ class Passages:
             self.ctx.lexicon,
             unit_similarity=self.ctx.scorers.similarity_to(self.question.text),
             corpus_has=corpus_has,
+            next_chunk=self.ctx.corpus.next_chunk,
         )
 
 
