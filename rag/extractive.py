@@ -554,26 +554,37 @@ def _runner_up(
     corpus_has: Callable[[str], bool] | None,
     lexicon: Lexicon,
 ) -> Evidence | None:
-    """A nearby unit of the same case that holds the figure or date the best one lacks.
+    """A unit that holds the figure, date or name the best one lacks.
 
     The passage that best names the subject may not hold the figure or date asked
-    for while the next sentences of the same case do.
+    for while the next sentences of the same case do. A name it lacks may come from
+    anywhere the report says it, when that unit scores near-tied with it (`near_tied`):
+    the best one talks about 「第一家…公司」, another names it. A question the report
+    cannot answer whatever the unit (a name it never mentions) has no runner-up.
     """
-    if not lacks_figure(question, best.text, lexicon):
+    if not unsupported(question, best.text, None, lexicon):
         return None
+    # Another case's figure answers nothing (「资本充足率」 asked, a ratio of another
+    # measure near-tied): a figure or date comes from the best unit's own case.
+    anywhere = not lacks_figure(question, best.text, lexicon)
     terms = question.term_texts
     covered_by_best = coverage(terms, best.text, weighed)
     return next(
         (
             e
             for e in scored[1:]
-            if _nearby(best, e)
-            and e.score >= settings.runner_up_ratio * best.score
-            # It must say more of what was asked, not just hold some other figure, unless
-            # it is near-tied with the best (the next sentence of the same case).
-            and (
-                coverage(terms, best.text + e.text, weighed) > covered_by_best + 0.05
-                or near_tied(e, best, settings)
+            if (
+                (
+                    _nearby(best, e)
+                    and e.score >= settings.runner_up_ratio * best.score
+                    # It must say more of what was asked, not just hold some other
+                    # figure, unless it is near-tied with the best.
+                    and (
+                        coverage(terms, best.text + e.text, weighed) > covered_by_best + 0.05
+                        or near_tied(e, best, settings)
+                    )
+                )
+                or (anywhere and near_tied(e, best, settings))
             )
             and e.coverage >= settings.refuse_below
             and not unsupported(question, e.text, corpus_has, lexicon)
@@ -712,7 +723,12 @@ def _best(
     ):
         weighed = question.weigh(weight)
         runner_up = _runner_up(question, best, scored, weighed, settings, corpus_has, lexicon)
-        if runner_up is None:
+        if runner_up is None or (
+            corpus_has is not None
+            and _asked_of_another_case(
+                question, runner_up, retrieved, corpus_has, weight, settings.case_name_weight
+            )
+        ):
             return _refused(best.coverage)
         scored = [runner_up, *[e for e in scored if e is not runner_up]]
         best = runner_up
