@@ -72,6 +72,7 @@ unit: install-test browser model
 evals: index
 	$(BIN)/reportqa eval --split all --gate
 	$(BIN)/reportqa eval --conversations --gate
+	$(PY) -m evals.standalone --gate
 	@if [ -d "$(LIBRARY_DIR)" ]; then \
 		echo "$(BIN)/reportqa eval --library --gate"; \
 		$(BIN)/reportqa eval --library --gate; \

@@ -286,7 +286,7 @@ def bm25_baseline(
     indexed = load_indexed_chunks(collection)
     tokenizer = Tokenizer(
         user_terms=generation.user_terms,
-        cache_dir=settings.paths.home / "cache",
+        cache_dir=settings.paths.jieba_cache_dir,
         lexicon=load_lexicon(),
     )
     bm25 = BM25Index.build([ic.chunk.id for ic in indexed], [list(ic.tokens) for ic in indexed])
@@ -325,5 +325,5 @@ def run_baselines(
         embeddings = make_embeddings(settings.embedding, settings.paths)
     texts = list(files) if files is not None else corpus_files(settings, client)
     langchain = langchain_baseline(items, embeddings, texts)
-    chatchat = chatchat_baseline(items, embeddings, texts, cache_dir=settings.paths.home / "cache")
+    chatchat = chatchat_baseline(items, embeddings, texts, cache_dir=settings.paths.jieba_cache_dir)
     return [langchain, chatchat, bm25]

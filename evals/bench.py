@@ -49,6 +49,7 @@ from rag.e5convert import ensure_e5_model
 from rag.factory import make_chroma_client, make_embeddings, set_offline_environment
 from rag.ovexport import ensure_openvino_model
 from rag.settings import EmbeddingSettings, Paths, Settings
+from rag.tokenize import ensure_jieba_cache
 
 OUT = REPO / "evals" / "reports" / "bench.md"
 COLD_QUESTION = "首台（套）保险补偿机制是哪一年开始试点的？"
@@ -143,6 +144,7 @@ def resolve_models_dir(tmp: Path) -> Path:
     models = Path(raw).expanduser() if raw else tmp / "models"
     ensure_e5_model(models / "multilingual-e5-small")
     ensure_openvino_model(models / "multilingual-e5-small", REPO / "corpus")
+    ensure_jieba_cache(Paths(home=tmp, models_override=models).jieba_cache_dir)  # as `make model`
     return models
 
 
@@ -298,8 +300,8 @@ def _cosines(a: Any, b_: Any) -> Any:
 def measure_backends(
     b: Bench, home: Path, models: Path, texts: list[str], questions: Sequence[str]
 ) -> list[BackendRow]:
-    """Each embedding backend side by side, in one run: load, query embedding (one
-    inference thread, as the answerer runs it), passage encoding at the ingest batch
+    """Each embedding backend side by side, in one run: load, query embedding (on
+    the backend's question threads, as the answerer runs it), passage encoding at the ingest batch
     size, the warm extractive answer on the same index, and the cosine to fp32 torch
     on the ingest passages and the questions (quality beside speed)."""
     import torch  # heavy: the fp32 reference is torch anyway
@@ -339,7 +341,8 @@ def measure_backends(
         query_vectors = model.encode(list(questions), prompt="query: ", normalize_embeddings=True)
         if backend == "torch":
             reference = (vectors, query_vectors)
-            torch.set_num_threads(1)  # what the answerer pins (EmbeddingSettings.query_threads)
+            # what the answerer pins (EmbeddingSettings.question_threads)
+            torch.set_num_threads(settings.question_threads)
         if reference is not None:
             cosines = [*_cosines(reference[0], vectors), *_cosines(reference[1], query_vectors)]
             row.cos_min = float(min(cosines))
@@ -633,7 +636,8 @@ def markdown(b: Bench) -> str:
         b.backends_table or "(not measured)",
         "",
         "Passages: the report's ingest passages, encoded at the product's batch size; "
-        "query embedding and the warm answer with one inference thread, as the answerer runs; "
+        "query embedding and the warm answer on each backend's question threads, as the "
+        "answerer runs them (torch one, OpenVINO every core: `EmbeddingSettings.question_threads`); "
         "cosine to fp32 torch over those passages and the questions; export check: the "
         "lowest cosine recorded by `python -m rag.ovexport` (calibration report passages "
         "and queries). Retrieval quality per backend: README (`reportqa eval`).",

@@ -100,7 +100,7 @@ def measure(grid: Sequence[float], library_dir: str | None) -> dict[str, dict[fl
         try:
             scratch = runner.scratch_settings(home)
             runner.ingest(report.source, scratch)
-            with torch_threads(settings.embedding.query_threads):
+            with torch_threads(settings.embedding.question_threads):
                 for ratio in grid:
                     answerer = build_answerer(
                         scratch,

@@ -57,7 +57,7 @@ def torch_threads(threads: int) -> Iterator[None]:
 
     Ingest embeds with torch's default, as `reportqa ingest` does. Answering and the
     baselines embed one query at a time, which the answerer pins process-wide to
-    `EmbeddingSettings.query_threads` (1): measured on the shared 2-core machine, a
+    `EmbeddingSettings.question_threads` (1 for torch): measured on the shared 2-core machine, a
     query takes 0.045 s on one thread and 0.27 s on two, so the baselines run pinned
     too, and the count is restored for the next report's ingest.
     """
@@ -124,7 +124,7 @@ class ScratchRunner:
 
                 factory = build_answerer
             baselines: dict[str, list[dict[str, Any]]] = {}
-            with torch_threads(settings.embedding.query_threads):
+            with torch_threads(settings.embedding.question_threads):
                 started = time.perf_counter()
                 answerer = factory(settings)
                 results = self._ask(answerer, items)

@@ -249,7 +249,7 @@ def write_parsed(
                 changed=False,
                 errors=tuple(errors),
             )
-        indexed, terms = tokenize_chunks(all_chunks, settings.paths.home / "cache")
+        indexed, terms = tokenize_chunks(all_chunks, settings.paths.jieba_cache_dir)
         embed_holder: list[Callable[[list[str]], list[list[float]]]] = []
 
         def embed(texts: list[str]) -> list[list[float]]:
@@ -302,7 +302,7 @@ def remove_report(settings: Settings, client: Any, source: str, lock_wait_s: flo
         existing = [
             ic.chunk for ic in load_indexed_chunks(collection) if ic.chunk.source not in gone
         ]
-        indexed, terms = tokenize_chunks(existing, settings.paths.home / "cache")
+        indexed, terms = tokenize_chunks(existing, settings.paths.jieba_cache_dir)
 
         def no_embedding(texts: list[str]) -> list[list[float]]:
             raise AssertionError("removing a report never embeds")

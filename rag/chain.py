@@ -36,6 +36,7 @@ from rag.factory import (
     make_embeddings,
     set_offline_environment,
 )
+from rag.followup_model import FollowupModel, load_followup_model
 from rag.lexicon import Lexicon, load_lexicon
 from rag.llm import (
     LLMDraft,
@@ -543,7 +544,7 @@ def _load(settings: Settings, lexicon: Lexicon, embeddings: Any | None = None) -
         indexed = load_indexed_chunks(collection)
         tokenizer = Tokenizer(
             user_terms=generation.user_terms,
-            cache_dir=settings.paths.home / "cache",
+            cache_dir=settings.paths.jieba_cache_dir,
             lexicon=lexicon,
         )
         tokenizer.warm_up()
@@ -586,17 +587,23 @@ def _unit_similarity(
         loaded.generation.collection_name,
         loaded.embeddings.embed_documents,
     )
-    if settings.embedding.query_threads and settings.embedding.backend == "torch":
+    threads = settings.embedding.question_threads
+    if threads and settings.embedding.backend == "torch":
         # One question embeds one short text: a second torch thread only spins against
         # other work on a 2-core machine (measured in evals/reports/bench.md).
         import torch  # heavy (~1 s); loaded by the embedding model anyway
 
-        torch.set_num_threads(settings.embedding.query_threads)
+        torch.set_num_threads(threads)
     retriever = loaded.retriever
 
+    # Every passage of a question is compared with the same vector: converted once.
+    last: list[tuple[str, np.ndarray]] = []
+
     def unit_similarity(question: str, item: Retrieved) -> list[float]:
-        query = np.asarray(retriever.query_vector(question), dtype=np.float32)
-        return units.similarities(item.chunk, query)
+        if not last or last[0][0] != question:
+            vector = np.asarray(retriever.query_vector(question), dtype=np.float32)
+            last[:] = [(question, vector)]
+        return units.similarities(item.chunk, last[0][1])
 
     return unit_similarity
 
@@ -608,6 +615,7 @@ def _context(
     per_report: Mapping[str, ReportStatistics],
     lexicon: Lexicon,
     scoring: ScoringSettings,
+    followup_model: FollowupModel | None = None,
 ) -> Context:
     """The answer path's Context: language tools, the reports, their statistics."""
     indexed = loaded.indexed
@@ -621,6 +629,7 @@ def _context(
             normalise=lambda question: normalise_question(question, lexicon),
             expand=lambda question: expand_aliases(question, verbatim_text.__contains__, lexicon),
             known=loaded.tokenizer.knows,
+            followup_model=followup_model,
         ),
         scorers=Scorers(
             weight=library.weight,
@@ -664,7 +673,10 @@ def build_answerer(
     # how much of the scored evidence an answer keeps (rag/selection.toml).
     if scoring is None:
         scoring = load_scoring()
-    ctx = _context(loaded, unit_similarity, library, per_report, lexicon, scoring)
+    # The follow-up veto fitted on the tuning reports' questions (rag/followup.toml).
+    ctx = _context(
+        loaded, unit_similarity, library, per_report, lexicon, scoring, load_followup_model()
+    )
     # A question is answered from one report, with that report's term weights and text.
     router = ReportRouter(
         loaded.retriever,

@@ -231,26 +231,37 @@ def evidence_features(
     weight: Callable[[str], float],
     lexicon: Lexicon,
     semantic: float = 0.0,
+    context_coverage: float | None = None,
 ) -> Features:
     """The features of one unit of a retrieved chunk for this question.
 
     `weight` is the question's term weight (`Question.weigh`); `semantic` the unit's
-    similarity minus the best unit's.
+    similarity minus the best unit's; `context_coverage` the chunk's
+    (`chunk_context_coverage`), when the caller has it already.
     """
-    chunk = retrieved.chunk
-    context = f"{' '.join(chunk.section_path)} {chunk.embed_text or chunk.text}"
     terms = question.term_texts
+    if context_coverage is None:
+        context_coverage = chunk_context_coverage(question, retrieved, weight)
     question_grams = bigrams("".join(terms) or question.text)
     toc = is_toc_line(unit, lexicon) and not question.has(Cue.STRUCTURE)
     return Features(
         lexical=coverage(terms, unit, weight),
-        context=coverage(terms, context, weight),
+        context=context_coverage,
         overlap=len(question_grams & bigrams(unit)) / (len(question_grams) or 1),
         semantic=semantic,
         figures=float(sum(1 for n in question.wanted.figures if n in find_numbers(unit, lexicon))),
         type_fit=type_fit(question, unit, lexicon),
         toc=1.0 if toc else 0.0,
     )
+
+
+def chunk_context_coverage(
+    question: Question, retrieved: Retrieved, weight: Callable[[str], float]
+) -> float:
+    """How much of the question the unit's surroundings cover: its chunk and headings."""
+    chunk = retrieved.chunk
+    context = f"{' '.join(chunk.section_path)} {chunk.embed_text or chunk.text}"
+    return coverage(question.term_texts, context, weight)
 
 
 def candidates(
@@ -289,9 +300,16 @@ def score_evidence(
     asks_peripheral = question.has(Cue.PERIPHERAL)
     weights = settings.weights
     out: list[Evidence] = []
+    # Every unit of a chunk shares its surroundings: their coverage is counted once.
+    contexts: dict[str, float] = {}
     for item, index, unit, sim in found:
         semantic = sim - best_sim if unit_similarity else 0.0
-        features = evidence_features(question, unit, item, weighed, lexicon, semantic)
+        chunk_id = item.chunk.id
+        if chunk_id not in contexts:
+            contexts[chunk_id] = chunk_context_coverage(question, item, weighed)
+        features = evidence_features(
+            question, unit, item, weighed, lexicon, semantic, contexts[chunk_id]
+        )
         # The first-stage rank, not the reranked one: reranking already used these scores.
         prior = 1.0 / (1.0 + settings.rank_decay * (item.retrieval_rank - 1))
         score = features.dot(weights) * prior
@@ -338,6 +356,7 @@ __all__ = [
     "ScoringSettings",
     "bigrams",
     "candidates",
+    "chunk_context_coverage",
     "coverage",
     "evidence_features",
     "idf_weight",

@@ -116,7 +116,7 @@ def make_embeddings(
 
     `for_ingest`: the embedder of an ingest process, which embeds batches: an OpenVINO
     backend then runs on every core (48 against 27 passages/s on 2 cores, measured),
-    where a question runs on `query_threads`. torch sets its threads per process.
+    where a question runs on `question_threads`. torch sets its threads per process.
     """
     set_offline_environment()
     model_path = resolve_model_path(settings, paths)
@@ -129,7 +129,7 @@ def make_embeddings(
             encoder = OpenVINOEncoder(
                 Path(model_name),
                 model_kwargs["xml_name"],
-                0 if for_ingest else settings.query_threads,
+                0 if for_ingest else settings.question_threads,
             )
         except (OSError, RuntimeError, ValueError) as exc:
             raise ConfigError(

@@ -32,6 +32,7 @@ from rag.sentence_split import split_sentences
 from rag.types import STANDALONE, FollowUp, Turn
 
 if TYPE_CHECKING:
+    from rag.followup_model import FollowupModel
     from rag.lexicon import Lexicon
     from rag.question import Term
 
@@ -156,6 +157,55 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
         and any(t.tag in _SPECIFIC_TAGS for t in before)
     )
     return bare if subjectless else STANDALONE
+
+
+def turn_features(
+    question: str, own: Sequence[Term], before: Sequence[Term], lexicon: Lexicon
+) -> tuple[float, ...]:
+    """The features the fitted veto reads (`rag.followup_model.FEATURES`, in order).
+
+    Cheap (the turn's terms are already tagged): pointer words and where they stand,
+    the turn's length, words, names and subject, its question word, whether it is about
+    the report itself, and how many of its nouns the earlier turn had.
+    """
+    patterns, pointers = lexicon.patterns, lexicon.question.followup.pointers
+    body = question.rstrip("？?！!。 ")
+    pointer_start = bool(patterns.elliptical_start.match(question))
+    strong = bool(
+        patterns.anaphoric_start.match(question)
+        or patterns.followup_pronoun.match(question)
+        or patterns.demonstrative_subject.match(question)
+    )
+    more = bool(patterns.more_start.match(question) or patterns.more_phrase.search(question))
+    temporal = patterns.followup_temporal.search(question)
+    ordinal = bool(patterns.followup_ordinal.match(question))
+    # 「…是哪年？同一年…」「…哪年开始的，当时…」: the pointer leans on the turn's own clause.
+    clause = re.search(r"[，,？?；;]", body)
+    after_clause = bool(temporal and clause and clause.start() < temporal.start())
+    nouns = [t for t in own if t.factor >= 1.0]
+    earlier = {t.text for t in before}
+    overlap = sum(t.text in earlier for t in nouns) / len(nouns) if nouns else 0.0
+    return (
+        float(pointer_start),
+        float(strong),
+        float(more),
+        float(bool(temporal) and not patterns.year.search(question)),
+        float(ordinal),
+        float(after_clause),
+        min(len(body), 40) / 20.0,
+        min(len(own), 8) / 4.0,
+        min(len(nouns), 8) / 4.0,
+        float(any(t.tag in _SPECIFIC_TAGS for t in own)),
+        float(any(t.tag in _OWN_NAME_TAGS for t in own)),
+        float(bool(subject_of(question, own, lexicon))),
+        float(bool(patterns.question_word.search(question))),
+        float(any(word in question for word in pointers.document_nouns)),
+        overlap,
+        float(body.endswith(lexicon.question.followup.ask_particle)),
+        float(len(re.findall(r"[，,？?；;]", body))),
+        float(bool(patterns.year.search(question))),
+        float(len(body) <= 8),
+    )
 
 
 # ---------------------------------------------------------------------- referents
@@ -603,20 +653,16 @@ def _resolve(
     return None
 
 
-def decide_followup(
-    question: str, history: Sequence[Turn], analyse: Analyse, lexicon: Lexicon
-) -> FollowUp:
-    """Whether `question` stands alone in this conversation, and if not, what it means.
-
-    `analyse(text)` gives a text's content terms with their part-of-speech tags. The
-    decision comes first: a standalone question is returned as asked, never rewritten.
-    """
-    previous = _user_questions(history)
-    if not previous:
-        return FollowUp(resolved=question)
-    own = tuple(analyse(question))
-    # The previous question resolved first: follow-ups chain.
-    prior = decide_followup(previous[-1], list(history[:-2]), analyse, lexicon)
+def _earlier(
+    previous: str,
+    history: Sequence[Turn],
+    analyse: Analyse,
+    lexicon: Lexicon,
+    model: FollowupModel | None,
+) -> tuple[FollowUp, Earlier]:
+    """The previous turn as understood (follow-ups chain), and what a follow-up may
+    point at in it."""
+    prior = decide_followup(previous, list(history[:-2]), analyse, lexicon, model)
     last = _last_answer(history)
     earlier = Earlier(
         question=prior.resolved,
@@ -624,7 +670,56 @@ def decide_followup(
         answer=_MARKERS.sub("", last.content) if last else "",
         quotes=last.quotes if last else (),
     )
+    return prior, earlier
+
+
+def _vetoed(
+    model: FollowupModel | None,
+    question: str,
+    own: Sequence[Term],
+    before: Sequence[Term],
+    lexicon: Lexicon,
+) -> bool:
+    """Whether the fitted veto keeps a proposed follow-up standalone (never without one)."""
+    return model is not None and model.vetoes(turn_features(question, own, before, lexicon))
+
+
+def followup_features(
+    question: str, history: Sequence[Turn], analyse: Analyse, lexicon: Lexicon
+) -> tuple[str, tuple[float, ...]]:
+    """The kind the rules give a turn and its features for the veto, as
+    `decide_followup` sees them (the data `evals.fit_followup` fits on)."""
+    previous = _user_questions(history)
+    own = tuple(analyse(question))
+    if not previous:
+        return STANDALONE, turn_features(question, own, (), lexicon)
+    _, earlier = _earlier(previous[-1], history, analyse, lexicon, None)
     kind = _kind(question, own, earlier.terms, lexicon)
+    return kind, turn_features(question, own, earlier.terms, lexicon)
+
+
+def decide_followup(
+    question: str,
+    history: Sequence[Turn],
+    analyse: Analyse,
+    lexicon: Lexicon,
+    model: FollowupModel | None = None,
+) -> FollowUp:
+    """Whether `question` stands alone in this conversation, and if not, what it means.
+
+    `analyse(text)` gives a text's content terms with their part-of-speech tags. The
+    decision comes first: a standalone question is returned as asked, never rewritten.
+    The rules propose a follow-up kind; `model` (`rag/followup.toml`), when given, may
+    veto it: a turn it finds unlikely to lean on the conversation stands alone.
+    """
+    previous = _user_questions(history)
+    if not previous:
+        return FollowUp(resolved=question)
+    own = tuple(analyse(question))
+    prior, earlier = _earlier(previous[-1], history, analyse, lexicon, model)
+    kind = _kind(question, own, earlier.terms, lexicon)
+    if kind != STANDALONE and _vetoed(model, question, own, earlier.terms, lexicon):
+        kind = STANDALONE
     if kind == STANDALONE:
         return FollowUp(resolved=question)
     given, follows = _more_of(kind, question, history, lexicon)
@@ -715,8 +810,10 @@ __all__ = [
     "KINDS",
     "Earlier",
     "decide_followup",
+    "followup_features",
     "list_items",
     "resolve_followup",
     "search_text",
     "subject_of",
+    "turn_features",
 ]

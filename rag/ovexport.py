@@ -40,6 +40,7 @@ import numpy as np
 from rag.e5convert import MARKER_NAME as CONVERTED_MARKER
 from rag.e5convert import _conversion_lock, ensure_e5_model
 from rag.settings import EMBED_BACKENDS, Paths, default_home
+from rag.tokenize import ensure_jieba_cache
 
 EXPORT_VERSION = 4
 MARKER_NAME = "reportqa_openvino.json"
@@ -387,7 +388,8 @@ def load_openvino(export_dir: Path, backend: str, threads: int = 1) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m rag.ovexport [CONVERTED_DIR [CORPUS_DIR]]`: convert, export, check."""
+    """`python -m rag.ovexport [CONVERTED_DIR [CORPUS_DIR]]`: convert, export, check; and
+    jieba's dictionary cache beside the models."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 2 or (args and args[0] in ("-h", "--help")):
         print("用法: python -m rag.ovexport [CONVERTED_DIR [CORPUS_DIR]]")
@@ -397,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     ensure_e5_model(converted)
     export_dir = ensure_openvino_model(converted, corpus)
+    # Beside the models (`Paths.jieba_cache_dir`): every home sharing them reads it back.
+    ensure_jieba_cache(Paths(home=default_home(), models_override=converted.parent).jieba_cache_dir)
     took = time.perf_counter() - started
     for backend in EMBED_BACKENDS:
         status = export_status(converted, backend)

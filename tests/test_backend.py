@@ -315,18 +315,27 @@ def test_length_sorted_batches_keep_each_text_its_own_vector(shared_models_dir: 
 def test_an_ingest_embeds_on_every_core_and_a_question_on_its_threads(
     tmp_path: Path, shared_models_dir: Path
 ) -> None:
-    """Batches of passages use every core; a question keeps `query_threads` (1)."""
+    """Batches of passages use every core; a question runs on the backend's measured
+    threads (OpenVINO: every core) unless `query_threads` says otherwise."""
     import os
 
     from rag.factory import make_embeddings
 
     paths = Paths(home=tmp_path / "home", models_override=shared_models_dir)
-    settings = EmbeddingSettings(backend="openvino", query_threads=1)
 
     def threads(embeddings: Any) -> int:
         return int(embeddings._client._compiled.get_property("INFERENCE_NUM_THREADS"))
 
-    assert threads(make_embeddings(settings, paths)) == 1
-    # OpenVINO counts physical cores; on any machine with two, an ingest uses more than one
-    cores = len(os.sched_getaffinity(0))
-    assert threads(make_embeddings(settings, paths, for_ingest=True)) >= min(2, cores)
+    # OpenVINO counts physical cores; on any machine with two, every core is more than one
+    every_core = min(2, len(os.sched_getaffinity(0)))
+    pinned = EmbeddingSettings(backend="openvino", query_threads=1)
+    assert threads(make_embeddings(pinned, paths)) == 1
+    assert threads(make_embeddings(pinned, paths, for_ingest=True)) >= every_core
+    assert threads(make_embeddings(EmbeddingSettings(backend="openvino"), paths)) >= every_core
+
+
+def test_a_question_runs_on_the_threads_measured_for_its_backend() -> None:
+    assert EmbeddingSettings(backend="torch").question_threads == 1
+    assert EmbeddingSettings(backend="openvino").question_threads == 0  # every core
+    assert EmbeddingSettings(backend="openvino-int8").question_threads == 0
+    assert EmbeddingSettings(backend="openvino", query_threads=1).question_threads == 1

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.tokenize import Tokenizer, derive_user_terms, normalise_for_tokens
+from rag.settings import Paths
+from rag.tokenize import Tokenizer, derive_user_terms, ensure_jieba_cache, normalise_for_tokens
 from tests.questions import packaged_lexicon
 
 LEXICON = packaged_lexicon()
@@ -122,6 +123,23 @@ def test_tokenizer_is_private_and_lazy(tmp_path: Path) -> None:
     assert tok._jieba is not jieba.dt
     assert "凯世通公司" not in jieba.dt.FREQ  # the global dictionary is untouched
     assert list(tmp_path.iterdir())  # jieba's cache went where we asked
+
+
+def test_the_dictionary_cache_is_built_once_beside_the_models(tmp_path: Path) -> None:
+    paths = Paths(home=tmp_path / "home", models_override=tmp_path / "models")
+    assert paths.jieba_cache_dir.parent == paths.models_dir  # shared by every home
+    cache = ensure_jieba_cache(paths.jieba_cache_dir) / "jieba.cache"
+    built = cache.stat().st_mtime_ns
+    ensure_jieba_cache(paths.jieba_cache_dir)
+    Tokenizer(cache_dir=paths.jieba_cache_dir, lexicon=LEXICON).cut("科技保险")
+    assert cache.stat().st_mtime_ns == built  # read back, never rebuilt
+
+
+def test_a_read_only_cache_place_still_cuts(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x", encoding="utf-8")  # the cache dir cannot be made under a file
+    tok = Tokenizer(cache_dir=blocked / "jieba", char_bigrams=False, lexicon=LEXICON)
+    assert "保险" in tok.cut("科技保险")
 
 
 def test_add_terms_after_initialisation(jieba_cache: Path) -> None:

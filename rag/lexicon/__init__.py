@@ -147,6 +147,7 @@ class Pointers:
     anaphoric_starts: tuple[str, ...]  # 「它…」「后来…」: it does
     document_deixis: tuple[str, ...]  # 「这份」「本」 …
     document_nouns: tuple[str, ...]  # … 「报告」「文章」: the report itself, not the last turn
+    document_measures: tuple[str, ...]  # 「这篇…文章」: a document, words between
     standalone_terms: int
     subjectless_terms: int
     max_referent_chars: int  # the longest subject a rewrite takes

@@ -473,11 +473,13 @@ class Patterns:
 
     @cached_property
     def document_deixis(self) -> re.Pattern[str]:
-        """A turn that starts with the report itself: 「这份报告…」「报告…」「本文…」."""
+        """A turn that starts with the report itself: 「这份报告…」「报告…」「本文…」
+        「这篇讲…的文章」."""
         pointers = self.lexicon.question.followup.pointers
-        return re.compile(
-            f"^({alternation(pointers.document_deixis)})?\\s*({alternation(pointers.document_nouns)})"
-        )
+        nouns = alternation(pointers.document_nouns)
+        # 「这篇讲基因编辑的文章…」: a document's measure word, its noun later in the clause.
+        measured = f"({alternation(pointers.document_measures)})[^，,？?。；;]{{0,24}}?({nouns})"
+        return re.compile(f"^({alternation(pointers.document_deixis)})?\\s*({nouns})|^{measured}")
 
     @cached_property
     def more_start(self) -> re.Pattern[str]:
