@@ -3,7 +3,7 @@
 Sentence extraction quotes the best evidence unit and the runners-up that add a question
 word the answer lacks. A runner-up that scores almost as well as the best one but adds
 no new word was dropped, although it is often the one that holds the fact (the best
-sentence names the items, the next one gives their figures: 「三类的占比分别为…」). `ScoringSettings.keep_ratio` keeps such a unit, room permitting, when it scores
+sentence names the items, the next one gives their figures: 「三类的占比分别为…」). `Selection.keep_ratio` keeps such a unit, room permitting, when it scores
 at least that share of the best one; 0 keeps none (`rag.extractive.near_tied`).
 
 The ratio is fitted end to end, through the real chain: each tuning report of
@@ -106,7 +106,9 @@ def measure(grid: Sequence[float], library_dir: str | None) -> dict[str, dict[fl
                         scratch,
                         check_stale=False,
                         embeddings=runner.embeddings(),
-                        scoring=replace(fitted, keep_ratio=ratio),
+                        scoring=replace(
+                            fitted, selection=replace(fitted.selection, keep_ratio=ratio)
+                        ),
                     )
                     m = aggregate(items, evaluate(answerer, items))
                     table.setdefault(report.name, {})[ratio] = Cell(

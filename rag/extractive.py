@@ -540,8 +540,8 @@ def _compatible(claim: str, stated: str, lexicon: Lexicon) -> bool:
 
 
 def near_tied(candidate: Evidence, best: Evidence, settings: ScoringSettings) -> bool:
-    """Whether a unit scores within `ScoringSettings.keep_ratio` of the best (positive) one."""
-    ratio = settings.keep_ratio
+    """Whether a unit scores within `Selection.keep_ratio` of the best (positive) one."""
+    ratio = settings.selection.keep_ratio
     return ratio > 0 and best.score > 0 and candidate.score >= ratio * best.score
 
 
@@ -576,7 +576,7 @@ def _runner_up(
             if (
                 (
                     _nearby(best, e)
-                    and e.score >= settings.runner_up_ratio * best.score
+                    and e.score >= settings.selection.runner_up_ratio * best.score
                     # It must say more of what was asked, not just hold some other
                     # figure, unless it is near-tied with the best.
                     and (

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError
-from rag.evidence import FeatureWeights, ScoringSettings
+from rag.evidence import FeatureWeights, ScoringSettings, Selection
 
 SCORING_TOML = Path(__file__).resolve().parent / "scoring.toml"
 SELECTION_TOML = Path(__file__).resolve().parent / "selection.toml"
-#: The `ScoringSettings` fields `rag/selection.toml` may set, with their types.
+#: The `Selection` fields `rag/selection.toml` may set, with their types.
 SELECTION_FIELDS: Mapping[str, type] = {"keep_ratio": float}
 
 
@@ -87,7 +87,7 @@ def load_scoring(
     selection = load_selection(selection_path)
     return ScoringSettings(
         weights=load_weights(weights_path),
-        keep_ratio=selection.get("keep_ratio", ScoringSettings().keep_ratio),
+        selection=Selection(keep_ratio=selection.get("keep_ratio", Selection().keep_ratio)),
     )
 
 

@@ -5,8 +5,8 @@ heading that names them.
 whole; 「作者针对化解风险提了哪几招」 narrows it to what one part is about. The topic
 terms are the question's content words less those that only say how it asks
 (`[report.summary] generic`: 作者, 结论, 建议, 几条 …), those the report never uses
-and those of a clause that asks nothing (「领导让我列一下，…提了哪几招」: the scene, in
-the asker's words); each counts with its weight in the report (rarer words count more).
+and, when the clauses that ask name a topic, those of a clause that asks nothing
+(「领导让我列一下，…提了哪几招」: the scene, in the asker's words); each counts with its weight in the report (rarer words count more).
 """
 
 from __future__ import annotations
@@ -43,17 +43,18 @@ def topic_terms(
     docstring); `corpus_has` says whether the report uses a word."""
     generic = lexicon.report.summary.generic
     weigh = question.weigh(weight)
-    asking = asking_clauses(question, lexicon)
     out = []
     for term in question.terms:
         if _generic(term.text, generic):
             continue
-        if not term.carried and term.text not in asking:
-            continue  # a clause that sets the scene asks about nothing
         if corpus_has is not None and not corpus_has(term.text):
             continue
-        out.append((term.text, weigh(term.text)))
-    return out
+        out.append((term.text, weigh(term.text), term.carried))
+    # The clauses that ask name the topic (「领导让我列一下，作者针对化解风险提了哪几招」);
+    # when they name none, the clause before them does (「针对完善管护，作者提了哪几条建议」).
+    asking = asking_clauses(question, lexicon)
+    asked = [(text, w) for text, w, carried in out if carried or text in asking]
+    return asked or [(text, w) for text, w, _ in out]
 
 
 def cover(terms: Terms, text: str) -> float:

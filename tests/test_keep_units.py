@@ -10,7 +10,7 @@ import pytest
 from evals.fit_answer import Cell, choose, leave_one_report_out
 from rag.context import Corpus
 from rag.errors import ConfigError
-from rag.evidence import Evidence, ScoringSettings
+from rag.evidence import Evidence, ScoringSettings, Selection
 from rag.extractive import draft_answer, near_tied
 from rag.question import Intent
 from rag.scoring import SELECTION_TOML, load_scoring, load_selection, write_selection
@@ -49,11 +49,15 @@ def _unit(score: float) -> Evidence:
 
 def test_near_tied_is_a_share_of_a_positive_best_score() -> None:
     best = _unit(2.0)
-    assert near_tied(_unit(1.6), best, ScoringSettings(keep_ratio=0.8))
-    assert not near_tied(_unit(1.5), best, ScoringSettings(keep_ratio=0.8))
-    assert not near_tied(_unit(1.9), best, ScoringSettings(keep_ratio=0.0))  # off
+    assert near_tied(_unit(1.6), best, ScoringSettings(selection=Selection(keep_ratio=0.8)))
+    assert not near_tied(_unit(1.5), best, ScoringSettings(selection=Selection(keep_ratio=0.8)))
+    assert not near_tied(
+        _unit(1.9), best, ScoringSettings(selection=Selection(keep_ratio=0.0))
+    )  # off
     # Scores below zero have no share: nothing is near-tied with a negative best.
-    assert not near_tied(_unit(-1.0), _unit(-0.5), ScoringSettings(keep_ratio=0.5))
+    assert not near_tied(
+        _unit(-1.0), _unit(-0.5), ScoringSettings(selection=Selection(keep_ratio=0.5))
+    )
 
 
 # The best sentence names the items; the next one, which names no question word the best
@@ -71,7 +75,7 @@ def _shown(keep_ratio: float) -> list[str]:
         question,
         [Retrieved(_LEADS_UP, 1.0, 1)],
         _weight,
-        ScoringSettings(keep_ratio=keep_ratio),
+        ScoringSettings(selection=Selection(keep_ratio=keep_ratio)),
         LEXICON,
     )
     return [s.text for s in draft.sentences]
@@ -94,7 +98,7 @@ def test_a_near_tied_sentence_does_not_count_against_a_table_reading() -> None:
         question,
         [Retrieved(_LEADS_UP, 1.0, 1)],
         _weight,
-        ScoringSettings(keep_ratio=0.15),
+        ScoringSettings(selection=Selection(keep_ratio=0.15)),
         LEXICON,
     )
     assert draft.tied == (1,)  # the kept runner-up, by its place in the answer
@@ -163,14 +167,14 @@ def test_the_corpus_knows_each_chunks_successor() -> None:
 
 def test_no_selection_file_keeps_no_near_tied_unit(tmp_path: Path) -> None:
     assert load_selection(tmp_path / "none.toml") == {}
-    assert load_scoring(selection_path=tmp_path / "none.toml").keep_ratio == 0.0
+    assert load_scoring(selection_path=tmp_path / "none.toml").selection.keep_ratio == 0.0
 
 
 def test_a_written_selection_loads_back(tmp_path: Path) -> None:
     path = tmp_path / "selection.toml"
     write_selection(path, {"keep_ratio": 0.7}, {"fitted_on": ["a", "b"]})
     assert load_selection(path) == {"keep_ratio": 0.7}
-    assert load_scoring(selection_path=path).keep_ratio == pytest.approx(0.7)
+    assert load_scoring(selection_path=path).selection.keep_ratio == pytest.approx(0.7)
     assert '# fitted_on: ["a", "b"]' in path.read_text(encoding="utf-8")
 
 
@@ -248,9 +252,13 @@ def test_a_name_the_best_unit_lacks_comes_from_a_near_tied_unit_elsewhere() -> N
         "国内首家专门从事基因编辑的公司集中在技术服务领域，产业尚未形成。",
         "甲乙生物是国内首家基因编辑公司，已开发多种疗法。",
     )
-    off = draft_answer(question, passages, _weight, ScoringSettings(keep_ratio=0.0), LEXICON)
+    off = draft_answer(
+        question, passages, _weight, ScoringSettings(selection=Selection(keep_ratio=0.0)), LEXICON
+    )
     assert off.refused
-    on = draft_answer(question, passages, _weight, ScoringSettings(keep_ratio=0.5), LEXICON)
+    on = draft_answer(
+        question, passages, _weight, ScoringSettings(selection=Selection(keep_ratio=0.5)), LEXICON
+    )
     assert not on.refused and "甲乙生物" in "".join(s.text for s in on.sentences)
 
 
@@ -262,5 +270,12 @@ def test_a_figure_the_best_unit_lacks_never_comes_from_another_case() -> None:
         rank=6,
     )
     assert draft_answer(question, passages, _weight, ScoringSettings(), LEXICON).refused
-    on = draft_answer(question, passages, _weight, ScoringSettings(keep_ratio=0.1), LEXICON)
+    on = draft_answer(
+        question, passages, _weight, ScoringSettings(selection=Selection(keep_ratio=0.1)), LEXICON
+    )
     assert on.refused
+
+
+def test_a_clause_before_the_ask_names_the_topic_when_the_ask_names_none() -> None:
+    question = question_of("针对 完善管护 ， 作者 有 哪几条 建议")
+    assert "完善管护" in [t for t, _ in topic_terms(question, _weight, None, LEXICON)]
