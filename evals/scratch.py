@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 
-def _release_chroma(home: Path) -> None:
+def release_chroma(home: Path) -> None:
     """Stop and forget chromadb's cached systems: those under `home`, and the in-memory one.
 
     chromadb keeps one System per path (and one "ephemeral" System, which the
@@ -52,7 +52,7 @@ def _release_chroma(home: Path) -> None:
 
 
 @contextlib.contextmanager
-def _torch_threads(threads: int) -> Iterator[None]:
+def torch_threads(threads: int) -> Iterator[None]:
     """Run the block on `threads` torch threads (0: leave as is), then restore the count.
 
     Ingest embeds with torch's default, as `reportqa ingest` does. Answering and the
@@ -124,7 +124,7 @@ class ScratchRunner:
 
                 factory = build_answerer
             baselines: dict[str, list[dict[str, Any]]] = {}
-            with _torch_threads(settings.embedding.question_threads):
+            with torch_threads(settings.embedding.question_threads):
                 started = time.perf_counter()
                 answerer = factory(settings)
                 results = self._ask(answerer, items)
@@ -141,7 +141,7 @@ class ScratchRunner:
                     timings["baselines"] = time.perf_counter() - started
             return RunOutput(results, chunk_texts, baselines, timings)
         finally:
-            _release_chroma(home)
+            release_chroma(home)
             gc.collect()
             shutil.rmtree(home, ignore_errors=True)
 

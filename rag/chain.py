@@ -51,7 +51,7 @@ from rag.question import Language, Question, build_question
 from rag.rerank import rerank
 from rag.retrieve import HybridRetriever, build_bm25_by_source
 from rag.route import ReportRouter, ReportStatistics, statistics_by_source
-from rag.scoring import load_weights
+from rag.scoring import load_scoring
 from rag.sections import named_path
 from rag.sentences import load_or_build_unit_vectors
 from rag.settings import Settings
@@ -650,12 +650,18 @@ def _context(
 
 
 def build_answerer(
-    settings: Settings, *, check_stale: bool = True, embeddings: Any | None = None
+    settings: Settings,
+    *,
+    check_stale: bool = True,
+    embeddings: Any | None = None,
+    scoring: ScoringSettings | None = None,
 ) -> Answerer:
     """Load the index, the embedding model and (optionally) the LLM once; return the Answerer.
 
     `embeddings` reuses an embedding model already loaded (the web app rebuilds the
-    Answerer for each new index generation with the same model).
+    Answerer for each new index generation with the same model). `scoring` replaces the
+    fitted scoring and selection settings (`rag.scoring.load_scoring`; evals.fit_answer
+    tries candidates with it).
     """
     set_offline_environment()
     lexicon = load_lexicon()
@@ -663,8 +669,10 @@ def build_answerer(
     unit_similarity = _unit_similarity(settings, loaded)
     library = ReportStatistics.of([(ic.chunk, ic.tokens) for ic in loaded.indexed])
     per_report = statistics_by_source((ic.chunk, ic.tokens) for ic in loaded.indexed)
-    # The evidence-scoring weights fitted across the tuning reports (rag/scoring.toml).
-    scoring = ScoringSettings(weights=load_weights())
+    # The evidence-scoring weights fitted across the tuning reports (rag/scoring.toml) and
+    # how much of the scored evidence an answer keeps (rag/selection.toml).
+    if scoring is None:
+        scoring = load_scoring()
     # The follow-up veto fitted on the tuning reports' questions (rag/followup.toml).
     ctx = _context(
         loaded, unit_similarity, library, per_report, lexicon, scoring, load_followup_model()

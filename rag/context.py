@@ -56,6 +56,14 @@ class Corpus:
         return {(unit.chunk.id, unit.index): at for at, unit in enumerate(self.units)}
 
     @cached_property
+    def _by_position(self) -> Mapping[tuple[str, int], Chunk]:
+        return {(c.source, c.position): c for c in self.chunks}
+
+    def next_chunk(self, chunk: Chunk) -> Chunk | None:
+        """The chunk right after `chunk` in its report (None at the report's end)."""
+        return self._by_position.get((chunk.source, chunk.position + 1))
+
+    @cached_property
     def _headings(self) -> Mapping[str, tuple[str, ...]]:
         by_source: dict[str, list[Chunk]] = {}
         for chunk in self.chunks:

@@ -58,6 +58,20 @@ class FeatureWeights:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """Which units besides the best one an answer may use, by their share of its score."""
+
+    # A runner-up holding the asked figure may stand in for a best passage without one.
+    runner_up_ratio: float = 0.6
+    # A unit scoring within this share of the best one is kept even when it names no
+    # question word the answer lacks: the two are near-tied, and which of them holds the
+    # fact is a toss-up (「三类产品的占比分别为…」 after the sentence naming them). 0 turns
+    # it off; fitted end to end leave one report out (`python -m evals.fit_answer`,
+    # stored in rag/selection.toml).
+    keep_ratio: float = 0.0
+
+
+@dataclass(frozen=True)
 class ScoringSettings:
     """Evidence scoring and answer selection, calibrated on the dev split of the eval set
     (see README, 'Refusal calibration')."""
@@ -71,8 +85,7 @@ class ScoringSettings:
     max_list_sentences: int = 4
     max_span_chars: int = 180
     max_row_chars: int = 320
-    # A runner-up holding the asked figure may stand in for a best passage without one.
-    runner_up_ratio: float = 0.6
+    selection: Selection = field(default_factory=Selection)
     # The weight of a report term named in about one passage in twenty or fewer: such a
     # term (科惠保, 商业航天保险) is the subject of one case, and a figure asked of it
     # must come from that case.

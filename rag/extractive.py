@@ -24,16 +24,18 @@ from rag.figures import dates_in, find_numbers, has_date, has_figure, has_year, 
 from rag.followup import MORE, ORDINAL
 from rag.lexicon import Lexicon
 from rag.question import Cue, Intent, Question
-from rag.sentences import evidence_units
+from rag.sentences import SHORT_LINE, evidence_units
 from rag.slots import (
     counted_not_named,
     name_withheld,
     slot_unfilled,
     unknown_organisations,
 )
-from rag.types import AnswerSentence, Retrieved
+from rag.types import AnswerSentence, Chunk, Retrieved
 
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
+# A unit that ends a sentence: its last mark, maybe before closing quotes and brackets.
+_SENTENCE_END_RE = re.compile(r"[。！？!?…][”’」』）)\]]*\s*$")
 _UNKNOWN_NAME_TAGS = frozenset({"ns", "nr", "eng"})
 _FIGURE_INTENTS = (Intent.FIGURE, Intent.DATE)
 
@@ -52,6 +54,9 @@ class SentenceDraft:
     # The evidence behind the sentences, best first, then runners-up from the same section:
     # (chunk id, unit index in the chunk).
     evidence: tuple[tuple[str, int], ...] = ()
+    # The sentences kept only as near-tied with the best (`near_tied`), by index: they
+    # may hold the fact, but a rival answer (a table reading) is not measured against them.
+    tied: tuple[int, ...] = ()
 
 
 def _refused(coverage: float = 0.0) -> SentenceDraft:
@@ -385,20 +390,49 @@ def _with_elaborations(chosen: list[Evidence], question: Question) -> list[Evide
     return out
 
 
+NextChunk = Callable[[Chunk], Chunk | None]
+
+
 def _continuation(
-    evidence: Evidence, retrieved: Sequence[Retrieved]
-) -> tuple[Retrieved, str] | None:
-    """The rest of the evidence's sentence when a chunk edge cut it at 「；」「，」, else None."""
+    evidence: Evidence, retrieved: Sequence[Retrieved], next_chunk: NextChunk | None = None
+) -> tuple[Retrieved, int, str] | None:
+    """The rest of the evidence's sentence when it was cut, else None: (the chunk, the
+    unit's index in it, its text).
+
+    A chunk edge cuts a sentence at 「；」「，」 or anywhere before its end mark; so does a
+    line break of a PDF's text (「…主要包括“甲类制品”」 then 「（A01）、“乙类”（A02）等。」).
+    A line cut this way is a long one: a short line without an end mark is a heading or
+    a name. The next chunk is read from the report (`next_chunk`) when retrieval did not
+    return it.
+    """
     chunk = evidence.retrieved.chunk
-    if not evidence.text.rstrip().endswith(("；", ";", "，", ",")):
+    text = evidence.text.rstrip()
+    if chunk.kind == "table_row" or _SENTENCE_END_RE.search(text):
         return None
-    if evidence.sentence_index != len(evidence_units(chunk)) - 1:
+    if not text.endswith(("；", ";", "，", ",")) and len(text) < SHORT_LINE:
         return None
-    for item in retrieved:
-        if item.chunk.source == chunk.source and item.chunk.position == chunk.position + 1:
-            units = evidence_units(item.chunk)
-            return (item, units[0]) if units else None
-    return None
+    units = evidence_units(chunk)
+    if evidence.sentence_index < len(units) - 1:
+        if text != units[evidence.sentence_index].rstrip():
+            return None  # a clause window of its unit, not a unit cut at its line's end
+        at = evidence.sentence_index + 1
+        return evidence.retrieved, at, units[at]
+    item = next(
+        (
+            r
+            for r in retrieved
+            if r.chunk.source == chunk.source and r.chunk.position == chunk.position + 1
+        ),
+        None,
+    )
+    if item is None and next_chunk is not None:
+        after = next_chunk(chunk)
+        if after is not None and after.kind != "table_row":
+            item = replace(evidence.retrieved, chunk=after)
+    if item is None:
+        return None
+    following = evidence_units(item.chunk)
+    return (item, 0, following[0]) if following else None
 
 
 def _continued_support(
@@ -407,12 +441,13 @@ def _continued_support(
     retrieved: Sequence[Retrieved],
     corpus_has: Callable[[str], bool] | None,
     lexicon: Lexicon,
+    next_chunk: NextChunk | None = None,
 ) -> bool:
     """Whether the best evidence, read to the end of its cut sentence, can answer."""
-    rest = _continuation(best, retrieved)
+    rest = _continuation(best, retrieved, next_chunk)
     if rest is None:
         return False
-    return not unsupported(question, best.text + rest[1], corpus_has, lexicon)
+    return not unsupported(question, best.text + rest[2], corpus_has, lexicon)
 
 
 def _with_continuations(
@@ -420,26 +455,30 @@ def _with_continuations(
     retrieved: Sequence[Retrieved],
     question: Question,
     weight: Callable[[str], float],
+    next_chunk: NextChunk | None = None,
 ) -> list[Evidence]:
-    """Add the rest of a sentence that a chunk boundary cut at 「；」, when it answers more.
+    """Add the rest of a sentence that a chunk boundary cut, when it answers more.
 
     A long sentence may be split across two chunks; its second half (「银行方面实现融资
     余额近 1.4 亿元，户均额度…」) repeats no subject, so it scores low on its own, yet
-    it holds what the question asked next.
+    it holds what the question asked next. A list question goes on with the rest
+    whatever words it names: a list cut at a chunk edge or a line break is a list cut
+    short.
     """
+    is_list = question.intent is Intent.LIST
     terms = question.term_texts
     out = list(chosen)
     covered = "".join(e.text for e in chosen)
     have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
     for evidence in chosen:
-        rest = _continuation(evidence, retrieved)
-        if rest is None or (rest[0].chunk.id, 0) in have:
+        rest = _continuation(evidence, retrieved, next_chunk)
+        if rest is None or (rest[0].chunk.id, rest[1]) in have:
             continue
-        following, text = rest
+        following, at, text = rest
         gain = coverage(terms, covered + text, weight) - coverage(terms, covered, weight)
-        if gain > 0.05:
-            out.append(replace(evidence, text=text, retrieved=following, sentence_index=0))
-            have.add((following.chunk.id, 0))
+        if gain > 0.05 or is_list:
+            out.append(replace(evidence, text=text, retrieved=following, sentence_index=at))
+            have.add((following.chunk.id, at))
             covered += text
     return out
 
@@ -500,6 +539,12 @@ def _compatible(claim: str, stated: str, lexicon: Lexicon) -> bool:
     return False
 
 
+def near_tied(candidate: Evidence, best: Evidence, settings: ScoringSettings) -> bool:
+    """Whether a unit scores within `Selection.keep_ratio` of the best (positive) one."""
+    ratio = settings.selection.keep_ratio
+    return ratio > 0 and best.score > 0 and candidate.score >= ratio * best.score
+
+
 def _runner_up(
     question: Question,
     best: Evidence,
@@ -509,23 +554,38 @@ def _runner_up(
     corpus_has: Callable[[str], bool] | None,
     lexicon: Lexicon,
 ) -> Evidence | None:
-    """A nearby unit of the same case that holds the figure or date the best one lacks.
+    """A unit that holds the figure, date or name the best one lacks.
 
     The passage that best names the subject may not hold the figure or date asked
-    for while the next sentences of the same case do.
+    for while the next sentences of the same case do. A name it lacks may come from
+    anywhere the report says it, when that unit scores near-tied with it (`near_tied`):
+    the best one talks about 「第一家…公司」, another names it. A question the report
+    cannot answer whatever the unit (a name it never mentions) has no runner-up.
     """
-    if not lacks_figure(question, best.text, lexicon):
+    if not unsupported(question, best.text, None, lexicon):
         return None
+    # Another case's figure answers nothing (「资本充足率」 asked, a ratio of another
+    # measure near-tied): a figure or date comes from the best unit's own case.
+    anywhere = not lacks_figure(question, best.text, lexicon)
     terms = question.term_texts
     covered_by_best = coverage(terms, best.text, weighed)
     return next(
         (
             e
             for e in scored[1:]
-            if _nearby(best, e)
-            and e.score >= settings.runner_up_ratio * best.score
-            # It must say more of what was asked, not just hold some other figure.
-            and coverage(terms, best.text + e.text, weighed) > covered_by_best + 0.05
+            if (
+                (
+                    _nearby(best, e)
+                    and e.score >= settings.selection.runner_up_ratio * best.score
+                    # It must say more of what was asked, not just hold some other
+                    # figure, unless it is near-tied with the best.
+                    and (
+                        coverage(terms, best.text + e.text, weighed) > covered_by_best + 0.05
+                        or near_tied(e, best, settings)
+                    )
+                )
+                or (anywhere and near_tied(e, best, settings))
+            )
             and e.coverage >= settings.refuse_below
             and not unsupported(question, e.text, corpus_has, lexicon)
         ),
@@ -566,6 +626,37 @@ def _choose(
             chosen.append(candidate)
             covered += candidate.text
     return chosen
+
+
+def _near_tied_extras(
+    question: Question,
+    best: Evidence,
+    scored: Sequence[Evidence],
+    chosen: Sequence[Evidence],
+    settings: ScoringSettings,
+) -> list[Evidence]:
+    """The units near-tied with the best that the answer has room for.
+
+    They add no question word the answer lacks, yet one of them may hold the fact the
+    best one only leads up to (「…主要有甲、乙、丙三类」 then 「三类的占比分别为…」).
+    They come after every unit chosen for what it adds and never displace
+    one: the answer keeps at most `max_sentences` (`max_list_sentences` for lists).
+    """
+    several = question.has(Cue.SEVERAL_PARTS) or question.intent is Intent.LIST
+    limit = settings.max_list_sentences if several else settings.max_sentences
+    have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
+    covered = "".join(e.text for e in chosen)
+    extras: list[Evidence] = []
+    for candidate in scored[1:]:
+        if len(chosen) + len(extras) >= limit:
+            break
+        key = (candidate.retrieved.chunk.id, candidate.sentence_index)
+        if key in have or candidate.text in covered or not near_tied(candidate, best, settings):
+            continue
+        extras.append(candidate)
+        have.add(key)
+        covered += candidate.text
+    return extras
 
 
 def _layout(
@@ -617,6 +708,7 @@ def _best(
     settings: ScoringSettings,
     corpus_has: Callable[[str], bool] | None,
     lexicon: Lexicon,
+    next_chunk: NextChunk | None = None,
 ) -> tuple[Evidence, list[Evidence]] | SentenceDraft:
     """The unit that answers, with the scored list it leads; a refusal when none can."""
     best = scored[0]
@@ -627,11 +719,16 @@ def _best(
     ):
         return _refused(best.coverage)
     if unsupported(question, _as_read(best), corpus_has, lexicon) and not _continued_support(
-        question, best, retrieved, corpus_has, lexicon
+        question, best, retrieved, corpus_has, lexicon, next_chunk
     ):
         weighed = question.weigh(weight)
         runner_up = _runner_up(question, best, scored, weighed, settings, corpus_has, lexicon)
-        if runner_up is None:
+        if runner_up is None or (
+            corpus_has is not None
+            and _asked_of_another_case(
+                question, runner_up, retrieved, corpus_has, weight, settings.case_name_weight
+            )
+        ):
             return _refused(best.coverage)
         scored = [runner_up, *[e for e in scored if e is not runner_up]]
         best = runner_up
@@ -646,10 +743,12 @@ def draft_answer(
     lexicon: Lexicon,
     unit_similarity: Callable[[Retrieved], list[float]] | None = None,
     corpus_has: Callable[[str], bool] | None = None,
+    next_chunk: NextChunk | None = None,
 ) -> SentenceDraft:
     """Choose the evidence and lay out the answer; refuse when nothing covers the question.
 
     Sentences a previous answer already gave (`Question.followup.already_given`) are skipped.
+    `next_chunk` reads the rest of a sentence cut at a chunk edge from the report.
     """
     given = question.followup.already_given
     scored = [
@@ -662,11 +761,12 @@ def draft_answer(
         # No content words (「这是什么？」): nothing to ground an answer on.
         return _refused()
     found = (
-        _best(question, scored, retrieved, weight, settings, corpus_has, lexicon)
+        _best(question, scored, retrieved, weight, settings, corpus_has, lexicon, next_chunk)
         if scored
         else _refused()
     )
     weighed = question.weigh(weight)
+    tied: list[Evidence] = []
     if isinstance(found, SentenceDraft):
         if not following:
             return found
@@ -680,10 +780,16 @@ def draft_answer(
             retrieved,
             question,
             weighed,
+            next_chunk,
         )
         have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
         chosen += [e for e in following if (e.retrieved.chunk.id, e.sentence_index) not in have]
-    return _drafted(question, best, chosen, scored, weighed, settings, lexicon, corpus_has)
+        tied = _near_tied_extras(question, best, scored, chosen, settings)
+        chosen += tied
+    draft = _drafted(question, best, chosen, scored, weighed, settings, lexicon, corpus_has)
+    return (
+        replace(draft, tied=tuple(i for i, e in enumerate(chosen) if e in tied)) if tied else draft
+    )
 
 
 def _drafted(
@@ -726,5 +832,6 @@ __all__ = [
     "SentenceDraft",
     "draft_answer",
     "lacks_figure",
+    "near_tied",
     "unsupported",
 ]

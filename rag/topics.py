@@ -4,8 +4,9 @@ heading that names them.
 「作者最后提了哪几条政策建议」 and 「这篇研究得出了啥结论」 ask about the report as a
 whole; 「作者针对化解风险提了哪几招」 narrows it to what one part is about. The topic
 terms are the question's content words less those that only say how it asks
-(`[report.summary] generic`: 作者, 结论, 建议, 几条 …) and those the report never uses;
-each counts with its weight in the report (rarer words count more).
+(`[report.summary] generic`: 作者, 结论, 建议, 几条 …), those the report never uses
+and, when the clauses that ask name a topic, those of a clause that asks nothing
+(「领导让我列一下，…提了哪几招」: the scene, in the asker's words); each counts with its weight in the report (rarer words count more).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from rag.enumeration import DocumentUnit
+from rag.extractive import asking_clauses
 from rag.lexicon import Lexicon
 from rag.parts import Part
 from rag.question import Question
@@ -47,8 +49,12 @@ def topic_terms(
             continue
         if corpus_has is not None and not corpus_has(term.text):
             continue
-        out.append((term.text, weigh(term.text)))
-    return out
+        out.append((term.text, weigh(term.text), term.carried))
+    # The clauses that ask name the topic (「领导让我列一下，作者针对化解风险提了哪几招」);
+    # when they name none, the clause before them does (「针对完善管护，作者提了哪几条建议」).
+    asking = asking_clauses(question, lexicon)
+    asked = [(text, w) for text, w, carried in out if carried or text in asking]
+    return asked or [(text, w) for text, w, _ in out]
 
 
 def cover(terms: Terms, text: str) -> float:

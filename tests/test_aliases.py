@@ -51,6 +51,9 @@ def test_short_forms_the_report_never_uses_are_expanded(question: str, expanded:
         ("今后5年怎么走", "今后5年怎么走"),
         ("前3年增速多少", "前3年增速多少"),
         ("16年以后谁上任", "2016年以后谁上任"),
+        # A term's length: the 10-year bond is no bond of 2010.
+        ("跟10年期国债收益率比", "跟10年期国债收益率比"),
+        ("贷款30年期限", "贷款30年期限"),
         ("2025年", "2025年"),
     ],
 )

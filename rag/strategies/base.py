@@ -66,6 +66,7 @@ class Passages:
             self.ctx.lexicon,
             unit_similarity=self.ctx.scorers.similarity_to(self.question.text),
             corpus_has=corpus_has,
+            next_chunk=self.ctx.corpus.next_chunk,
         )
 
 
@@ -77,7 +78,9 @@ def prose_coverage(passages: Passages) -> float:
     if draft.refused:
         return 0.0
     said = []
-    for sentence in draft.sentences:
+    for n, sentence in enumerate(draft.sentences):
+        if n in draft.tied:
+            continue  # kept as near-tied with the best, not for what it covers
         chunks = [draft.candidates[n].chunk for n in sentence.citations if n in draft.candidates]
         row = next((c for c in chunks if c.kind == "table_row"), None)
         if row is not None:

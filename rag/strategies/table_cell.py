@@ -48,8 +48,9 @@ _log = logging.getLogger(__name__)
 
 
 def accepts(question: Question, ctx: Context) -> bool:
-    # A premise to check (「…是2018年科技部牵头的吧？」) is the sentences' to correct.
-    return not question.has(Cue.CONFIRMATION)
+    # A premise to check (「…是2018年科技部牵头的吧？」) is the sentences' to correct; a
+    # why-question is answered by the report's reasons, which no cell gives.
+    return not question.has(Cue.CONFIRMATION) and question.intent is not Intent.REASON
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:

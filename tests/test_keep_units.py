@@ -1,0 +1,281 @@
+"""How much of the scored evidence an answer keeps: near-tied units, cut sentences read on,
+the fitted selection file and its fit, and the rules that decide which units may answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evals.fit_answer import Cell, choose, leave_one_report_out
+from rag.context import Corpus
+from rag.errors import ConfigError
+from rag.evidence import Evidence, ScoringSettings, Selection
+from rag.extractive import draft_answer, near_tied
+from rag.question import Intent
+from rag.scoring import SELECTION_TOML, load_scoring, load_selection, write_selection
+from rag.strategies import table_cell
+from rag.topics import topic_terms
+from rag.types import Chunk, Retrieved
+from tests.questions import packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
+
+
+def _chunk(text: str, n: int = 1, kind: str = "paragraph") -> Chunk:
+    return Chunk(
+        id=f"c{n}",
+        text=text,
+        source="r.txt",
+        title="报告",
+        section_path=("三、进展",),
+        page_start=4,
+        page_end=6,
+        position=n,
+        kind=kind,
+    )
+
+
+def _weight(term: str) -> float:
+    return 1.0
+
+
+def _unit(score: float) -> Evidence:
+    return Evidence("某句。", Retrieved(_chunk("某句。"), 1.0, 1), score, 1.0, 0)
+
+
+# --------------------------------------------------------------------- near-tied units
+
+
+def test_near_tied_is_a_share_of_a_positive_best_score() -> None:
+    best = _unit(2.0)
+    assert near_tied(_unit(1.6), best, ScoringSettings(selection=Selection(keep_ratio=0.8)))
+    assert not near_tied(_unit(1.5), best, ScoringSettings(selection=Selection(keep_ratio=0.8)))
+    assert not near_tied(
+        _unit(1.9), best, ScoringSettings(selection=Selection(keep_ratio=0.0))
+    )  # off
+    # Scores below zero have no share: nothing is near-tied with a negative best.
+    assert not near_tied(
+        _unit(-1.0), _unit(-0.5), ScoringSettings(selection=Selection(keep_ratio=0.5))
+    )
+
+
+# The best sentence names the items; the next one, which names no question word the best
+# lacks, holds their figures. (Invented text.)
+_LEADS_UP = _chunk(
+    "排名靠前的产品主要包括甲型、乙型和丙型三类。"
+    "其中，这三类的占比分别为10%、20%、30%。"
+    "另外还有别的情况。"
+)
+
+
+def _shown(keep_ratio: float) -> list[str]:
+    question = question_of("排名靠前的 产品 是 什么")
+    draft = draft_answer(
+        question,
+        [Retrieved(_LEADS_UP, 1.0, 1)],
+        _weight,
+        ScoringSettings(selection=Selection(keep_ratio=keep_ratio)),
+        LEXICON,
+    )
+    return [s.text for s in draft.sentences]
+
+
+def test_a_near_tied_unit_is_kept_only_when_the_ratio_allows() -> None:
+    assert _shown(0.0) == ["排名靠前的产品主要包括甲型、乙型和丙型三类。"]
+    # Both runners-up score 0.2 of the best: within a ratio of 0.15, and the answer has
+    # room for one (max_sentences 2), the first in score order.
+    assert _shown(0.15) == [
+        "排名靠前的产品主要包括甲型、乙型和丙型三类。",
+        "其中，这三类的占比分别为10%、20%、30%。",
+    ]
+    assert _shown(0.3) == _shown(0.0)
+
+
+def test_a_near_tied_sentence_does_not_count_against_a_table_reading() -> None:
+    question = question_of("排名靠前的 产品 是 什么")
+    draft = draft_answer(
+        question,
+        [Retrieved(_LEADS_UP, 1.0, 1)],
+        _weight,
+        ScoringSettings(selection=Selection(keep_ratio=0.15)),
+        LEXICON,
+    )
+    assert draft.tied == (1,)  # the kept runner-up, by its place in the answer
+
+
+# ------------------------------------------------------------------ cut sentences go on
+
+
+_LINE_CUT = _chunk(
+    "本文比较了多个行业，结果表明部分行业的比较优势下降较快，例如：“甲类制品”“乙类制品”\n"
+    "（A01）、“丙类”（A02）等。"
+)
+
+
+def test_a_list_cut_at_a_line_break_goes_on() -> None:
+    question = question_of("比较优势 下降较快 的 行业 有哪些")
+    assert question.intent is Intent.LIST
+    draft = draft_answer(
+        question, [Retrieved(_LINE_CUT, 1.0, 1)], _weight, ScoringSettings(), LEXICON
+    )
+    shown = "".join(s.text for s in draft.sentences)
+    assert "“甲类制品”" in shown and "（A01）、“丙类”（A02）等。" in shown
+
+
+def test_a_sentence_cut_at_a_chunk_edge_is_read_on_from_the_next_chunk() -> None:
+    first = _chunk(
+        "迄今为止研究人员开发的三代工具依次是甲型工具、乙型工具，以及最近几年才兴起并迅速普及的", 1
+    )
+    second = _chunk("丙型工具，已在多个领域得到应用。后面是别的内容。", 2)
+    question = question_of("三代 工具 有哪些")
+    assert question.intent is Intent.LIST
+    retrieved = [Retrieved(first, 1.0, 1)]
+    alone = draft_answer(question, retrieved, _weight, ScoringSettings(), LEXICON)
+    assert "丙型工具" not in "".join(s.text for s in alone.sentences)
+    read_on = draft_answer(
+        question,
+        retrieved,
+        _weight,
+        ScoringSettings(),
+        LEXICON,
+        next_chunk=lambda chunk: second if chunk.id == "c1" else None,
+    )
+    assert "丙型工具，已在多个领域得到应用。" in "".join(s.text for s in read_on.sentences)
+    # The rest is cited from the chunk it stands in, so that its quote verifies.
+    assert {r.chunk.id for r in read_on.candidates.values()} == {"c1", "c2"}
+
+
+def test_a_short_line_without_an_end_mark_is_not_a_cut_sentence() -> None:
+    heading = _chunk("1.2 主要产品\n甲型产品占比最高。", 1)
+    question = question_of("主要产品 有哪些")
+    draft = draft_answer(
+        question, [Retrieved(heading, 1.0, 1)], _weight, ScoringSettings(), LEXICON
+    )
+    assert len(draft.sentences) <= 2  # a heading is not read on into the paragraph as one
+
+
+def test_the_corpus_knows_each_chunks_successor() -> None:
+    first, second = _chunk("一。", 1), _chunk("二。", 2)
+    corpus = Corpus(chunks=(second, first))
+    assert corpus.next_chunk(first) == second
+    assert corpus.next_chunk(second) is None
+
+
+# --------------------------------------------------------------- the selection file
+
+
+def test_no_selection_file_keeps_no_near_tied_unit(tmp_path: Path) -> None:
+    assert load_selection(tmp_path / "none.toml") == {}
+    assert load_scoring(selection_path=tmp_path / "none.toml").selection.keep_ratio == 0.0
+
+
+def test_a_written_selection_loads_back(tmp_path: Path) -> None:
+    path = tmp_path / "selection.toml"
+    write_selection(path, {"keep_ratio": 0.7}, {"fitted_on": ["a", "b"]})
+    assert load_selection(path) == {"keep_ratio": 0.7}
+    assert load_scoring(selection_path=path).selection.keep_ratio == pytest.approx(0.7)
+    assert '# fitted_on: ["a", "b"]' in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[selection]\nother = 0.5\n", "[selection]\nkeep_ratio = 1.5\n", "[selection\n"],
+)
+def test_a_broken_selection_file_is_a_clear_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "selection.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="答案选取参数文件"):
+        load_selection(path)
+
+
+def test_the_shipped_selection_keeps_near_tied_units() -> None:
+    assert 0.0 < load_selection(SELECTION_TOML)["keep_ratio"] < 1.0
+
+
+# ------------------------------------------------------------------------- the fit
+
+
+def _cell(key_fact: float, refusal: float = 0.5) -> Cell:
+    return Cell(key_fact, 0.0, refusal, 100.0)
+
+
+def test_the_fit_picks_the_best_mean_and_breaks_ties_towards_fewer_sentences() -> None:
+    table = {
+        "a": {0.0: _cell(0.5), 0.9: _cell(0.6), 0.7: _cell(0.7), 0.5: _cell(0.7)},
+        "b": {0.0: _cell(0.5), 0.9: _cell(0.6), 0.7: _cell(0.7), 0.5: _cell(0.7)},
+    }
+    assert choose(table, ["a", "b"]) == 0.7  # 0.5 ties with it: the larger ratio wins
+
+
+def test_the_fit_never_buys_key_facts_with_refusals() -> None:
+    table = {
+        "a": {0.0: _cell(0.5, refusal=0.6), 0.7: _cell(0.9, refusal=0.4)},
+        "b": {0.0: _cell(0.5, refusal=0.6), 0.7: _cell(0.9, refusal=0.4)},
+    }
+    assert choose(table, ["a", "b"]) == 0.0
+
+
+def test_leave_one_report_out_scores_each_report_with_the_others_choice() -> None:
+    table = {
+        "a": {0.0: _cell(0.5), 0.7: _cell(0.9)},
+        "b": {0.0: _cell(0.5), 0.7: _cell(0.8)},
+        "c": {0.0: _cell(0.9), 0.7: _cell(0.4)},
+    }
+    results = {report: (ratio, on.key_fact) for report, ratio, _, on in leave_one_report_out(table)}
+    assert results["c"] == (0.7, 0.4)  # a and b choose 0.7, which hurts c: it shows
+    assert results["a"][0] == 0.0  # b gains 0.3, c loses 0.5: off
+
+
+# ---------------------------------------------------------- which units may answer
+
+
+def test_a_clause_that_asks_nothing_gives_no_topic_term() -> None:
+    question = question_of("领导 让 我 列 一下 ， 作者 针对 化解 风险 提了 哪几招")
+    terms = [t for t, _ in topic_terms(question, _weight, None, LEXICON)]
+    assert "领导" not in terms and "风险" in terms
+
+
+def test_a_why_question_is_not_read_off_a_table_cell() -> None:
+    assert not table_cell.accepts(question_of("为什么 甲类 的 指数 上升了"), None)  # type: ignore[arg-type]
+    assert table_cell.accepts(question_of("甲类 的 指数 是 多少"), None)  # type: ignore[arg-type]
+
+
+def _far_apart(first: str, second: str, rank: int = 2) -> list[Retrieved]:
+    """Two passages of one report, far apart (not one case); the second retrieved at `rank`."""
+    return [Retrieved(_chunk(first, 1), 1.0, 1), Retrieved(_chunk(second, 5), 0.9, rank)]
+
+
+def test_a_name_the_best_unit_lacks_comes_from_a_near_tied_unit_elsewhere() -> None:
+    question = question_of("国内 首家 专门 做 基因编辑 的 公司 是 哪家")
+    passages = _far_apart(
+        "国内首家专门从事基因编辑的公司集中在技术服务领域，产业尚未形成。",
+        "甲乙生物是国内首家基因编辑公司，已开发多种疗法。",
+    )
+    off = draft_answer(
+        question, passages, _weight, ScoringSettings(selection=Selection(keep_ratio=0.0)), LEXICON
+    )
+    assert off.refused
+    on = draft_answer(
+        question, passages, _weight, ScoringSettings(selection=Selection(keep_ratio=0.5)), LEXICON
+    )
+    assert not on.refused and "甲乙生物" in "".join(s.text for s in on.sentences)
+
+
+def test_a_figure_the_best_unit_lacks_never_comes_from_another_case() -> None:
+    question = question_of("甲乙生物 一共 服务了 多少家 企业")
+    passages = _far_apart(
+        "甲乙生物一共服务了许多企业，覆盖了研发和中试等多个阶段。",
+        "丙丁公司一共服务了 35 家企业。",
+        rank=6,
+    )
+    assert draft_answer(question, passages, _weight, ScoringSettings(), LEXICON).refused
+    on = draft_answer(
+        question, passages, _weight, ScoringSettings(selection=Selection(keep_ratio=0.1)), LEXICON
+    )
+    assert on.refused
+
+
+def test_a_clause_before_the_ask_names_the_topic_when_the_ask_names_none() -> None:
+    question = question_of("针对 完善管护 ， 作者 有 哪几条 建议")
+    assert "完善管护" in [t for t, _ in topic_terms(question, _weight, None, LEXICON)]
