@@ -16,6 +16,7 @@ uses; `OpenVINOEmbeddings` is the LangChain `Embeddings` over it.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ class OpenVINOEncoder:
         core = ov.Core()
         self._compiled = core.compile_model(str(export_dir / "openvino" / xml_name), "CPU", config)
         self._request = self._compiled.create_infer_request()
+        # One infer request serves every thread: the web app answers questions on several,
+        # and a second infer while one runs fails with 「Infer Request is busy」.
+        self._lock = threading.Lock()
         self._inputs = {port.get_any_name() for port in self._compiled.inputs}
         self.dimension = int(self._compiled.outputs[0].get_partial_shape()[2].get_length())
 
@@ -86,9 +90,10 @@ class OpenVINOEncoder:
             feed = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:
                 feed["token_type_ids"] = np.zeros_like(ids)
-            hidden = self._request.infer(feed)[self._compiled.outputs[0]]
             weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            with self._lock:  # the output buffer is the request's: pool before releasing it
+                hidden = self._request.infer(feed)[self._compiled.outputs[0]]
+                pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             out[batch] = pooled
         if normalize_embeddings:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
