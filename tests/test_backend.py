@@ -312,6 +312,24 @@ def test_length_sorted_batches_keep_each_text_its_own_vector(shared_models_dir: 
 
 
 @pytest.mark.slow
+def test_questions_embedded_at_once_from_several_threads_each_get_their_own_vector(
+    shared_models_dir: Path,
+) -> None:
+    """The web app answers questions on several threads over one encoder: none may fail
+    (「Infer Request is busy」) or get another question's vector."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.ovexport import load_openvino
+
+    encoder = load_openvino(openvino_dir(shared_models_dir / "multilingual-e5-small"), "openvino")
+    texts = [*QUESTIONS, *_report_sentences()[:6]] * 3
+    alone = {t: encoder.encode([t], prompt="query: ")[0] for t in set(texts)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        vectors = list(pool.map(lambda t: encoder.encode([t], prompt="query: ")[0], texts))
+    assert min(float(v @ alone[t]) for t, v in zip(texts, vectors, strict=True)) > 0.9999
+
+
+@pytest.mark.slow
 def test_an_ingest_embeds_on_every_core_and_a_question_on_its_threads(
     tmp_path: Path, shared_models_dir: Path
 ) -> None:
