@@ -73,6 +73,7 @@ TARGETS = {
     "hybrid_100k_p50_ms": 150.0,
 }
 MB = 2**20
+WARM_ROUNDS = 3  # rounds of the backends' interleaved warm answers
 
 
 def _log(message: str) -> None:
@@ -302,7 +303,8 @@ def measure_backends(
 ) -> list[BackendRow]:
     """Each embedding backend side by side, in one run: load, query embedding (on
     the backend's question threads, as the answerer runs it), passage encoding at the ingest batch
-    size, the warm extractive answer on the same index, and the cosine to fp32 torch
+    size, the warm extractive answer on the same index (interleaved across the
+    backends), and the cosine to fp32 torch
     on the ingest passages and the questions (quality beside speed)."""
     import torch  # heavy: the fp32 reference is torch anyway
 
@@ -314,6 +316,7 @@ def measure_backends(
     converted = paths.converted_e5_dir
     default_threads = torch.get_num_threads()
     rows: list[BackendRow] = []
+    answerers: dict[str, Any] = {}
     reference: tuple[Any, Any] | None = None
     for backend in EMBED_BACKENDS:
         row = BackendRow(backend)
@@ -359,9 +362,20 @@ def measure_backends(
         )
         for q in questions[:4]:
             answerer.answer(q)
-        warm = [float(answerer.answer(q).timings_ms.get("total", math.nan)) for q in questions]
-        row.warm_p50_ms, row.warm_p95_ms = stats(warm)
-        del answerer
+        answerers[backend] = answerer
+    # The warm answers interleaved, question by question across the backends and three
+    # rounds: on a shared machine the load drifts within a run, and a ratio of two phases
+    # measured one after the other moved by ±0.15 from one run to the next.
+    warm: dict[str, list[float]] = {name: [] for name in answerers}
+    torch.set_num_threads(EmbeddingSettings(backend="torch").question_threads)  # as it answers
+    for _round in range(WARM_ROUNDS):
+        for q in questions:
+            for name, answerer in answerers.items():
+                warm[name].append(float(answerer.answer(q).timings_ms.get("total", math.nan)))
+    for row in rows:
+        if row.backend in warm:
+            row.warm_p50_ms, row.warm_p95_ms = stats(warm[row.backend])
+    answerers.clear()
     torch.set_num_threads(default_threads)
     by_name = {r.backend: r for r in rows}
     base = by_name["torch"]
@@ -636,7 +650,8 @@ def markdown(b: Bench) -> str:
         b.backends_table or "(not measured)",
         "",
         "Passages: the report's ingest passages, encoded at the product's batch size; "
-        "query embedding and the warm answer on each backend's question threads, as the "
+        "query embedding and the warm answer (interleaved across the backends, 3 rounds) on "
+        "each backend's question threads, as the "
         "answerer runs them (torch one, OpenVINO every core: `EmbeddingSettings.question_threads`); "
         "cosine to fp32 torch over those passages and the questions; export check: the "
         "lowest cosine recorded by `python -m rag.ovexport` (calibration report passages "
