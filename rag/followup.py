@@ -48,6 +48,8 @@ _OWN_NAME_TAGS = _SPECIFIC_TAGS - {"ns"}
 _MARKERS = re.compile(r"\[\d+(?:[,，、]\s*\d+)*\]")
 # A reference mark of the report's own (「学院[9]」) or an empty one left by a quote.
 _REFERENCE = re.compile(r"\[\d*\]")
+# A figure with a unit in Latin letters (「1.9GW」「200MW」): a measured item opens with it.
+_MEASURED = re.compile(r"\d+(?:\.\d+)?[A-Za-z]+")
 
 # How much of the last answer a kept follow-up searches with: its head, and so many names.
 _ANSWER_HEAD = 80
@@ -289,11 +291,12 @@ def _clean_item(item: str, lexicon: Lexicon, *, first: bool, last: bool, asked: 
             item = item[leads[-1].end() :]
     if last:
         # 「…保险两大类」「…等」: the count or 「等」 after the last item closes the list; a
-        # figure the item opens with is its own (「1.9GW的水力发电厂」).
-        closing = rf"[{patterns.counting}{lexicon.numbers.numerals.two}\d]|等"
-        item = re.split(
-            rf"(?<=[^\d.{patterns.counting}{lexicon.numbers.numerals.two}])(?:{closing})", item
-        )[0]
+        # measured figure the item opens with is its own (「1.9GW的水力发电厂」).
+        figure = _MEASURED.match(item)
+        head, item = (figure.group(0), item[figure.end() :]) if figure else ("", item)
+        item = (
+            head + re.split(rf"[{patterns.counting}{lexicon.numbers.numerals.two}\d]|等", item)[0]
+        )
     item = re.split(r"[，,。；;：:（(]", item)[0].strip()
     if first:
         item = _after_asked(item, asked, lexicon.question.followup.lists.max_item_chars)
