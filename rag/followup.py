@@ -48,6 +48,8 @@ _OWN_NAME_TAGS = _SPECIFIC_TAGS - {"ns"}
 _MARKERS = re.compile(r"\[\d+(?:[,，、]\s*\d+)*\]")
 # A reference mark of the report's own (「学院[9]」) or an empty one left by a quote.
 _REFERENCE = re.compile(r"\[\d*\]")
+# A figure with a unit in Latin letters (「1.9GW」「200MW」): a measured item opens with it.
+_MEASURED = re.compile(r"\d+(?:\.\d+)?[A-Za-z]+")
 
 # How much of the last answer a kept follow-up searches with: its head, and so many names.
 _ANSWER_HEAD = 80
@@ -78,6 +80,8 @@ class Earlier:
     lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # … and how many items the question before each asked for (「哪两个判断」 → 2; 0: none).
     counts: tuple[int, ...] = ()
+    # … and those questions themselves (their words trim a list's first item).
+    asked: tuple[str, ...] = ()
 
 
 def _user_questions(history: Sequence[Turn]) -> list[str]:
@@ -253,7 +257,32 @@ def _time_of(earlier: Earlier, lexicon: Lexicon, *, month: bool = False) -> str:
     return ""
 
 
-def _clean_item(item: str, lexicon: Lexicon, *, first: bool, last: bool) -> str:
+def _after_asked(item: str, asked: str, limit: int) -> str:
+    """A first item too long to be one (「迄今开发的三代基因编辑工具锌指核酸酶」) after the
+    last two characters it shares with the question that asked for the list (「三代基因
+    编辑工具都有哪些」 → 锌指核酸酶); the item as it is when that leaves nothing usable."""
+    if len(item) <= limit or not asked:
+        return item
+    ends = [at + 2 for at in range(len(item) - 1) if item[at : at + 2] in asked]
+    rest = item[max(ends) :] if ends else item
+    return rest if len(rest) > 1 else item
+
+
+def _without_asked_ending(items: list[str], asked: str) -> list[str]:
+    """The items with the asking question's closing verb taken off the last one
+    (「由太阳能、水能…以及生物燃料构成」 asked 「…由哪些构成？」), unless the other items
+    end alike (「研发保险、中试保险」 asked 「有哪些保险？」: the ending is theirs)."""
+    body = asked.rstrip("？?！!。 ")
+    if len(items) < 2 or len(body) < 2:
+        return items
+    for size in range(min(len(body), len(items[-1]) - 2), 1, -1):
+        ending = body[-size:]
+        if items[-1].endswith(ending) and not any(i.endswith(ending) for i in items[:-1]):
+            return [*items[:-1], items[-1][:-size]]
+    return items
+
+
+def _clean_item(item: str, lexicon: Lexicon, *, first: bool, last: bool, asked: str = "") -> str:
     patterns = lexicon.patterns
     item = patterns.item_marker.sub("", item).strip()
     if first:
@@ -261,9 +290,17 @@ def _clean_item(item: str, lexicon: Lexicon, *, first: bool, last: bool) -> str:
         if leads:
             item = item[leads[-1].end() :]
     if last:
-        # 「…保险两大类」「…等」: the count or 「等」 after the last item closes the list.
-        item = re.split(rf"[{patterns.counting}{lexicon.numbers.numerals.two}\d]|等", item)[0]
-    return re.split(r"[，,。；;：:（(]", item)[0].strip()
+        # 「…保险两大类」「…等」: the count or 「等」 after the last item closes the list; a
+        # measured figure the item opens with is its own (「1.9GW的水力发电厂」).
+        figure = _MEASURED.match(item)
+        head, item = (figure.group(0), item[figure.end() :]) if figure else ("", item)
+        item = (
+            head + re.split(rf"[{patterns.counting}{lexicon.numbers.numerals.two}\d]|等", item)[0]
+        )
+    item = re.split(r"[，,。；;：:（(]", item)[0].strip()
+    if first:
+        item = _after_asked(item, asked, lexicon.question.followup.lists.max_item_chars)
+    return item
 
 
 def _numbered(text: str, lexicon: Lexicon) -> dict[int, str]:
@@ -294,8 +331,10 @@ def _clauses(text: str, count: int) -> list[str]:
     return []
 
 
-def _joined(sentences: Sequence[str], lexicon: Lexicon) -> list[str]:
-    """The clause that joins the most short phrases with 、/和 (「分为A和B两大类」)."""
+def _joined(sentences: Sequence[str], lexicon: Lexicon, asked: str = "") -> list[str]:
+    """The clause that joins short phrases with 、/和 (「分为A和B两大类」): the first
+    sentence's that has one (an answer leads with what was asked; the sentences kept
+    after it may join other things), the one joining the most within it."""
     patterns = lexicon.patterns
     limit = lexicon.question.followup.lists.max_item_chars
     best: list[str] = []
@@ -306,21 +345,26 @@ def _joined(sentences: Sequence[str], lexicon: Lexicon) -> list[str]:
         for clause in re.split(r"[，,。；;]", sentence):
             parts = patterns.list_separator.split(clause)
             items = [
-                _clean_item(p, lexicon, first=n == 0, last=n == len(parts) - 1)
+                _clean_item(p, lexicon, first=n == 0, last=n == len(parts) - 1, asked=asked)
                 for n, p in enumerate(parts)
             ]
             while items and not items[-1]:
                 items.pop()  # a list cut short by a chunk's end
+            items = _without_asked_ending(items, asked)
             if len(items) > len(best) and all(1 < len(i) <= limit for i in items):
                 best = items
-    return best if len(best) >= 2 else []
+        if len(best) >= 2:
+            return best
+    return []
 
 
-def list_items(answer: str, quotes: Sequence[str], lexicon: Lexicon) -> list[str]:
+def list_items(answer: str, quotes: Sequence[str], lexicon: Lexicon, asked: str = "") -> list[str]:
     """The items of the list an answer gave, in order ("" where a number is missing).
 
     Numbered items (「一是」「第一，」, or sentences opening with 「（1）」「1.」) count by
-    their numbers; else the clause that joins the most short phrases with 、/和.
+    their numbers; else the first sentence's clause joining short phrases with 、/和.
+    `asked` (the question the answer answered) trims a long first item to what follows
+    the question's own words.
     """
     patterns = lexicon.patterns
     text = _REFERENCE.sub("", "\n".join([answer, *quotes]))
@@ -331,7 +375,7 @@ def list_items(answer: str, quotes: Sequence[str], lexicon: Lexicon) -> list[str
     marked = [s for s in sentences if patterns.item_marker.match(s)]
     if len(marked) >= 2:
         return [i for s in marked if (i := _clean_item(s, lexicon, first=False, last=False))]
-    return _joined(sentences, lexicon)
+    return _joined(sentences, lexicon, asked)
 
 
 def _nth(match: re.Match[str], lexicon: Lexicon) -> int:
@@ -408,10 +452,11 @@ def _ordinal_item(question: str, earlier: Earlier, lexicon: Lexicon) -> tuple[st
     assert found is not None
     position = _nth(found, lexicon)
     counts = earlier.counts or (0,) * len(earlier.lists)
-    for (answer, quotes), count in zip(
-        earlier.lists or ((earlier.answer, earlier.quotes),), counts or (0,), strict=False
+    asked = earlier.asked or ("",) * max(len(earlier.lists), 1)
+    for (answer, quotes), count, question_asked in zip(
+        earlier.lists or ((earlier.answer, earlier.quotes),), counts or (0,), asked, strict=False
     ):
-        items = list_items(answer, quotes, lexicon)
+        items = list_items(answer, quotes, lexicon, question_asked)
         if not items and count >= 2:
             # 「哪两个判断？」 answered by one sentence: its clauses are the items.
             items = _clauses(_REFERENCE.sub("", answer), count)
@@ -463,7 +508,7 @@ def _asks_for(question: str, measure: str, lexicon: Lexicon) -> bool:
 
 def _lists(
     question: str, history: Sequence[Turn], lexicon: Lexicon
-) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[int, ...]]:
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[int, ...], tuple[str, ...]]:
     """The earlier answers an ordinal's list may be in, most likely first: answers to a
     question that asked for items of the ordinal's kind (「哪几个阶段」 for 「最后一个阶段」),
     then answers to turns that were not themselves ordinals (an item's own answer is not
@@ -487,7 +532,8 @@ def _lists(
 
     ranked = sorted(pairs, key=rank)  # stable: newest first within a rank
     lists = tuple((_MARKERS.sub("", t.content), t.quotes) for _, t in ranked)
-    return lists, tuple(_asked_count(q, lexicon) for q, _ in ranked)
+    counts = tuple(_asked_count(q, lexicon) for q, _ in ranked)
+    return lists, counts, tuple(q for q, _ in ranked)
 
 
 def _asked_count(question: str, lexicon: Lexicon) -> int:
@@ -725,8 +771,8 @@ def decide_followup(
     given, follows = _more_of(kind, question, history, lexicon)
     if kind == ORDINAL:
         # 「第三条呢？」 after 「第一条…」: the list may be in an earlier answer.
-        lists, counts = _lists(question, history, lexicon)
-        earlier = replace(earlier, lists=lists, counts=counts)
+        lists, counts, asked = _lists(question, history, lexicon)
+        earlier = replace(earlier, lists=lists, counts=counts, asked=asked)
         found = _ordinal_item(question, earlier, lexicon)
         if found and found[0] != question:
             # The item's own sentences follow it in the report (「一是…。具体要…」).

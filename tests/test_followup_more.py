@@ -156,3 +156,43 @@ def test_then_is_the_year_the_last_question_named_before_any_the_answer_gave() -
     decided = _decide("当时 哪家 公司 领先？", history)
     assert decided.kind == "temporal" and "2018年" in decided.resolved
     assert "2017" not in decided.resolved
+
+
+# ------------------------------------------------------------------ lists in longer answers
+
+
+def test_the_first_sentence_with_a_list_wins_over_a_longer_list_kept_after_it() -> None:
+    text = "分为研发保险和中试保险两大类。另外甲方、乙方、丙方和丁方也参与。"
+    assert list_items(text, (), LEXICON) == ["研发保险", "中试保险"]
+
+
+def test_a_long_first_item_is_read_after_the_asking_questions_words() -> None:
+    text = "迄今开发的三代位点特异性编辑工具甲核酸酶、乙核酸酶和丙重复序列。"
+    asked = "三代编辑工具都有哪些"
+    assert list_items(text, (), LEXICON, asked) == ["甲核酸酶", "乙核酸酶", "丙重复序列"]
+    assert list_items(text, (), LEXICON) == []  # unasked, the first item is too long
+
+
+def test_the_asking_questions_closing_verb_is_not_part_of_the_last_item() -> None:
+    text = "太阳能、水能以及生物燃料构成。"
+    assert list_items(text, (), LEXICON, "能源主要由哪些构成？") == ["太阳能", "水能", "生物燃料"]
+    assert list_items(text, (), LEXICON)[-1] == "生物燃料构成"
+    alike = "包括研发保险、中试保险和产权保险。"
+    assert list_items(alike, (), LEXICON, "有哪些保险？")[-1] == "产权保险"
+
+
+def test_a_figure_opening_the_last_item_is_its_own() -> None:
+    text = "包括3GW的风能电厂和9GW的水力电厂。"
+    assert list_items(text, (), LEXICON) == ["3GW的风能电厂", "9GW的水力电厂"]
+
+
+def test_an_ordinal_reads_the_asked_lists_first_sentence_in_a_longer_answer() -> None:
+    history = [
+        Turn("user", "这些 设施 包括 哪几类？"),
+        Turn(
+            "assistant",
+            "包括3GW的风能电厂和9GW的水力电厂[1]。为推动能源的利用和推广，颁布了法律[2]。",
+        ),
+    ]
+    decided = _decide("最后一类是啥电站？", history)
+    assert decided.kind == "ordinal" and decided.resolved.startswith("9GW的水力电厂")
