@@ -105,7 +105,7 @@ def test_sigkill_mid_ingest_keeps_previous_index(
     paragraphs = [
         f"第{i}段：某地第{i}批科技保险试点为{i + 10}家企业提供了{i * 7 + 100}万元的研发费用损失保障，"
         f"并由当地财政给予{i % 5 + 1}0%的保费补贴，试点期限为{i % 3 + 1}年。" * 3
-        for i in range(8)
+        for i in range(60)  # enough that embedding them outlasts the wait below on any machine
     ]
     (extra / "extra.txt").write_text("附加报告\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
     stderr_path = tmp_path / "ingest.err"
@@ -124,7 +124,7 @@ def test_sigkill_mid_ingest_keeps_previous_index(
                 assert proc.poll() is None, stderr_path.read_text(errors="replace")
                 assert time.monotonic() < deadline, "ingest never started writing"
                 time.sleep(0.1)
-            time.sleep(2.0)
+            time.sleep(0.5)
             assert proc.poll() is None, "ingest finished before it could be killed"
             proc.send_signal(signal.SIGKILL)
         finally:
