@@ -293,9 +293,11 @@ def _clean_item(item: str, lexicon: Lexicon, *, first: bool, last: bool, asked: 
         # 「…保险两大类」「…等」: the count or 「等」 after the last item closes the list; a
         # measured figure the item opens with is its own (「1.9GW的水力发电厂」).
         figure = _MEASURED.match(item)
+        closers = "|".join(map(re.escape, lexicon.question.followup.lists.closers)) or "(?!)"
         head, item = (figure.group(0), item[figure.end() :]) if figure else ("", item)
         item = (
-            head + re.split(rf"[{patterns.counting}{lexicon.numbers.numerals.two}\d]|等", item)[0]
+            head
+            + re.split(rf"[{patterns.counting}{lexicon.numbers.numerals.two}\d]|{closers}", item)[0]
         )
     item = re.split(r"[，,。；;：:（(]", item)[0].strip()
     if first:

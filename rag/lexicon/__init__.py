@@ -188,6 +188,7 @@ class FollowUpLists:
     # Words after 「哪」「几」 that ask for a list of such items (「哪几个阶段」).
     set_asks: tuple[str, ...]
     count_asks: tuple[str, ...]  # 「哪」 before a numeral: 「哪两个判断」 asks for two
+    closers: tuple[str, ...]  # 「等」 after the last item closes the list
 
 
 @dataclass(frozen=True)
