@@ -63,6 +63,10 @@ class Corpus:
         """The chunk right after `chunk` in its report (None at the report's end)."""
         return self._by_position.get((chunk.source, chunk.position + 1))
 
+    def previous_chunk(self, chunk: Chunk) -> Chunk | None:
+        """The chunk right before `chunk` in its report (None at the report's start)."""
+        return self._by_position.get((chunk.source, chunk.position - 1))
+
     @cached_property
     def _headings(self) -> Mapping[str, tuple[str, ...]]:
         by_source: dict[str, list[Chunk]] = {}

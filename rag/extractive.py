@@ -240,6 +240,7 @@ def _asked_of_another_case(
     corpus_has: Callable[[str], bool],
     weight: Callable[[str], float],
     case_name_weight: float,
+    neighbours: Neighbours | None = None,
 ) -> bool:
     """A figure or date asked of a place, year or named thing the best passage's case is not about.
 
@@ -259,6 +260,9 @@ def _asked_of_another_case(
         for r in retrieved
         if r.chunk.source == chunk.source and abs(r.chunk.position - chunk.position) == 1
     ]
+    # A sentence cut at a chunk edge (「…2018年，总」|「统颁布4422号令…」) keeps its
+    # other half in the report's neighbouring chunk, retrieved or not.
+    around += cut_sentence_halves(chunk, neighbours)
     # A table row is read with its caption and header (「政府债务余额 | 2014年 | …」).
     where = " ".join([*chunk.section_path, chunk.embed_text or chunk.text, *around])
     if any(year not in where for year in question.wanted.years):
@@ -391,6 +395,42 @@ def _with_elaborations(chosen: list[Evidence], question: Question) -> list[Evide
 
 
 NextChunk = Callable[[Chunk], Chunk | None]
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The report's chunk before and after a chunk (None at the report's edges)."""
+
+    previous: NextChunk
+    next: NextChunk
+
+
+# Where a sentence ends inside a chunk.
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+
+
+def cut_sentence_halves(chunk: Chunk, neighbours: Neighbours | None) -> list[str]:
+    """The rest of the sentences `chunk` cuts at its edges, from the chunks around it:
+    the previous chunk's text after its last sentence end when `chunk` opens mid-sentence,
+    the next chunk's text up to its first when `chunk` closes mid-sentence."""
+    if neighbours is None or chunk.kind == "table_row":
+        return []
+    halves: list[str] = []
+    before = neighbours.previous(chunk)
+    if before is not None and before.kind != "table_row":
+        ends = list(_SENTENCE_END.finditer(before.text))
+        tail = before.text[ends[-1].end() :] if ends else ""
+        if tail.strip():
+            halves.append(tail)
+    after = neighbours.next(chunk)
+    if (
+        after is not None
+        and after.kind != "table_row"
+        and not _SENTENCE_END.search(chunk.text[-2:])
+    ):
+        first = _SENTENCE_END.search(after.text)
+        halves.append(after.text[: first.end()] if first else after.text)
+    return halves
 
 
 def _continuation(
@@ -709,13 +749,14 @@ def _best(
     corpus_has: Callable[[str], bool] | None,
     lexicon: Lexicon,
     next_chunk: NextChunk | None = None,
+    neighbours: Neighbours | None = None,
 ) -> tuple[Evidence, list[Evidence]] | SentenceDraft:
     """The unit that answers, with the scored list it leads; a refusal when none can."""
     best = scored[0]
     if best.coverage < settings.refuse_below:
         return _refused(best.coverage)
     if corpus_has is not None and _asked_of_another_case(
-        question, best, retrieved, corpus_has, weight, settings.case_name_weight
+        question, best, retrieved, corpus_has, weight, settings.case_name_weight, neighbours
     ):
         return _refused(best.coverage)
     if unsupported(question, _as_read(best), corpus_has, lexicon) and not _continued_support(
@@ -726,7 +767,13 @@ def _best(
         if runner_up is None or (
             corpus_has is not None
             and _asked_of_another_case(
-                question, runner_up, retrieved, corpus_has, weight, settings.case_name_weight
+                question,
+                runner_up,
+                retrieved,
+                corpus_has,
+                weight,
+                settings.case_name_weight,
+                neighbours,
             )
         ):
             return _refused(best.coverage)
@@ -744,12 +791,19 @@ def draft_answer(
     unit_similarity: Callable[[Retrieved], list[float]] | None = None,
     corpus_has: Callable[[str], bool] | None = None,
     next_chunk: NextChunk | None = None,
+    previous_chunk: NextChunk | None = None,
 ) -> SentenceDraft:
     """Choose the evidence and lay out the answer; refuse when nothing covers the question.
 
     Sentences a previous answer already gave (`Question.followup.already_given`) are skipped.
-    `next_chunk` reads the rest of a sentence cut at a chunk edge from the report.
+    `next_chunk` and `previous_chunk` read the rest of a sentence cut at a chunk edge from
+    the report.
     """
+    neighbours = (
+        Neighbours(previous_chunk, next_chunk)
+        if next_chunk is not None and previous_chunk is not None
+        else None
+    )
     given = question.followup.already_given
     scored = [
         e
@@ -761,7 +815,17 @@ def draft_answer(
         # No content words (「这是什么？」): nothing to ground an answer on.
         return _refused()
     found = (
-        _best(question, scored, retrieved, weight, settings, corpus_has, lexicon, next_chunk)
+        _best(
+            question,
+            scored,
+            retrieved,
+            weight,
+            settings,
+            corpus_has,
+            lexicon,
+            next_chunk,
+            neighbours,
+        )
         if scored
         else _refused()
     )

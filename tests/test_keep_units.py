@@ -11,7 +11,7 @@ from evals.fit_answer import Cell, choose, leave_one_report_out
 from rag.context import Corpus
 from rag.errors import ConfigError
 from rag.evidence import Evidence, ScoringSettings, Selection
-from rag.extractive import draft_answer, near_tied
+from rag.extractive import Neighbours, cut_sentence_halves, draft_answer, near_tied
 from rag.question import Intent
 from rag.scoring import SELECTION_TOML, load_scoring, load_selection, write_selection
 from rag.strategies import table_cell
@@ -160,6 +160,45 @@ def test_the_corpus_knows_each_chunks_successor() -> None:
     corpus = Corpus(chunks=(second, first))
     assert corpus.next_chunk(first) == second
     assert corpus.next_chunk(second) is None
+    assert corpus.previous_chunk(second) == first
+    assert corpus.previous_chunk(first) is None
+
+
+def test_the_halves_of_sentences_cut_at_a_chunk_edge() -> None:
+    before = _chunk("前一句说完了。2019年8月22日部", 1)
+    middle = _chunk("长签发了第1234号令，目标占比为25%；其中风电增加到", 2)
+    after = _chunk("1500MW，约占一成。后面是别的。", 3)
+    chunks = {c.position: c for c in (before, middle, after)}
+    neighbours = Neighbours(
+        previous=lambda c: chunks.get(c.position - 1), next=lambda c: chunks.get(c.position + 1)
+    )
+    assert cut_sentence_halves(middle, neighbours) == [
+        "2019年8月22日部",
+        "1500MW，约占一成。",
+    ]
+    # A chunk that opens and closes whole sentences has no halves elsewhere.
+    whole = _chunk("一句话。", 5)
+    assert cut_sentence_halves(whole, neighbours) == []
+    assert cut_sentence_halves(middle, None) == []
+
+
+def test_a_year_asked_is_found_in_the_half_of_the_sentence_before_the_chunk() -> None:
+    before = _chunk("前一句说完了。2019年部", 1)
+    middle = _chunk("长签发了第1234号令，2030年风电占比目标为25%。", 2)
+    chunks = {c.position: c for c in (before, middle)}
+    question = question_of("2019年 签发 的 1234号令 对 2030年 风电 占比 目标 是 多少")
+    retrieved = [Retrieved(middle, 1.0, 1)]
+    args = (question, retrieved, _weight, ScoringSettings(), LEXICON)
+    alone = draft_answer(*args, corpus_has=lambda term: True)
+    assert alone.refused  # 2019 is not in the passage retrieved
+    read = draft_answer(
+        *args,
+        corpus_has=lambda term: True,
+        next_chunk=lambda c: chunks.get(c.position + 1),
+        previous_chunk=lambda c: chunks.get(c.position - 1),
+    )
+    assert not read.refused
+    assert "25%" in "".join(s.text for s in read.sentences)
 
 
 # --------------------------------------------------------------- the selection file

@@ -67,6 +67,7 @@ class Passages:
             unit_similarity=self.ctx.scorers.similarity_to(self.question.text),
             corpus_has=corpus_has,
             next_chunk=self.ctx.corpus.next_chunk,
+            previous_chunk=self.ctx.corpus.previous_chunk,
         )
 
 
