@@ -14,6 +14,16 @@ if TYPE_CHECKING:
     from rag.lexicon import Lexicon
 
 
+# A reference mark of the report's own (「章国荣[10]」「[3,5]」「[2-4]」): a pointer to its
+# bibliography, never a figure that answers a question.
+REFERENCE_MARKS = re.compile(r"\[\d+(?:\s*[,，、\-–~]\s*\d+)*\]")
+
+
+def without_reference_marks(text: str) -> str:
+    """The text with its reference marks blanked out."""
+    return REFERENCE_MARKS.sub(" ", text)
+
+
 def normalise_number(raw: str) -> str:
     """'2015 年' → '2015年', '70 %' → '70%': the form used to compare figures."""
     return re.sub(r"\s+", "", raw).replace("％", "%")
@@ -22,6 +32,7 @@ def normalise_number(raw: str) -> str:
 def find_numbers(text: str, lexicon: Lexicon) -> list[str]:
     """Years/dates first, then other figures with their units, normalised."""
     patterns = lexicon.patterns
+    text = without_reference_marks(text)
     found = [normalise_number(m.group(0)) for m in patterns.date.finditer(text)]
     masked = patterns.date.sub(" ", text)
     found += [normalise_number(m.group(0)) for m in patterns.number.finditer(masked)]
@@ -47,7 +58,7 @@ def dates_in(text: str, lexicon: Lexicon) -> list[str]:
 def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     """Whether a span holds a figure of the kind the question asks for (not just a year)."""
     patterns, figures = lexicon.patterns, lexicon.numbers.figures
-    masked = patterns.date.sub(" ", text)
+    masked = patterns.date.sub(" ", without_reference_marks(text))
     if not patterns.figure.search(masked):
         return False
     dates = lexicon.numbers.dates
@@ -60,6 +71,9 @@ def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
         return bool(patterns.money_marks.search(masked))
     if unit_hint == "%":
         return bool(patterns.percent_marks.search(masked))
+    measured = patterns.measured_figures.get(unit_hint)
+    if measured is not None:
+        return bool(measured.search(masked))
     if unit_hint in figures.item_counts:
         # 「有几条」 is answered by 「以下四方面」: items are counted in any of these words.
         return bool(patterns.item_count.search(masked))
@@ -72,6 +86,7 @@ def spaced(figure: str) -> str:
 
 
 __all__ = [
+    "REFERENCE_MARKS",
     "dates_in",
     "find_numbers",
     "has_date",
@@ -79,4 +94,5 @@ __all__ = [
     "has_year",
     "normalise_number",
     "spaced",
+    "without_reference_marks",
 ]

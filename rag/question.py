@@ -293,7 +293,7 @@ def unit_hint(question: str, lexicon: Lexicon) -> str:
     """The unit of the figure the question asks for (家, %, 元 …), or ""."""
     patterns = lexicon.patterns
     question = _without_time_spans(question, lexicon)
-    match = patterns.hint_unit.search(question)
+    match = patterns.hint_unit.search(question) or patterns.hint_measure.search(question)
     if match:
         return match.group(1)
     if patterns.hint_count.search(question):
@@ -461,13 +461,41 @@ MIN_ASK_CHARS = 5
 MAX_ASKS = 3
 
 
-def split_asks(question: str) -> tuple[str, ...]:
-    """The asks of a question, split at its question marks; one ask → ``(question,)``."""
+def split_asks(question: str, question_word: re.Pattern[str] | None = None) -> tuple[str, ...]:
+    """The asks of a question, split at its question marks; one ask → ``(question,)``.
+
+    With `question_word`, one ask whose clauses each ask something is split at its
+    commas too (「国内首家基因编辑公司是哪家，它是哪年成立的」): a clause that asks
+    nothing sets the scene for the ask after it (「寿险占大头，具体占比多少」 stays one).
+    """
     parts = [p.strip(" ，,。") for p in re.split(r"[？?]+", question)]
     asks = [f"{p}？" for p in parts if len(re.sub(r"\W", "", p)) >= MIN_ASK_CHARS]
+    if len(asks) == 1 and question_word is not None:
+        asks = [f"{p}？" for p in _asking_clauses(asks[0].rstrip("？"), question_word)]
     if len(asks) < 2 or len(asks) > MAX_ASKS:
         return (question,)
     return tuple(asks)
+
+
+def _asking_clauses(ask: str, question_word: re.Pattern[str]) -> list[str]:
+    """The clauses of one ask that each ask something, with the scene-setting clauses
+    before each; one piece when fewer than two clauses ask."""
+    pieces: list[str] = []
+    scene = ""
+    for clause in re.split(r"[，,；;]", ask):
+        clause = clause.strip()
+        if not clause:
+            continue
+        if question_word.search(clause):
+            pieces.append(f"{scene}，{clause}" if scene else clause)
+            scene = ""
+        else:
+            scene = f"{scene}，{clause}" if scene else clause
+    if scene and pieces:
+        pieces[-1] = f"{pieces[-1]}，{scene}"
+    if len(pieces) < 2 or any(len(re.sub(r"\W", "", p)) < MIN_ASK_CHARS for p in pieces):
+        return [ask]
+    return pieces
 
 
 def span_asks(question: str, lexicon: Lexicon) -> tuple[str, str] | None:
@@ -489,7 +517,7 @@ def span_asks(question: str, lexicon: Lexicon) -> tuple[str, str] | None:
 
 def question_asks(typed: str, lexicon: Lexicon) -> Asks:
     """The asks of the question as typed: its parts and the ends of a gap."""
-    parts = split_asks(typed)
+    parts = split_asks(typed, lexicon.patterns.question_word)
     return Asks(parts if len(parts) >= 2 else (), span_asks(typed, lexicon))
 
 

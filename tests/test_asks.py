@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from rag.asks import AnswerFn, answer_each_ask, merge_answers
+from rag.lexicon import Lexicon
 from rag.question import span_asks, split_asks
 from rag.types import Answer, AnswerSentence, Citation, Turn
 from tests.questions import packaged_lexicon, question_of
@@ -56,6 +57,23 @@ def test_split_asks_at_question_marks_and_ignores_tags() -> None:
     one = "首台套试点是哪年开始的？是吗？"
     assert split_asks(one) == (one,)  # 「是吗」 is a tag, not a second ask
     assert split_asks("科惠保保了几家企业？") == ("科惠保保了几家企业？",)
+
+
+def test_split_asks_at_commas_when_each_clause_asks(lexicon: Lexicon) -> None:
+    asking = lexicon.patterns.question_word
+    assert split_asks("国内首家基因编辑公司是哪家，它是哪年成立的？", asking) == (
+        "国内首家基因编辑公司是哪家？",
+        "它是哪年成立的？",
+    )
+    # A clause that asks nothing sets the scene for the ask after it.
+    assert split_asks("我在写材料，首家公司是哪家，它是哪年成立的", asking) == (
+        "我在写材料，首家公司是哪家？",
+        "它是哪年成立的？",
+    )
+    one = "寿险占大头，具体占比多少？"
+    assert split_asks(one, asking) == (one,)
+    # Without the question words, only question marks split.
+    assert split_asks("首家公司是哪家，它是哪年成立的？") == ("首家公司是哪家，它是哪年成立的？",)
 
 
 def test_a_later_ask_found_elsewhere_is_appended_with_its_own_citation() -> None:

@@ -109,3 +109,33 @@ def test_a_refusal_never_names_a_pronoun_as_absent() -> None:
     question = question_of("他们 是 哪个 单位 的", tag=tags)
     assert any(t.text == "他们" for t in question.terms)
     assert absent_terms(question, lambda term: False) == ("单位",)
+
+
+def test_a_figure_asked_in_a_unit_of_measure_needs_a_figure_in_that_dimension() -> None:
+    from rag.question import unit_hint
+
+    assert unit_hint("2015年进口了多少吨铁矿石", LEXICON) == "吨"
+    assert unit_hint("装机有多少万千瓦", LEXICON) == "千瓦"
+    assert unit_hint("日照一年多少小时", LEXICON) == "小时"
+    # Tonnes are not answered by a share, nor power by an energy in other words.
+    assert not has_figure("铁矿石对外依存度达到 87%", "吨", LEXICON)
+    assert has_figure("进口铁矿石 10 亿吨", "吨", LEXICON)
+    assert has_figure("约为 10×104 t 石油当量", "吨", LEXICON)
+    # Any written form of the dimension answers: 「多少千瓦」 by 「2005MW」.
+    assert has_figure("装机容量达到 2005MW", "千瓦", LEXICON)
+    assert not has_figure("折合约 30×104 t 石油当量", "MW", LEXICON)
+    assert has_figure("年日照时数为 2800~3000h", "小时", LEXICON)
+
+
+def test_a_reference_mark_is_not_a_figure() -> None:
+    # 「章国荣[10]」 points at the bibliography: a figure question is not answered by it.
+    assert not has_figure("陈某和章某[10]探讨了服务贸易竞争力的影响", "", LEXICON)
+    assert not has_figure("已有研究[3, 5]讨论了这一问题", "", LEXICON)
+    assert has_figure("竞争力指数为 0.93[10]", "", LEXICON)
+
+
+def test_a_time_span_word_does_not_make_a_date_question() -> None:
+    from rag.question import Intent, classify
+
+    assert classify("作者为啥选这个时间段来分析", LEXICON) is Intent.REASON
+    assert classify("政策的发布时间是", LEXICON) is Intent.DATE

@@ -80,6 +80,8 @@ class FigureWords:
     money_marks: tuple[str, ...]
     percent_marks: tuple[str, ...]
     full_funding: str
+    # Units of measure, each group the written forms of one dimension (「吨」「t」).
+    measures: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from rag.lexicon.words import alternation
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rag.lexicon import Lexicon
 
 _YEAR = r"(?:19|20)\d{2}"
@@ -229,6 +231,31 @@ class Patterns:
     @cached_property
     def what_words(self) -> re.Pattern[str]:
         return re.compile(f"({alternation(self.lexicon.question.intent_overrides.what_words)})")
+
+    @cached_property
+    def hint_measure(self) -> re.Pattern[str]:
+        """「多少吨」「几万千瓦」 → 吨, 千瓦 (group 1): a figure asked in a unit of measure."""
+        hints = self.lexicon.question.unit_hints
+        forms = sorted(
+            (form for group in self.lexicon.numbers.figures.measures for form in group),
+            key=len,
+            reverse=True,
+        )
+        return re.compile(
+            rf"(?:{alternation(hints.how_many)})\s*{self.magnitudes}?\s*({alternation(forms)})"
+            r"(?![A-Za-z])"
+        )
+
+    @cached_property
+    def measured_figures(self) -> Mapping[str, re.Pattern[str]]:
+        """Each written form of a unit of measure → a figure in any form of its group
+        (「10×10⁴ t」「2005MW」「1.2 万千瓦」)."""
+        out: dict[str, re.Pattern[str]] = {}
+        for group in self.lexicon.numbers.figures.measures:
+            forms = sorted(group, key=len, reverse=True)
+            figure = re.compile(rf"\d\s*{self.magnitudes}*\s*(?:{alternation(forms)})(?![A-Za-z])")
+            out.update(dict.fromkeys(group, figure))
+        return out
 
     @cached_property
     def hint_unit(self) -> re.Pattern[str]:
