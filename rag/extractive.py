@@ -28,6 +28,7 @@ from rag.sentences import SHORT_LINE, evidence_units
 from rag.slots import (
     counted_not_named,
     name_withheld,
+    role_unnamed,
     slot_unfilled,
     unknown_organisations,
 )
@@ -224,6 +225,7 @@ def unsupported(
     confirming = question.has(Cue.CONFIRMATION)
     if not confirming and (
         slot_unfilled(question, evidence, lexicon)
+        or role_unnamed(question, evidence, lexicon)
         or counted_not_named(question, evidence, lexicon)
         or name_withheld(question, evidence, lexicon)
     ):

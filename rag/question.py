@@ -24,7 +24,7 @@ from rag.types import FollowUp, Turn
 if TYPE_CHECKING:
     from rag.context import Context
     from rag.followup_model import FollowupModel
-    from rag.lexicon import Lexicon
+    from rag.lexicon import Lexicon, Words
 
 
 class Intent(Enum):
@@ -269,12 +269,46 @@ def _without_time_spans(question: str, lexicon: Lexicon) -> str:
     return lexicon.patterns.time_span.sub(lexicon.question.intent_overrides.time_span_as, question)
 
 
-def classify(question: str, lexicon: Lexicon) -> Intent:
-    """The question's intent from its wording."""
+def _words_of(language: Language) -> Callable[[str], list[str]] | None:
+    """Every word of a text in order, as the tagger cuts it (None without a tagger)."""
+    tag = language.tag
+    if tag is None:
+        return None
+    return lambda text: [word for word, _ in tag(text)]
+
+
+def _word_starts(text: str, cut: Callable[[str], list[str]] | None) -> frozenset[int] | None:
+    """Where the tokens of `text` start (None without a tokenizer)."""
+    if cut is None:
+        return None
+    starts, at = set(), 0
+    for token in cut(text):
+        found = text.find(token, at)
+        if found < 0:
+            continue
+        starts.add(found)
+        at = found + len(token)
+    return frozenset(starts)
+
+
+def _asks_with(words: Words, question: str, starts: frozenset[int] | None) -> bool:
+    """Whether one of `words` occurs in the question as a word of its own: not the tail
+    of another (「项目的」 holds 目的 but does not ask a purpose)."""
+    if starts is None:
+        return words.search(question)
+    return any(m.start() in starts for m in words.regex.finditer(question))
+
+
+def classify(
+    question: str, lexicon: Lexicon, words: Callable[[str], list[str]] | None = None
+) -> Intent:
+    """The question's intent from its wording; with `words` (every word of a text, in
+    order), an intent's word counts only where a word starts."""
     patterns, intents = lexicon.patterns, lexicon.question.intents
     question = _without_time_spans(question, lexicon)
+    starts = _word_starts(question, words)
     for intent in _INTENT_ORDER:
-        if intents[intent.value].search(question):
+        if _asks_with(intents[intent.value], question, starts):
             if intent in (Intent.FIGURE, Intent.DATE) and patterns.set_words.search(question):
                 return Intent.LIST  # 「啥时候、哪几家发的」: a date and a set of names
             # 「那几个“一点”是啥」 asks what they are, not how many.
@@ -545,7 +579,7 @@ def analyse(
     hint = unit_hint(text, lexicon)
     return Question(
         wording=Wording(text, text, text),
-        intent=classify(text, lexicon),
+        intent=classify(text, lexicon, _words_of(language)),
         cues=question_cues(text, lexicon),
         terms=terms,
         wanted=question_wanted(text, terms, hint, lexicon),
@@ -563,7 +597,7 @@ def _with_own_ask(resolved: Question, normalised: str, language: Language) -> Qu
     asks a date: the follow-up's own question word decides what kind of answer it wants.
     """
     lexicon = language.lexicon
-    own_intent = classify(normalised, lexicon)
+    own_intent = classify(normalised, lexicon, _words_of(language))
     question = resolved
     if own_intent is not Intent.OTHER:
         wanted = replace(resolved.wanted, unit_hint=unit_hint(normalised, lexicon))

@@ -47,6 +47,48 @@ def slot_unfilled(question: Question, passage: str, lexicon: Lexicon) -> bool:
     )
 
 
+# The role named before 「是谁」 is a noun the tokenizer knows (not a name: 「张三是谁」 asks
+# about a person, not for one).
+_ROLE_TAGS = ("n", "vn", "b")
+_NOT_ROLE_TAGS = ("nr", "ns", "nt", "nz")
+# A role is named in a few characters (「创始人」「副主任」「大学教授」).
+_ROLE_CHARS = 4
+
+
+def asked_role(question: Question, lexicon: Lexicon) -> str:
+    """The role whose holder the question asks for (「博雅辑因的创始人是谁」 → 创始人,
+    「委员会的副主任是谁」 → 副主任), or "": the words right before the asking word,
+    back to a function word, at most `_ROLE_CHARS` characters, ending in a noun."""
+    asked = lexicon.patterns.asked_who.search(question.text)
+    if asked is None:
+        return ""
+    before = question.text[: asked.start()].rstrip()
+    last = next(
+        (t for t in reversed(question.terms) if before.endswith(t.text)),
+        None,
+    )
+    if last is None or not last.tag.startswith(_ROLE_TAGS) or last.tag in _NOT_ROLE_TAGS:
+        return ""
+    role = lexicon.patterns.name_break.split(before)[-1]
+    for pointer in lexicon.names.asked.role_pointers:
+        role = role.rpartition(pointer)[2] or role
+    role = role[-_ROLE_CHARS:]
+    return role if len(role) >= 2 else ""
+
+
+def role_unnamed(question: Question, passage: str, lexicon: Lexicon) -> bool:
+    """The question asks who holds a role and the passage never names that role.
+
+    A long role may be named by its head (「大学教授」 by 「教授」); a short one only whole,
+    since its head is often another role (「副主任」 is not 「主任」).
+    """
+    role = asked_role(question, lexicon)
+    if not role:
+        return False
+    named = role if len(role) <= 3 else role[-2:]
+    return named not in passage
+
+
 def unknown_organisations(question: Question, corpus_has: Callable[[str], bool]) -> list[str]:
     """Organisations the question names (「平安产险」「招商银行」) that the report never mentions.
 
@@ -85,9 +127,11 @@ def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> boo
 
 
 __all__ = [
+    "asked_role",
     "counted_not_named",
     "name_withheld",
     "names_kind",
+    "role_unnamed",
     "slot_unfilled",
     "unknown_organisations",
 ]

@@ -139,3 +139,37 @@ def test_a_time_span_word_does_not_make_a_date_question() -> None:
 
     assert classify("作者为啥选这个时间段来分析", LEXICON) is Intent.REASON
     assert classify("政策的发布时间是", LEXICON) is Intent.DATE
+
+
+def test_who_holds_a_role_is_answered_only_by_a_passage_naming_that_role() -> None:
+    from rag.slots import asked_role, role_unnamed
+
+    tags = tagger({"创始人": "n", "副主任": "n", "局长": "n", "张三": "nr"})
+    founder = question_of("甲公司 的 创始人 是谁", tag=tags)
+    assert asked_role(founder, LEXICON) == "创始人"
+    assert role_unnamed(founder, "甲公司是国内首家基因编辑公司。", LEXICON)
+    assert not role_unnamed(founder, "甲公司的创始人是李四。", LEXICON)
+    # Another role is not the one asked: 主任 does not answer 副主任.
+    deputy = question_of("委员会 的 副主任 是谁", tag=tags)
+    assert role_unnamed(deputy, "委员会成立，王五担任主任。", LEXICON)
+    # 「那个局长」 names the role 局长.
+    chief = question_of("经济一局那个局长 叫啥名字", tag=tagger({"经济一局那个局长": "n"}))
+    assert asked_role(chief, LEXICON) == "局长"
+    # A person named is asked about, not for.
+    assert asked_role(question_of("张三 是谁", tag=tags), LEXICON) == ""
+
+
+def test_an_intent_word_counts_only_where_a_word_starts() -> None:
+    from rag.question import Intent, classify
+
+    text = "光伏项目的电价是多少"
+    # 「项目的」 holds 目的, which asks a purpose as a word of its own.
+    assert classify(text, LEXICON) is Intent.REASON
+    words = ["光伏", "项目", "的", "电价", "是", "多少"]
+    assert classify(text, LEXICON, lambda _: words) is Intent.FIGURE
+    assert (
+        classify(
+            "这样做的目的是什么", LEXICON, lambda _: ["这样", "做", "的", "目的", "是", "什么"]
+        )
+        is Intent.REASON
+    )

@@ -352,6 +352,9 @@ class AskedKinds:
     which_after: tuple[str, ...]
     copulas: tuple[str, ...]
     kinds: Mapping[str, str]  # the word asked with → insurer | bank | company | agency
+    # Words that ask who holds a role named right before them (「创始人是谁」).
+    who: tuple[str, ...] = ()
+    role_pointers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -466,9 +466,17 @@ class Patterns:
     def asked_kind(self) -> re.Pattern[str]:
         """「哪家保险公司」: the kind of entity asked for (group `kind`)."""
         asked = self.lexicon.names.asked
+        # A few words may qualify the kind (「哪家CAR-T公司」「哪家韩国企业」), never a
+        # clause of their own (「哪些城市的企业」 asks for cities).
         return re.compile(
-            rf"(?:{alternation(asked.which)})\s*(?P<kind>{alternation(tuple(asked.kinds))})"
+            rf"(?:{alternation(asked.which)})[^，,。？?的]{{0,5}}?"
+            rf"(?P<kind>{alternation(tuple(asked.kinds))})"
         )
+
+    @cached_property
+    def asked_who(self) -> re.Pattern[str]:
+        """「创始人是谁」: a word asking who holds the role named right before it."""
+        return re.compile(f"(?:{alternation(self.lexicon.names.asked.who)})")
 
     @cached_property
     def asked_kind_before(self) -> re.Pattern[str]:
