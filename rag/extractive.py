@@ -797,7 +797,9 @@ def draft_answer(
 ) -> SentenceDraft:
     """Choose the evidence and lay out the answer; refuse when nothing covers the question.
 
-    Sentences a previous answer already gave (`Question.followup.already_given`) are skipped.
+    Sentences a previous answer already gave (`Question.followup.already_given`) are skipped;
+    when nothing else answers (「还有别的吗？」 after an answer that said it all), the
+    report's answer is given again rather than a refusal claiming it has none.
     `next_chunk` and `previous_chunk` read the rest of a sentence cut at a chunk edge from
     the report.
     """
@@ -806,6 +808,35 @@ def draft_answer(
         if next_chunk is not None and previous_chunk is not None
         else None
     )
+    args = (
+        retrieved,
+        weight,
+        settings,
+        lexicon,
+        unit_similarity,
+        corpus_has,
+        next_chunk,
+        neighbours,
+    )
+    draft = _draft_skipping_given(question, *args)
+    if draft.refused and question.followup.already_given:
+        again = replace(question.followup, already_given=frozenset())
+        draft = _draft_skipping_given(replace(question, followup=again), *args)
+    return draft
+
+
+def _draft_skipping_given(
+    question: Question,
+    retrieved: Sequence[Retrieved],
+    weight: Callable[[str], float],
+    settings: ScoringSettings,
+    lexicon: Lexicon,
+    unit_similarity: Callable[[Retrieved], list[float]] | None,
+    corpus_has: Callable[[str], bool] | None,
+    next_chunk: NextChunk | None,
+    neighbours: Neighbours | None,
+) -> SentenceDraft:
+    """`draft_answer` with the sentences already given skipped."""
     given = question.followup.already_given
     scored = [
         e

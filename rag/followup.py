@@ -50,6 +50,8 @@ _MARKERS = re.compile(r"\[\d+(?:[,，、]\s*\d+)*\]")
 _REFERENCE = re.compile(r"\[\d*\]")
 # A figure with a unit in Latin letters (「1.9GW」「200MW」): a measured item opens with it.
 _MEASURED = re.compile(r"\d+(?:\.\d+)?[A-Za-z]+")
+# A figure with a decimal point (「1.9GW」「2.5%」): its 「1.」 is no item number.
+_DECIMAL = re.compile(r"\s*\d+[.．]\d")
 
 # How much of the last answer a kept follow-up searches with: its head, and so many names.
 _ANSWER_HEAD = 80
@@ -284,7 +286,11 @@ def _without_asked_ending(items: list[str], asked: str) -> list[str]:
 
 def _clean_item(item: str, lexicon: Lexicon, *, first: bool, last: bool, asked: str = "") -> str:
     patterns = lexicon.patterns
-    item = patterns.item_marker.sub("", item).strip()
+    marker = patterns.item_marker.match(item)
+    # 「1.9GW的…」 opens with a decimal figure, not with the item number 「1.」.
+    if marker and not _DECIMAL.match(item):
+        item = item[marker.end() :]
+    item = item.strip()
     if first:
         leads = list(patterns.list_lead.finditer(item))
         if leads:
@@ -443,6 +449,9 @@ def _temporal(
         named = _named_part(subject, earlier.terms, lexicon)
         return time + named + rest[pronoun.end() :]
     if any(t.tag in _SPECIFIC_TAGS for t in own) or not subject or subject_of(rest, own, lexicon):
+        return rewritten
+    # 「同一年成立的还有哪家？」 asks for another thing of that time: not the last subject.
+    if any(word in rest for word in lexicon.question.followup.times.others_words):
         return rewritten
     return subject + rewritten
 
@@ -657,6 +666,11 @@ def _na_ne(question: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexico
     stripped = patterns.elliptical_start.sub("", question, count=1).lstrip("，, ")
     if patterns.question_word.search(stripped):
         return None
+    # 「那国内呢，有类似成果吗？」: a clause of its own after 「呢，」 asks its own question;
+    # glued to the earlier one it would not be a question at all.
+    particle = re.escape(lexicon.question.followup.ask_particle)
+    if re.search(rf"{particle}[，,]\s*\S", stripped):
+        return None
     particles = "".join(lexicon.question.followup.final_particles)
     new = stripped.rstrip("？?" + particles).rstrip("，, ")
     shaped = _same_shape(new, earlier.question, lexicon)
@@ -721,6 +735,18 @@ def _earlier(
     return prior, earlier
 
 
+def _answer_names(earlier: Earlier, analyse: Analyse) -> list[str]:
+    """The first names (`_SPECIFIC_TAGS`) the head of the last answer gives."""
+    named = [t.text for t in analyse(earlier.answer[:_ANSWER_HEAD]) if t.tag in _SPECIFIC_TAGS]
+    return named[:_ANSWER_NAMES]
+
+
+def _with_answer_names(prior: FollowUp, earlier: Earlier, analyse: Analyse) -> tuple[str, ...]:
+    """The earlier turn's context words and the names the last answer gave."""
+    names = [w for w in _answer_names(earlier, analyse) if w not in prior.resolved]
+    return tuple(dict.fromkeys([*prior.context, *names]))
+
+
 def _vetoed(
     model: FollowupModel | None,
     question: str,
@@ -780,13 +806,14 @@ def decide_followup(
             # The item's own sentences follow it in the report (「一是…。具体要…」).
             return FollowUp(ORDINAL, found[0], True, (), frozenset(), (found[1],))
     if kind == MORE and not any(t.factor >= 1.0 for t in own):
-        # 「还有呢？」「具体说说」: the last question again, going on from the last answer.
-        return FollowUp(MORE, prior.resolved, True, prior.context, given, follows)
+        # 「还有呢？」「具体说说」: the last question again, from the last answer and its names.
+        searched = _with_answer_names(prior, earlier, analyse)
+        return FollowUp(MORE, prior.resolved, True, searched, given, follows)
     rewritten = _resolve(kind, question, own, earlier, lexicon)
     if rewritten and rewritten != question:
         context: tuple[str, ...] = ()
-        if kind == TEMPORAL:
-            # 「当时国内农业…」 names its own subject: the earlier one is searched, not shown.
+        if kind == TEMPORAL and not given:
+            # 「当时国内农业…」: the earlier subject is searched, not shown (unless skipped).
             subject = subject_of(earlier.question, earlier.terms, lexicon)
             context = tuple(
                 t.text for t in earlier.terms if t.text in subject and t.text not in rewritten
@@ -796,12 +823,11 @@ def decide_followup(
     own_texts = {t.text for t in own}
     # Words of the earlier turns; for a pronoun, the names the last answer gave too
     # (「他们是哪个单位的？」 after the authors), and for more of the same.
-    named = [t for t in analyse(earlier.answer[:_ANSWER_HEAD]) if t.tag in _SPECIFIC_TAGS]
     words = [t.text for t in earlier.terms]
     if kind in (PRONOUN, MORE):
         # 「还有别的银行支持吗？」 goes on from the passage the last answer quoted: its
         # names bring that passage back.
-        words += [t.text for t in named[:_ANSWER_NAMES]]
+        words += _answer_names(earlier, analyse)
     kept = tuple(dict.fromkeys(w for w in words if w not in own_texts))
     # Kept as asked, a turn asking for more of its own noun (「还有别的地区吗？」) is
     # answered from the whole report, what was said included; it goes on from it too.

@@ -209,3 +209,13 @@ def test_na_ne_takes_the_place_of_the_term_shaped_like_it() -> None:
     assert _decide("那第三部分呢？", history).resolved == "报告 第三部分 的 标题 是 什么？"
     months = [Turn("user", "1月 平均 气温 多少 度？"), Turn("assistant", "-5°C[1]。")]
     assert _decide("7月呢？", months).resolved == "7月 平均 气温 多少 度？"
+
+
+def test_a_na_ne_turn_with_a_clause_of_its_own_is_kept_as_asked() -> None:
+    # Glued to the earlier question, 「…呢，有类似成果吗」 would not be a question.
+    decided = _decide("那 北京 呢，有 类似 成果 吗？", SUZHOU)
+    assert decided.kind == "na_ne" and not decided.rewritten
+    assert decided.resolved == "那 北京 呢，有 类似 成果 吗？"
+    assert "科惠保" in decided.context
+    plain = _decide("那 北京 呢？", SUZHOU)
+    assert plain.rewritten and "北京" in plain.resolved and "苏州" not in plain.resolved

@@ -88,6 +88,23 @@ def test_going_on_crosses_into_the_next_chunk_and_answers_when_nothing_else_does
     assert _draft("甲项目 建 在 哪", followup, first, second) == ["乙项目装机两百兆瓦。"]
 
 
+def test_more_searches_with_the_names_the_last_answer_gave() -> None:
+    history = [
+        Turn("user", "哪家 机构 最早 推出 保险？"),
+        Turn("assistant", "苏州 的 科惠保 最早 推出[1]。"),
+    ]
+    decided = _decide("还有呢？", history)
+    assert decided.kind == "more" and decided.resolved == history[0].content
+    assert "科惠保" in decided.context and "苏州" in decided.context
+
+
+def test_more_with_nothing_new_says_the_reports_answer_again_rather_than_refuse() -> None:
+    chunk = _chunk("甲项目建在北部。")
+    given = frozenset({"甲项目建在北部。"})
+    followup = FollowUp("more", "甲项目 建 在 哪", True, (), given, ())
+    assert _draft("甲项目 建 在 哪", followup, chunk) == ["甲项目建在北部。"]
+
+
 # ------------------------------------------------------------------- ordinal
 
 
@@ -132,6 +149,19 @@ def test_the_same_month_is_a_year_and_month_and_its_pronoun_the_last_subjects_na
     assert decided.already_given  # 「还」: another notice, not the same one
     plain = _decide("同一个月 发 了 啥 通知？", history)
     assert plain.kind == "temporal" and not plain.already_given
+
+
+def test_another_thing_of_that_time_is_not_asked_about_the_last_subject() -> None:
+    history = [
+        Turn("user", "科惠保 哪年 推出 的？"),
+        Turn("assistant", "科惠保 2002 年 推出[1]。"),
+    ]
+    decided = _decide("同一年 推出 的 还有 哪家？", history)
+    assert decided.kind == "temporal" and decided.resolved.startswith("2002年")
+    assert "科惠保" not in decided.resolved and "科惠保" not in decided.context
+    assert decided.already_given  # the one just named is not the answer
+    same = _decide("当时 覆盖 了 几家 企业？", history)
+    assert same.kind == "temporal" and "科惠保" in same.resolved + " ".join(same.context)
 
 
 def test_a_counted_ask_answered_by_one_sentence_takes_its_last_clauses_as_items() -> None:
@@ -184,6 +214,15 @@ def test_the_asking_questions_closing_verb_is_not_part_of_the_last_item() -> Non
 def test_a_figure_opening_the_last_item_is_its_own() -> None:
     text = "包括3GW的风能电厂和9GW的水力电厂。"
     assert list_items(text, (), LEXICON) == ["3GW的风能电厂", "9GW的水力电厂"]
+
+
+def test_a_decimal_figure_is_not_taken_for_an_item_number() -> None:
+    # 「1.9GW」 opens with 「1.」 like an item number 「1. …」; the digit after the point
+    # makes it a decimal, kept whole wherever the item stands.
+    text = "包括3GW的风能电厂和1.9GW的水力电厂。"
+    assert list_items(text, (), LEXICON) == ["3GW的风能电厂", "1.9GW的水力电厂"]
+    marked = "1. 风能电厂建设。\n2. 水力电厂建设。"
+    assert list_items(marked, (), LEXICON) == ["风能电厂建设", "水力电厂建设"]
 
 
 def test_an_ordinal_reads_the_asked_lists_first_sentence_in_a_longer_answer() -> None:
