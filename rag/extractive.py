@@ -243,6 +243,7 @@ def _asked_of_another_case(
     weight: Callable[[str], float],
     case_name_weight: float,
     neighbours: Neighbours | None = None,
+    lexicon: Lexicon | None = None,
 ) -> bool:
     """A figure or date asked of a place, year or named thing the best passage's case is not about.
 
@@ -269,12 +270,26 @@ def _asked_of_another_case(
     where = " ".join([*chunk.section_path, chunk.embed_text or chunk.text, *around])
     if any(year not in where for year in question.wanted.years):
         return True
+    if lexicon is not None and _of_another_scope(question.text, best.text, lexicon):
+        return True
     return any(
         (term.tag == "ns" or (term.tag == "x" and weight(term.text) >= case_name_weight))
         and corpus_has(term.text)
         and term.text not in where
         for term in question.terms
     )
+
+
+def _of_another_scope(question: str, where: str, lexicon: Lexicon) -> bool:
+    """The question sets a scope (国内) the unit never names, and the unit names another
+    (全球): its figure is that other scope's."""
+    scopes = lexicon.evidence.scopes
+    asked = [group for group in scopes if any(word in question for word in group)]
+    if len(asked) != 1:
+        return False  # none, or both (「国内外」): no constraint to check
+    if any(word in where for word in asked[0]):
+        return False
+    return any(word in where for group in scopes if group is not asked[0] for word in group)
 
 
 def _known_stem(term: str, corpus_has: Callable[[str], bool], lexicon: Lexicon) -> bool:
@@ -758,7 +773,14 @@ def _best(
     if best.coverage < settings.refuse_below:
         return _refused(best.coverage)
     if corpus_has is not None and _asked_of_another_case(
-        question, best, retrieved, corpus_has, weight, settings.case_name_weight, neighbours
+        question,
+        best,
+        retrieved,
+        corpus_has,
+        weight,
+        settings.case_name_weight,
+        neighbours,
+        lexicon,
     ):
         return _refused(best.coverage)
     if unsupported(question, _as_read(best), corpus_has, lexicon) and not _continued_support(
@@ -776,6 +798,7 @@ def _best(
                 weight,
                 settings.case_name_weight,
                 neighbours,
+                lexicon,
             )
         ):
             return _refused(best.coverage)

@@ -173,3 +173,16 @@ def test_an_intent_word_counts_only_where_a_word_starts() -> None:
         )
         is Intent.REASON
     )
+
+
+def test_a_figure_asked_of_one_scope_is_not_answered_by_another_scopes() -> None:
+    from rag.extractive import _of_another_scope
+
+    asked = "国内基因编辑市场一年多少亿"
+    assert _of_another_scope(asked, "全球基因编辑市场将增长到62.8亿美元。", LEXICON)
+    assert not _of_another_scope(asked, "我国基因编辑市场规模约10亿元。", LEXICON)
+    # A unit that sets no scope, or a question that sets both, is not checked.
+    assert not _of_another_scope(asked, "该市场规模约10亿元。", LEXICON)
+    assert not _of_another_scope("国内外市场一年多少亿", "全球市场62.8亿美元。", LEXICON)
+    # 国际 sets no scope: 「国际竞争力」 is about a country too.
+    assert not _of_another_scope("我国的贸易竞争指数是多少", "国际竞争力指数为0.9。", LEXICON)

@@ -391,6 +391,8 @@ class EvidenceWords:
     place_suffixes: frozenset[str]
     figure_kinds: frozenset[str]
     answer_kinds: frozenset[str]
+    # Groups of words that set a figure's scope (国内 against 全球).
+    scopes: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
