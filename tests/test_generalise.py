@@ -153,8 +153,11 @@ def test_who_holds_a_role_is_answered_only_by_a_passage_naming_that_role() -> No
     deputy = question_of("委员会 的 副主任 是谁", tag=tags)
     assert role_unnamed(deputy, "委员会成立，王五担任主任。", LEXICON)
     # 「那个局长」 names the role 局长.
-    chief = question_of("经济一局那个局长 叫啥名字", tag=tagger({"经济一局那个局长": "n"}))
+    chief = question_of("经济一局那个局长 是谁", tag=tagger({"经济一局那个局长": "n"}))
     assert asked_role(chief, LEXICON) == "局长"
+    # 「全称叫啥」 asks the name of a thing, not who holds a role.
+    named = question_of("那个决定 全称 叫啥", tag=tagger({"全称": "n"}))
+    assert asked_role(named, LEXICON) == ""
     # A person named is asked about, not for.
     assert asked_role(question_of("张三 是谁", tag=tags), LEXICON) == ""
 
