@@ -22,7 +22,7 @@ from rag.evidence import (
 )
 from rag.figures import dates_in, find_numbers, has_date, has_figure, has_year, spaced
 from rag.followup import MORE, ORDINAL
-from rag.lexicon import Lexicon
+from rag.lexicon import Lexicon, alternation
 from rag.question import Cue, Intent, Question
 from rag.sentences import SHORT_LINE, evidence_units
 from rag.slots import (
@@ -187,6 +187,7 @@ def _names_the_unknown(
             term.tag in _UNKNOWN_NAME_TAGS
             and (term.known or term.tag == "eng")
             and not corpus_has(term.text)
+            and not _asked_kind(term.text, asking, lexicon)
         ):
             return True
         # A figure or date question about something the report never names (渗透率, 场馆)
@@ -205,6 +206,13 @@ def _names_the_unknown(
         ):
             return True
     return False
+
+
+def _asked_kind(term: str, asking: str, lexicon: Lexicon) -> bool:
+    """The term comes right after a which-word (「按哪几个维度」): it is the kind of answer
+    asked for, never a name (jieba tags some common nouns as places: 维度)."""
+    which = alternation(lexicon.names.asked.which)
+    return re.search(rf"(?:{which})\s*{re.escape(term)}", asking) is not None
 
 
 def unsupported(

@@ -215,6 +215,8 @@ class Language:
 
 # ---------------------------------------------------------------------------- terms
 
+# Intents whose own words (定义, 原因, 名称) name the kind of answer, not its subject.
+_ANSWER_KIND_INTENTS = ("definition", "reason", "title")
 # POS tags (jieba) of words that name things; verbs and adverbs weigh less because
 # colloquial questions paraphrase actions far more than they rename things.
 _NOUN_TAGS = ("n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "j", "l", "i", "eng", "x", "s", "t")
@@ -245,6 +247,10 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         if token in terms:
             continue
         factor = 1.0 if flag.startswith(_NOUN_TAGS) or flag == "x" else _VERB_FACTOR
+        if any(token in lexicon.question.intents[kind].words for kind in _ANSWER_KIND_INTENTS):
+            # 「怎么定义的」「原因」「名称」 say what kind of answer is wanted; the passage
+            # that answers rarely repeats them (「科技保险是指…」).
+            factor = _VERB_FACTOR
         known = language.known(token) if language.known is not None else True
         terms[token] = Term(token, flag, factor, known=known)
     return tuple(terms.values())

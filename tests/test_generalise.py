@@ -189,3 +189,25 @@ def test_a_figure_asked_of_one_scope_is_not_answered_by_another_scopes() -> None
     assert not _of_another_scope("国内外市场一年多少亿", "全球市场62.8亿美元。", LEXICON)
     # 国际 sets no scope: 「国际竞争力」 is about a country too.
     assert not _of_another_scope("我国的贸易竞争指数是多少", "国际竞争力指数为0.9。", LEXICON)
+
+
+def test_the_word_naming_the_kind_of_answer_counts_little() -> None:
+    from rag.question import _VERB_FACTOR
+
+    asked = question_of("科技保险 是 怎么 定义 的", tag=tagger({"科技保险": "x", "定义": "n"}))
+    factors = {t.text: t.factor for t in asked.terms}
+    assert factors["定义"] == _VERB_FACTOR
+    assert factors["科技保险"] == 1.0
+
+
+def test_the_kind_asked_after_a_which_word_is_no_unknown_name() -> None:
+    def report_has(term: str) -> bool:
+        return term in "产品 体系 按 阶段 划分"
+
+    # jieba tags some common nouns as places (维度 ns); after 「哪几个」 it is the kind asked.
+    tags = tagger({"维度": "ns", "日本": "ns"})
+    kind = question_of("产品 体系 按 哪几个 维度 划分", tag=tags)
+    assert not unsupported(kind, "产品体系按研发、应用、保护三个阶段划分。", report_has, LEXICON)
+    # A place the report never names still refuses.
+    place = question_of("日本 有没有 类似 的 产品 体系", tag=tags)
+    assert unsupported(place, "产品体系按研发、应用、保护三个阶段划分。", report_has, LEXICON)
