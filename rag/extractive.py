@@ -426,8 +426,8 @@ NextChunk = Callable[[Chunk], Chunk | None]
 class Neighbours:
     """The report's chunk before and after a chunk (None at the report's edges)."""
 
-    previous: NextChunk
-    next: NextChunk
+    previous: NextChunk | None = None
+    next: NextChunk | None = None
 
 
 # Where a sentence ends inside a chunk.
@@ -441,13 +441,13 @@ def cut_sentence_halves(chunk: Chunk, neighbours: Neighbours | None) -> list[str
     if neighbours is None or chunk.kind == "table_row":
         return []
     halves: list[str] = []
-    before = neighbours.previous(chunk)
+    before = neighbours.previous(chunk) if neighbours.previous is not None else None
     if before is not None and before.kind != "table_row":
         ends = list(_SENTENCE_END.finditer(before.text))
         tail = before.text[ends[-1].end() :] if ends else ""
         if tail.strip():
             halves.append(tail)
-    after = neighbours.next(chunk)
+    after = neighbours.next(chunk) if neighbours.next is not None else None
     if (
         after is not None
         and after.kind != "table_row"
@@ -773,7 +773,6 @@ def _best(
     settings: ScoringSettings,
     corpus_has: Callable[[str], bool] | None,
     lexicon: Lexicon,
-    next_chunk: NextChunk | None = None,
     neighbours: Neighbours | None = None,
 ) -> tuple[Evidence, list[Evidence]] | SentenceDraft:
     """The unit that answers, with the scored list it leads; a refusal when none can."""
@@ -792,7 +791,7 @@ def _best(
     ):
         return _refused(best.coverage)
     if unsupported(question, _as_read(best), corpus_has, lexicon) and not _continued_support(
-        question, best, retrieved, corpus_has, lexicon, next_chunk
+        question, best, retrieved, corpus_has, lexicon, neighbours.next if neighbours else None
     ):
         weighed = question.weigh(weight)
         runner_up = _runner_up(question, best, scored, weighed, settings, corpus_has, lexicon)
@@ -834,21 +833,8 @@ def draft_answer(
     `next_chunk` and `previous_chunk` read the rest of a sentence cut at a chunk edge from
     the report.
     """
-    neighbours = (
-        Neighbours(previous_chunk, next_chunk)
-        if next_chunk is not None and previous_chunk is not None
-        else None
-    )
-    args = (
-        retrieved,
-        weight,
-        settings,
-        lexicon,
-        unit_similarity,
-        corpus_has,
-        next_chunk,
-        neighbours,
-    )
+    neighbours = Neighbours(previous_chunk, next_chunk)
+    args = (retrieved, weight, settings, lexicon, unit_similarity, corpus_has, neighbours)
     draft = _draft_skipping_given(question, *args)
     if draft.refused and question.followup.already_given:
         again = replace(question.followup, already_given=frozenset())
@@ -864,8 +850,7 @@ def _draft_skipping_given(
     lexicon: Lexicon,
     unit_similarity: Callable[[Retrieved], list[float]] | None,
     corpus_has: Callable[[str], bool] | None,
-    next_chunk: NextChunk | None,
-    neighbours: Neighbours | None,
+    neighbours: Neighbours,
 ) -> SentenceDraft:
     """`draft_answer` with the sentences already given skipped."""
     given = question.followup.already_given
@@ -879,17 +864,7 @@ def _draft_skipping_given(
         # No content words (「这是什么？」): nothing to ground an answer on.
         return _refused()
     found = (
-        _best(
-            question,
-            scored,
-            retrieved,
-            weight,
-            settings,
-            corpus_has,
-            lexicon,
-            next_chunk,
-            neighbours,
-        )
+        _best(question, scored, retrieved, weight, settings, corpus_has, lexicon, neighbours)
         if scored
         else _refused()
     )
@@ -908,7 +883,7 @@ def _draft_skipping_given(
             retrieved,
             question,
             weighed,
-            next_chunk,
+            neighbours.next,
         )
         have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
         chosen += [e for e in following if (e.retrieved.chunk.id, e.sentence_index) not in have]
