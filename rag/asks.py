@@ -15,10 +15,14 @@ from dataclasses import replace
 
 from rag.lexicon import Lexicon
 from rag.question import Question
+from rag.textnorm import char_pairs
 from rag.types import Answer, AnswerSentence, Citation, Turn
 from rag.verify import render_answer, verify_answer
 
 AnswerFn = Callable[[str, Sequence[Turn]], Answer]
+
+# The citation marks of an answer sentence (「…公司[1]」).
+REFERENCE_MARK = re.compile(r"\[\d+\]")
 
 
 def answer_each_ask(
@@ -53,7 +57,7 @@ def answer_each_ask(
             )
     for ask in asks[1:]:
         context = [*history, Turn("user", asks[0]), Turn("assistant", base.text)]
-        extra = answer(ask, context)
+        extra = answer(bridged(ask, asks[0], base, lexicon), context)
         spent.append(extra)
         if extra.refused:
             continue
@@ -68,6 +72,42 @@ def answer_each_ask(
         base = merge_answers(base, extra)
     total = sum(a.timings_ms.get("total", 0.0) for a in spent)
     return replace(base, timings_ms={**base.timings_ms, "total": total})
+
+
+# A name an answer gives before its copula is a few characters long (「博雅辑因是…」).
+_MAX_NAME_CHARS = 12
+
+
+def bridged(ask: str, first: str, answer: Answer, lexicon: Lexicon) -> str:
+    """A later ask whose pronoun stands for the name the first ask's answer gave.
+
+    「它是哪年成立的？」 after 「国内首家基因编辑公司是哪家？」, answered 「博雅辑因是中国首家
+    基因编辑公司…」, asks 「博雅辑因是哪年成立的？」: the bridge of a multi-hop question. The
+    name is what the answer's first sentence says before its copula, when the first ask
+    asked for a named entity (「是哪家」「哪个机构」「是谁」) and the name is not the first
+    ask's own words.
+    Otherwise the ask stays as it is.
+    """
+    patterns = lexicon.patterns
+    pronoun = patterns.followup_pronoun.match(ask)
+    asks_name = (
+        patterns.asked_who.search(first)
+        or patterns.asked_kind.search(first)
+        or patterns.asked_kind_before.search(first)
+    )
+    if pronoun is None or not asks_name or answer.refused or not answer.sentences:
+        return ask
+    lead = REFERENCE_MARK.sub("", answer.sentences[0].text)
+    name, copula, _ = lead.partition(lexicon.question.copula)
+    name = name.strip()
+    if (
+        not copula
+        or not 2 <= len(name) <= _MAX_NAME_CHARS
+        or re.search(r"[^\w]", name)
+        or len(set(char_pairs(name)) & set(char_pairs(first))) * 2 >= len(char_pairs(name))
+    ):
+        return ask
+    return f"{name}{ask[pronoun.end() :]}"
 
 
 def _answer_span(

@@ -186,3 +186,33 @@ def test_a_gap_question_gets_both_dates_and_the_checked_gap() -> None:
 
     # Without both dates there is no gap to state: the whole question's answer stands.
     assert _each("从试点到发文，隔了几年？", [], one_end_missing).refused
+
+
+def test_a_later_asks_pronoun_stands_for_the_name_the_first_answer_gave() -> None:
+    from rag.asks import bridged
+
+    first = "国内首家基因编辑公司是哪家？"
+    gave = _answer("甲乙生物是中国首家基因编辑公司，已开发新型疗法。", "first")
+    assert bridged("它是哪年成立的？", first, gave, LEXICON) == "甲乙生物是哪年成立的？"
+    # No pronoun, a first ask that asks no name, a refusal, or a "name" in the first
+    # ask's own words: the ask stays as it is.
+    assert bridged("哪年成立的？", first, gave, LEXICON) == "哪年成立的？"
+    assert bridged("它是哪年成立的？", "公司做什么业务？", gave, LEXICON) == "它是哪年成立的？"
+    refused = _answer("报告中没有找到能直接回答这个问题的内容。", "x", refused=True)
+    assert bridged("它是哪年成立的？", first, refused, LEXICON) == "它是哪年成立的？"
+    echo = _answer("国内首家基因编辑公司是一家生物公司。", "first")
+    assert bridged("它是哪年成立的？", first, echo, LEXICON) == "它是哪年成立的？"
+
+
+def test_the_bridged_ask_is_what_the_chain_answers() -> None:
+    calls: list[str] = []
+
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        calls.append(question)
+        if question.startswith("甲乙生物"):
+            return _answer("甲乙生物成立于 2015 年。", "founded")
+        return _answer("甲乙生物是中国首家基因编辑公司。", "first")
+
+    result = _each("国内首家基因编辑公司是哪家，它是哪年成立的？", [], answer)
+    assert "甲乙生物是哪年成立的？" in calls
+    assert "2015 年" in result.text
