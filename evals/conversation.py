@@ -305,6 +305,9 @@ def table(columns: Mapping[str, Mapping[str, float]]) -> str:
 
 # ------------------------------------------------------------------------ running
 
+# What a blind set's report says instead of its failures.
+_BLIND_NOTE = "A blind set (evals/library.toml, aggregate_only_sets): its figures only."
+
 PlayReport = Callable[[str, list[Dialogue]], tuple[list[dict[str, Any]], str]]
 
 
@@ -317,12 +320,14 @@ def run(
     out: Any = None,
     err: Any = None,
     name: str = DEFAULT_SET.stem,
+    aggregate_only: bool = False,
 ) -> int:
     """Play every report's dialogues, print and write the figures; 0 ok, 1 gate failed.
 
     `play_report(report, dialogues)` returns the played rows and the report's text.
     The reports are `<reports_dir>/<name>.md` and `.json` (`name`: the set's file stem,
-    so the tuning and the check set keep their reports apart).
+    so the tuning and the check set keep their reports apart). A blind set
+    (`aggregate_only`) prints and writes its figures only: no turn, answer or failure.
     """
     out, err = out or sys.stdout, err or sys.stderr
     by_report: dict[str, list[Dialogue]] = defaultdict(list)
@@ -338,12 +343,14 @@ def run(
     columns = {r: score([x for x in rows if x["report"] == r], texts) for r in sorted(texts)}
     columns["all"] = score(rows, texts)
     failed = failures([r for r in rows if r["setting"] == "conversation"])
+    if aggregate_only:
+        failed, rows = [], []
     markdown = "\n".join(
         [
             f"# reportqa eval --conversations ({name}) — {time.strftime('%Y-%m-%dT%H:%M:%S%z')}",
             "",
             table(columns),
-            f"## failures in conversation ({len(failed)})",
+            _BLIND_NOTE if aggregate_only else f"## failures in conversation ({len(failed)})",
             "",
             *(
                 f"- **{f['id']}** [{f['kind']}{'/' + f['followup_type'] if f['followup_type'] else ''}"
@@ -358,7 +365,9 @@ def run(
     if reports_dir is not None:
         reports_dir.mkdir(parents=True, exist_ok=True)
         (reports_dir / f"{name}.md").write_text(markdown, encoding="utf-8")
-        payload = {"metrics": columns, "failures": failed, "results": rows}
+        payload: dict[str, Any] = {"metrics": columns}
+        if not aggregate_only:
+            payload.update(failures=failed, results=rows)
         (reports_dir / f"{name}.json").write_text(
             json.dumps(jsonable(payload), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
@@ -420,6 +429,13 @@ def real_player(settings: Any, library: Library, reports: Mapping[str, Any]) -> 
     return play_report
 
 
+def is_aggregate_only(path: Path, library_toml: Mapping[str, Any]) -> bool:
+    """Whether the set is one of the blind sets `evals/library.toml` lists as
+    `aggregate_only_sets`, whose turns nobody reads."""
+    blind = library_toml.get("aggregate_only_sets") or []
+    return path.resolve() in {(REPO_DIR / str(p)).resolve() for p in blind}
+
+
 def main_from_args(args: Any, env: Mapping[str, str]) -> int:
     """`reportqa eval --conversations [--gate] [--set FILE]`; exit code 0/1/2."""
     try:
@@ -444,6 +460,7 @@ def main_from_args(args: Any, env: Mapping[str, str]) -> int:
             reports_dir=Path(args.reports_dir) if args.reports_dir else DEFAULT_REPORTS,
             thresholds=thresholds,
             name=path.stem,
+            aggregate_only=is_aggregate_only(path, data),
         )
     except (ReportQAError, EvalSetError, ReadError) as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -18,6 +18,7 @@ from evals.conversation import (
     DEFAULT_SET,
     SEED,
     import_dialogues,
+    is_aggregate_only,
     load_dialogues,
     play,
     pointer_for,
@@ -147,6 +148,27 @@ def test_another_set_keeps_its_reports_apart(tmp_path: Path) -> None:
     assert (tmp_path / "conversations_check.json").exists()
     assert not (tmp_path / "conversations.json").exists()
     assert "(conversations_check)" in out.getvalue()
+
+
+def test_a_blind_set_prints_and_writes_its_figures_only(tmp_path: Path) -> None:
+    answerer = ScriptedAnswerer({}, {})
+
+    def player(report: str, group: list[dict]) -> tuple[list[dict], str]:
+        return play(answerer, group), "报告正文"
+
+    out, err = io.StringIO(), io.StringIO()
+    dialogues = load_dialogues(FIXTURE)
+    run(dialogues, player, reports_dir=tmp_path, out=out, err=err, aggregate_only=True)
+    printed = out.getvalue()
+    assert "standalone loss" in printed
+    assert "failures in conversation" not in printed
+    assert not any(d["turns"][0]["question"] in printed for d in dialogues)
+    payload = json.loads((tmp_path / "conversations.json").read_text(encoding="utf-8"))
+    assert set(payload) == {"metrics"}
+    # The check set is listed as blind in evals/library.toml; the tuning set is not.
+    toml = read_library_toml(LIBRARY_TOML)
+    assert is_aggregate_only(CHECK_SET, toml)
+    assert not is_aggregate_only(DEFAULT_SET, toml)
 
 
 def test_a_malformed_set_is_refused_with_a_message(tmp_path: Path) -> None:
