@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from rag.figures import REFERENCE_MARKS
 from rag.lexicon import Lexicon
 from rag.question import Question
 from rag.textnorm import char_pairs
@@ -20,9 +21,6 @@ from rag.types import Answer, AnswerSentence, Citation, Turn
 from rag.verify import render_answer, verify_answer
 
 AnswerFn = Callable[[str, Sequence[Turn]], Answer]
-
-# The citation marks of an answer sentence (「…公司[1]」).
-REFERENCE_MARK = re.compile(r"\[\d+\]")
 
 
 def answer_each_ask(
@@ -97,7 +95,7 @@ def bridged(ask: str, first: str, answer: Answer, lexicon: Lexicon) -> str:
     )
     if pronoun is None or not asks_name or answer.refused or not answer.sentences:
         return ask
-    lead = REFERENCE_MARK.sub("", answer.sentences[0].text)
+    lead = REFERENCE_MARKS.sub("", answer.sentences[0].text)
     name, copula, _ = lead.partition(lexicon.question.copula)
     name = name.strip()
     if (

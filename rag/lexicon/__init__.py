@@ -355,6 +355,8 @@ class AskedKinds:
     # Words that ask who holds a role named right before them (「创始人是谁」).
     who: tuple[str, ...] = ()
     role_pointers: tuple[str, ...] = ()
+    # Words that end the qualifier between 哪家 and the kind (「哪些城市的企业」).
+    qualifier_breaks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

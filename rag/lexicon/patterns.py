@@ -469,7 +469,7 @@ class Patterns:
         # A few words may qualify the kind (「哪家CAR-T公司」「哪家韩国企业」), never a
         # clause of their own (「哪些城市的企业」 asks for cities).
         return re.compile(
-            rf"(?:{alternation(asked.which)})[^，,。？?的]{{0,5}}?"
+            rf"(?:{alternation(asked.which)})[^，,。？?{_chars(asked.qualifier_breaks)}]{{0,5}}?"
             rf"(?P<kind>{alternation(tuple(asked.kinds))})"
         )
 
