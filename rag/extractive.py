@@ -515,6 +515,25 @@ def _continued_support(
     return not unsupported(question, best.text + rest[2], corpus_has, lexicon)
 
 
+# How many chunk edges one cut sentence is followed across (「世界银行…；」|「欧洲…；」|「亚洲…」).
+_MAX_CONTINUED = 3
+# A rest that opens with a figure (「1487.6MW，占…」): the cut came right before it.
+_FIGURE_START = re.compile(r"\s*\d")
+
+
+def _wants_rest(question: Question, gain: float, rest: str) -> bool:
+    """Whether the rest of a cut sentence goes into the answer.
+
+    It does when it answers more of the question's words; for a list question (a list
+    cut at a chunk edge is a list cut short) and a turn asking for more (「还有别的银行
+    支持吗？」: the passage goes on where it stopped) whatever it names; for a figure
+    asked when the cut came right before a figure (「…水力发电量增加至」|「1487.6MW…」).
+    """
+    if gain > 0.05 or question.intent is Intent.LIST or question.followup.kind == MORE:
+        return True
+    return question.intent in _FIGURE_INTENTS and _FIGURE_START.match(rest) is not None
+
+
 def _with_continuations(
     chosen: list[Evidence],
     retrieved: Sequence[Retrieved],
@@ -526,23 +545,25 @@ def _with_continuations(
 
     A long sentence may be split across two chunks; its second half (「银行方面实现融资
     余额近 1.4 亿元，户均额度…」) repeats no subject, so it scores low on its own, yet
-    it holds what the question asked next. A list question goes on with the rest
-    whatever words it names: a list cut at a chunk edge or a line break is a list cut
-    short.
+    it holds what the question asked next (`_wants_rest`). A rest that is itself cut is
+    followed on, across at most `_MAX_CONTINUED` edges.
     """
-    is_list = question.intent is Intent.LIST
     terms = question.term_texts
     out = list(chosen)
     covered = "".join(e.text for e in chosen)
     have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
     for evidence in chosen:
-        rest = _continuation(evidence, retrieved, next_chunk)
-        if rest is None or (rest[0].chunk.id, rest[1]) in have:
-            continue
-        following, at, text = rest
-        gain = coverage(terms, covered + text, weight) - coverage(terms, covered, weight)
-        if gain > 0.05 or is_list:
-            out.append(replace(evidence, text=text, retrieved=following, sentence_index=at))
+        current = evidence
+        for _ in range(_MAX_CONTINUED):
+            rest = _continuation(current, retrieved, next_chunk)
+            if rest is None or (rest[0].chunk.id, rest[1]) in have:
+                break
+            following, at, text = rest
+            gain = coverage(terms, covered + text, weight) - coverage(terms, covered, weight)
+            if not _wants_rest(question, gain, text):
+                break
+            current = replace(evidence, text=text, retrieved=following, sentence_index=at)
+            out.append(current)
             have.add((following.chunk.id, at))
             covered += text
     return out

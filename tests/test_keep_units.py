@@ -3,6 +3,7 @@ the fitted selection file and its fit, and the rules that decide which units may
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,12 @@ from rag.context import Corpus
 from rag.errors import ConfigError
 from rag.evidence import Evidence, ScoringSettings, Selection
 from rag.extractive import Neighbours, cut_sentence_halves, draft_answer, near_tied
-from rag.question import Intent
+from rag.followup import MORE
+from rag.question import Intent, Question
 from rag.scoring import SELECTION_TOML, load_scoring, load_selection, write_selection
 from rag.strategies import table_cell
 from rag.topics import topic_terms
-from rag.types import Chunk, Retrieved
+from rag.types import Chunk, FollowUp, Retrieved
 from tests.questions import packaged_lexicon, question_of
 
 LEXICON = packaged_lexicon()
@@ -144,6 +146,58 @@ def test_a_sentence_cut_at_a_chunk_edge_is_read_on_from_the_next_chunk() -> None
     assert "丙型工具，已在多个领域得到应用。" in "".join(s.text for s in read_on.sentences)
     # The rest is cited from the chunk it stands in, so that its quote verifies.
     assert {r.chunk.id for r in read_on.candidates.values()} == {"c1", "c2"}
+
+
+def _read_on(question: Question, chunks: list[Chunk]) -> str:
+    """The answer drafted from the first chunk, the report's next chunks read on."""
+    following = {c.id: chunks[n + 1] for n, c in enumerate(chunks[:-1])}
+    draft = draft_answer(
+        question,
+        [Retrieved(chunks[0], 1.0, 1)],
+        _weight,
+        ScoringSettings(),
+        LEXICON,
+        next_chunk=lambda chunk: following.get(chunk.id),
+    )
+    return "".join(s.text for s in draft.sentences)
+
+
+def test_a_figure_asked_goes_on_when_its_sentence_was_cut_right_before_a_figure() -> None:
+    first = _chunk(
+        "根据规划文件的预测，到2030年全国的发电总量将明显增加，其中甲地的发电量将增加至", 1
+    )
+    question = question_of("2030年 甲地 发电量 多少")
+    assert question.intent is Intent.FIGURE
+    assert "12%" in _read_on(question, [first, _chunk("150万千瓦，占总量的12%。", 2)])
+    # A rest that opens with no figure adds nothing the question asked.
+    assert "别处" not in _read_on(question, [first, _chunk("别处的情况另行说明。", 2)])
+
+
+def test_a_list_cut_at_two_chunk_edges_is_followed_across_both() -> None:
+    chunks = [
+        _chunk(
+            "多家国际金融机构参与了这些项目：甲银行支持项目有在北部地区建设两座大型的光伏电站；", 1
+        ),
+        _chunk("乙银行支持项目有在南部地区建设一座容量较大的风电站和配套的输电线路设施；", 2),
+        _chunk("丙银行支持项目有在东部地区建设两座风力发电站。后面是别的内容。", 3),
+    ]
+    question = question_of("哪些 国际 金融机构 参与 项目")
+    assert question.intent is Intent.LIST
+    shown = _read_on(question, chunks)
+    assert "乙银行" in shown and "丙银行" in shown
+
+
+def test_a_turn_asking_for_more_goes_on_into_the_rest_of_a_cut_sentence() -> None:
+    chunks = [
+        _chunk(
+            "多家国际金融机构参与了这些项目：甲银行支持项目有在北部地区建设两座大型的光伏电站；", 1
+        ),
+        _chunk("乙方支持的是在南部地区建设一座容量较大的风电站和配套的输电线路设施。", 2),
+    ]
+    question = question_of("甲银行 支持 项目 是 什么")
+    assert "乙方" not in _read_on(question, chunks)
+    more = replace(question, followup=FollowUp(MORE, question.text, False))
+    assert "乙方" in _read_on(more, chunks)
 
 
 def test_a_short_line_without_an_end_mark_is_not_a_cut_sentence() -> None:
