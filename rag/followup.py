@@ -772,6 +772,11 @@ def followup_features(
     return kind, turn_features(question, own, earlier.terms, lexicon)
 
 
+# Follow-ups that ask on about what the last answer was about (not for more of it, not
+# for a list item, not for another thing of that time): its passages are favoured.
+_ON_THE_SAME = frozenset({PRONOUN, BARE_PREDICATE, BARE_FIGURE, NA_NE})
+
+
 def decide_followup(
     question: str,
     history: Sequence[Turn],
@@ -784,8 +789,25 @@ def decide_followup(
     `analyse(text)` gives a text's content terms with their part-of-speech tags. The
     decision comes first: a standalone question is returned as asked, never rewritten.
     The rules propose a follow-up kind; `model` (`rag/followup.toml`), when given, may
-    veto it: a turn it finds unlikely to lean on the conversation stands alone.
+    veto it: a turn it finds unlikely to lean on the conversation stands alone. A turn
+    asking on about the same thing carries what the last answer cited (`FollowUp.cited`).
     """
+    decided = _decided(question, history, analyse, lexicon, model)
+    if decided.kind not in _ON_THE_SAME:
+        return decided
+    last = _last_answer(history)
+    cited = tuple(dict.fromkeys([*_shown(history), *(last.quotes if last else ())]))
+    return replace(decided, cited=cited)
+
+
+def _decided(
+    question: str,
+    history: Sequence[Turn],
+    analyse: Analyse,
+    lexicon: Lexicon,
+    model: FollowupModel | None,
+) -> FollowUp:
+    """`decide_followup` before what the last answer cited is added."""
     previous = _user_questions(history)
     if not previous:
         return FollowUp(resolved=question)

@@ -651,7 +651,7 @@ def _followup(
     if rewritten is None:
         # A model that could not rewrite it: the rules do, without skipping anything.
         return replace(decided, already_given=frozenset())
-    return FollowUp(decided.kind, rewritten, rewritten != normalised)
+    return FollowUp(decided.kind, rewritten, rewritten != normalised, cited=decided.cited)
 
 
 def understand_turn(

@@ -240,6 +240,9 @@ class FollowUp:
     # answer showed, or the list item an ordinal points at; the report's units right
     # after them are the continuation the turn asks for.
     follows: tuple[str, ...] = ()
+    # The last answer's sentences and citation quotes, for a turn that asks on about the
+    # same thing (「险种叫什么名字？」「中游呢？」): the passages just cited likely hold it.
+    cited: tuple[str, ...] = ()
 
     @property
     def standalone(self) -> bool:

@@ -235,3 +235,32 @@ def test_an_ordinal_reads_the_asked_lists_first_sentence_in_a_longer_answer() ->
     ]
     decided = _decide("最后一类是啥电站？", history)
     assert decided.kind == "ordinal" and decided.resolved.startswith("9GW的水力电厂")
+
+
+# ------------------------------------------------------------- on the same thing
+
+CHAIN = [
+    Turn("user", "产业链 上游 主要 是 谁？"),
+    Turn("assistant", "产业链上游是高校和研究机构；中游是产品和服务供应商，提供试剂开发[1]。"),
+]
+
+
+def test_a_turn_asking_on_about_the_same_thing_carries_what_the_last_answer_cited() -> None:
+    decided = _decide("中游呢？", CHAIN)
+    assert decided.kind == "na_ne"
+    assert any("中游是产品和服务供应商" in c for c in decided.cited)
+    # 「还有呢？」 goes on past what was cited; a standalone question carries nothing.
+    assert _decide("还有呢？", CHAIN).cited == ()
+    assert _decide("专利 申请 机构 有 哪些 类型？", CHAIN).cited == ()
+
+
+def test_a_unit_the_last_answer_cited_wins_a_close_call() -> None:
+    elsewhere = _chunk("我国相关企业多处于产业链的中游，以技术服务为主。", 1)
+    quoted = _chunk("产业链上游是高校和研究机构；中游是产品和服务供应商，提供试剂开发。", 2)
+    asked = "产业链 中游 主要 是 谁"
+    assert _draft(asked, FollowUp("na_ne", asked, True), elsewhere, quoted)[0].startswith("我国")
+    cited = FollowUp("na_ne", asked, True, cited=(quoted.text,))
+    assert _draft(asked, cited, elsewhere, quoted)[0].startswith("产业链上游")
+    # A short caption cited does not make every unit naming its words cited.
+    caption = FollowUp("na_ne", asked, True, cited=("产业链",))
+    assert _draft(asked, caption, elsewhere, quoted)[0].startswith("我国")
