@@ -569,6 +569,53 @@ def _with_continuations(
     return out
 
 
+# A line a sentence goes on from ends with a Chinese character or a clause mark.
+_CJK_END = re.compile(r"[\u4e00-\u9fff，,；;、]$")
+
+
+def _head(evidence: Evidence, neighbours: Neighbours) -> Evidence | None:
+    """The start of the evidence's sentence when a line break or a chunk edge cut it off,
+    else None.
+
+    A PDF's line break or a chunk edge may fall inside a sentence (「2017年，某医院联合…
+    技术治疗」|「某综合征，这是全球首例…」); the unit after the cut lacks the sentence's
+    subject, often what was asked (where, who, when). The unit before it (the previous
+    chunk's last one, at a chunk's start) is that start when it ends without an end mark
+    and is no short line (a heading), as `_continuation` reads a cut sentence forward.
+    """
+    chunk = evidence.retrieved.chunk
+    if chunk.kind == "table_row":
+        return None
+    source, units = evidence.retrieved, evidence_units(chunk)
+    at = evidence.sentence_index - 1
+    if evidence.sentence_index == 0:
+        before = neighbours.previous(chunk) if neighbours.previous else None
+        if before is None or before.kind == "table_row":
+            return None
+        source, units = replace(evidence.retrieved, chunk=before), evidence_units(before)
+        at = len(units) - 1
+    start = units[at].rstrip() if 0 <= at < len(units) else ""
+    if not start or _SENTENCE_END_RE.search(start):
+        return None
+    if not start.endswith(("；", ";", "，", ",")) and len(start) < SHORT_LINE:
+        return None
+    if not _CJK_END.search(start):
+        return None  # a line of Latin text (a title, a name) is no sentence cut short
+    return replace(evidence, text=units[at], retrieved=source, sentence_index=at)
+
+
+def _with_heads(chosen: list[Evidence], neighbours: Neighbours) -> list[Evidence]:
+    """The chosen units, each opening mid-sentence with its sentence's start (`_head`)."""
+    out = list(chosen)
+    have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
+    for evidence in chosen:
+        head = _head(evidence, neighbours)
+        if head is not None and (head.retrieved.chunk.id, head.sentence_index) not in have:
+            out.append(head)
+            have.add((head.retrieved.chunk.id, head.sentence_index))
+    return out
+
+
 def _lead(question: Question, span: str, lexicon: Lexicon) -> str:
     """The direct answer for date and figure questions, when the span makes it unambiguous."""
     if question.intent is Intent.DATE:
@@ -937,7 +984,8 @@ def _draft_skipping_given(
         have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
         chosen += [e for e in following if (e.retrieved.chunk.id, e.sentence_index) not in have]
         tied = _near_tied_extras(question, best, scored, chosen, settings)
-        chosen += tied
+        # A cut sentence's start is read with it, never in place of another unit.
+        chosen = _with_heads(chosen + tied, neighbours)
     draft = _drafted(question, best, chosen, scored, weighed, settings, lexicon, corpus_has)
     return (
         replace(draft, tied=tuple(i for i, e in enumerate(chosen) if e in tied)) if tied else draft

@@ -200,6 +200,42 @@ def test_a_turn_asking_for_more_goes_on_into_the_rest_of_a_cut_sentence() -> Non
     assert "乙方" in _read_on(more, chunks)
 
 
+def _drafted_text(question: Question, chunks: list[Chunk]) -> str:
+    """The answer drafted from the last chunk, the report's previous chunks read back."""
+    before = {c.id: chunks[n - 1] for n, c in enumerate(chunks) if n > 0}
+    draft = draft_answer(
+        question,
+        [Retrieved(chunks[-1], 1.0, 1)],
+        _weight,
+        ScoringSettings(),
+        LEXICON,
+        next_chunk=lambda chunk: None,
+        previous_chunk=lambda chunk: before.get(chunk.id),
+    )
+    return "".join(s.text for s in draft.sentences)
+
+
+_CURED = "某综合征，这是全球首例直接在人体内进行的临床治疗，疗效良好。"
+_CUT_START = "2017年，甲地的某某大学附属医院联合国内外两家研究机构利用一项新的基因技术手段首次治疗"
+
+
+def test_a_sentence_cut_at_a_line_break_is_read_from_its_start() -> None:
+    question = question_of("全球 首例 临床 治疗 是 哪儿 做 的")
+    shown = _drafted_text(question, [_chunk(f"前面的内容已经说完。\n{_CUT_START}\n{_CURED}", 1)])
+    assert "某某大学附属医院" in shown and "全球首例" in shown
+
+
+def test_a_sentence_cut_at_a_chunk_start_is_read_from_the_previous_chunk() -> None:
+    question = question_of("全球 首例 临床 治疗 是 哪儿 做 的")
+    shown = _drafted_text(
+        question, [_chunk(f"前面的内容已经说完。{_CUT_START}", 1), _chunk(_CURED, 2)]
+    )
+    assert "某某大学附属医院" in shown and "全球首例" in shown
+    # A line of Latin text before it (a cover's name) is no sentence cut short.
+    cover = _chunk("National Institution for Finance and Development Studies", 1)
+    assert "National" not in _drafted_text(question, [cover, _chunk(_CURED, 2)])
+
+
 def test_a_short_line_without_an_end_mark_is_not_a_cut_sentence() -> None:
     heading = _chunk("1.2 主要产品\n甲型产品占比最高。", 1)
     question = question_of("主要产品 有哪些")
