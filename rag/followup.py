@@ -84,6 +84,8 @@ class Earlier:
     counts: tuple[int, ...] = ()
     # … and those questions themselves (their words trim a list's first item).
     asked: tuple[str, ...] = ()
+    # The X of a last turn that was itself 「那X呢？」: the next 「Y呢？」 takes its place.
+    pointed: str = ""
 
 
 def _user_questions(history: Sequence[Turn]) -> list[str]:
@@ -655,6 +657,12 @@ def _same_shape(new: str, question: str, lexicon: Lexicon) -> str:
     return found.group(0) if found and found.group(0) != new else ""
 
 
+def _pointed_at(stripped: str, lexicon: Lexicon) -> str:
+    """The X of 「那X呢？」, its pointer already stripped."""
+    particles = "".join(lexicon.question.followup.final_particles)
+    return stripped.rstrip("？?" + particles).rstrip("，, ")
+
+
 def _na_ne(question: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexicon) -> str | None:
     """「那北京呢？」: the earlier question again, about the new subject.
 
@@ -671,8 +679,10 @@ def _na_ne(question: str, own: Sequence[Term], earlier: Earlier, lexicon: Lexico
     particle = re.escape(lexicon.question.followup.ask_particle)
     if re.search(rf"{particle}[，,]\s*\S", stripped):
         return None
-    particles = "".join(lexicon.question.followup.final_particles)
-    new = stripped.rstrip("？?" + particles).rstrip("，, ")
+    new = _pointed_at(stripped, lexicon)
+    if new and earlier.pointed and earlier.pointed in earlier.question:
+        # 「水能呢？」 then 「那合计呢？」: 合计 takes the place 水能 took.
+        return earlier.question.replace(earlier.pointed, new, 1)
     shaped = _same_shape(new, earlier.question, lexicon)
     if shaped:
         # 「那第三部分呢？」 after 「第二部分的标题…」, 「7月呢？」 after 「1月…」.
@@ -726,7 +736,12 @@ def _earlier(
     point at in it."""
     prior = decide_followup(previous, list(history[:-2]), analyse, lexicon, model)
     last = _last_answer(history)
+    pointed = ""
+    if prior.kind == NA_NE and prior.rewritten:
+        stripped = lexicon.patterns.elliptical_start.sub("", previous, count=1).lstrip("，, ")
+        pointed = _pointed_at(stripped, lexicon)
     earlier = Earlier(
+        pointed=pointed,
         question=prior.resolved,
         terms=tuple(analyse(prior.resolved)) + tuple(analyse(" ".join(prior.context))),
         answer=_MARKERS.sub("", last.content) if last else "",
@@ -797,6 +812,12 @@ def decide_followup(
         return decided
     last = _last_answer(history)
     cited = tuple(dict.fromkeys([*_shown(history), *(last.quotes if last else ())]))
+    if decided.kind == NA_NE:
+        # 「那X呢？」 asks about X: only what the last answer cited about X is favoured
+        # (「中游呢？」 after a passage on 上游 and 中游, not 「合计呢？」 after the 水能 row).
+        stripped = lexicon.patterns.elliptical_start.sub("", question, count=1).lstrip("，, ")
+        new = _pointed_at(stripped, lexicon)
+        cited = tuple(c for c in cited if new and new in c)
     return replace(decided, cited=cited)
 
 

@@ -264,3 +264,23 @@ def test_a_unit_the_last_answer_cited_wins_a_close_call() -> None:
     # A short caption cited does not make every unit naming its words cited.
     caption = FollowUp("na_ne", asked, True, cited=("产业链",))
     assert _draft(asked, caption, elsewhere, quoted)[0].startswith("我国")
+
+
+POTENTIALS = [
+    Turn("user", "表1 里 风能 的 技术 潜力 是 多少？"),
+    Turn("assistant", "风能：技术潜力 0.64[1]。"),
+    Turn("user", "水能 呢？"),
+    Turn("assistant", "水能：技术潜力 0.39[1]。"),
+]
+
+
+def test_a_chain_of_na_ne_turns_puts_each_new_subject_where_the_last_one_stood() -> None:
+    assert _decide("水能 呢？", POTENTIALS[:2]).resolved == "表1 里 水能 的 技术 潜力 是 多少？"
+    decided = _decide("那 合计 呢？", POTENTIALS)
+    assert decided.kind == "na_ne" and decided.resolved == "表1 里 合计 的 技术 潜力 是 多少？"
+
+
+def test_na_ne_favours_only_what_the_last_answer_cited_about_its_new_subject() -> None:
+    # The 水能 row is not about 合计: nothing is favoured.
+    assert _decide("那 合计 呢？", POTENTIALS).cited == ()
+    assert _decide("中游呢？", CHAIN).cited  # the passage on 上游 names 中游 too
