@@ -8,6 +8,7 @@ answerer must refuse rather than quote the nearest sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from rag.lexicon import Lexicon
@@ -121,6 +122,9 @@ def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> boo
         if "、" in before and not joined:
             continue
         if patterns.count_listed.match(passage[match.end() : match.end() + 4]):
+            continue
+        # 「三大上市公司Editas、Intellia…」 lists them in the rest of its clause.
+        if "、" in re.split(r"[，,。；;]", passage[match.end() : match.end() + 40])[0]:
             continue
         return True
     return False
