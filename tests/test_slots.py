@@ -116,3 +116,10 @@ def test_a_count_in_words_names_nothing_unless_its_items_follow() -> None:
 def test_a_listed_company_named_with_its_share_suffix_fills_the_slot() -> None:
     question = question_of("后来 跟 哪家 公司 合作 ？")
     assert not slot_unfilled(question, "相关研究已与劲嘉股份开展合作。", LEXICON)
+
+
+def test_the_subject_of_a_copula_names_the_company_the_question_describes() -> None:
+    question = question_of("国内首家机器人租赁公司是哪家？")
+    assert not slot_unfilled(question, "星河智造是国内首家机器人租赁公司，总部位于合肥。", LEXICON)
+    # The description alone names none.
+    assert slot_unfilled(question, "国内首家机器人租赁公司已经出现，总部位于合肥。", LEXICON)
