@@ -54,6 +54,8 @@ def answer_each_ask(
                 followup=whole.followup,
             )
     for ask in asks[1:]:
+        if base.refused and lexicon.patterns.followup_pronoun.match(ask):
+            continue  # 「它是哪年成立的」 after an unanswered first ask: 它 stands for nothing
         context = [*history, Turn("user", asks[0]), Turn("assistant", base.text)]
         extra = answer(bridged(ask, asks[0], base, lexicon), context)
         spent.append(extra)

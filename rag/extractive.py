@@ -126,6 +126,22 @@ def _money_of_the_asked_kind(question: Question, evidence: str, lexicon: Lexicon
     return not clauses or any(word in c for c in clauses for kind in asked for word in kind)
 
 
+def _share_asked_of_a_change(question: Question, evidence: str, lexicon: Lexicon) -> bool:
+    """The question asks a share (「占百分之几」) and every percentage in the evidence states
+    a change instead (「年复合增长率高达14.5%」)."""
+    words = lexicon.evidence
+    asking = asking_clauses(question, lexicon)
+    if not any(w in asking for w in words.shares) or any(w in question.text for w in words.changes):
+        return False
+    clauses = [
+        c for c in re.split(r"[，。；,;]", evidence) if lexicon.patterns.percent_marks.search(c)
+    ]
+    return bool(clauses) and all(
+        any(w in c for w in words.changes) and not any(w in c for w in words.shares)
+        for c in clauses
+    )
+
+
 def _without_own_figures(question: Question, evidence: str, lexicon: Lexicon) -> str:
     """The evidence without the figures the question itself states (「那单1250万的…」)."""
     year, magnitudes = lexicon.numbers.dates.year, lexicon.patterns.magnitudes
@@ -155,6 +171,8 @@ def lacks_figure(question: Question, evidence: str, lexicon: Lexicon) -> bool:
                 and question.has(Cue.SUBSIDY)
                 and not question.has(Cue.ASKS_SUM)
             )
+        if question.unit_hint == "%" and _share_asked_of_a_change(question, evidence, lexicon):
+            return True
         return not _money_of_the_asked_kind(question, evidence, lexicon)
     if question.intent is Intent.DATE:
         return not has_date(evidence, lexicon)
@@ -203,7 +221,43 @@ def _names_the_unknown(
             and term.text not in lexicon.evidence.figure_kinds
             and not corpus_has(term.text)
             and not _known_stem(term.text, corpus_has, lexicon)
+            and _measured(term.text, question, lexicon)
         ):
+            return True
+    return False
+
+
+# At most this many other content words stand between the asking word and the word
+# it asks a figure of (「渗透率有多高」「天然气的对外依存度有多高」).
+_MEASURED_REACH = 2
+
+
+def _measured(term: str, question: Question, lexicon: Lexicon) -> bool:
+    """The term is what the figure is asked of, next to the question word (「不良贷款率是多少」),
+    not a word of the scene further off (「老百姓的信贷占GDP比重涨了几个百分点」), which
+    askers put in their own words and the report in its own (居民)."""
+    text = question.text
+    at = text.find(term)
+    if at < 0:
+        return False
+    others = [t.text for t in question.terms if t.text != term]
+    words = lexicon.question
+    asking = (
+        *words.followup.question_words,
+        *words.intents[Intent.FIGURE.value].words,
+        *words.intents[Intent.DATE.value].words,
+    )
+    matches = list(re.finditer(alternation(asking), text))
+    if not matches:
+        return True  # no asking word to measure from: the term may be what is asked
+    for match in matches:
+        if match.start() >= at + len(term):
+            between = text[at + len(term) : match.start()]
+        elif match.end() <= at:
+            between = text[match.end() : at]
+        else:
+            return True
+        if sum(1 for word in others if word in between) <= _MEASURED_REACH:
             return True
     return False
 
@@ -305,7 +359,8 @@ def _known_stem(term: str, corpus_has: Callable[[str], bool], lexicon: Lexicon) 
     课题组, e贷里 → 贷里): the noun itself is in the report, so the term is not news."""
     if len(term) >= 3 and (corpus_has(term[1:]) or corpus_has(term[:-1])):
         return True
-    return len(term) == 2 and term[-1] in lexicon.evidence.place_suffixes
+    # 「乌国」 for 乌兹别克斯坦: a short form ending in a place word, its head in the report.
+    return len(term) == 2 and term[-1] in lexicon.evidence.place_suffixes and corpus_has(term[0])
 
 
 def _already_given(unit: str, given: frozenset[str]) -> bool:

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 # A reference mark of the report's own (「章国荣[10]」「[3,5]」「[2-4]」): a pointer to its
 # bibliography, never a figure that answers a question.
 REFERENCE_MARKS = re.compile(r"\[\d+(?:\s*[,，、\-–~]\s*\d+)*\]")
+# A code or a name with a number in it (「HS30」「Cas9」「PD-1」「G7」): an identifier, never
+# a figure that answers 「多少」. Units that follow a figure (「2005MW」「km2」) are not
+# matched: they start lower case or come after the digits.
+IDENTIFIERS = re.compile(r"(?<![A-Za-z\d.])[A-Z][A-Za-z]*-?\d+(?![\d.%])")
+# An item number in brackets (「（3）做好各方面预案」): the item's place in a list.
+ITEM_MARKS = re.compile(r"[（(]\s*\d{1,2}\s*[）)]")
 
 
 def without_reference_marks(text: str) -> str:
@@ -58,7 +64,10 @@ def dates_in(text: str, lexicon: Lexicon) -> list[str]:
 def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     """Whether a span holds a figure of the kind the question asks for (not just a year)."""
     patterns, figures = lexicon.patterns, lexicon.numbers.figures
-    masked = patterns.date.sub(" ", without_reference_marks(text))
+    # 「（表8）」 points at a table; 「HS30」 names a product class: neither is a figure.
+    masked = IDENTIFIERS.sub(" ", patterns.table_ref.sub(" ", without_reference_marks(text)))
+    masked = ITEM_MARKS.sub(" ", masked)
+    masked = patterns.date.sub(" ", masked)
     if not patterns.figure.search(masked):
         return False
     dates = lexicon.numbers.dates
@@ -86,6 +95,8 @@ def spaced(figure: str) -> str:
 
 
 __all__ = [
+    "IDENTIFIERS",
+    "ITEM_MARKS",
     "REFERENCE_MARKS",
     "dates_in",
     "find_numbers",

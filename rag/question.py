@@ -233,6 +233,7 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         pairs = [(t, "n") for t in language.cut(text)]
     terms: dict[str, Term] = {}
     for token, flag in pairs:
+        flag = lexicon.tokens.tag_fixes.get(token.strip(), flag)
         # jieba glues the copula to an unknown word's tail (共保体是 → 共保 / 体是); words that
         # really end in 是 (但是, 就是, 还是) are function words anyway.
         token = patterns.trailing_copula.sub("", token.strip())

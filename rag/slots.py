@@ -8,6 +8,7 @@ answerer must refuse rather than quote the nearest sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from rag.lexicon import Lexicon
@@ -29,6 +30,10 @@ def names_kind(passage: str, kind: str, question: str, lexicon: Lexicon) -> bool
         prefix = patterns.name_break.split(before)[-1]
         name = f"{prefix}{ending}"
         if name in question or (prefix and prefix in question):
+            # 「星河智造是国内首家…租赁公司」 names the one the question describes: the
+            # name is the subject of the copula before the description.
+            if _copula_subject(passage[: match.start()], question, lexicon):
+                return True
             continue
         # A bare ending (「银行」) or one qualified only by descriptions is not a name;
         # the endings that are names on their own (国务院, 中共中央, 人保) are.
@@ -38,6 +43,24 @@ def names_kind(passage: str, kind: str, question: str, lexicon: Lexicon) -> bool
             continue
         return True
     return False
+
+
+# A name is a few characters (「星河智造」「博雅辑因」); a longer subject is a description.
+_SUBJECT_CHARS = (2, 8)
+
+
+def _copula_subject(before: str, question: str, lexicon: Lexicon) -> bool:
+    """Whether the clause before a kind word is 「<name>是…」 with a name the question lacks."""
+    clause = re.split(r"[，。；！？,;!?\n]", before)[-1]
+    subject, copula, _ = clause.partition(lexicon.question.copula)
+    subject = lexicon.patterns.name_break.split(subject)[-1].strip()
+    low, high = _SUBJECT_CHARS
+    return (
+        bool(copula)
+        and low <= len(subject) <= high
+        and subject not in question
+        and not all(ch in lexicon.names.generic for ch in subject)
+    )
 
 
 def slot_unfilled(question: Question, passage: str, lexicon: Lexicon) -> bool:
@@ -121,6 +144,9 @@ def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> boo
         if "、" in before and not joined:
             continue
         if patterns.count_listed.match(passage[match.end() : match.end() + 4]):
+            continue
+        # 「三大上市公司Editas、Intellia…」 lists them in the rest of its clause.
+        if "、" in re.split(r"[，,。；;]", passage[match.end() : match.end() + 40])[0]:
             continue
         return True
     return False

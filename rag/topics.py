@@ -109,10 +109,24 @@ def asserts_figures(question: Question) -> bool:
     return any(figure not in named for figure in question.wanted.figures)
 
 
+# A compound named by its head only (「新能源」 for the title's 「可再生能源」) counts for
+# this share of its weight.
+HEAD_CREDIT = 0.5
+
+
 def about_whole(terms: Terms, title: str) -> bool:
     """Whether the topic is the report itself: its title holds most of the topic
-    (「作者对中国产业竞争力的整体判断」 over 《中国产业国际竞争力…》)."""
-    return cover(terms, title) >= MIN_TOPIC_COVER
+    (「作者对中国产业竞争力的整体判断」 over 《中国产业国际竞争力…》). A term of three or
+    more characters whose last two (its head) the title has counts in part."""
+    total = sum(weight for _, weight in terms)
+    if total <= 0:
+        return True
+    found = sum(
+        weight if term in title else HEAD_CREDIT * weight
+        for term, weight in terms
+        if term in title or (len(term) >= 3 and term[-2:] in title)
+    )
+    return found / total >= MIN_TOPIC_COVER
 
 
 __all__ = [

@@ -216,3 +216,15 @@ def test_the_bridged_ask_is_what_the_chain_answers() -> None:
     result = _each("国内首家基因编辑公司是哪家，它是哪年成立的？", [], answer)
     assert "甲乙生物是哪年成立的？" in calls
     assert "2015 年" in result.text
+
+
+def test_a_later_asks_pronoun_after_an_unanswered_first_ask_is_not_answered_alone() -> None:
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        if question.startswith(("它", "丙丁")):
+            return _answer("丙丁重工成立于 2011 年。", "other")
+        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
+
+    # 它 would be whichever company the ask alone finds: the answer stays a refusal.
+    assert _each("国内首家机器人租赁公司是哪家？它是哪年成立的？", [], answer).refused
+    # A later ask with its own subject is still answered.
+    assert not _each("国内首家机器人租赁公司是哪家？丙丁重工哪年成立？", [], answer).refused

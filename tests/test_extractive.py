@@ -314,6 +314,21 @@ def test_a_known_noun_with_a_classifier_or_place_word_glued_on_is_not_unknown() 
         assert unsupported(question_of(question, tag=tag), evidence, known, LEXICON), question
 
 
+def test_an_unknown_word_far_from_the_asking_word_is_the_askers_paraphrase() -> None:
+    # The asked measure next to 「多少」 must be the report's; a word of the scene three
+    # words off (老百姓 for the report's 居民) is the asker's own and refuses nothing.
+    tag = tagger({"渗透率": "n", "老百姓": "n", "信贷": "n", "GDP": "eng", "涨了": "v"})
+    evidence = "居民信贷占GDP比重上升了27.6个百分点。"
+    known = {"信贷", "GDP", "比重", "百分点", "装机", "乌兹别克斯坦", "乌"}.__contains__
+    scene = question_of("老百姓 的 信贷 占 GDP 比重 涨了 多少", tag=tag)
+    assert not unsupported(scene, evidence, known, LEXICON)
+    measured = question_of("信贷 的 渗透率 是 多少", tag=tag)
+    assert unsupported(measured, evidence, known, LEXICON)
+    # 「乌国」 shortens a country whose first character the report uses.
+    short = question_of("乌国 装机 多少", tag=tagger({"乌国": "n", "装机": "n"}))
+    assert not unsupported(short, "乌兹别克斯坦装机达到 2005MW。", known, LEXICON)
+
+
 def test_these_few_years_is_a_time_not_a_count() -> None:
     assert classify("十四五这几年政策性科技保险发挥了啥作用？", LEXICON) != Intent.FIGURE
     assert question_of("近几年 保险 发挥了 啥 作用").unit_hint == ""

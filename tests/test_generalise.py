@@ -211,3 +211,33 @@ def test_the_kind_asked_after_a_which_word_is_no_unknown_name() -> None:
     # A place the report never names still refuses.
     place = question_of("日本 有没有 类似 的 产品 体系", tag=tags)
     assert unsupported(place, "产品体系按研发、应用、保护三个阶段划分。", report_has, LEXICON)
+
+
+def test_a_code_or_a_table_number_is_not_a_figure() -> None:
+    # 「HS30」 names a product class, 「Cas9」「PD-1」 a protein, 「（表8）」 a table.
+    assert not has_figure("“药品”（HS30）、“车辆”（HS87）始终处于比较劣势（表8）", "", LEXICON)
+    assert not has_figure("中国 | 华西医院 | CRISPR/Cas9、 PD-1 | 肺癌", "个", LEXICON)
+    assert not has_figure("G7国家的竞争力", "", LEXICON)
+    # A figure beside a code still counts, and so does a unit after the digits.
+    assert has_figure("药品（HS30）的RCA为 0.415", "", LEXICON)
+    assert has_figure("装机容量达到 2005MW", "千瓦", LEXICON)
+
+
+def test_a_share_is_not_answered_by_a_rate_of_change() -> None:
+    from rag.extractive import lacks_figure
+
+    share = question_of("细胞系改造 2017年 在 市场 里 占 百分之几")
+    growth = "全球市场将从31.9亿美元增长到62.8亿美元，年复合增长率高达14.5%。"
+    assert lacks_figure(share, growth, LEXICON)
+    assert not lacks_figure(share, "细胞系改造在2017年占全球市场的28.6%。", LEXICON)
+    # A question that asks the change itself is answered by it.
+    change = question_of("市场 每年 增长 百分之几")
+    assert not lacks_figure(change, growth, LEXICON)
+
+
+def test_words_the_tagger_takes_for_places_are_not_unknown_places() -> None:
+    tags = tagger({"东西": "ns", "上台": "ns", "广州": "ns"})
+    question = question_of("我国 搞出 了 啥 东西 ？ 新 上台 的 总统 叫 啥 ？ 广州 呢", tag=tags)
+    found = {t.text: t.tag for t in question.terms}
+    assert found["东西"] == "n" and found["上台"] == "v"
+    assert found["广州"] == "ns"

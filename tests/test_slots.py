@@ -102,3 +102,24 @@ def test_a_name_the_report_withholds_is_not_answered() -> None:
     assert not name_withheld(
         question_of("那个公司叫什么？"), "人保财险为南京方生和医药科技有限公司提供保障。", LEXICON
     )
+
+
+def test_a_count_in_words_names_nothing_unless_its_items_follow() -> None:
+    asked = question_of("那 四大 资产管理公司 具体 是 哪四家 ？")
+    assert counted_not_named(asked, "中央政府通过财政注资成立四大资产管理公司予以化解。", LEXICON)
+    listed = question_of("三大 上市公司 是 哪三家 ？")
+    assert not counted_not_named(
+        listed, "该领域的三大上市公司Editas Medicine、Intellia Therapeutics均已上市。", LEXICON
+    )
+
+
+def test_a_listed_company_named_with_its_share_suffix_fills_the_slot() -> None:
+    question = question_of("后来 跟 哪家 公司 合作 ？")
+    assert not slot_unfilled(question, "相关研究已与劲嘉股份开展合作。", LEXICON)
+
+
+def test_the_subject_of_a_copula_names_the_company_the_question_describes() -> None:
+    question = question_of("国内首家机器人租赁公司是哪家？")
+    assert not slot_unfilled(question, "星河智造是国内首家机器人租赁公司，总部位于合肥。", LEXICON)
+    # The description alone names none.
+    assert slot_unfilled(question, "国内首家机器人租赁公司已经出现，总部位于合肥。", LEXICON)

@@ -17,7 +17,7 @@ import dataclasses
 import tomllib
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -395,6 +395,9 @@ class EvidenceWords:
     answer_kinds: frozenset[str]
     # Groups of words that set a figure's scope (国内 against 全球).
     scopes: tuple[tuple[str, ...], ...] = ()
+    # A share asked (「占百分之几」) against a rate of change stated (「年复合增长率14.5%」).
+    shares: tuple[str, ...] = ()
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -449,6 +452,8 @@ class TokenWords:
     short_name: str
     role_patterns: tuple[str, ...]
     org_endings: tuple[str, ...]
+    # Words jieba's dictionary tags wrongly (「东西」「上台」 as places), with the right tag.
+    tag_fixes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,10 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     terms = topic_terms(question, passages.weight, passages.scorers[1], ctx.lexicon)
     under = [p for p in parts if p.path[: section.depth] == section.path]
     target = heading_for_topic(terms, under)
-    if target is None and about_whole(terms, f"{section.first.title} {section.title}"):
+    # The topic may be the report's, the section's, or what its items are about together
+    # (「对中乌新能源合作给了哪几方面建议」 over 「5.2…合作」「5.3…合作渠道」).
+    scope = " ".join([section.first.title, section.title, *(p.title for p in under)])
+    if target is None and about_whole(terms, scope):
         target = section
     if target is None:
         return None
