@@ -712,6 +712,10 @@ def _premise_note(
             # this evidence is about something else, it does not correct the question.
             continue
         kind = year if year in claim else re.sub(r"[\d.]", "", claim)
+        if kind == year and any(year in f for f in question.wanted.figures if f not in asserted):
+            # 「从2008年底到2017年一季度末…」 against a passage stating 2017 only: the
+            # passage does not reach back to the first date; it does not deny it.
+            continue
         same_kind = [n for n in evidence_numbers if (kind and kind in n) or (not kind and n)]
         if same_kind:
             return f"报告中的说法是{spaced(same_kind[0])}，而不是{spaced(claim)}。"

@@ -64,8 +64,8 @@ def dates_in(text: str, lexicon: Lexicon) -> list[str]:
 def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     """Whether a span holds a figure of the kind the question asks for (not just a year)."""
     patterns, figures = lexicon.patterns, lexicon.numbers.figures
-    # 「（表8）」 points at a table; 「HS30」 names a product class: neither is a figure.
-    masked = IDENTIFIERS.sub(" ", patterns.table_ref.sub(" ", without_reference_marks(text)))
+    # 「HS30」 names a product class, 「（3）」 numbers an item: neither is a figure.
+    masked = IDENTIFIERS.sub(" ", without_reference_marks(text))
     masked = ITEM_MARKS.sub(" ", masked)
     masked = patterns.date.sub(" ", masked)
     if not patterns.figure.search(masked):

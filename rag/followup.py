@@ -118,6 +118,8 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
     patterns, followup = lexicon.patterns, lexicon.question.followup
     if patterns.document_deixis.match(question) or patterns.table_ref.search(question):
         return STANDALONE
+    if _named_after_connective(question, own, lexicon):
+        return STANDALONE
     specific = any(t.tag in _SPECIFIC_TAGS for t in own)
     # 「还有呢？」「还有别的风险吗？」「具体说说」: more of what the last answer said.
     if (patterns.more_start.match(question) or patterns.more_phrase.search(question)) and not (
@@ -165,6 +167,42 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
         and any(t.tag in _SPECIFIC_TAGS for t in before)
     )
     return bare if subjectless else STANDALONE
+
+
+def _named_after_connective(question: str, own: Sequence[Term], lexicon: Lexicon) -> bool:
+    """「还有，乌兹别克斯坦总人口多少？」「那凯世通是哪年成立的？」: a connective, then a
+    question whose subject is a name of its own and which asks about it: a new question.
+
+    After 「那」 alone the name must not be a place (「那美国是哪年批准的？」 swaps the
+    place of the last question and keeps its object); after a connective set off by a
+    comma (「还有，…」「另外，…」) any name opens a clause of its own. A turn with 「呢」,
+    a pronoun, a time pointer or a 「别的」 still leans on the conversation.
+    """
+    patterns = lexicon.patterns
+    lead = patterns.more_start.match(question) or patterns.elliptical_start.match(question)
+    if lead is None:
+        return False
+    rest = question[lead.end() :].lstrip()
+    body = rest.lstrip("，,、").lstrip()
+    if (
+        not body
+        or lexicon.question.followup.ask_particle in body
+        or patterns.followup_pronoun.match(body)
+        or patterns.followup_temporal.search(question)
+        or patterns.more_phrase.search(question)
+        or not _asks(body, lexicon)
+    ):
+        return False
+    tags = _SPECIFIC_TAGS if len(body) < len(rest) else _OWN_NAME_TAGS
+    return any(t.tag in tags and body.startswith(t.text) for t in own)
+
+
+def _asks(text: str, lexicon: Lexicon) -> bool:
+    """Whether the text holds a question word or a figure or date asking word (「多大」)."""
+    if lexicon.patterns.question_word.search(text):
+        return True
+    intents = lexicon.question.intents
+    return any(w in text for kind in ("figure", "date") for w in intents[kind].words)
 
 
 def turn_features(

@@ -219,3 +219,14 @@ def test_a_na_ne_turn_with_a_clause_of_its_own_is_kept_as_asked() -> None:
     assert "科惠保" in decided.context
     plain = _decide("那 北京 呢？", SUZHOU)
     assert plain.rewritten and "北京" in plain.resolved and "苏州" not in plain.resolved
+
+
+def test_a_connective_then_a_named_question_stands_alone() -> None:
+    # 「还有，…」「那科惠保…」: a new question with a subject of its own, asked about.
+    for question in ("还有， 北京 一共 覆盖 了 几家 企业？", "那 科惠保 是 哪年 推出 的？"):
+        decided = _decide(question, SUZHOU)
+        assert decided.standalone and not decided.rewritten, (question, decided)
+    # 「那北京…」 swaps the place and keeps the last question's object; 「呢」, a pronoun or
+    # 「别的」 lean on the conversation too.
+    for question in ("那 北京 是 哪年 推出 的？", "那 科惠保 呢？", "还有 别的 企业 吗？"):
+        assert not _decide(question, SUZHOU).standalone, question

@@ -210,6 +210,16 @@ def test_a_looked_up_date_is_not_corrected_by_an_unrelated_one() -> None:
     assert draft.premise_note == "报告中的说法是26 家，而不是62 家。"
 
 
+def test_a_passage_stating_one_of_two_asked_dates_does_not_deny_the_other() -> None:
+    chunk = _chunk("2017年一季度末，企业信贷占GDP比重为 165.3%，位居世界前列。")
+    span = question_of("从 2008年底 到 2017年 一季度末 信贷 占 GDP 比重 涨了 多少")
+    draft = draft_answer(span, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    assert not draft.premise_note  # the passage says nothing of 2008
+    wrong = question_of("2016年 一季度末 信贷 占 GDP 比重 是 多少")
+    draft = draft_answer(wrong, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    assert draft.premise_note.startswith("报告中的说法是2017")
+
+
 def test_a_count_that_also_asks_who_is_a_list_question() -> None:
     assert classify("发文单位有几家、都有谁？", LEXICON) == Intent.LIST
     assert classify("发文单位有几家？", LEXICON) == Intent.FIGURE

@@ -213,9 +213,10 @@ def test_the_kind_asked_after_a_which_word_is_no_unknown_name() -> None:
     assert unsupported(place, "产品体系按研发、应用、保护三个阶段划分。", report_has, LEXICON)
 
 
-def test_a_code_or_a_table_number_is_not_a_figure() -> None:
-    # 「HS30」 names a product class, 「Cas9」「PD-1」 a protein, 「（表8）」 a table.
-    assert not has_figure("“药品”（HS30）、“车辆”（HS87）始终处于比较劣势（表8）", "", LEXICON)
+def test_a_code_or_an_item_number_is_not_a_figure() -> None:
+    # 「HS30」 names a product class, 「Cas9」「PD-1」 a protein, 「（3）」 an item.
+    assert not has_figure("“药品”（HS30）、“车辆”（HS87）始终处于比较劣势", "", LEXICON)
+    assert not has_figure("（3）做好各方面预案，以防不测。", "", LEXICON)
     assert not has_figure("中国 | 华西医院 | CRISPR/Cas9、 PD-1 | 肺癌", "个", LEXICON)
     assert not has_figure("G7国家的竞争力", "", LEXICON)
     # A figure beside a code still counts, and so does a unit after the digits.
