@@ -125,7 +125,7 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
     if (patterns.more_start.match(question) or patterns.more_phrase.search(question)) and not (
         specific
     ):
-        return MORE
+        return STANDALONE if _asks_own_figure(question, own, lexicon) else MORE
     if patterns.followup_ordinal.match(question):
         return ORDINAL
     if patterns.followup_temporal.search(question) and not patterns.year.search(question):
@@ -140,15 +140,16 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
     ):
         return NA_NE
     if patterns.elliptical_start.match(question):
-        # 「那保障金额是多少万元？」 asks a figure of the same case (a bare figure); it
-        # stands alone only when it names something specific of its own. Other questions
-        # with enough words of their own stand alone (「那人体临床试验是谁来审核的？」).
+        # A question with words enough of its own stands alone (「那人体临床试验是谁来审核
+        # 的？」); a shorter one asking a figure asks it of the same case (「那保障金额是多少
+        # 万元？」, a bare figure) unless it names something specific of its own.
         hints = (patterns.hint_unit, patterns.hint_count, patterns.hint_percent)
+        own_ask = patterns.question_word.search(question)
+        enough = len(own) >= followup.pointers.standalone_terms
+        if enough and own_ask:
+            return STANDALONE  # 「那债务率的国际警戒线是多少？」: words enough of its own
         if not specific and any(h.search(question) for h in (*hints, patterns.hint_money)):
             return BARE_FIGURE
-        own_ask = patterns.question_word.search(question)
-        if len(own) >= followup.pointers.standalone_terms and own_ask:
-            return STANDALONE
         return NA_NE
     bare = BARE_FIGURE if _asks_figure(question, lexicon) else BARE_PREDICATE
     if any(t.tag in _OWN_NAME_TAGS for t in own) and patterns.question_word.search(question):
@@ -193,8 +194,27 @@ def _named_after_connective(question: str, own: Sequence[Term], lexicon: Lexicon
         or not _asks(body, lexicon)
     ):
         return False
-    tags = _SPECIFIC_TAGS if len(body) < len(rest) else _OWN_NAME_TAGS
-    return any(t.tag in tags and body.startswith(t.text) for t in own)
+    if len(body) < len(rest):
+        # Set off by a comma, the clause is a question of its own when it names something,
+        # dates itself or has words enough (「还有，2015年石油对外依存度是多少？」).
+        return (
+            any(t.tag in _SPECIFIC_TAGS and body.startswith(t.text) for t in own)
+            or bool(patterns.year.search(body))
+            or len(own) >= lexicon.question.followup.pointers.standalone_terms
+        )
+    return any(t.tag in _OWN_NAME_TAGS and body.startswith(t.text) for t in own)
+
+
+def _asks_own_figure(question: str, own: Sequence[Term], lexicon: Lexicon) -> bool:
+    """「其他所有制工业企业的已获利息保障倍数是多少？」: a figure asked of words enough of the
+    turn's own, not 「还有别的吗？」; 「其他」 starts a name there, not a request for more."""
+    followup = lexicon.question.followup
+    body = question.rstrip("？?！!。 ")
+    return (
+        _asks_figure(question, lexicon)
+        and len(own) >= followup.pointers.standalone_terms
+        and not body.endswith(tuple(followup.final_particles))
+    )
 
 
 def _asks(text: str, lexicon: Lexicon) -> bool:

@@ -230,3 +230,17 @@ def test_a_connective_then_a_named_question_stands_alone() -> None:
     # 「别的」 lean on the conversation too.
     for question in ("那 北京 是 哪年 推出 的？", "那 科惠保 呢？", "还有 别的 企业 吗？"):
         assert not _decide(question, SUZHOU).standalone, question
+
+
+def test_a_question_of_its_own_after_a_connective_or_a_pointer_stands_alone() -> None:
+    # Set off by a comma, a dated clause or one with words enough is a question of its own.
+    for question in (
+        "还有， 2015年 北京 覆盖 了 几家 企业？",
+        "其他 所有制 工业 企业 的 利息 保障 倍数 是 多少？",
+        "那 债务率 的 国际 警戒线 是 多少？",
+    ):
+        decided = _decide(question, SUZHOU)
+        assert decided.standalone and not decided.rewritten, (question, decided)
+    # Short ones still lean on the conversation: a figure of the same case, or more of it.
+    for question in ("那 保障 金额 是 多少？", "还有 多少 企业 参与 了？"):
+        assert not _decide(question, SUZHOU).standalone, question
