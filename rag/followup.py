@@ -140,17 +140,7 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
     ):
         return NA_NE
     if patterns.elliptical_start.match(question):
-        # A question with words enough of its own stands alone (「那人体临床试验是谁来审核
-        # 的？」); a shorter one asking a figure asks it of the same case (「那保障金额是多少
-        # 万元？」, a bare figure) unless it names something specific of its own.
-        hints = (patterns.hint_unit, patterns.hint_count, patterns.hint_percent)
-        own_ask = patterns.question_word.search(question)
-        enough = len(own) >= followup.pointers.standalone_terms
-        if enough and own_ask:
-            return STANDALONE  # 「那债务率的国际警戒线是多少？」: words enough of its own
-        if not specific and any(h.search(question) for h in (*hints, patterns.hint_money)):
-            return BARE_FIGURE
-        return NA_NE
+        return _after_pointer(question, own, specific, lexicon)
     bare = BARE_FIGURE if _asks_figure(question, lexicon) else BARE_PREDICATE
     if any(t.tag in _OWN_NAME_TAGS for t in own) and patterns.question_word.search(question):
         return STANDALONE  # 「金斯瑞哪年成立的？」: a name of its own, asked about
@@ -168,6 +158,26 @@ def _kind(question: str, own: Sequence[Term], before: Sequence[Term], lexicon: L
         and any(t.tag in _SPECIFIC_TAGS for t in before)
     )
     return bare if subjectless else STANDALONE
+
+
+def _after_pointer(question: str, own: Sequence[Term], specific: bool, lexicon: Lexicon) -> str:
+    """The kind of a turn opening with a weak pointer (「那…」) and no 「呢」.
+
+    A question with words enough of its own stands alone (「那人体临床试验是谁来审核的？」
+    「那债务率的国际警戒线是多少？」); a shorter one asking a figure asks it of the same case
+    (「那保障金额是多少万元？」, a bare figure) unless it names something specific of its own.
+    """
+    patterns = lexicon.patterns
+    hints = (patterns.hint_unit, patterns.hint_count, patterns.hint_percent)
+    # The unit asked in (「多少万元」) says what kind of figure, not what it is of.
+    asked_in = "".join(m.group(0) for h in hints for m in h.finditer(question))
+    content = [t for t in own if t.text not in asked_in]
+    enough = len(content) >= lexicon.question.followup.pointers.standalone_terms
+    if enough and patterns.question_word.search(question):
+        return STANDALONE
+    if not specific and any(h.search(question) for h in (*hints, patterns.hint_money)):
+        return BARE_FIGURE
+    return NA_NE
 
 
 def _named_after_connective(question: str, own: Sequence[Term], lexicon: Lexicon) -> bool:

@@ -242,5 +242,5 @@ def test_a_question_of_its_own_after_a_connective_or_a_pointer_stands_alone() ->
         decided = _decide(question, SUZHOU)
         assert decided.standalone and not decided.rewritten, (question, decided)
     # Short ones still lean on the conversation: a figure of the same case, or more of it.
-    for question in ("那 保障 金额 是 多少？", "还有 多少 企业 参与 了？"):
+    for question in ("那 保障 金额 是 多少 万元？", "还有 多少 企业 参与 了？"):
         assert not _decide(question, SUZHOU).standalone, question
