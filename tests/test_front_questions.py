@@ -111,9 +111,9 @@ def test_the_outline_of_a_report_without_a_toc_is_its_numbered_top_level_heading
 
 
 def test_a_dotted_identifier_is_one_number(lexicon: Lexicon) -> None:
-    assert extract_numbers("DOI 10.1234/j.issn.1000-3045.2020.02.003", lexicon) == {
+    assert extract_numbers("DOI 10.1234/j.issn.2000-1234.2021.05.007", lexicon) == {
         "10.1234",
-        "3045.2020.02.003",
+        "1234.2021.05.007",
     }
 
 

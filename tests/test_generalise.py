@@ -215,22 +215,22 @@ def test_the_kind_asked_after_a_which_word_is_no_unknown_name() -> None:
 
 def test_a_code_or_an_item_number_is_not_a_figure() -> None:
     # 「HS30」 names a product class, 「Cas9」「PD-1」 a protein, 「（3）」 an item.
-    assert not has_figure("“药品”（HS30）、“车辆”（HS87）始终处于比较劣势", "", LEXICON)
+    assert not has_figure("“纺织品”（HS52）、“家具”（HS94）一直处于劣势", "", LEXICON)
     assert not has_figure("（3）做好各方面预案，以防不测。", "", LEXICON)
-    assert not has_figure("中国 | 华西医院 | CRISPR/Cas9、 PD-1 | 肺癌", "个", LEXICON)
+    assert not has_figure("某市 | 第一医院 | TALEN、 CD-19 | 胃癌", "个", LEXICON)
     assert not has_figure("G7国家的竞争力", "", LEXICON)
     # A figure beside a code still counts, and so does a unit after the digits.
-    assert has_figure("药品（HS30）的RCA为 0.415", "", LEXICON)
+    assert has_figure("纺织品（HS52）的指数为 0.415", "", LEXICON)
     assert has_figure("装机容量达到 2005MW", "千瓦", LEXICON)
 
 
 def test_a_share_is_not_answered_by_a_rate_of_change() -> None:
     from rag.extractive import lacks_figure
 
-    share = question_of("细胞系改造 2017年 在 市场 里 占 百分之几")
-    growth = "全球市场将从31.9亿美元增长到62.8亿美元，年复合增长率高达14.5%。"
+    share = question_of("服务器 2017年 在 市场 里 占 百分之几")
+    growth = "该市场预计从20亿美元增至40亿美元，年复合增长率约为12%。"
     assert lacks_figure(share, growth, LEXICON)
-    assert not lacks_figure(share, "细胞系改造在2017年占全球市场的28.6%。", LEXICON)
+    assert not lacks_figure(share, "服务器在2017年占全球市场的28.6%。", LEXICON)
     # A question that asks the change itself is answered by it.
     change = question_of("市场 每年 增长 百分之几")
     assert not lacks_figure(change, growth, LEXICON)

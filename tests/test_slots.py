@@ -106,16 +106,16 @@ def test_a_name_the_report_withholds_is_not_answered() -> None:
 
 def test_a_count_in_words_names_nothing_unless_its_items_follow() -> None:
     asked = question_of("那 四大 资产管理公司 具体 是 哪四家 ？")
-    assert counted_not_named(asked, "中央政府通过财政注资成立四大资产管理公司予以化解。", LEXICON)
+    assert counted_not_named(asked, "当年由财政出资设立了四大资产管理公司来处置坏账。", LEXICON)
     listed = question_of("三大 上市公司 是 哪三家 ？")
     assert not counted_not_named(
-        listed, "该领域的三大上市公司Editas Medicine、Intellia Therapeutics均已上市。", LEXICON
+        listed, "行业里的三大上市公司Alpha Gene、Beta Cure都在美国上市。", LEXICON
     )
 
 
 def test_a_listed_company_named_with_its_share_suffix_fills_the_slot() -> None:
     question = question_of("后来 跟 哪家 公司 合作 ？")
-    assert not slot_unfilled(question, "相关研究已与劲嘉股份开展合作。", LEXICON)
+    assert not slot_unfilled(question, "该团队后来与华岳股份合作推进研发。", LEXICON)
 
 
 def test_the_subject_of_a_copula_names_the_company_the_question_describes() -> None:
