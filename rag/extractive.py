@@ -241,13 +241,7 @@ def _measured(term: str, question: Question, lexicon: Lexicon) -> bool:
     if at < 0:
         return False
     others = [t.text for t in question.terms if t.text != term]
-    words = lexicon.question
-    asking = (
-        *words.followup.question_words,
-        *words.intents[Intent.FIGURE.value].words,
-        *words.intents[Intent.DATE.value].words,
-    )
-    matches = list(re.finditer(alternation(asking), text))
+    matches = list(lexicon.patterns.asking_word.finditer(text))
     if not matches:
         return True  # no asking word to measure from: the term may be what is asked
     for match in matches:

@@ -201,7 +201,7 @@ def _named_after_connective(question: str, own: Sequence[Term], lexicon: Lexicon
         or patterns.followup_pronoun.match(body)
         or patterns.followup_temporal.search(question)
         or patterns.more_phrase.search(question)
-        or not _asks(body, lexicon)
+        or not patterns.asking_word.search(body)
     ):
         return False
     if len(body) < len(rest):
@@ -225,14 +225,6 @@ def _asks_own_figure(question: str, own: Sequence[Term], lexicon: Lexicon) -> bo
         and len(own) >= followup.pointers.standalone_terms
         and not body.endswith(tuple(followup.final_particles))
     )
-
-
-def _asks(text: str, lexicon: Lexicon) -> bool:
-    """Whether the text holds a question word or a figure or date asking word (「多大」)."""
-    if lexicon.patterns.question_word.search(text):
-        return True
-    intents = lexicon.question.intents
-    return any(w in text for kind in ("figure", "date") for w in intents[kind].words)
 
 
 def turn_features(

@@ -57,12 +57,21 @@ def topic_terms(
     return asked or [(text, w) for text, w, _ in out]
 
 
-def cover(terms: Terms, text: str) -> float:
-    """Share of the terms' weight found in the text (1 when there are no terms)."""
+def cover(terms: Terms, text: str, head_credit: float = 0.0) -> float:
+    """Share of the terms' weight found in the text (1 when there are no terms).
+
+    With `head_credit`, a term of three or more characters whose last two (its head) the
+    text has counts for that share of its weight (「新能源」 in 「可再生能源」)."""
     total = sum(weight for _, weight in terms)
     if total <= 0:
         return 1.0
-    return sum(weight for term, weight in terms if term in text) / total
+
+    def found(term: str) -> float:
+        if term in text:
+            return 1.0
+        return head_credit if len(term) >= 3 and term[-2:] in text else 0.0
+
+    return sum(weight * found(term) for term, weight in terms) / total
 
 
 def _text_of(units: Iterable[DocumentUnit]) -> str:
@@ -118,15 +127,7 @@ def about_whole(terms: Terms, title: str) -> bool:
     """Whether the topic is the report itself: its title holds most of the topic
     (「作者对中国产业竞争力的整体判断」 over 《中国产业国际竞争力…》). A term of three or
     more characters whose last two (its head) the title has counts in part."""
-    total = sum(weight for _, weight in terms)
-    if total <= 0:
-        return True
-    found = sum(
-        weight if term in title else HEAD_CREDIT * weight
-        for term, weight in terms
-        if term in title or (len(term) >= 3 and term[-2:] in title)
-    )
-    return found / total >= MIN_TOPIC_COVER
+    return cover(terms, title, HEAD_CREDIT) >= MIN_TOPIC_COVER
 
 
 __all__ = [

@@ -98,25 +98,30 @@ def env_for(home: Path, models_dir: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def real_home(tmp_path_factory: pytest.TempPathFactory, shared_models_dir: Path) -> Path:
-    """A temporary REPORTQA_HOME with the real report ingested with the real model."""
+def ingest_home_corpus(home: Path, models_dir: Path) -> None:
+    """Ingest `home/corpus` into `home` with the real model, as `reportqa ingest` does."""
     from ingest.pipeline import ingest_paths
     from rag.factory import make_chroma_client, make_embeddings
 
-    home = tmp_path_factory.mktemp("home")
-    corpus = home / "corpus"
-    corpus.mkdir()
-    shutil.copy(REPORT_TXT, corpus / REPORT_TXT.name)
-    settings = make_settings(home, shared_models_dir)
+    settings = make_settings(home, models_dir)
     client = make_chroma_client(settings.index, settings.paths)
     summary = ingest_paths(
-        [corpus],
+        [home / "corpus"],
         settings,
         client=client,
         embed_factory=lambda: make_embeddings(settings.embedding, settings.paths).embed_documents,
     )
     assert summary.changed and not summary.errors
+
+
+@pytest.fixture(scope="session")
+def real_home(tmp_path_factory: pytest.TempPathFactory, shared_models_dir: Path) -> Path:
+    """A temporary REPORTQA_HOME with the real report ingested with the real model."""
+    home = tmp_path_factory.mktemp("home")
+    corpus = home / "corpus"
+    corpus.mkdir()
+    shutil.copy(REPORT_TXT, corpus / REPORT_TXT.name)
+    ingest_home_corpus(home, shared_models_dir)
     return home
 
 

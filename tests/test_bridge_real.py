@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import make_settings
+from tests.conftest import ingest_home_corpus, make_settings
 
 REPORT = """工业机器人租赁市场发展报告
 
@@ -36,24 +36,14 @@ REPORT = """工业机器人租赁市场发展报告
 
 @pytest.fixture(scope="module")
 def bridge_answerer(tmp_path_factory: pytest.TempPathFactory, shared_models_dir: Path) -> Any:
-    from ingest.pipeline import ingest_paths
     from rag.chain import build_answerer
-    from rag.factory import make_chroma_client, make_embeddings
 
     home = tmp_path_factory.mktemp("bridge-home")
     corpus = home / "corpus"
     corpus.mkdir()
     (corpus / "robot_leasing_report.txt").write_text(REPORT, encoding="utf-8")
-    settings = make_settings(home, shared_models_dir)
-    client = make_chroma_client(settings.index, settings.paths)
-    summary = ingest_paths(
-        [corpus],
-        settings,
-        client=client,
-        embed_factory=lambda: make_embeddings(settings.embedding, settings.paths).embed_documents,
-    )
-    assert summary.changed and not summary.errors
-    return build_answerer(settings)
+    ingest_home_corpus(home, shared_models_dir)
+    return build_answerer(make_settings(home, shared_models_dir))
 
 
 @pytest.mark.slow

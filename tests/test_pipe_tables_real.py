@@ -10,30 +10,20 @@ from typing import Any
 import pytest
 
 from tests import docgen
-from tests.conftest import make_settings
+from tests.conftest import ingest_home_corpus, make_settings
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory, shared_models_dir: Path) -> Iterator[Any]:
-    from ingest.pipeline import ingest_paths
     from rag.chain import build_answerer
-    from rag.factory import make_chroma_client, make_embeddings
 
     home = tmp_path_factory.mktemp("pipe-home")
     corpus = home / "corpus"
     corpus.mkdir()
     docgen.make_pipe_table_pdf(corpus / "transit.pdf")
-    settings = make_settings(home, shared_models_dir)
-    client = make_chroma_client(settings.index, settings.paths)
-    summary = ingest_paths(
-        [corpus],
-        settings,
-        client=client,
-        embed_factory=lambda: make_embeddings(settings.embedding, settings.paths).embed_documents,
-    )
-    assert summary.changed and not summary.errors
+    ingest_home_corpus(home, shared_models_dir)
     yield build_answerer(make_settings(home, shared_models_dir))
 
 

@@ -572,6 +572,17 @@ class Patterns:
         return re.compile(f"({alternation(self.lexicon.question.followup.question_words)})")
 
     @cached_property
+    def asking_word(self) -> re.Pattern[str]:
+        """A question word, or a word asking a figure or a date (「多大」「哪年」)."""
+        question = self.lexicon.question
+        words = (
+            *question.followup.question_words,
+            *question.intents["figure"].words,
+            *question.intents["date"].words,
+        )
+        return re.compile(alternation(words))
+
+    @cached_property
     def announcement(self) -> re.Pattern[str]:
         """A sentence announcing items that follow (「以下几个方面」「3方面」「…建议：」);
         group `count` is the number of items when it says one."""
