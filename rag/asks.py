@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from rag.figures import REFERENCE_MARKS
+from rag.figures import REFERENCE_MARKS, dated_otherwise
 from rag.lexicon import Lexicon
 from rag.question import Question
 from rag.textnorm import char_pairs
@@ -61,6 +61,8 @@ def answer_each_ask(
         spent.append(extra)
         if extra.refused:
             continue
+        if base.refused and dated_otherwise(extra.text, question.wanted.years, lexicon):
+            continue  # 「…到2020年能有多大？有没有具体预测数？」: a forecast for other years
         if base.refused:
             base = replace(
                 extra,

@@ -20,7 +20,15 @@ from rag.evidence import (
     score_evidence,
     type_fit,
 )
-from rag.figures import dates_in, find_numbers, has_date, has_figure, has_year, spaced
+from rag.figures import (
+    dated_otherwise,
+    dates_in,
+    find_numbers,
+    has_date,
+    has_figure,
+    has_year,
+    spaced,
+)
 from rag.followup import MORE, ORDINAL
 from rag.lexicon import Lexicon, alternation
 from rag.question import Cue, Intent, Question
@@ -325,6 +333,12 @@ def _asked_of_another_case(
     # A table row is read with its caption and header (「政府债务余额 | 2014年 | …」).
     where = " ".join([*chunk.section_path, chunk.embed_text or chunk.text, *around])
     if any(year not in where for year in question.wanted.years):
+        return True
+    if (
+        lexicon is not None
+        and chunk.kind != "table_row"
+        and dated_otherwise(best.text, question.wanted.years, lexicon)
+    ):
         return True
     if lexicon is not None and _of_another_scope(question.text, best.text, lexicon):
         return True

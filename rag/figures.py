@@ -11,6 +11,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rag.lexicon import Lexicon
 
 
@@ -56,6 +58,25 @@ def has_year(text: str, lexicon: Lexicon) -> bool:
     return bool(lexicon.patterns.date.search(text))
 
 
+def dated_otherwise(text: str, years: Sequence[str], lexicon: Lexicon) -> bool:
+    """The text dates what it says with years, none of them an asked one.
+
+    「2020年，乌兹别克斯坦电力出口1.35×108 USD」 answers 2020, not 「2021年…出口多少」;
+    「从2017年度的31.9亿美元增长到2022年的62.8亿美元」 gives no 2020 figure. A span
+    (「2000—2015年」) or an opening year (「2008年以来」) covers the years within it.
+    """
+    patterns = lexicon.patterns
+    stated = patterns.year.findall(text)
+    if not years or not stated:
+        return False
+    asked = [int(year) for year in years]
+    if any(str(year) in stated for year in asked):
+        return False
+    spans = [(int(a), int(b)) for a, b in patterns.year_range.findall(text)]
+    spans += [(int(a), 9999) for a in patterns.year_since.findall(text)]
+    return not any(low <= year <= high for year in asked for low, high in spans)
+
+
 def dates_in(text: str, lexicon: Lexicon) -> list[str]:
     """The years and dates of the text, normalised, in order."""
     return [normalise_number(m.group(0)) for m in lexicon.patterns.date.finditer(text)]
@@ -64,8 +85,9 @@ def dates_in(text: str, lexicon: Lexicon) -> list[str]:
 def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     """Whether a span holds a figure of the kind the question asks for (not just a year)."""
     patterns, figures = lexicon.patterns, lexicon.numbers.figures
-    # 「HS30」 names a product class, 「（3）」 numbers an item: neither is a figure.
-    masked = IDENTIFIERS.sub(" ", without_reference_marks(text))
+    # 「HS30」 names a product class, 「（3）」 numbers an item, 「（表8）」 points at a table:
+    # none is a figure.
+    masked = IDENTIFIERS.sub(" ", patterns.cross_ref.sub(" ", without_reference_marks(text)))
     masked = ITEM_MARKS.sub(" ", masked)
     masked = patterns.date.sub(" ", masked)
     if not patterns.figure.search(masked):
@@ -98,6 +120,7 @@ __all__ = [
     "IDENTIFIERS",
     "ITEM_MARKS",
     "REFERENCE_MARKS",
+    "dated_otherwise",
     "dates_in",
     "find_numbers",
     "has_date",

@@ -228,3 +228,15 @@ def test_a_later_asks_pronoun_after_an_unanswered_first_ask_is_not_answered_alon
     assert _each("国内首家机器人租赁公司是哪家？它是哪年成立的？", [], answer).refused
     # A later ask with its own subject is still answered.
     assert not _each("国内首家机器人租赁公司是哪家？丙丁重工哪年成立？", [], answer).refused
+
+
+def test_a_later_ask_after_an_unanswered_dated_ask_keeps_its_year() -> None:
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        if question.startswith("有没有"):
+            return _answer("预计市场将从2017年的30亿元增长到2022年的60亿元。", "forecast")
+        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
+
+    # The later ask leans on the first one's year: a forecast of other years answers neither.
+    assert _each("机器人保险市场到2020年能有多大？有没有具体预测数？", [], answer).refused
+    # Without a year asked, the forecast is the answer.
+    assert not _each("机器人保险市场能有多大？有没有具体预测数？", [], answer).refused

@@ -219,6 +219,10 @@ def test_a_code_or_an_item_number_is_not_a_figure() -> None:
     assert not has_figure("（3）做好各方面预案，以防不测。", "", LEXICON)
     assert not has_figure("某市 | 第一医院 | TALEN、 CD-19 | 胃癌", "个", LEXICON)
     assert not has_figure("G7国家的竞争力", "", LEXICON)
+    # 「（表8）」「(图2)」 point at a table or a chart.
+    assert not has_figure("“药品”（HS30）在市场上始终处于比较劣势（表8）。", "", LEXICON)
+    assert not has_figure("专利申请以企业为主（见图2)。", "", LEXICON)
+    assert has_figure("表8列出的指数为 0.415", "", LEXICON)
     # A figure beside a code still counts, and so does a unit after the digits.
     assert has_figure("纺织品（HS52）的指数为 0.415", "", LEXICON)
     assert has_figure("装机容量达到 2005MW", "千瓦", LEXICON)
@@ -242,3 +246,20 @@ def test_words_the_tagger_takes_for_places_are_not_unknown_places() -> None:
     found = {t.text: t.tag for t in question.terms}
     assert found["东西"] == "n" and found["上台"] == "v"
     assert found["广州"] == "ns"
+
+
+def test_a_sentence_dated_with_other_years_does_not_answer_the_asked_year() -> None:
+    from rag.figures import dated_otherwise
+
+    exports = "2020年，该国电力出口1.35亿美元，增长31.5%。"
+    assert dated_otherwise(exports, ("2021",), LEXICON)
+    assert not dated_otherwise(exports, ("2020",), LEXICON)
+    # A forecast from one year to another gives no figure for the years between.
+    forecast = "市场将从2017年度的31.9亿美元增长到2022年的62.8亿美元。"
+    assert dated_otherwise(forecast, ("2020",), LEXICON)
+    # A span, or a year opening a span to now, covers the years within it.
+    assert not dated_otherwise("2000一2015年，该产业的比较优势下降较快。", ("2010",), LEXICON)
+    assert not dated_otherwise("2008年以来，不良贷款逐年上升。", ("2016",), LEXICON)
+    # An undated sentence, or a question naming no year, leaves the check to others.
+    assert not dated_otherwise("该国电力出口1.35亿美元。", ("2021",), LEXICON)
+    assert not dated_otherwise(exports, (), LEXICON)

@@ -66,6 +66,7 @@ class Dates:
     year_parts: tuple[str, ...]
     duration_before: tuple[str, ...]
     duration_after: tuple[str, ...]
+    since: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -301,6 +302,7 @@ class SummaryWords:
 @dataclass(frozen=True)
 class TableWords:
     table: str
+    chart: str
     latest: tuple[str, ...]
     earliest: tuple[str, ...]
     how_many: tuple[str, ...]

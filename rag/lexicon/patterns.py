@@ -85,6 +85,18 @@ class Patterns:
         return re.compile(rf"({_YEAR})\s*{re.escape(self.lexicon.numbers.dates.year)}")
 
     @cached_property
+    def year_range(self) -> re.Pattern[str]:
+        """A span of years (groups 1, 2): 「2000—2015年」「2011-2020年」, with OCR's 一 as a dash."""
+        year = re.escape(self.lexicon.numbers.dates.year)
+        return re.compile(rf"({_YEAR})\s*{year}?\s*[—–\-~～至到一]+\s*({_YEAR})\s*{year}")
+
+    @cached_property
+    def year_since(self) -> re.Pattern[str]:
+        """A year that opens a span to now (group 1): 「2008年以来」."""
+        dates = self.lexicon.numbers.dates
+        return re.compile(rf"({_YEAR})\s*{re.escape(dates.year)}\s*(?:{alternation(dates.since)})")
+
+    @cached_property
     def year_before_unit(self) -> re.Pattern[str]:
         """The digits of a year written with its unit (「2030年」 → 2030)."""
         return re.compile(rf"{_YEAR}(?=\s*{re.escape(self.lexicon.numbers.dates.year)})")
@@ -384,6 +396,13 @@ class Patterns:
     def table_ref(self) -> re.Pattern[str]:
         """「表1」 (group 1: the table's number)."""
         return re.compile(rf"{re.escape(self.lexicon.report.tables.table)}\s*(\d+)")
+
+    @cached_property
+    def cross_ref(self) -> re.Pattern[str]:
+        """A pointer in brackets to a table or chart: 「（表8）」「(图2)」「（见表1）」."""
+        tables = self.lexicon.report.tables
+        kinds = re.escape(tables.table) + re.escape(tables.chart)
+        return re.compile(rf"[（(]\s*\w?\s*[{kinds}]\s*\d+\s*[）)]")
 
     @cached_property
     def table_caption(self) -> re.Pattern[str]:
