@@ -61,8 +61,8 @@ def has_year(text: str, lexicon: Lexicon) -> bool:
 def dated_otherwise(text: str, years: Sequence[str], lexicon: Lexicon) -> bool:
     """The text dates what it says with years, none of them an asked one.
 
-    「2020年，乌兹别克斯坦电力出口1.35×108 USD」 answers 2020, not 「2021年…出口多少」;
-    「从2017年度的31.9亿美元增长到2022年的62.8亿美元」 gives no 2020 figure. A span
+    「2020年，某国电力出口2亿美元」 answers 2020, not 「2021年…出口多少」; 「从2017年的
+    30亿元增长到2022年的60亿元」 gives no 2020 figure. A span
     (「2000—2015年」) or an opening year (「2008年以来」) covers the years within it.
     """
     patterns = lexicon.patterns

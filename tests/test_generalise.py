@@ -251,15 +251,15 @@ def test_words_the_tagger_takes_for_places_are_not_unknown_places() -> None:
 def test_a_sentence_dated_with_other_years_does_not_answer_the_asked_year() -> None:
     from rag.figures import dated_otherwise
 
-    exports = "2020年，该国电力出口1.35亿美元，增长31.5%。"
+    exports = "2020年，某国的电力出口为2.4亿美元，比上年多两成。"
     assert dated_otherwise(exports, ("2021",), LEXICON)
     assert not dated_otherwise(exports, ("2020",), LEXICON)
     # A forecast from one year to another gives no figure for the years between.
-    forecast = "市场将从2017年度的31.9亿美元增长到2022年的62.8亿美元。"
+    forecast = "该市场将由2017年的40亿元增至2022年的90亿元。"
     assert dated_otherwise(forecast, ("2020",), LEXICON)
     # A span, or a year opening a span to now, covers the years within it.
     assert not dated_otherwise("2000一2015年，该产业的比较优势下降较快。", ("2010",), LEXICON)
     assert not dated_otherwise("2008年以来，不良贷款逐年上升。", ("2016",), LEXICON)
     # An undated sentence, or a question naming no year, leaves the check to others.
-    assert not dated_otherwise("该国电力出口1.35亿美元。", ("2021",), LEXICON)
+    assert not dated_otherwise("某国的电力出口为2.4亿美元。", ("2021",), LEXICON)
     assert not dated_otherwise(exports, (), LEXICON)
