@@ -272,8 +272,13 @@ _INTENT_ORDER = (
 
 
 def _without_time_spans(question: str, lexicon: Lexicon) -> str:
-    """「这几年」「近几个月」 say when, not how many: they do not make a figure question."""
-    return lexicon.patterns.time_span.sub(lexicon.question.intent_overrides.time_span_as, question)
+    """「这几年」「近几个月」 say when, not how many, and 「那几个邻居，有能出海的吗」 points at a
+    set: neither makes a figure question. 「那几个“一点”是啥」 asks what they are (`classify`)."""
+    overrides, patterns = lexicon.question.intent_overrides, lexicon.patterns
+    question = patterns.time_span.sub(overrides.time_span_as, question)
+    if patterns.what_words.search(question):
+        return question
+    return patterns.pointed_count.sub(rf"\g<1>{overrides.pointed_as}", question)
 
 
 def _words_of(language: Language) -> Callable[[str], list[str]] | None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from rag.evidence import ScoringSettings, idf_weight, score_evidence, term_in
 from rag.extractive import SentenceDraft, draft_answer, lacks_figure, unsupported
 from rag.figures import find_numbers, has_figure
-from rag.question import Cue, FollowUp, Intent, classify
+from rag.question import Cue, FollowUp, Intent, classify, unit_hint
 from rag.sentences import evidence_units
 from rag.types import Chunk, Retrieved
 from tests.questions import packaged_lexicon, question_of, tagger, whitespace_cut
@@ -432,6 +432,13 @@ def test_what_the_several_things_are_is_a_list_question() -> None:
     assert classify("报告说的那几个“一点”是啥？", LEXICON) == Intent.LIST
     assert classify("说说产品体系的几个特点", LEXICON) == Intent.LIST
     assert classify("一共有几个园区？", LEXICON) == Intent.FIGURE
+
+
+def test_a_pointed_set_does_not_ask_how_many() -> None:
+    # 「那几个邻居」 points at a set the asker has in mind; the question is whether any can.
+    assert classify("周边那几个邻居，有能出海的吗？", LEXICON) != Intent.FIGURE
+    assert unit_hint("这几家公司有没有上市的？", LEXICON) == ""
+    assert classify("周边有几个邻居？", LEXICON) == Intent.FIGURE
 
 
 def test_how_many_years_between_is_answered_by_the_years() -> None:

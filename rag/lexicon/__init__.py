@@ -131,6 +131,8 @@ class IntentOverrides:
     time_span_before: tuple[str, ...]
     time_span_units: tuple[str, ...]
     time_span_as: str
+    pointers: tuple[str, ...]
+    pointed_as: str
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,15 @@ class Patterns:
         return re.compile(rf"[\d.%{_chars(self.lexicon.question.figure_token_chars)}\s]+")
 
     @cached_property
+    def pointed_count(self) -> re.Pattern[str]:
+        """「那几个」「这几家」: a pointer, then 「几」 and a classifier (group 1: the pointer)."""
+        overrides = self.lexicon.question.intent_overrides
+        classifiers = alternation(self.lexicon.question.fillers.classifiers)
+        return re.compile(
+            rf"({alternation(overrides.pointers)}){re.escape(overrides.how_many)}(?=\s*(?:{classifiers}))"
+        )
+
+    @cached_property
     def time_span(self) -> re.Pattern[str]:
         """「这几年」「近几个月」: when, not how many."""
         overrides = self.lexicon.question.intent_overrides
