@@ -61,8 +61,8 @@ def answer_each_ask(
         spent.append(extra)
         if extra.refused:
             continue
-        if base.refused and dated_otherwise(extra.text, question.wanted.years, lexicon):
-            continue  # 「…到2020年能有多大？有没有具体预测数？」: a forecast for other years
+        if base.refused and _drops_first_ask(question, ask, extra, lexicon):
+            continue
         if base.refused:
             base = replace(
                 extra,
@@ -74,6 +74,27 @@ def answer_each_ask(
         base = merge_answers(base, extra)
     total = sum(a.timings_ms.get("total", 0.0) for a in spent)
     return replace(base, timings_ms={**base.timings_ms, "total": total})
+
+
+# Tags of the words that name a place, person or organisation of the question's own.
+_NAME_TAGS = ("ns", "nr", "nt")
+
+
+def _drops_first_ask(question: Question, ask: str, extra: Answer, lexicon: Lexicon) -> bool:
+    """A later ask of a question whose first ask found nothing leans on the first one:
+    its answer must keep the year and the place the first ask named.
+
+    「…到2020年能有多大？有没有具体预测数？」 is not answered by a forecast of other years,
+    nor 「广州的房价收入比是多少？有没有超过合理线？」 by other cities' ratios. A later ask
+    naming a place of its own asks about that place.
+    """
+    if dated_otherwise(extra.text, question.wanted.years, lexicon):
+        return True
+    named = [t.text for t in question.terms if t.tag in _NAME_TAGS]
+    if any(name in ask for name in named):
+        return False
+    first = question.asks.parts[0]
+    return any(name in first and name not in extra.text for name in named)
 
 
 # A name an answer gives before its copula is a few characters long (「博雅辑因是…」).

@@ -9,7 +9,7 @@ from rag.asks import AnswerFn, answer_each_ask, merge_answers
 from rag.lexicon import Lexicon
 from rag.question import span_asks, split_asks
 from rag.types import Answer, AnswerSentence, Citation, Turn
-from tests.questions import packaged_lexicon, question_of
+from tests.questions import packaged_lexicon, question_of, tagger
 
 LEXICON = packaged_lexicon()
 
@@ -240,3 +240,21 @@ def test_a_later_ask_after_an_unanswered_dated_ask_keeps_its_year() -> None:
     assert _each("机器人保险市场到2020年能有多大？有没有具体预测数？", [], answer).refused
     # Without a year asked, the forecast is the answer.
     assert not _each("机器人保险市场能有多大？有没有具体预测数？", [], answer).refused
+
+
+def test_a_later_ask_after_an_unanswered_ask_about_a_place_keeps_the_place() -> None:
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        if question.startswith("有没有"):
+            return _answer("北京的比值为16.3，超过6到7的合理水平。", "cities")
+        if question.startswith("上海"):
+            return _answer("上海的比值为15.4。", "shanghai")
+        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
+
+    def each(question: str) -> Answer:
+        analysed = question_of(question, tag=tagger({"成都": "ns", "上海": "ns"}))
+        return answer_each_ask(analysed, [], answer(question, []), answer, LEXICON)
+
+    # Other cities' ratios say nothing of 成都's.
+    assert each("成都 的 房价收入比 是 多少？有没有 超过 合理线？").refused
+    # A later ask naming a place of its own is answered.
+    assert not each("成都 的 房价收入比 是 多少？上海 的 是 多少？").refused
