@@ -110,6 +110,14 @@ def test_the_outline_of_a_report_without_a_toc_is_its_numbered_top_level_heading
     assert "引言" not in answer.text and len(answer.citations) == 3
 
 
+def test_the_parts_of_a_topic_of_its_own_are_not_the_reports_outline() -> None:
+    # 「指标体系分成哪几部分」 asks about the indicators, not the paper's structure.
+    answer = _answer("指标体系 具体分成哪几部分？")
+    assert answer.strategy != "outline" and "三部分" not in answer.text
+    # Words of the paper's own title still ask for its outline.
+    assert _answer("城市绿地 这篇文章分成哪几部分？").strategy == "outline"
+
+
 def test_a_dotted_identifier_is_one_number(lexicon: Lexicon) -> None:
     assert extract_numbers("DOI 10.1234/j.issn.2000-1234.2021.05.007", lexicon) == {
         "10.1234",

@@ -8,6 +8,7 @@ from rag.draft import Draft
 from rag.question import Cue, Question
 from rag.strategies.base import Passages, Strategy, read_off
 from rag.structure import body_outline, outline_answer
+from rag.topics import topic_terms
 from rag.types import AnswerSentence
 
 NAME = "outline"
@@ -17,7 +18,20 @@ def accepts(question: Question, ctx: Context) -> bool:
     return question.has(Cue.OUTLINE)
 
 
+def _own_topic(question: Question, passages: Passages, ctx: Context) -> bool:
+    """The question names a topic of its own (「那将近10GW设施具体分成哪几块」): its parts
+    are that topic's, not the report's. Words of the report's title name the report."""
+    # The report's title and the words asking for its parts (「分为几部分」) name no topic.
+    outline = ctx.lexicon.cues[Cue.OUTLINE.value].regex
+    asking = [match.group(0) for match in outline.finditer(question.text)]
+    named = " ".join([*{r.chunk.title for r in passages.routed}, *asking])
+    terms = topic_terms(question, passages.weight, passages.scorers[1], ctx.lexicon)
+    return any(term not in named for term, _ in terms)
+
+
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
+    if _own_topic(question, passages, ctx):
+        return None
     found = outline_answer(question, ctx.toc_chunks, passages.source, ctx.lexicon)
     if found is not None:
         text, toc = found
