@@ -458,7 +458,9 @@ def test_chatchat_baseline_answers_with_the_fused_top_chunk(
 
 
 @pytest.mark.slow
-def test_scratch_runner_ingests_asks_and_cleans_up(shared_models_dir: Path) -> None:
+def test_scratch_runner_ingests_asks_and_cleans_up(
+    shared_models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rag.settings import Paths, Settings
 
     report_txt = Path(__file__).parent / "data" / "huayue_2025_bond_market_report.txt"
@@ -467,7 +469,16 @@ def test_scratch_runner_ingests_asks_and_cleans_up(shared_models_dir: Path) -> N
     )
     settings = Settings(paths=Paths(home=Path("/nonexistent"), models_override=shared_models_dir))
     runner = ScratchRunner(settings)
-    homes_before = set(Path(tempfile.gettempdir()).glob("reportqa-library-*"))
+    # The homes this run makes (another eval running beside it makes its own).
+    made: list[Path] = []
+    mkdtemp = tempfile.mkdtemp
+
+    def recording_mkdtemp(*args: Any, **kwargs: Any) -> str:
+        path = mkdtemp(*args, **kwargs)
+        made.append(Path(path))
+        return path
+
+    monkeypatch.setattr(tempfile, "mkdtemp", recording_mkdtemp)
     items = [
         {"id": "1", "question": "这份报告讲的是什么市场？", "must_include": []},
         {"id": "2", "question": "报告提到火星探测了吗？", "must_include": []},
@@ -478,8 +489,8 @@ def test_scratch_runner_ingests_asks_and_cleans_up(shared_models_dir: Path) -> N
     assert output.chunk_texts and all(output.chunk_texts)
     assert set(output.baselines) == {"langchain-baseline", "chatchat-baseline", "bm25-baseline"}
     assert all(len(v) == 2 for v in output.baselines.values())
-    homes_after = set(Path(tempfile.gettempdir()).glob("reportqa-library-*"))
-    assert homes_after == homes_before  # the scratch home is gone
+    homes = [p for p in made if p.name.startswith("reportqa-library-")]
+    assert homes and not any(p.exists() for p in homes)  # the scratch home is gone
     # chromadb forgot the run's systems, so later clients with other settings are not refused.
     from chromadb.api.shared_system_client import SharedSystemClient
 

@@ -23,10 +23,10 @@ def _own_topic(question: Question, passages: Passages, ctx: Context) -> bool:
     are that topic's, not the report's. Words of the report's title name the report."""
     # The report's title and the words asking for its parts (「分为几部分」) name no topic.
     outline = ctx.lexicon.cues[Cue.OUTLINE.value].regex
-    asking = [match.group(0) for match in outline.finditer(question.text)]
-    named = " ".join([*{r.chunk.title for r in passages.routed}, *asking])
+    rest = outline.sub(" ", question.text)
+    titles = " ".join({r.chunk.title for r in passages.routed})
     terms = topic_terms(question, passages.weight, passages.scorers[1], ctx.lexicon)
-    return any(term not in named for term, _ in terms)
+    return any(term in rest and term not in titles for term, _ in terms)
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
