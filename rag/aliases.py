@@ -9,9 +9,18 @@ never uses it and does use the full form, so report wording is never changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rag.lexicon import Lexicon
+from rag.types import Chunk
+
+
+def report_wording(chunks: Iterable[Chunk]) -> str:
+    """The words a report uses: its passages' and its headings' (「…的瓶颈」 may be a
+    heading only), for `expand_aliases` to check against."""
+    chunks = list(chunks)
+    headings = sorted({heading for chunk in chunks for heading in chunk.section_path})
+    return "\n".join([*(chunk.text for chunk in chunks), *headings])
 
 
 def expand_aliases(question: str, report_has: Callable[[str], bool], lexicon: Lexicon) -> str:
@@ -54,4 +63,4 @@ def _expand_insurance(question: str, report_has: Callable[[str], bool], lexicon:
     return "".join(out)
 
 
-__all__ = ["expand_aliases"]
+__all__ = ["expand_aliases", "report_wording"]

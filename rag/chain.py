@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.aliases import expand_aliases
+from rag.aliases import expand_aliases, report_wording
 from rag.asks import answer_each_ask
 from rag.bm25 import BM25Index
 from rag.context import Context, Corpus, Scorers
@@ -619,7 +619,7 @@ def _context(
 ) -> Context:
     """The answer path's Context: language tools, the reports, their statistics."""
     indexed = loaded.indexed
-    verbatim_text = "\n".join(ic.chunk.text for ic in indexed)
+    verbatim_text = report_wording(ic.chunk for ic in indexed)
     reports = loaded.generation.reports
     return Context(
         language=Language(

@@ -12,7 +12,7 @@ LEXICON = packaged_lexicon()
 
 REPORT = (
     "科技保险快速发展。网络安全保险、产品责任险和人才创业险都有。保险公司与央行合作。"
-    "感谢合肥工业大学宋平凡教授。"
+    "感谢合肥工业大学宋平凡教授。产业发展的瓶颈。作者提出四条建议。"
 )
 
 
@@ -28,6 +28,9 @@ REPORT = (
         ("人才创业险保什么？", "人才创业险保什么？"),
         # Everyday words for the report's formal ones.
         ("感谢了哪位高校老师？", "感谢了哪位大学教授？"),
+        # Colloquial wording for what reports say formally.
+        ("卡脖子的地方有哪几块？", "瓶颈的地方有哪几块？"),
+        ("作者开了哪几味药？", "作者开了哪几建议？"),
         # 风险 is not an abbreviation of anything.
         ("风险大吗？", "风险大吗？"),
     ],
@@ -63,3 +66,15 @@ def test_two_digit_years_are_written_in_full(question: str, expanded: str) -> No
 
 def test_normalised_questions_carry_full_years() -> None:
     assert normalise_question("２５年的保费规模", LEXICON).text == "2025年的保费规模"
+
+
+def test_a_word_of_a_heading_only_is_the_reports_own() -> None:
+    from rag.aliases import report_wording
+    from rag.types import Chunk
+
+    chunk = Chunk("c1", "核心技术不足。", "r.txt", "t", ("4 产业发展的瓶颈",), 3, 3, 0, "paragraph")
+    wording = report_wording([chunk])
+    assert expand_aliases("卡脖子的地方在哪？", wording.__contains__, LEXICON) == "瓶颈的地方在哪？"
+    assert expand_aliases("卡脖子的地方在哪？", chunk.text.__contains__, LEXICON).startswith(
+        "卡脖子"
+    )
