@@ -292,7 +292,7 @@ class Answerer:
         assert state.draft is not None
         started = time.perf_counter()
         report_has = self.context.scorers.for_passages(state.retrieved)[1]
-        absent = absent_terms(state.parsed, report_has)
+        absent = absent_terms(state.parsed, report_has, self.context.lexicon)
         answer = assemble_answer(state.draft, state.parsed, self.context.lexicon, absent)
         if state.notice:
             answer = replace(answer, notice=state.notice)

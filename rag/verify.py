@@ -948,20 +948,30 @@ _LEAK_SUPPORT = 0.6  # share of a sentence's bigrams found in a withheld text th
 _HIDDEN_LEAK = "（此句复述了系统提示，已隐藏）"
 
 
-def absent_terms(question: Question, report_has: Callable[[str], bool] | None) -> tuple[str, ...]:
+def absent_terms(
+    question: Question,
+    report_has: Callable[[str], bool] | None,
+    lexicon: Lexicon | None = None,
+) -> tuple[str, ...]:
     """The question's own terms that the searched report does not contain.
 
     `report_has(term)` says whether the report's text holds the term (or an
     abbreviation of it); a term counts as absent only when it says no, so a refusal
-    that names these never claims the report lacks a word it has.
+    that names these never claims the report lacks a word it has. With `lexicon`, the
+    words that ask an amount (「百分之几」「多少度」) are not named: they ask, and name no
+    topic the report could lack.
     """
     if report_has is None:
         return ()
+    asking = lexicon.patterns.asked_amount if lexicon is not None else None
     # A pronoun (他们, 这些) points at the conversation, not at a topic the report lacks.
     return tuple(
         t.text
         for t in question.terms
-        if not t.carried and not t.tag.startswith("r") and not report_has(t.text)
+        if not t.carried
+        and not t.tag.startswith("r")
+        and not (asking is not None and asking.match(t.text))
+        and not report_has(t.text)
     )
 
 

@@ -111,6 +111,14 @@ def test_a_refusal_never_names_a_pronoun_as_absent() -> None:
     assert absent_terms(question, lambda term: False) == ("单位",)
 
 
+def test_a_refusal_never_names_the_words_asking_an_amount_as_absent() -> None:
+    # 「百分之几」「多少度」 ask for a figure: the report lacks no such topic.
+    question = question_of("德国 机械 份额 占 百分之几 ？ 发电 多少度 ？")
+    absent = absent_terms(question, lambda term: False, LEXICON)
+    assert "百分之几" not in absent and "多少度" not in absent
+    assert "机械" in absent and "份额" in absent
+
+
 def test_a_figure_asked_in_a_unit_of_measure_needs_a_figure_in_that_dimension() -> None:
     from rag.question import unit_hint
 

@@ -201,6 +201,13 @@ class Patterns:
     # --- questions -----------------------------------------------------------------
 
     @cached_property
+    def asked_amount(self) -> re.Pattern[str]:
+        """A token that asks an amount (「多少度」「百分之几」): the question word and a unit."""
+        hints = self.lexicon.question.unit_hints
+        percent = [mark for mark in self.lexicon.numbers.figures.percent_marks if len(mark) > 1]
+        return re.compile(rf"^(?:{alternation([*hints.how_many, *percent])})\S{{0,3}}$")
+
+    @cached_property
     def filler(self) -> re.Pattern[str]:
         """A quantifier phrase (哪几个, 这份, 两类, 三个): how the question counts."""
         numbers, fillers = self.lexicon.numbers, self.lexicon.question.fillers
