@@ -58,23 +58,26 @@ def has_year(text: str, lexicon: Lexicon) -> bool:
     return bool(lexicon.patterns.date.search(text))
 
 
+def states_year(text: str, years: Sequence[str], lexicon: Lexicon) -> bool:
+    """Whether the text dates what it says with one of the years: the year itself, a span
+    holding it (「2000—2015年」) or an opening year before it (「2008年以来」)."""
+    patterns = lexicon.patterns
+    if set(years) & set(patterns.year.findall(text)):
+        return True
+    spans = [(int(a), int(b)) for a, b in patterns.year_range.findall(text)]
+    spans += [(int(a), 9999) for a in patterns.year_since.findall(text)]
+    return any(low <= int(year) <= high for year in years for low, high in spans)
+
+
 def dated_otherwise(text: str, years: Sequence[str], lexicon: Lexicon) -> bool:
     """The text dates what it says with years, none of them an asked one.
 
     「2020年，某国电力出口2亿美元」 answers 2020, not 「2021年…出口多少」; 「从2017年的
-    30亿元增长到2022年的60亿元」 gives no 2020 figure. A span
-    (「2000—2015年」) or an opening year (「2008年以来」) covers the years within it.
+    30亿元增长到2022年的60亿元」 gives no 2020 figure. An undated text says nothing either way.
     """
-    patterns = lexicon.patterns
-    stated = patterns.year.findall(text)
-    if not years or not stated:
+    if not years or not lexicon.patterns.year.search(text):
         return False
-    asked = [int(year) for year in years]
-    if any(str(year) in stated for year in asked):
-        return False
-    spans = [(int(a), int(b)) for a, b in patterns.year_range.findall(text)]
-    spans += [(int(a), 9999) for a in patterns.year_since.findall(text)]
-    return not any(low <= year <= high for year in asked for low, high in spans)
+    return not states_year(text, years, lexicon)
 
 
 def dates_in(text: str, lexicon: Lexicon) -> list[str]:
@@ -128,5 +131,6 @@ __all__ = [
     "has_year",
     "normalise_number",
     "spaced",
+    "states_year",
     "without_reference_marks",
 ]

@@ -271,7 +271,7 @@ _INTENT_ORDER = (
 )
 
 
-def _without_time_spans(question: str, lexicon: Lexicon) -> str:
+def _without_spans_and_pointed_sets(question: str, lexicon: Lexicon) -> str:
     """「这几年」「近几个月」 say when, not how many, and 「那几个邻居，有能出海的吗」 points at a
     set: neither makes a figure question. 「那几个“一点”是啥」 asks what they are (`classify`)."""
     overrides, patterns = lexicon.question.intent_overrides, lexicon.patterns
@@ -317,7 +317,7 @@ def classify(
     """The question's intent from its wording; with `words` (every word of a text, in
     order), an intent's word counts only where a word starts."""
     patterns, intents = lexicon.patterns, lexicon.question.intents
-    question = _without_time_spans(question, lexicon)
+    question = _without_spans_and_pointed_sets(question, lexicon)
     starts = _word_starts(question, words)
     for intent in _INTENT_ORDER:
         if _asks_with(intents[intent.value], question, starts):
@@ -338,7 +338,7 @@ def classify(
 def unit_hint(question: str, lexicon: Lexicon) -> str:
     """The unit of the figure the question asks for (家, %, 元 …), or ""."""
     patterns = lexicon.patterns
-    question = _without_time_spans(question, lexicon)
+    question = _without_spans_and_pointed_sets(question, lexicon)
     match = patterns.hint_unit.search(question) or patterns.hint_measure.search(question)
     if match:
         return match.group(1)

@@ -67,6 +67,7 @@ class Dates:
     duration_before: tuple[str, ...]
     duration_after: tuple[str, ...]
     since: tuple[str, ...]
+    span_joins: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -86,9 +86,11 @@ class Patterns:
 
     @cached_property
     def year_range(self) -> re.Pattern[str]:
-        """A span of years (groups 1, 2): 「2000—2015年」「2011-2020年」, with OCR's 一 as a dash."""
-        year = re.escape(self.lexicon.numbers.dates.year)
-        return re.compile(rf"({_YEAR})\s*{year}?\s*[—–\-~～至到一]+\s*({_YEAR})\s*{year}")
+        """A span of years (groups 1, 2): 「2000—2015年」「2011-2020年」."""
+        dates = self.lexicon.numbers.dates
+        year = re.escape(dates.year)
+        joins = _chars(dates.span_joins)
+        return re.compile(rf"({_YEAR})\s*{year}?\s*[{joins}]+\s*({_YEAR})\s*{year}")
 
     @cached_property
     def year_since(self) -> re.Pattern[str]:
