@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from rag.figures import REFERENCE_MARKS, dated_otherwise
+from rag.figures import REFERENCE_MARKS, dated_otherwise, states_year
 from rag.lexicon import Lexicon
 from rag.question import Question
 from rag.textnorm import char_pairs
@@ -84,16 +84,23 @@ def _drops_first_ask(question: Question, ask: str, extra: Answer, lexicon: Lexic
     """A later ask of a question whose first ask found nothing leans on the first one:
     its answer must keep the year and the place the first ask named.
 
-    「…到2020年能有多大？有没有具体预测数？」 is not answered by a forecast of other years,
-    nor 「广州的房价收入比是多少？有没有超过合理线？」 by other cities' ratios. A later ask
-    naming a place of its own asks about that place.
+    「…到2020年能有多大？有没有具体预测数？」 is not answered by a forecast of other years
+    or, having few words of its own, by an undated line, nor 「广州的房价收入比是多少？有没有超过合理线？」 by other
+    cities' ratios. A later ask naming a place of its own asks about that place.
     """
-    if dated_otherwise(extra.text, question.wanted.years, lexicon):
+    first = question.asks.parts[0]
+    years = question.wanted.years
+    if years and dated_otherwise(extra.text, years, lexicon):
+        return True
+    # An ask with few words of its own (「有没有具体预测数？」) is asked of the first one's
+    # year: an undated line does not answer it either.
+    own = [t for t in question.terms if t.text in ask and t.text not in first]
+    leaning = len(own) < lexicon.question.followup.pointers.standalone_terms
+    if years and leaning and not states_year(extra.text, years, lexicon):
         return True
     named = [t.text for t in question.terms if t.tag in _NAME_TAGS]
     if any(name in ask for name in named):
         return False
-    first = question.asks.parts[0]
     return any(name in first and name not in extra.text for name in named)
 
 

@@ -242,6 +242,19 @@ def test_a_later_ask_after_an_unanswered_dated_ask_keeps_its_year() -> None:
     assert not _each("机器人保险市场能有多大？有没有具体预测数？", [], answer).refused
 
 
+def test_only_a_later_ask_with_few_words_of_its_own_needs_the_first_asks_year() -> None:
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        if question.startswith(("有没有", "投资")):
+            return _answer("计划建设5000MW的光伏电站。", "plan")
+        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
+
+    # 「有没有具体预测数」 is asked of 2020: an undated plan does not answer it.
+    assert _each("机器人 市场 到2020年 能有 多大？有没有 具体 预测数？", [], answer).refused
+    # An ask of words enough of its own is answered by it.
+    later = "投资 规划 里 光伏 电站 打算 建 多大？"
+    assert not _each(f"机器人 市场 到2020年 能有 多大？{later}", [], answer).refused
+
+
 def test_a_later_ask_after_an_unanswered_ask_about_a_place_keeps_the_place() -> None:
     def answer(question: str, history: Sequence[Turn]) -> Answer:
         if question.startswith("有没有"):

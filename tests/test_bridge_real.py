@@ -1,4 +1,4 @@
-"""A multi-hop question answered by the real chain: the second ask's 「它」 is the name
+"""Questions of two asks answered by the real chain. A multi-hop question: the second ask's 「它」 is the name
 the first ask's answer gave (`rag.asks.bridged`), searched for in its own passage.
 
 The report is written here (fictional companies), ingested with the real model into a
@@ -30,7 +30,7 @@ REPORT = """工业机器人租赁市场发展报告
 
 三、展望
 
-预计未来三年，工业机器人租赁将在电子装配和汽车零部件行业加快普及。
+预计未来三年，工业机器人租赁将在电子装配和汽车零部件行业加快普及。据行业协会测算，工业机器人租赁市场规模将从2020年的40亿元增长到2025年的90亿元。
 """
 
 
@@ -53,3 +53,15 @@ def test_the_second_ask_is_asked_of_the_name_the_first_answer_gave(bridge_answer
     assert "星河智造" in answer.text
     assert "2016" in answer.text and "2011" not in answer.text
     assert all(c.verified for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_a_figure_of_a_year_the_report_does_not_date_it_with_is_refused(
+    bridge_answerer: Any,
+) -> None:
+    # The report gives the market for 2020 and 2025 only (`rag.figures.dated_otherwise`).
+    assert bridge_answerer.answer("工业机器人租赁市场到2023年能有多大？").refused
+    # The later ask leans on the first one's year (`rag.asks`): no answer from other years.
+    assert bridge_answerer.answer("工业机器人租赁市场到2023年能有多大？有没有具体预测数？").refused
+    dated = bridge_answerer.answer("2020年工业机器人租赁市场规模有多大？")
+    assert not dated.refused and "40亿元" in dated.text.replace(" ", "")
