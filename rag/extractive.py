@@ -31,7 +31,7 @@ from rag.figures import (
 )
 from rag.followup import MORE, ORDINAL
 from rag.lexicon import Lexicon, alternation
-from rag.question import Cue, Intent, Question
+from rag.question import Cue, Intent, Question, Term
 from rag.sentences import SHORT_LINE, evidence_units
 from rag.slots import (
     counted_not_named,
@@ -211,7 +211,7 @@ def _names_the_unknown(
         # A Chinese token the tokenizer only guessed has a guessed tag too (「拉可」).
         if (
             term.tag in _UNKNOWN_NAME_TAGS
-            and (term.known or term.tag == "eng")
+            and (_written_as_a_name(term) if term.tag == "eng" else term.known)
             and not corpus_has(term.text)
             and not _asked_kind(term.text, asking, lexicon)
         ):
@@ -262,6 +262,15 @@ def _measured(term: str, question: Question, lexicon: Lexicon) -> bool:
         if sum(1 for word in others if word in between) <= _MEASURED_REACH:
             return True
     return False
+
+
+def _written_as_a_name(term: Term) -> bool:
+    """A foreign word written as a name is capitalised or holds a digit (「Intellia」「HS84」
+    「CAR-T」); one in lower case is the asker's own vocabulary (「black swan」「model」),
+    which a report in Chinese says in Chinese."""
+    return term.tag == "eng" and (
+        term.text != term.text.lower() or any(c.isdigit() for c in term.text)
+    )
 
 
 def _asked_kind(term: str, asking: str, lexicon: Lexicon) -> bool:

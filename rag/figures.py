@@ -103,6 +103,9 @@ def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
         return bool(patterns.figure.search(patterns.money_or_share.sub(" ", masked)))
     if unit_hint == figures.money:
         return bool(patterns.money_marks.search(masked))
+    if unit_hint == figures.size:
+        # 「规模多大」: a sum, a count or a measure (「100MW」), but not a share alone.
+        return bool(patterns.figure.search(patterns.share_figure.sub(" ", masked)))
     if unit_hint == "%":
         return bool(patterns.percent_marks.search(masked))
     measured = patterns.measured_figures.get(unit_hint)

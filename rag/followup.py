@@ -175,7 +175,9 @@ def _after_pointer(question: str, own: Sequence[Term], specific: bool, lexicon: 
     enough = len(content) >= lexicon.question.followup.pointers.standalone_terms
     if enough and patterns.question_word.search(question):
         return STANDALONE
-    if not specific and any(h.search(question) for h in (*hints, patterns.hint_money)):
+    if not specific and any(
+        h.search(question) for h in (*hints, patterns.hint_money, patterns.hint_size)
+    ):
         return BARE_FIGURE
     return NA_NE
 

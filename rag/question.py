@@ -348,6 +348,8 @@ def unit_hint(question: str, lexicon: Lexicon) -> str:
         return "%"
     if patterns.hint_money.search(question):
         return lexicon.numbers.figures.money
+    if patterns.hint_size.search(question):
+        return lexicon.numbers.figures.size
     return ""
 
 

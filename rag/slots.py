@@ -9,7 +9,7 @@ answerer must refuse rather than quote the nearest sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rag.lexicon import Lexicon
 from rag.question import Cue, Question
@@ -125,6 +125,58 @@ def unknown_organisations(question: Question, corpus_has: Callable[[str], bool])
     ]
 
 
+# A foreign name is capitalised and goes on in lower case (「Doudna」「Intellia」「Broad」);
+# an acronym (「CRISPR」「ZFN」) names a technique as often as an organisation.
+_FOREIGN_NAME_RE = re.compile(r"(?<![A-Za-z/\-])[A-Z][a-z]{2,}(?![A-Za-z\d])")
+
+
+# The report's own terms (the author block's names among them) are added to jieba's
+# dictionary without a tag, so jieba tags them 「x」: one of two or three characters, as
+# long as a person's name, may be one (「李扬」).
+_REPORT_TERM_TAG = "x"
+_NAME_SIZED_RE = re.compile(r"[\u4e00-\u9fff]{2,3}")
+_GIVEN_NAME_RE = re.compile(r"[\u4e00-\u9fff]{1,2}")
+
+
+def agent_unnamed(
+    question: Question,
+    passage: str,
+    lexicon: Lexicon,
+    tag: Callable[[str], Sequence[tuple[str, str]]],
+) -> bool:
+    """The question asks who did something (「是谁开发的」「哪位总统提出的」「谁带队」) and
+    the passage names no person or organisation the question does not already name.
+
+    A person is a word `tag` tags as one (`names.asked.agents.person_tags`) or a foreign name; an
+    organisation a word tagged as one (`names.asked.agents.tags`) or a name with an
+    organisation's ending (「孟山都公司」「中山大学」). 「哪位」 asks for a person.
+    """
+    patterns, agents = lexicon.patterns, lexicon.names.asked.agents
+    person_only = bool(patterns.asked_person.search(question.text))
+    if not person_only and not patterns.asked_agent.search(question.text):
+        return False
+    asked = question.text
+    tags = agents.person_tags if person_only else agents.tags
+    tagged = list(tag(passage))
+    for at, (word, pos) in enumerate(tagged):
+        if word in asked:
+            continue
+        if len(word) == 1:
+            # jieba splits some names after the surname (「宋/平凡」): a surname tagged as a
+            # person's name, then one or two characters, is a name.
+            given = tagged[at + 1][0] if at + 1 < len(tagged) else ""
+            if pos in agents.person_tags and _GIVEN_NAME_RE.fullmatch(given):
+                return False
+            continue
+        if pos in tags or (pos == _REPORT_TERM_TAG and _NAME_SIZED_RE.fullmatch(word)):
+            return False
+    if any(name not in asked for name in _FOREIGN_NAME_RE.findall(passage)):
+        return False
+    if person_only:
+        return True
+    return not any(names_kind(passage, kind, asked, lexicon) for kind in lexicon.names.endings)
+
+
 def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> bool:
     """The passage only counts the things the question asks it to name.
 
@@ -153,6 +205,7 @@ def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> boo
 
 
 __all__ = [
+    "agent_unnamed",
     "asked_role",
     "counted_not_named",
     "name_withheld",

@@ -91,6 +91,19 @@ def test_a_count_of_things_asked_with_any_classifier_takes_any_count() -> None:
     assert has_figure("建成 12 座 仓库", any_count, LEXICON)
 
 
+def test_a_size_is_any_figure_but_a_share() -> None:
+    from rag.question import unit_hint
+
+    size = LEXICON.numbers.figures.size
+    # 「规模」 alone is a sum for a market and a capacity for a plant …
+    assert unit_hint("第一座风电厂在哪个区，规模多大", LEXICON) == size
+    assert has_figure("拟建一座 100MW 的风电站", size, LEXICON)
+    assert has_figure("市场规模将达到 62.8 亿美元", size, LEXICON)
+    # … never a percentage alone.
+    assert not has_figure("年复合增长率高达 14.5%", size, LEXICON)
+    assert not has_figure("占全国的三成", size, LEXICON)
+
+
 def test_only_the_asking_clause_can_veto_a_figure_question_by_an_absent_noun() -> None:
     def report_has(term: str) -> bool:
         return term in "寿险 占比 渗透率 财险 保费"
@@ -208,6 +221,19 @@ def test_the_word_naming_the_kind_of_answer_counts_little() -> None:
     assert factors["科技保险"] == 1.0
 
 
+def test_english_words_in_lower_case_are_the_askers_not_names() -> None:
+    def report_has(term: str) -> bool:
+        return term in "黑天鹅 说法 学者 提出 Taleb 抵押贷款 风险 模型"
+
+    tags = tagger({"black": "eng", "swan": "eng", "model": "eng", "Goldman": "eng"})
+    passage = "“黑天鹅”是由Taleb于2007年提出的。"
+    said_in_english = question_of("black swan 这个 说法 是 哪位 学者 提出 的", tag=tags)
+    assert not unsupported(said_in_english, passage, report_has, LEXICON)
+    # A capitalised foreign name the report never mentions still refuses.
+    named = question_of("Goldman 怎么 看 黑天鹅", tag=tags)
+    assert unsupported(named, passage, report_has, LEXICON)
+
+
 def test_the_kind_asked_after_a_which_word_is_no_unknown_name() -> None:
     def report_has(term: str) -> bool:
         return term in "产品 体系 按 阶段 划分"
@@ -271,3 +297,32 @@ def test_a_sentence_dated_with_other_years_does_not_answer_the_asked_year() -> N
     # An undated sentence, or a question naming no year, leaves the check to others.
     assert not dated_otherwise("某国的电力出口为2.4亿美元。", ("2021",), LEXICON)
     assert not dated_otherwise(exports, (), LEXICON)
+
+
+def test_who_did_it_needs_a_person_or_organisation_the_question_does_not_name() -> None:
+    from rag.slots import agent_unnamed
+
+    tags = {"南京大学": "nt", "李扬": "x", "莱特希泽": "nr", "美国政府": "nt", "欧洲制造": "x"}
+
+    def tag(text: str) -> list[tuple[str, str]]:
+        found = [(word, pos) for word, pos in tags.items() if word in text]
+        return found or [(text, "n")]
+
+    team = question_of("南京大学 那个 新技术 是 谁 带队 搞 的")
+    # Only the university the question names: the report does not say who.
+    assert agent_unnamed(team, "南京大学的科研人员首次开发出一种新技术", LEXICON, tag)
+    assert not agent_unnamed(team, "南京大学黄军就团队开发出一种新技术", LEXICON, tag)
+    assert not agent_unnamed(team, "由Doudna团队开发", LEXICON, tag)
+    # 「哪位」 asks for a person: a government is not one; a short report term may be.
+    president = question_of("出口 倍增 计划 是 哪位 总统 提出 的")
+    assert agent_unnamed(president, "美国政府正式提出，以推广“欧洲制造”", LEXICON, tag)
+    editor = question_of("季报 的 主编 是 哪位")
+    assert not agent_unnamed(editor, "季报 主编:李扬", LEXICON, tag)
+    # A name jieba splits after the surname (「宋/平凡」) is still a name.
+    split = [("感谢", "v"), ("宋", "nr"), ("平凡", "a"), ("教授", "n")]
+    assert not agent_unnamed(
+        question_of("致谢 了 哪位 教授"), "感谢宋平凡教授", LEXICON, lambda t: split
+    )
+    # Not a who-question: whose (「谁的团队」) and comparisons (「谁更高」) are left alone.
+    assert not agent_unnamed(question_of("这 是 谁的 团队"), "一种新技术", LEXICON, tag)
+    assert not agent_unnamed(question_of("两国 谁更高"), "一种新技术", LEXICON, tag)

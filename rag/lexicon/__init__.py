@@ -84,6 +84,7 @@ class FigureWords:
     full_funding: str
     # Units of measure, each group the written forms of one dimension (「吨」「t」).
     measures: tuple[tuple[str, ...], ...] = ()
+    size: str = ""  # the hint of a size of any kind: a sum, a count or a measure, not a share
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ class UnitHints:
     percent: tuple[str, ...]
     money: tuple[str, ...]
     counts: tuple[str, ...] = ()  # classifiers asked as a count of anything (多少座)
+    sizes: tuple[str, ...] = ()  # a size of any kind but a share (「规模多大」)
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,20 @@ class ReportWords:
 
 
 @dataclass(frozen=True)
+class AskedAgents:
+    """Who did something: the words that ask it and the tags of the words that answer."""
+
+    # Words that ask who did something (「谁开发的」), unless one of `not_before` follows
+    # (「谁的团队」「谁更高」); the part-of-speech tags of a person's or an organisation's name.
+    words: tuple[str, ...] = ()
+    not_before: tuple[str, ...] = ()
+    tags: frozenset[str] = frozenset()
+    # Words that ask for a person (「哪位总统」) and the tags of a person's name.
+    persons: tuple[str, ...] = ()
+    person_tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class AskedKinds:
     which: tuple[str, ...]
     which_after: tuple[str, ...]
@@ -362,6 +378,7 @@ class AskedKinds:
     role_pointers: tuple[str, ...] = ()
     # Words that end the qualifier between 哪家 and the kind (「哪些城市的企业」).
     qualifier_breaks: tuple[str, ...] = ()
+    agents: AskedAgents = AskedAgents()
 
 
 @dataclass(frozen=True)

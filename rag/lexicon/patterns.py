@@ -310,6 +310,18 @@ class Patterns:
         return re.compile(f"({alternation(self.lexicon.question.unit_hints.money)})")
 
     @cached_property
+    def hint_size(self) -> re.Pattern[str]:
+        sizes = self.lexicon.question.unit_hints.sizes
+        return re.compile(f"({alternation(sizes)})") if sizes else re.compile(r"(?!)")
+
+    @cached_property
+    def share_figure(self) -> re.Pattern[str]:
+        """A share written as a figure: 「14.5%」「百分之七十」「三成」."""
+        marks = alternation(self.lexicon.numbers.figures.percent_marks)
+        numerals = self.counting + re.escape(self.lexicon.numbers.numerals.two)
+        return re.compile(rf"[\d{numerals}][\d.,]*\s*(?:{marks})|(?:{marks})[\d{numerals}]+")
+
+    @cached_property
     def confirmation(self) -> re.Pattern[str]:
         """「…吧？」「…对吗？」 at the end (after any closing punctuation)."""
         tags = alternation(self.lexicon.question.confirmation_tags)
@@ -514,6 +526,20 @@ class Patterns:
     def asked_who(self) -> re.Pattern[str]:
         """「创始人是谁」: a word asking who holds the role named right before it."""
         return re.compile(f"(?:{alternation(self.lexicon.names.asked.who)})")
+
+    @cached_property
+    def asked_agent(self) -> re.Pattern[str]:
+        """「是谁开发的」「哪位总统」: a word asking who did something (not 「谁的」「谁更高」)."""
+        agents = self.lexicon.names.asked.agents
+        if not agents.words:
+            return re.compile(r"(?!)")
+        return re.compile(rf"(?:{alternation(agents.words)})(?!{alternation(agents.not_before)})")
+
+    @cached_property
+    def asked_person(self) -> re.Pattern[str]:
+        """「哪位总统」「何人」: a word asking for a person."""
+        persons = self.lexicon.names.asked.agents.persons
+        return re.compile(f"(?:{alternation(persons)})") if persons else re.compile(r"(?!)")
 
     @cached_property
     def asked_kind_before(self) -> re.Pattern[str]:

@@ -12,7 +12,8 @@ from rag.draft import Draft
 from rag.enumeration import DocumentUnit
 from rag.evidence import question_coverage
 from rag.extractive import SentenceDraft, draft_answer
-from rag.question import Question
+from rag.question import Cue, Question
+from rag.slots import agent_unnamed
 from rag.tabular import Table, tables_of
 from rag.types import AnswerSentence, Chunk, Retrieved
 
@@ -58,7 +59,7 @@ class Passages:
     def sentence_draft(self) -> SentenceDraft:
         """The sentence-extraction draft over the scoped passages (computed once)."""
         weight, corpus_has = self.scorers
-        return draft_answer(
+        draft = draft_answer(
             self.question,
             self.scoped,
             weight,
@@ -69,6 +70,19 @@ class Passages:
             next_chunk=self.ctx.corpus.next_chunk,
             previous_chunk=self.ctx.corpus.previous_chunk,
         )
+        tag = self.ctx.language.tag
+        if (
+            draft.refused
+            or tag is None
+            or self.question.has(Cue.CONFIRMATION)
+            or not agent_unnamed(
+                self.question, " ".join(s.text for s in draft.sentences), self.ctx.lexicon, tag
+            )
+        ):
+            return draft
+        # 「…是谁开发的」 quoted with a sentence that names nobody (「南京大学的科研人员…」
+        # for 「南京大学那个…是谁带队搞的」): the report does not say who.
+        return SentenceDraft((), {}, {}, refused=True, coverage=draft.coverage)
 
 
 def prose_coverage(passages: Passages) -> float:
