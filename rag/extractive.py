@@ -21,6 +21,7 @@ from rag.evidence import (
     type_fit,
 )
 from rag.figures import (
+    IDENTIFIERS,
     dated_otherwise,
     dates_in,
     find_numbers,
@@ -572,6 +573,18 @@ def _continuation(
     return (item, 0, following[0]) if following else None
 
 
+def _short_line(text: str, unit: str) -> bool:
+    """Whether the unit is a short line of its own (a heading, a name), not the last words
+    of a long line whose earlier sentence ended on it (「…的工具。美国某大学发现…，利用」)."""
+    at = text.find(unit)
+    if at < 0:
+        return len(unit) < SHORT_LINE
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at + len(unit))
+    line = text[start : end if end >= 0 else len(text)].strip()
+    return len(line) < SHORT_LINE
+
+
 def _continued_support(
     question: Question,
     best: Evidence,
@@ -645,7 +658,7 @@ def _with_continuations(
 _CJK_END = re.compile(r"[\u4e00-\u9fff，,；;、]$")
 
 
-def _head(evidence: Evidence, neighbours: Neighbours) -> Evidence | None:
+def _head(evidence: Evidence, neighbours: Neighbours, lexicon: Lexicon) -> Evidence | None:
     """The start of the evidence's sentence when a line break or a chunk edge cut it off,
     else None.
 
@@ -669,19 +682,21 @@ def _head(evidence: Evidence, neighbours: Neighbours) -> Evidence | None:
     start = units[at].rstrip() if 0 <= at < len(units) else ""
     if not start or _SENTENCE_END_RE.search(start):
         return None
-    if not start.endswith(("；", ";", "，", ",")) and len(start) < SHORT_LINE:
+    if not start.endswith(("；", ";", "，", ",")) and _short_line(source.chunk.text, start):
         return None
     if not _CJK_END.search(start):
         return None  # a line of Latin text (a title, a name) is no sentence cut short
+    if lexicon.patterns.caption_or_note.match(start):
+        return None  # a chart's caption or source note (「图16…数据来源：CEIC」) neither
     return replace(evidence, text=units[at], retrieved=source, sentence_index=at)
 
 
-def _with_heads(chosen: list[Evidence], neighbours: Neighbours) -> list[Evidence]:
+def _with_heads(chosen: list[Evidence], neighbours: Neighbours, lexicon: Lexicon) -> list[Evidence]:
     """The chosen units, each opening mid-sentence with its sentence's start (`_head`)."""
     out = list(chosen)
     have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
     for evidence in chosen:
-        head = _head(evidence, neighbours)
+        head = _head(evidence, neighbours, lexicon)
         if head is not None and (head.retrieved.chunk.id, head.sentence_index) not in have:
             out.append(head)
             have.add((head.retrieved.chunk.id, head.sentence_index))
@@ -715,7 +730,9 @@ def _premise_note(
     if not question.wanted.figures:
         return ""
     evidence_numbers = find_numbers(span, lexicon)
-    asserted = [n for n in question.wanted.figures if n not in evidence_numbers]
+    # 「HS84」「G7」 name a class or a group: the question asserts no 「84」 to correct.
+    stated = find_numbers(IDENTIFIERS.sub(" ", question.text), lexicon)
+    asserted = [n for n in question.wanted.figures if n not in evidence_numbers and n in stated]
     year = lexicon.numbers.dates.year
     for claim in asserted:
         if any(_compatible(claim, n, lexicon) for n in evidence_numbers):
@@ -1061,7 +1078,7 @@ def _draft_skipping_given(
         chosen += [e for e in following if (e.retrieved.chunk.id, e.sentence_index) not in have]
         tied = _near_tied_extras(question, best, scored, chosen, settings)
         # A cut sentence's start is read with it, never in place of another unit.
-        chosen = _with_heads(chosen + tied, neighbours)
+        chosen = _with_heads(chosen + tied, neighbours, lexicon)
     draft = _drafted(question, best, chosen, scored, weighed, settings, lexicon, corpus_has)
     return (
         replace(draft, tied=tuple(i for i, e in enumerate(chosen) if e in tied)) if tied else draft

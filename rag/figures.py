@@ -92,7 +92,8 @@ def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     # none is a figure.
     masked = IDENTIFIERS.sub(" ", patterns.cross_ref.sub(" ", without_reference_marks(text)))
     masked = ITEM_MARKS.sub(" ", masked)
-    masked = patterns.date.sub(" ", masked)
+    # A span of years (「2000一2015年」) dates what the sentence says; neither end is a figure.
+    masked = patterns.date.sub(" ", patterns.year_range.sub(" ", masked))
     if not patterns.figure.search(masked):
         return False
     dates = lexicon.numbers.dates

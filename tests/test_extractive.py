@@ -210,6 +210,13 @@ def test_a_looked_up_date_is_not_corrected_by_an_unrelated_one() -> None:
     assert draft.premise_note == "报告中的说法是26 家，而不是62 家。"
 
 
+def test_a_code_in_the_question_is_no_figure_to_correct() -> None:
+    chunk = _chunk("2015 年，机械类产品的贸易竞争指数在上述国家中排名第一。")
+    coded = question_of("2015年 HS84 的 贸易 竞争 指数 排 第一 吧？")
+    draft = draft_answer(coded, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    assert "84" not in draft.premise_note
+
+
 def test_a_passage_stating_one_of_two_asked_dates_does_not_deny_the_other() -> None:
     chunk = _chunk("2017年一季度末，企业信贷占GDP比重为 165.3%，位居世界前列。")
     span = question_of("从 2008年底 到 2017年 一季度末 信贷 占 GDP 比重 涨了 多少")

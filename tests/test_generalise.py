@@ -153,6 +153,9 @@ def test_a_reference_mark_is_not_a_figure() -> None:
     assert not has_figure("陈某和章某[10]探讨了服务贸易竞争力的影响", "", LEXICON)
     assert not has_figure("已有研究[3, 5]讨论了这一问题", "", LEXICON)
     assert has_figure("竞争力指数为 0.93[10]", "", LEXICON)
+    # A span of years dates the sentence: neither end is a figure.
+    assert not has_figure("2000一2015年，部分产业上升较快", "", LEXICON)
+    assert has_figure("2000—2015年上升了 12.5%", "", LEXICON)
 
 
 def test_a_time_span_word_does_not_make_a_date_question() -> None:

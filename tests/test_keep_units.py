@@ -225,6 +225,16 @@ def test_a_sentence_cut_at_a_line_break_is_read_from_its_start() -> None:
     assert "某某大学附属医院" in shown and "全球首例" in shown
 
 
+def test_a_short_start_after_a_sentence_on_its_line_is_no_heading() -> None:
+    # The unit before the cut is short, but it ends a long line: it starts the sentence.
+    text = (
+        "大量研究致力于发现可以精确控制这类工具的方法和手段。某某大学发现人体中普遍存在抗体，利用\n"
+        "这项技术进行治疗可能引发自身免疫反应；另有研究显示其可能增加其他风险。"
+    )
+    question = question_of("这项 技术 治疗 为什么 可能 引发 自身 免疫 反应")
+    assert "存在抗体" in _drafted_text(question, [_chunk(text, 1)])
+
+
 def test_a_sentence_cut_at_a_chunk_start_is_read_from_the_previous_chunk() -> None:
     question = question_of("全球 首例 临床 治疗 是 哪儿 做 的")
     shown = _drafted_text(
@@ -234,6 +244,12 @@ def test_a_sentence_cut_at_a_chunk_start_is_read_from_the_previous_chunk() -> No
     # A line of Latin text before it (a cover's name) is no sentence cut short.
     cover = _chunk("National Institution for Finance and Development Studies", 1)
     assert "National" not in _drafted_text(question, [cover, _chunk(_CURED, 2)])
+    # Nor is a chart's caption with its source note, though it ends without a mark.
+    for caption in (
+        "图162017年各地试点项目与治疗效果的对比情况 数据来源：某某数据库、某某协会统计数据",
+        "资料来源：根据某某数据库的统计数据计算整理，与各地卫生部门公布的数据",
+    ):
+        assert "来源" not in _drafted_text(question, [_chunk(caption, 1), _chunk(_CURED, 2)])
 
 
 def test_a_short_line_without_an_end_mark_is_not_a_cut_sentence() -> None:

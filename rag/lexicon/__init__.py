@@ -315,6 +315,8 @@ class TableWords:
     extremes: ExtremeWords
     rows: RowWords
     said: TableSaid
+    # 「数据来源：…」「资料来源：…」「注：…」: a note under a table or a chart.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -435,6 +435,15 @@ class Patterns:
         return re.compile(rf"[（(]\s*\w?\s*[{kinds}]\s*\d+\s*[）)]")
 
     @cached_property
+    def caption_or_note(self) -> re.Pattern[str]:
+        """A caption 「图16 …」「表 2 …」 or a note 「数据来源：…」, maybe after a stray mark:
+        a line of a table or a chart, not a sentence."""
+        tables = self.lexicon.report.tables
+        kinds = re.escape(tables.table) + re.escape(tables.chart)
+        notes = alternation(tables.notes) if tables.notes else r"(?!)"
+        return re.compile(rf"^[\d\s*]*(?:[{kinds}]\s*\d|(?:{notes}))")
+
+    @cached_property
     def table_caption(self) -> re.Pattern[str]:
         """A caption line 「表 1 …」 (group 1: the number)."""
         return re.compile(rf"^{re.escape(self.lexicon.report.tables.table)}\s*(\d+)\s*")
