@@ -470,6 +470,9 @@ def _with_antecedents(chosen: list[Evidence], lexicon: Lexicon) -> list[Evidence
     return out
 
 
+NextChunk = Callable[[Chunk], Chunk | None]
+
+
 def _with_elaborations(chosen: list[Evidence], question: Question) -> list[Evidence]:
     """For a list question, the next sentence that lists what a chosen claim only states.
 
@@ -492,7 +495,41 @@ def _with_elaborations(chosen: list[Evidence], question: Question) -> list[Evide
     return out
 
 
-NextChunk = Callable[[Chunk], Chunk | None]
+def _with_reason_read_on(
+    chosen: list[Evidence], next_chunk: NextChunk | None = None
+) -> list[Evidence]:
+    """For a why-question, the sentence after the best one when the paragraph goes on with
+    it: an explanation runs over sentences (「这是因为…予以化解。」 then 「…在阻断…上，
+    中国有着…制度优势。」), and the asker wants all of it."""
+    if not chosen:
+        return chosen
+    chunk = chosen[0].retrieved.chunk
+    # Read on after the last unit chosen from the best one's chunk.
+    best = max((e for e in chosen if e.retrieved.chunk.id == chunk.id), key=_index)
+    units = evidence_units(chunk)
+    at = best.sentence_index + 1
+    if chunk.kind == "table_row":
+        return chosen
+    if at >= len(units):
+        # The chunk ends there: the paragraph may go on in the next chunk of its section.
+        after = next_chunk(chunk) if next_chunk is not None else None
+        if after is None or after.kind == "table_row" or after.section_path != chunk.section_path:
+            return chosen
+        following = evidence_units(after)
+        if not following or any(e.retrieved.chunk.id == after.id for e in chosen):
+            return chosen
+        moved = replace(best.retrieved, chunk=after)
+        return [*chosen, replace(best, text=following[0], retrieved=moved, sentence_index=0)]
+    if any((e.retrieved.chunk.id, e.sentence_index) == (chunk.id, at) for e in chosen):
+        return chosen
+    start, end = chunk.text.find(units[at - 1]), chunk.text.find(units[at])
+    if start < 0 or end < start or "\n" in chunk.text[start:end]:
+        return chosen  # the next sentence opens another paragraph
+    return [*chosen, replace(best, text=units[at], sentence_index=at)]
+
+
+def _index(evidence: Evidence) -> int:
+    return evidence.sentence_index
 
 
 @dataclass(frozen=True)
@@ -1077,8 +1114,12 @@ def _draft_skipping_given(
         have = {(e.retrieved.chunk.id, e.sentence_index) for e in chosen}
         chosen += [e for e in following if (e.retrieved.chunk.id, e.sentence_index) not in have]
         tied = _near_tied_extras(question, best, scored, chosen, settings)
-        # A cut sentence's start is read with it, never in place of another unit.
-        chosen = _with_heads(chosen + tied, neighbours, lexicon)
+        # A cut sentence's start is read with it, never in place of another unit; so is the
+        # rest of an explanation.
+        chosen = chosen + tied
+        if question.intent is Intent.REASON:
+            chosen = _with_reason_read_on(chosen, neighbours.next)
+        chosen = _with_heads(chosen, neighbours, lexicon)
     draft = _drafted(question, best, chosen, scored, weighed, settings, lexicon, corpus_has)
     return (
         replace(draft, tied=tuple(i for i, e in enumerate(chosen) if e in tied)) if tied else draft

@@ -225,6 +225,28 @@ def test_a_sentence_cut_at_a_line_break_is_read_from_its_start() -> None:
     assert "某某大学附属医院" in shown and "全球首例" in shown
 
 
+def test_a_why_question_reads_on_to_the_rest_of_the_explanation() -> None:
+    reason = "这是因为当地政府对资源的掌控能力很强，意外事件比较容易以较低成本化解。"
+    rest = "事件带来冲击的途径是传染，而在阻断传染上，当地有着别处无法企及的制度优势。"
+    question = question_of("为什么 当地 的 意外 事件 不容易 变成 危机")
+    assert "制度优势" in _drafted_text(question, [_chunk(f"{reason}{rest}\n另起一段。", 1)])
+    # The same paragraph across a chunk edge is read on too; another paragraph is not.
+    first, second = _chunk(reason, 1), _chunk(rest, 2)
+    draft = draft_answer(
+        question,
+        [Retrieved(first, 1.0, 1)],
+        _weight,
+        ScoringSettings(),
+        LEXICON,
+        next_chunk=lambda chunk: second if chunk.id == first.id else None,
+    )
+    assert "制度优势" in "".join(s.text for s in draft.sentences)
+    assert "制度优势" not in _drafted_text(question, [_chunk(f"{reason}\n{rest}", 1)])
+    # A question that asks no reason is answered without it.
+    what = question_of("当地 政府 对 资源 的 掌控 能力 如何")
+    assert "制度优势" not in _drafted_text(what, [_chunk(f"{reason}{rest}", 1)])
+
+
 def test_a_short_start_after_a_sentence_on_its_line_is_no_heading() -> None:
     # The unit before the cut is short, but it ends a long line: it starts the sentence.
     text = (
