@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from rag.lexicon import Lexicon
+from rag.lexicon.patterns import Patterns
 from rag.question import Cue, Question
 
 
@@ -177,6 +178,12 @@ def agent_unnamed(
     return not any(names_kind(passage, kind, asked, lexicon) for kind in lexicon.names.endings)
 
 
+def _counts_listed(before: str, patterns: Patterns) -> bool:
+    """Whether the item listed right before a count (back to its 、) is a count itself."""
+    previous = before.rsplit("、", 1)[0].rsplit("、", 1)[-1]
+    return bool(patterns.counted_noun.search(previous))
+
+
 def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> bool:
     """The passage only counts the things the question asks it to name.
 
@@ -193,12 +200,15 @@ def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> boo
             continue
         before = passage[max(0, match.start() - 40) : match.start()]
         joined = patterns.count_joined.search(before)
-        if "、" in before and not joined:
+        # 「12家股份制商业银行、10家城商行」: the 、 before it joins another count, not names.
+        listed_before = "、" in before and not _counts_listed(before, patterns)
+        if listed_before and not joined:
             continue
         if patterns.count_listed.match(passage[match.end() : match.end() + 4]):
             continue
         # 「三大上市公司Editas、Intellia…」 lists them in the rest of its clause.
-        if "、" in re.split(r"[，,。；;]", passage[match.end() : match.end() + 40])[0]:
+        rest = re.split(r"[，,。；;]", passage[match.end() : match.end() + 40])[0]
+        if "、" in rest and not patterns.counted_noun.search(rest.split("、")[1]):
             continue
         return True
     return False

@@ -86,6 +86,12 @@ def test_a_count_does_not_name_the_items_it_counts() -> None:
     assert not counted_not_named(question_of("可选险种有几个？"), PLAN, LEXICON)
 
 
+def test_counts_listed_one_after_another_name_none_of_their_items() -> None:
+    survey = "据对6家大型银行、12家股份制银行、10家城商行和8家农商行的统计，抵押贷款占43%。"
+    assert counted_not_named(question_of("统计用到的那10家城商行是哪几家？"), survey, LEXICON)
+    assert counted_not_named(question_of("那12家股份制银行分别叫啥？"), survey, LEXICON)
+
+
 def test_the_asked_kind_may_come_before_the_question_word() -> None:
     assert asked_kinds("头部保险公司具体是哪几家？", LEXICON) == ("insurer",)
     assert slot_unfilled(
