@@ -215,6 +215,10 @@ def type_fit(question: Question, text: str, lexicon: Lexicon) -> float:
         if not numbers:
             return -0.2
         hint = question.unit_hint
+        if hint == lexicon.numbers.figures.size:
+            # A size of any kind: a sum, a count or a measure, not a share.
+            sized = [n for n in numbers if not lexicon.patterns.share_figure.search(n)]
+            return 0.3 if sized else 0.1
         if hint and any(n.endswith(hint) or hint in n for n in numbers):
             return 0.3
         return 0.1

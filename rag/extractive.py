@@ -749,12 +749,21 @@ def _lead(question: Question, span: str, lexicon: Lexicon) -> str:
     if question.intent is Intent.FIGURE:
         dated = lexicon.patterns.starts_with_year
         numbers = [n for n in find_numbers(span, lexicon) if not dated.fullmatch(n)]
-        if question.unit_hint:
-            numbers = [n for n in numbers if n.endswith(question.unit_hint)]
+        numbers = [n for n in numbers if _of_the_asked_unit(n, question.unit_hint, lexicon)]
         unique = list(dict.fromkeys(numbers))
         if len(unique) == 1 and re.search(r"\D$", unique[0]):
             return spaced(unique[0])
     return ""
+
+
+def _of_the_asked_unit(number: str, hint: str, lexicon: Lexicon) -> bool:
+    """Whether a figure is in the unit asked (any unit when none; any but a share for a
+    size, 「规模多大」)."""
+    if not hint:
+        return True
+    if hint == lexicon.numbers.figures.size:
+        return not lexicon.patterns.share_figure.search(number)
+    return number.endswith(hint)
 
 
 def _premise_note(

@@ -40,6 +40,9 @@ def names_kind(passage: str, kind: str, question: str, lexicon: Lexicon) -> bool
         # the endings that are names on their own (国务院, 中共中央, 人保) are.
         if prefix and all(ch in names.generic for ch in prefix):
             continue
+        # 「太阳能电池板生产企业」 says what the companies do, not what one is called.
+        if prefix.endswith(names.activities):
+            continue
         if not prefix and ending not in names.standalone:
             continue
         return True

@@ -92,6 +92,14 @@ def test_counts_listed_one_after_another_name_none_of_their_items() -> None:
     assert counted_not_named(question_of("那12家股份制银行分别叫啥？"), survey, LEXICON)
 
 
+def test_what_companies_do_does_not_name_one() -> None:
+    passage = "当地电池板生产企业不多，组件多靠同韩国企业合作解决。"
+    asked = question_of("帮他们生产组件的是哪家韩国公司？")
+    assert slot_unfilled(asked, passage, LEXICON)
+    named = "组件主要由星河光电公司生产。"
+    assert not slot_unfilled(asked, named, LEXICON)
+
+
 def test_the_asked_kind_may_come_before_the_question_word() -> None:
     assert asked_kinds("头部保险公司具体是哪几家？", LEXICON) == ("insurer",)
     assert slot_unfilled(

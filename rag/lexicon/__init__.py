@@ -403,6 +403,8 @@ class NameWords:
     asked: AskedKinds
     endings: Mapping[str, tuple[str, ...]]  # by kind
     counts: CountWords
+    # 「生产」「制造」: before an ending (「电池板生产企业」) they describe, they do not name.
+    activities: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------- evidence, verify
