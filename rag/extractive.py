@@ -185,6 +185,11 @@ def lacks_figure(question: Question, evidence: str, lexicon: Lexicon) -> bool:
         return not _money_of_the_asked_kind(question, evidence, lexicon)
     if question.intent is Intent.DATE:
         return not has_date(evidence, lexicon)
+    if question.intent is Intent.LIST and lexicon.question.intents[Intent.DATE.value].search(
+        question.text
+    ):
+        # 「拜耳、诺华、辉瑞分别是哪一年…」「哪几家发的，什么时候」: the dates are asked too.
+        return not has_date(evidence, lexicon)
     return False
 
 

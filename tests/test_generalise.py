@@ -329,3 +329,14 @@ def test_who_did_it_needs_a_person_or_organisation_the_question_does_not_name() 
     # Not a who-question: whose (「谁的团队」) and comparisons (「谁更高」) are left alone.
     assert not agent_unnamed(question_of("这 是 谁的 团队"), "一种新技术", LEXICON, tag)
     assert not agent_unnamed(question_of("两国 谁更高"), "一种新技术", LEXICON, tag)
+
+
+def test_a_list_asking_dates_needs_them() -> None:
+    from rag.extractive import lacks_figure
+
+    each = question_of("甲、乙、丙 分别是 哪一年 开始 布局 的")
+    assert lacks_figure(each, "包括甲、乙、丙等多家公司已布局相关业务。", LEXICON)
+    assert not lacks_figure(each, "甲于 2015 年、乙于 2016 年开始布局。", LEXICON)
+    # A list that asks no date is not held to one.
+    names = question_of("哪些 公司 已 布局 相关 业务")
+    assert not lacks_figure(names, "包括甲、乙、丙等多家公司已布局相关业务。", LEXICON)
