@@ -948,6 +948,11 @@ _LEAK_SUPPORT = 0.6  # share of a sentence's bigrams found in a withheld text th
 _HIDDEN_LEAK = "（此句复述了系统提示，已隐藏）"
 
 
+# jieba's tags of verbs (not verbal nouns: 「研发」 names a topic), adverbs, adjectives,
+# prepositions and conjunctions (「为了」).
+_NOT_TOPIC_TAGS = frozenset({"v", "vd", "vg", "vi", "vq", "d", "dg", "a", "ad", "ag", "p", "c"})
+
+
 def absent_terms(
     question: Question,
     report_has: Callable[[str], bool] | None,
@@ -964,12 +969,15 @@ def absent_terms(
     if report_has is None:
         return ()
     asking = lexicon.patterns.asked_amount if lexicon is not None else None
-    # A pronoun (他们, 这些) points at the conversation, not at a topic the report lacks.
+    # A pronoun (他们, 这些) points at the conversation, not at a topic the report lacks;
+    # a verb, adverb or adjective (打算, 拍板, 单独) is the asker's wording, and naming it as
+    # missing would suggest the topic is (「没有提到领先」 of a ranking the report gives).
     return tuple(
         t.text
         for t in question.terms
         if not t.carried
         and not t.tag.startswith("r")
+        and t.tag not in _NOT_TOPIC_TAGS
         and not (asking is not None and asking.match(t.text))
         and not report_has(t.text)
     )

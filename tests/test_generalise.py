@@ -50,6 +50,10 @@ def test_refusal_names_only_words_the_report_lacks() -> None:
     # Nothing absent: the refusal says only that nothing answers.
     assert refusal_text(absent_terms(question, lambda term: True)) == refusal_text(())
     assert "没有提到" not in refusal_text(())
+    # The asker's verbs and adverbs are not topics the report lacks; its nouns are.
+    tags = tagger({"领先": "v", "单独": "d", "创办": "v", "火星": "ns"})
+    worded = question_of("火星 基地 单独 创办 的 公司 领先 多少", tag=tags)
+    assert absent_terms(worded, report.__contains__) == ("火星", "基地", "公司")
 
 
 def test_answer_kind_nouns_and_guessed_tokens_do_not_refuse() -> None:
