@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rag.figures import find_numbers, has_date
+from rag.figures import find_numbers, has_date, in_asked_unit
 from rag.lexicon import Lexicon
 from rag.question import Cue, Intent, Question
 from rag.sentences import evidence_units
@@ -215,11 +215,7 @@ def type_fit(question: Question, text: str, lexicon: Lexicon) -> float:
         if not numbers:
             return -0.2
         hint = question.unit_hint
-        if hint == lexicon.numbers.figures.size:
-            # A size of any kind: a sum, a count or a measure, not a share.
-            sized = [n for n in numbers if not lexicon.patterns.share_figure.search(n)]
-            return 0.3 if sized else 0.1
-        if hint and any(n.endswith(hint) or hint in n for n in numbers):
+        if hint and any(in_asked_unit(n, hint, lexicon) or hint in n for n in numbers):
             return 0.3
         return 0.1
     bonus = _MARKER_BONUS.get(intent)

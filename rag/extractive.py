@@ -28,6 +28,7 @@ from rag.figures import (
     has_date,
     has_figure,
     has_year,
+    in_asked_unit,
     spaced,
 )
 from rag.followup import MORE, ORDINAL
@@ -274,9 +275,7 @@ def _written_as_a_name(term: Term) -> bool:
     """A foreign word written as a name is capitalised or holds a digit (「Intellia」「HS84」
     「CAR-T」); one in lower case is the asker's own vocabulary (「black swan」「model」),
     which a report in Chinese says in Chinese."""
-    return term.tag == "eng" and (
-        term.text != term.text.lower() or any(c.isdigit() for c in term.text)
-    )
+    return term.text != term.text.lower() or any(c.isdigit() for c in term.text)
 
 
 def _asked_kind(term: str, asking: str, lexicon: Lexicon) -> bool:
@@ -510,7 +509,9 @@ def _with_reason_read_on(
         return chosen
     chunk = chosen[0].retrieved.chunk
     # Read on after the last unit chosen from the best one's chunk.
-    best = max((e for e in chosen if e.retrieved.chunk.id == chunk.id), key=_index)
+    best = max(
+        (e for e in chosen if e.retrieved.chunk.id == chunk.id), key=lambda e: e.sentence_index
+    )
     units = evidence_units(chunk)
     at = best.sentence_index + 1
     if chunk.kind == "table_row":
@@ -531,10 +532,6 @@ def _with_reason_read_on(
     if start < 0 or end < start or "\n" in chunk.text[start:end]:
         return chosen  # the next sentence opens another paragraph
     return [*chosen, replace(best, text=units[at], sentence_index=at)]
-
-
-def _index(evidence: Evidence) -> int:
-    return evidence.sentence_index
 
 
 @dataclass(frozen=True)
@@ -754,21 +751,11 @@ def _lead(question: Question, span: str, lexicon: Lexicon) -> str:
     if question.intent is Intent.FIGURE:
         dated = lexicon.patterns.starts_with_year
         numbers = [n for n in find_numbers(span, lexicon) if not dated.fullmatch(n)]
-        numbers = [n for n in numbers if _of_the_asked_unit(n, question.unit_hint, lexicon)]
+        numbers = [n for n in numbers if in_asked_unit(n, question.unit_hint, lexicon)]
         unique = list(dict.fromkeys(numbers))
         if len(unique) == 1 and re.search(r"\D$", unique[0]):
             return spaced(unique[0])
     return ""
-
-
-def _of_the_asked_unit(number: str, hint: str, lexicon: Lexicon) -> bool:
-    """Whether a figure is in the unit asked (any unit when none; any but a share for a
-    size, 「规模多大」)."""
-    if not hint:
-        return True
-    if hint == lexicon.numbers.figures.size:
-        return not lexicon.patterns.share_figure.search(number)
-    return number.endswith(hint)
 
 
 def _premise_note(

@@ -118,6 +118,16 @@ def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     return unit_hint in masked
 
 
+def in_asked_unit(number: str, hint: str, lexicon: Lexicon) -> bool:
+    """Whether a figure (「20亿元」) is in the unit asked: any unit when none is; any but a
+    share for a size (「规模多大」)."""
+    if not hint:
+        return True
+    if hint == lexicon.numbers.figures.size:
+        return not lexicon.patterns.share_figure.search(number)
+    return number.endswith(hint)
+
+
 def spaced(figure: str) -> str:
     """'2015年' → '2015 年': the report's own style, so quotes read the same."""
     return re.sub(r"(\d)([^\d.%])", r"\1 \2", figure, count=1)
@@ -133,6 +143,7 @@ __all__ = [
     "has_date",
     "has_figure",
     "has_year",
+    "in_asked_unit",
     "normalise_number",
     "spaced",
     "states_year",

@@ -114,6 +114,17 @@ def ingest_home_corpus(home: Path, models_dir: Path) -> None:
     assert summary.changed and not summary.errors
 
 
+def answerer_over_report(home: Path, file_name: str, text: str, models_dir: Path) -> Any:
+    """The real answer chain over one report written by a test, ingested into `home`."""
+    from rag.chain import build_answerer
+
+    corpus = home / "corpus"
+    corpus.mkdir()
+    (corpus / file_name).write_text(text, encoding="utf-8")
+    ingest_home_corpus(home, models_dir)
+    return build_answerer(make_settings(home, models_dir))
+
+
 @pytest.fixture(scope="session")
 def real_home(tmp_path_factory: pytest.TempPathFactory, shared_models_dir: Path) -> Path:
     """A temporary REPORTQA_HOME with the real report ingested with the real model."""

@@ -34,6 +34,19 @@ def _citation(n: int, chunk_id: str, quote: str) -> Citation:
     )
 
 
+def _refusing_unless(*scripts: tuple[str | tuple[str, ...], str, str]) -> AnswerFn:
+    """An answerer giving each script's answer (text, chunk id) to a question that starts with
+    its prefix, and refusing every other question."""
+
+    def answer(question: str, history: Sequence[Turn]) -> Answer:
+        for starts, text, chunk_id in scripts:
+            if question.startswith(starts):
+                return _answer(text, chunk_id)
+        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
+
+    return answer
+
+
 def _answer(text: str, chunk_id: str, refused: bool = False) -> Answer:
     if refused:
         return Answer(question="q", resolved_question="q", text=text, refused=True, mode="m")
@@ -219,10 +232,7 @@ def test_the_bridged_ask_is_what_the_chain_answers() -> None:
 
 
 def test_a_later_asks_pronoun_after_an_unanswered_first_ask_is_not_answered_alone() -> None:
-    def answer(question: str, history: Sequence[Turn]) -> Answer:
-        if question.startswith(("它", "丙丁")):
-            return _answer("丙丁重工成立于 2011 年。", "other")
-        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
+    answer = _refusing_unless((("它", "丙丁"), "丙丁重工成立于 2011 年。", "other"))
 
     # 它 would be whichever company the ask alone finds: the answer stays a refusal.
     assert _each("国内首家机器人租赁公司是哪家？它是哪年成立的？", [], answer).refused
@@ -231,10 +241,9 @@ def test_a_later_asks_pronoun_after_an_unanswered_first_ask_is_not_answered_alon
 
 
 def test_a_later_ask_after_an_unanswered_dated_ask_keeps_its_year() -> None:
-    def answer(question: str, history: Sequence[Turn]) -> Answer:
-        if question.startswith("有没有"):
-            return _answer("预计市场将从2017年的30亿元增长到2022年的60亿元。", "forecast")
-        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
+    answer = _refusing_unless(
+        ("有没有", "预计市场将从2017年的30亿元增长到2022年的60亿元。", "forecast")
+    )
 
     # The later ask leans on the first one's year: a forecast of other years answers neither.
     assert _each("机器人保险市场到2020年能有多大？有没有具体预测数？", [], answer).refused
@@ -243,10 +252,7 @@ def test_a_later_ask_after_an_unanswered_dated_ask_keeps_its_year() -> None:
 
 
 def test_only_a_later_ask_with_few_words_of_its_own_needs_the_first_asks_year() -> None:
-    def answer(question: str, history: Sequence[Turn]) -> Answer:
-        if question.startswith(("有没有", "投资")):
-            return _answer("计划建设5000MW的光伏电站。", "plan")
-        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
+    answer = _refusing_unless((("有没有", "投资"), "计划建设5000MW的光伏电站。", "plan"))
 
     # 「有没有具体预测数」 is asked of 2020: an undated plan does not answer it.
     assert _each("机器人 市场 到2020年 能有 多大？有没有 具体 预测数？", [], answer).refused
@@ -256,12 +262,10 @@ def test_only_a_later_ask_with_few_words_of_its_own_needs_the_first_asks_year() 
 
 
 def test_a_later_ask_after_an_unanswered_ask_about_a_place_keeps_the_place() -> None:
-    def answer(question: str, history: Sequence[Turn]) -> Answer:
-        if question.startswith("有没有"):
-            return _answer("北京的比值为16.3，超过6到7的合理水平。", "cities")
-        if question.startswith("上海"):
-            return _answer("上海的比值为15.4。", "shanghai")
-        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
+    answer = _refusing_unless(
+        ("有没有", "北京的比值为16.3，超过6到7的合理水平。", "cities"),
+        ("上海", "上海的比值为15.4。", "shanghai"),
+    )
 
     def each(question: str) -> Answer:
         analysed = question_of(question, tag=tagger({"成都": "ns", "上海": "ns"}))

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ingest_home_corpus, make_settings
+from tests.conftest import answerer_over_report
 
 REPORT = """工业机器人租赁市场发展报告
 
@@ -36,14 +36,8 @@ REPORT = """工业机器人租赁市场发展报告
 
 @pytest.fixture(scope="module")
 def bridge_answerer(tmp_path_factory: pytest.TempPathFactory, shared_models_dir: Path) -> Any:
-    from rag.chain import build_answerer
-
     home = tmp_path_factory.mktemp("bridge-home")
-    corpus = home / "corpus"
-    corpus.mkdir()
-    (corpus / "robot_leasing_report.txt").write_text(REPORT, encoding="utf-8")
-    ingest_home_corpus(home, shared_models_dir)
-    return build_answerer(make_settings(home, shared_models_dir))
+    return answerer_over_report(home, "robot_leasing_report.txt", REPORT, shared_models_dir)
 
 
 @pytest.mark.slow
