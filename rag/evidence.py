@@ -20,9 +20,11 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rag.figures import find_numbers, has_date, in_asked_unit
 from rag.lexicon import Lexicon
+from rag.lexicon.words import alternation
 from rag.question import Cue, Intent, Question
 from rag.sentences import evidence_units
 from rag.textnorm import char_pairs
@@ -202,6 +204,40 @@ _MARKER_BONUS: Mapping[Intent, float] = {
 }
 
 
+# The bonus of a unit that defines the asked term where it stands (`defines_term`).
+_DEFINED_BONUS = 0.3
+# Opens a clause (or the unit), so that 「最大的“灰犀牛”是…」 is not read as a definition.
+_CLAUSE_START = r"(?:^|[，。；：、！？\s（(])"
+
+
+@lru_cache(maxsize=256)
+def _definition_regex(
+    terms: tuple[str, ...], adverbs: tuple[str, ...], copulas: tuple[str, ...]
+) -> re.Pattern[str]:
+    return re.compile(
+        _CLAUSE_START
+        + r"[“\"「『《]?(?:"
+        + alternation(terms)
+        + r")[”\"」』》]?(?:[（(][^）)]{1,30}[）)])?(?:"
+        + alternation(adverbs)
+        + r")?(?:"
+        + alternation(copulas)
+        + r")"
+    )
+
+
+def defines_term(question: Question, text: str, lexicon: Lexicon) -> bool:
+    """Whether `text` defines one of the question's own words where the word stands: at
+    a clause start, maybe quoted or with a short form in brackets, then a copula
+    (「“灰犀牛”一般是指…」「中游是…」「贸易竞争指数（TCI）是指…」)."""
+    terms = tuple(t.text for t in question.terms if not t.carried and len(t.text) > 1)
+    defined = lexicon.evidence.defined
+    if not terms or not defined.copulas:
+        return False
+    regex = _definition_regex(terms, defined.adverbs, defined.copulas)
+    return regex.search(text) is not None
+
+
 def type_fit(question: Question, text: str, lexicon: Lexicon) -> float:
     """How well a span fits the kind of answer the question wants (a bonus or a penalty)."""
     intent = question.intent
@@ -218,6 +254,8 @@ def type_fit(question: Question, text: str, lexicon: Lexicon) -> float:
         if hint and any(in_asked_unit(n, hint, lexicon) or hint in n for n in numbers):
             return 0.3
         return 0.1
+    if intent is Intent.DEFINITION and defines_term(question, text, lexicon):
+        return _DEFINED_BONUS
     bonus = _MARKER_BONUS.get(intent)
     if bonus is None:
         return 0.0

@@ -139,7 +139,7 @@ def _money_of_the_asked_kind(question: Question, evidence: str, lexicon: Lexicon
 def _share_asked_of_a_change(question: Question, evidence: str, lexicon: Lexicon) -> bool:
     """The question asks a share (「占百分之几」) and every percentage in the evidence states
     a change instead (「年复合增长率高达14.5%」)."""
-    words = lexicon.evidence
+    words = lexicon.evidence.share_or_change
     asking = asking_clauses(question, lexicon)
     if not any(w in asking for w in words.shares) or any(w in question.text for w in words.changes):
         return False

@@ -232,7 +232,11 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
     else:
         pairs = [(t, "n") for t in language.cut(text)]
     terms: dict[str, Term] = {}
-    for token, flag in pairs:
+    fillers = lexicon.question.fillers
+    for position, (token, flag) in enumerate(pairs):
+        following = pairs[position + 1][0].strip() if position + 1 < len(pairs) else ""
+        if token.strip() in fillers.documents and following in fillers.document_frames:
+            continue
         flag = lexicon.tokens.tag_fixes.get(token.strip(), flag)
         # jieba glues the copula to an unknown word's tail (共保体是 → 共保 / 体是); words that
         # really end in 是 (但是, 就是, 还是) are function words anyway.

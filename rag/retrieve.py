@@ -287,7 +287,11 @@ class HybridRetriever(BaseRetriever):
         return [doc_id for doc_id, _ in self.bm25.search(tokens, self.settings.bm25_k, allowed)]
 
     def retrieve(
-        self, query: str, report: str | None = None, k: int | None = None
+        self,
+        query: str,
+        report: str | None = None,
+        k: int | None = None,
+        also_match: Sequence[str] = (),
     ) -> list[Retrieved]:
         """Top-k chunks for a (normalised) question, ranks 1..n, no duplicates.
 
@@ -297,15 +301,18 @@ class HybridRetriever(BaseRetriever):
         reports gets every candidate report's own top-k (`retrieve_per_report`)
         merged by `interleave_by_rank`, so up to k × reports chunks come back.
         With `settings.neighbours`, the previous and next chunk of the same
-        section are appended after the hits at a lower score.
+        section are appended after the hits at a lower score. `also_match` are words
+        added to the BM25 query only (the dense query stays the question).
         """
         report = report if report is not None else self.report
         if report or self.bm25_by_source is None or len(self.bm25_by_source) <= 1:
-            results = self._fused(query, report, k)
+            results = self._fused(query, report, k, also_match)
             return self._with_neighbours(results) if self.settings.neighbours else results
-        return interleave_by_rank(list(self.retrieve_per_report(query, k).values()))
+        return interleave_by_rank(list(self.retrieve_per_report(query, k, also_match).values()))
 
-    def retrieve_per_report(self, query: str, k: int | None = None) -> dict[str, list[Retrieved]]:
+    def retrieve_per_report(
+        self, query: str, k: int | None = None, also_match: Sequence[str] = ()
+    ) -> dict[str, list[Retrieved]]:
         """Each candidate report's own top-k, as `retrieve(query, report=source)` gives it.
 
         Every list depends only on its own report: BM25 over that report's index,
@@ -313,11 +320,11 @@ class HybridRetriever(BaseRetriever):
         `report_candidates` order; those with no hit are left out.
         """
         if self.bm25_by_source is None or len(self.bm25_by_source) <= 1:
-            results = self.retrieve(query, k=k)
+            results = self.retrieve(query, k=k, also_match=also_match)
             return {results[0].chunk.source: results} if results else {}
         out: dict[str, list[Retrieved]] = {}
         for source in self.report_candidates(query):
-            results = self._fused(query, source, k)
+            results = self._fused(query, source, k, also_match)
             if results:
                 out[source] = (
                     self._with_neighbours(results) if self.settings.neighbours else results
@@ -340,7 +347,9 @@ class HybridRetriever(BaseRetriever):
             seen.setdefault(item.chunk.source, None)
         return list(seen)[: self.max_reports]
 
-    def _fused(self, query: str, report: str | None, k: int | None) -> list[Retrieved]:
+    def _fused(
+        self, query: str, report: str | None, k: int | None, also_match: Sequence[str] = ()
+    ) -> list[Retrieved]:
         """Dense and BM25 rankings (of one report, or of all) fused by RRF; ranks 1..k."""
         top_k = k if k is not None else self.settings.top_k
         if top_k <= 0 or not query.strip():
@@ -354,7 +363,7 @@ class HybridRetriever(BaseRetriever):
             rankings.append(dense_ids)
             weights.append(self.settings.dense_weight)
         if self.mode in ("bm25", "hybrid"):
-            rankings.append(self._sparse(query, report))
+            rankings.append(self._sparse(" ".join((query, *also_match)), report))
             weights.append(self.settings.bm25_weight)
         fused = reciprocal_rank_fusion(rankings, k=self.settings.rrf_k, weights=weights)
 

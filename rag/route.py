@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from rag.evidence import ScoringSettings, idf_weight
 from rag.lexicon import Lexicon
-from rag.question import Question
+from rag.question import Intent, Question
 from rag.rerank import RerankSettings, rerank
 from rag.retrieve import HybridRetriever, interleave_by_rank
 from rag.types import Chunk, Retrieved
@@ -103,6 +103,17 @@ def statistics_by_source(
     return {source: ReportStatistics.of(group) for source, group in grouped.items()}
 
 
+def also_match(question: Question, lexicon: Lexicon) -> tuple[str, ...]:
+    """Words a question's keyword search also looks for: for a definition question, the
+    words that mark a definition (「是指」「指的是」). The defining sentence of a term
+    rarely shares more words with 「TCI是啥意思」 than the table rows under a heading that
+    names the term; the marker words are what set it apart. The dense query stays the
+    question's own text."""
+    if question.intent is Intent.DEFINITION:
+        return lexicon.evidence.markers[Intent.DEFINITION.value].words
+    return ()
+
+
 class ReportRouter:
     """Retrieval for the chain: one report per question, chosen as the module docstring says."""
 
@@ -126,9 +137,10 @@ class ReportRouter:
 
     def retrieve(self, question: Question, report: str | None = None) -> list[Retrieved]:
         """The chunks to answer `question` from: one report's, named or routed."""
+        also = also_match(question, self._lexicon)
         if report:
-            return self._retriever.retrieve(question.text, report=report)
-        per_report = self._retriever.retrieve_per_report(question.text)
+            return self._retriever.retrieve(question.text, report=report, also_match=also)
+        per_report = self._retriever.retrieve_per_report(question.text, also_match=also)
         source = self.route(question, per_report)
         if source is None:
             return []
@@ -181,6 +193,7 @@ class ReportRouter:
 __all__ = [
     "ReportRouter",
     "ReportStatistics",
+    "also_match",
     "statistics_by_source",
     "text_mentions",
 ]

@@ -347,3 +347,20 @@ def test_raw_collection_hit_missing_from_memory_is_read_back(
         target.text,
         target.section_path,
     )
+
+
+def test_also_match_words_reach_the_keyword_search_only(
+    vectorstore: Any, bm25: BM25Index, tokenizer: Tokenizer, chunks: list[Chunk]
+) -> None:
+    keyword = make_retriever(vectorstore, bm25, tokenizer, chunks, mode="bm25")
+    plain = keyword.retrieve("离子注入机", k=3)
+    assert plain and "凯世通" in plain[0].chunk.text
+    # The extra words move the keyword ranking …
+    widened = keyword.retrieve("离子注入机", k=3, also_match=("中试综合保险",))
+    assert [r.chunk.id for r in widened] != [r.chunk.id for r in plain]
+    assert any("中试综合保险" in r.chunk.text for r in widened)
+    # … and never the dense one.
+    dense = make_retriever(vectorstore, bm25, tokenizer, chunks, mode="dense")
+    assert [r.chunk.id for r in dense.retrieve("离子注入机", k=3)] == [
+        r.chunk.id for r in dense.retrieve("离子注入机", k=3, also_match=("中试综合保险",))
+    ]

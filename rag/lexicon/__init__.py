@@ -122,6 +122,9 @@ class Fillers:
     classifiers: tuple[str, ...]
     english: tuple[str, ...]  # 「quick question」「pls」 typed into a Chinese question
     prefaces: tuple[str, ...]  # 「我在写材料，想确认下：」: a leading clause about the asker
+    # 「文章里说的…」「本文中…」: the report itself, named before where or what it says.
+    documents: tuple[str, ...] = ()
+    document_frames: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -411,6 +414,22 @@ class NameWords:
 
 
 @dataclass(frozen=True)
+class ShareOrChangeWords:
+    """A share asked (「占百分之几」) against a rate of change stated (「年复合增长率14.5%」)."""
+
+    shares: tuple[str, ...] = ()
+    changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DefinedWords:
+    """A term defined where it stands: 「“灰犀牛”一般是指…」「中游是…」「TCI（…）是指…」."""
+
+    adverbs: tuple[str, ...] = ()
+    copulas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EvidenceWords:
     markers: Mapping[str, Words]  # by intent: what makes a passage fit it
     announcements: tuple[str, ...]  # 「以下」「如下」: items follow
@@ -421,9 +440,8 @@ class EvidenceWords:
     answer_kinds: frozenset[str]
     # Groups of words that set a figure's scope (国内 against 全球).
     scopes: tuple[tuple[str, ...], ...] = ()
-    # A share asked (「占百分之几」) against a rate of change stated (「年复合增长率14.5%」).
-    shares: tuple[str, ...] = ()
-    changes: tuple[str, ...] = ()
+    share_or_change: ShareOrChangeWords = ShareOrChangeWords()
+    defined: DefinedWords = DefinedWords()
 
 
 @dataclass(frozen=True)
