@@ -24,7 +24,9 @@ def test_a_unit_defines_the_term_where_the_term_opens_a_clause() -> None:
     # An instance named (「最大的…是」) is not what the word means.
     assert not defines_term(question, "眼下最大的“蓝鲸”是上涨的燃料开支。", lexicon)
     short_form = question_of("岸电覆盖指数 是啥意思？")
-    assert defines_term(short_form, "岸电覆盖指数（SCI）是指用岸电的艘次与靠泊总艘次之比。", lexicon)
+    assert defines_term(
+        short_form, "岸电覆盖指数（SCI）是指用岸电的艘次与靠泊总艘次之比。", lexicon
+    )
     in_a_list = question_of("产业链 中游 指的是 哪类企业？")
     assert defines_term(in_a_list, "上游主要是设备厂商；中游是岸电运营商。", lexicon)
 
