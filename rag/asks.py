@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from rag.figures import REFERENCE_MARKS, dated_otherwise, states_year
 from rag.lexicon import Lexicon
-from rag.question import Question
+from rag.question import Question, Side
 from rag.textnorm import char_pairs
 from rag.types import Answer, AnswerSentence, Citation, Turn
 from rag.verify import render_answer, verify_answer
@@ -39,6 +39,8 @@ def answer_each_ask(
     """
     if question.asks.gap is not None:
         return _answer_span(whole, question.asks.gap, history, answer, lexicon)
+    if question.asks.sides is not None:
+        return _answer_sides(whole, question.asks.sides, history, answer)
     asks = question.asks.parts
     if len(asks) < 2:
         return whole
@@ -169,6 +171,59 @@ def _answer_span(
     return replace(merged, sentences=sentences, text=render_answer(sentences))
 
 
+def _answer_sides(
+    whole: Answer, sides: tuple[Side, Side], history: Sequence[Turn], answer: AnswerFn
+) -> Answer:
+    """Both sides of a comparison (「A和B哪个更高」), each from its own passage.
+
+    Each side's ask (「A是多少？」) is answered on its own; what it finds in a passage the
+    answer does not cite yet is added when it names its side. The answer states each side
+    as the report does and leaves the comparison to the reader.
+    """
+    ends = [answer(side.ask, history) for side in sides]
+    merged = whole
+    for side, end in zip(sides, ends, strict=True):
+        if end.refused or not _names(end.text, side.name) or _states(merged, side.name):
+            continue
+        if merged.refused:
+            merged = replace(
+                end,
+                question=whole.question,
+                resolved_question=whole.resolved_question,
+                followup=whole.followup,
+            )
+            continue
+        # Two rows of one table are one passage: a side is added for what it says.
+        merged = merge_answers(merged, end, new_passages_only=False)
+    total = sum(a.timings_ms.get("total", 0.0) for a in (whole, *ends))
+    return replace(merged, timings_ms={**merged.timings_ms, "total": total})
+
+
+# How many first characters of a side's name must be in an answer that names it.
+_NAME_HEAD = 4
+
+
+def _pieces(name: str) -> list[str]:
+    """A side's name and the places or words it lists (「卡什卡达里亚、苏尔汉河一带」 by either
+    place; 「Intellia Therapeutics」 by Intellia)."""
+    return [piece for piece in re.split(r"[、\s]+", name) if len(piece) >= 2]
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether the text names the side by a piece's first characters (the report may say
+    「费尔干纳、安集延和纳曼干州」 for 「费尔干纳河谷」)."""
+    return any(piece[:_NAME_HEAD] in text for piece in _pieces(name))
+
+
+def _states(answer: Answer, name: str) -> bool:
+    """Whether the answer already gives the side a figure: a sentence names it and holds
+    a digit."""
+    return not answer.refused and any(
+        _names(sentence.text, name) and re.search(r"\d", sentence.text)
+        for sentence in answer.sentences
+    )
+
+
 def _first_year(end: Answer, lexicon: Lexicon) -> int | None:
     found = lexicon.patterns.year.search(end.sentences[0].text if end.sentences else "")
     return int(found.group(1)) if found else None
@@ -200,8 +255,9 @@ def _gap_sentence(merged: Answer, years: Sequence[int], lexicon: Lexicon) -> Ans
     return claim if checked.sentences else None
 
 
-def merge_answers(first: Answer, extra: Answer) -> Answer:
-    """`first` followed by the sentences of `extra` that rest on passages `first` lacks."""
+def merge_answers(first: Answer, extra: Answer, new_passages_only: bool = True) -> Answer:
+    """`first` followed by the sentences of `extra` that rest on passages `first` lacks
+    (with `new_passages_only` off: that it does not say already)."""
     cited = {c.chunk_id for c in first.citations}
     by_number = {c.n: c for c in extra.citations}
     new_citations: list[Citation] = list(first.citations)
@@ -210,7 +266,9 @@ def merge_answers(first: Answer, extra: Answer) -> Answer:
     given = {s.text for s in first.sentences}
     for sentence in extra.sentences:
         sources = [by_number[n] for n in sentence.citations if n in by_number]
-        if sentence.text in given or not sources or all(c.chunk_id in cited for c in sources):
+        if sentence.text in given or not sources:
+            continue
+        if new_passages_only and all(c.chunk_id in cited for c in sources):
             continue
         numbers = []
         for citation in sources:

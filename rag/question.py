@@ -137,11 +137,20 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Side:
+    """One side of a comparison: its name and how it is asked on its own."""
+
+    name: str  # 「金斯瑞」
+    ask: str  # 「金斯瑞成立是哪一年？」
+
+
+@dataclass(frozen=True)
 class Asks:
     """The separate asks of a question that asks more than one thing."""
 
     parts: tuple[str, ...] = ()  # 「…哪个月出的？…哪个部门？」 → both asks
     gap: tuple[str, str] | None = None  # 「从A到B隔了几年」 → (A 是哪一年, B 是哪一年)
+    sides: tuple[Side, Side] | None = None  # 「A和B哪个更高」 → (A 是多少, B 是多少)
 
 
 @dataclass(frozen=True)
@@ -552,7 +561,7 @@ def _asking_clauses(ask: str, question_word: re.Pattern[str]) -> list[str]:
 
 def span_asks(question: str, lexicon: Lexicon) -> tuple[str, str] | None:
     """「(X)从A到B隔了几年」 → (「XA是哪一年？」, 「XB是哪一年？」)."""
-    words, patterns = lexicon.question.gap, lexicon.patterns
+    words, patterns = lexicon.question.asks.gap, lexicon.patterns
     gap = patterns.gap.search(question)
     if gap is None:
         return None
@@ -567,10 +576,107 @@ def span_asks(question: str, lexicon: Lexicon) -> tuple[str, str] | None:
     return f"{subject}{first}{words.ask_year}", f"{subject}{second}{words.ask_year}"
 
 
+# Each side of a comparison is a short name or phrase (「风能」「卡什卡达里亚、苏尔汉河一带」).
+_MAX_SIDE_CHARS = 30
+
+
+def compare_asks(question: str, lexicon: Lexicon) -> tuple[Side, Side] | None:
+    """「A和B，哪家成立得更早？」 → (A: 「A成立是哪一年？」, B: 「B成立是哪一年？」).
+
+    A comparison asks one thing of two sides; one passage rarely holds both (two rows of
+    a table, two companies' profiles), so each side is asked on its own. The comparison
+    is a which-word with a comparative (「哪个更高」「谁先」), the sides joined by 和/与 in
+    its clause or in the clause before it (which then asks nothing itself); or 比 before a
+    comparative (「韩国比中国高出多少」). What is compared (「的技术潜力」「成立」) goes with
+    each side, and the clauses before the sides (「按表1的数据，」), or a year that opens
+    the first side, stay in front. None when the question compares nothing.
+    """
+    patterns = lexicon.patterns
+    clauses = re.split(r"[，,；;：:？?！!。]", question.strip())
+    for index in range(len(clauses) - 1, -1, -1):
+        clause = clauses[index]
+        found = patterns.compare_which.search(clause)
+        if found is not None:
+            comparative = found.group("comparative") or found.group("next")
+            asked = (found.group("compared") or "") + clause[found.end() :]
+            at = index if patterns.compare_join.search(clause[: found.start()]) else index - 1
+            if at < index and (
+                clause[: found.start()].strip()
+                or at < 0
+                or patterns.question_word.search(clauses[at])
+            ):
+                return None  # 「…，X哪个更高」 or 「…各是多少，哪个高」: no pair of its own
+            sides = clauses[at] if at < index else clause[: found.start()]
+            split = _two_sides(sides, patterns.compare_join, lexicon)
+        else:
+            found = patterns.comparative.search(clause)
+            if found is None or not patterns.compare_than_word.search(clause[: found.start()]):
+                continue
+            comparative, asked, at = found.group("comparative"), clause[found.end() :], index
+            split = _two_sides(clause[: found.start()], patterns.compare_than_word, lexicon)
+        return (
+            None if split is None else _side_asks(clauses[:at], split, asked, comparative, lexicon)
+        )
+    return None
+
+
+def _side_asks(
+    before: Sequence[str],
+    split: tuple[str, str, str],
+    asked: str,
+    comparative: str,
+    lexicon: Lexicon,
+) -> tuple[Side, Side]:
+    """Each side with what is compared and the ask for it, after the clauses before."""
+    words, patterns = lexicon.question.asks.compare, lexicon.patterns
+    first, second, rest = split
+    front = "".join(f"{clause}，" for clause in before if clause.strip())
+    year = re.match(rf"{patterns.year.pattern}的?", first)
+    if year is not None and len(first) - year.end() >= 2:
+        front, first = f"{front}{year.group()}", first[year.end() :]
+    ask = words.ask_date if comparative in words.dates else words.ask_figure
+    what = patterns.compare_which_word.sub("", rest + asked).strip(" 的得了呢")
+    return (
+        Side(first, f"{front}{first}{' ' if _latin_meets(first, what) else ''}{what}{ask}"),
+        Side(second, f"{front}{second}{' ' if _latin_meets(second, what) else ''}{what}{ask}"),
+    )
+
+
+def _two_sides(text: str, join: re.Pattern[str], lexicon: Lexicon) -> tuple[str, str, str] | None:
+    """「风能和水能的技术潜力」 → (风能, 水能, 的技术潜力): the sides at the last `join`, and
+    what follows the second side: from its 的, or after a word as long as the first side
+    and ending like it (「中型银行和小型银行应付债券…」). 「这俩」「两者」 and a 比 after the
+    second side are dropped."""
+    patterns, words = lexicon.patterns, lexicon.question.asks.compare
+    joins = list(join.finditer(text))
+    if not joins:
+        return None
+    first, tail = text[: joins[-1].start()].strip(), text[joins[-1].end() :]
+    cut = patterns.compare_side_end.search(tail)
+    second = (tail[: cut.start()] if cut else tail).strip()
+    rest = (
+        tail[cut.start() :] if cut and not patterns.compare_than_word.fullmatch(cut.group()) else ""
+    )
+    for pair in words.pair_words:
+        second = second.removesuffix(pair)
+    if not rest and len(second) > len(first) >= 2 and second[len(first) - 1] == first[-1]:
+        second, rest = second[: len(first)], second[len(first) :]
+    if not all(2 <= len(side) <= _MAX_SIDE_CHARS for side in (first, second)):
+        return None
+    return first, second, rest
+
+
+def _latin_meets(left: str, right: str) -> bool:
+    """Two Latin words meeting need a space between them (「Intellia Therapeutics IPO」)."""
+    return bool(left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii())
+
+
 def question_asks(typed: str, lexicon: Lexicon) -> Asks:
-    """The asks of the question as typed: its parts and the ends of a gap."""
+    """The asks of the question as typed: its parts, the ends of a gap, the sides compared."""
     parts = split_asks(typed, lexicon.patterns.question_word)
-    return Asks(parts if len(parts) >= 2 else (), span_asks(typed, lexicon))
+    return Asks(
+        parts if len(parts) >= 2 else (), span_asks(typed, lexicon), compare_asks(typed, lexicon)
+    )
 
 
 # ---------------------------------------------------------------------------- build
@@ -728,6 +834,7 @@ __all__ = [
     "Language",
     "Question",
     "Scope",
+    "Side",
     "Term",
     "Wanted",
     "Wording",

@@ -227,6 +227,38 @@ class GapWords:
 
 
 @dataclass(frozen=True)
+class ThanWords:
+    """「A比B…」「和B相比」, but not the 比 of 「比重」「比例」「占比」."""
+
+    words: tuple[str, ...]
+    not_before: tuple[str, ...]
+    not_after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompareWords:
+    """「A和B，哪家成立得更早？」「A比B高出多少？」: two sides asked the same thing."""
+
+    joins: tuple[str, ...]  # between the two sides (和, 与)
+    than: ThanWords
+    which: tuple[str, ...]  # 哪个, 谁
+    after_which: tuple[str, ...]  # said right after a which-word: 「谁先」「哪个高」
+    comparatives: tuple[str, ...]  # 「更早」「高出多少」: with a which-word or 比
+    dates: tuple[str, ...]  # the comparatives that compare dates
+    pair_words: tuple[str, ...]  # 「这俩」「两者」: the pair named again
+    ask_date: str  # how each side is asked on its own
+    ask_figure: str
+
+
+@dataclass(frozen=True)
+class AskWords:
+    """Questions that ask two things at once: two ends of a span, two sides compared."""
+
+    gap: GapWords
+    compare: CompareWords
+
+
+@dataclass(frozen=True)
 class QuestionWords:
     """How questions are worded."""
 
@@ -239,7 +271,7 @@ class QuestionWords:
     intent_overrides: IntentOverrides
     unit_hints: UnitHints
     followup: FollowUpWords
-    gap: GapWords
+    asks: AskWords
 
 
 # ----------------------------------------------------------------------------- report

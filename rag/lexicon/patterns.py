@@ -510,15 +510,56 @@ class Patterns:
     @cached_property
     def gap(self) -> re.Pattern[str]:
         """「，中间隔了几年」: the time between two events."""
-        gap = self.lexicon.question.gap
+        gap = self.lexicon.question.asks.gap
         return re.compile(
             rf"[，,]?(?:{re.escape(gap.between)})?(?:{alternation(gap.hedges)})?"
             rf"(?:{alternation(gap.verbs)})(?:{alternation(gap.amounts)})"
         )
 
     @cached_property
+    def compare_which(self) -> re.Pattern[str]:
+        """「哪家成立得更早」「谁先」「哪个高」: a which-word, what is compared, the comparative."""
+        words = self.lexicon.question.asks.compare
+        return re.compile(
+            f"(?:{alternation(words.which)})(?:(?P<compared>[^，,。？?]{{0,12}}?)"
+            f"(?P<comparative>{alternation(words.comparatives)})"
+            f"|(?P<next>{alternation(words.after_which)}))"
+        )
+
+    @cached_property
+    def comparative(self) -> re.Pattern[str]:
+        """「高出多少」「更早」: a comparative (after 比 it compares: 「韩国比中国高出多少」)."""
+        return re.compile(
+            f"(?P<comparative>{alternation(self.lexicon.question.asks.compare.comparatives)})"
+        )
+
+    @cached_property
+    def compare_which_word(self) -> re.Pattern[str]:
+        return re.compile(alternation(self.lexicon.question.asks.compare.which))
+
+    @cached_property
+    def compare_join(self) -> re.Pattern[str]:
+        return re.compile(alternation(self.lexicon.question.asks.compare.joins))
+
+    @cached_property
+    def compare_than_word(self) -> re.Pattern[str]:
+        """「比」「相比」, but not the 比 of 「比重」「比例」「占比」."""
+        than = self.lexicon.question.asks.compare.than
+        return re.compile(
+            f"(?<![{''.join(than.not_after)}])(?:{alternation(than.words)})"
+            f"(?![{''.join(than.not_before)}])"
+        )
+
+    @cached_property
+    def compare_side_end(self) -> re.Pattern[str]:
+        """Where the second side ends: its 的, a 比/相比, or a which-word."""
+        words = self.lexicon.question.asks.compare
+        than = self.compare_than_word.pattern
+        return re.compile(f"的|{than}|{alternation(words.which)}")
+
+    @cached_property
     def gap_until(self) -> re.Pattern[str]:
-        return re.compile(f"[，,]?(?:{alternation(self.lexicon.question.gap.until)})")
+        return re.compile(f"[，,]?(?:{alternation(self.lexicon.question.asks.gap.until)})")
 
     @cached_property
     def asked_kind(self) -> re.Pattern[str]:
