@@ -205,7 +205,7 @@ _NAME_HEAD = 4
 
 def _pieces(name: str) -> list[str]:
     """A side's name and the places or words it lists (「卡什卡达里亚、苏尔汉河一带」 by either
-    place; 「Intellia Therapeutics」 by Intellia)."""
+    place; 「Alpha Robotics」 by Alpha)."""
     return [piece for piece in re.split(r"[、\s]+", name) if len(piece) >= 2]
 
 

@@ -667,7 +667,7 @@ def _two_sides(text: str, join: re.Pattern[str], lexicon: Lexicon) -> tuple[str,
 
 
 def _latin_meets(left: str, right: str) -> bool:
-    """Two Latin words meeting need a space between them (「Intellia Therapeutics IPO」)."""
+    """Two Latin words meeting need a space between them (「Alpha Robotics IPO」)."""
     return bool(left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii())
 
 
