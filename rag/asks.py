@@ -15,12 +15,14 @@ from dataclasses import replace
 
 from rag.figures import REFERENCE_MARKS, dated_otherwise, states_year
 from rag.lexicon import Lexicon
-from rag.question import Question, Side
+from rag.question import Described, Question, Side
+from rag.slots import organisation_names
 from rag.textnorm import char_pairs
 from rag.types import Answer, AnswerSentence, Citation, Turn
 from rag.verify import render_answer, verify_answer
 
 AnswerFn = Callable[[str, Sequence[Turn]], Answer]
+Tagger = Callable[[str], Sequence[tuple[str, str]]]
 
 
 def answer_each_ask(
@@ -29,6 +31,7 @@ def answer_each_ask(
     whole: Answer,
     answer: AnswerFn,
     lexicon: Lexicon,
+    tag: Tagger | None = None,
 ) -> Answer:
     """Add to the whole question's answer what each later ask finds elsewhere.
 
@@ -41,6 +44,8 @@ def answer_each_ask(
         return _answer_span(whole, question.asks.gap, history, answer, lexicon)
     if question.asks.sides is not None:
         return _answer_sides(whole, question.asks.sides, history, answer)
+    if question.asks.described is not None and tag is not None:
+        return _answer_described(whole, question.asks.described, history, answer, lexicon, tag)
     asks = question.asks.parts
     if len(asks) < 2:
         return whole
@@ -222,6 +227,130 @@ def _states(answer: Answer, name: str) -> bool:
         _names(sentence.text, name) and re.search(r"\d", sentence.text)
         for sentence in answer.sentences
     )
+
+
+def _answer_described(
+    whole: Answer,
+    described: Described,
+    history: Sequence[Turn],
+    answer: AnswerFn,
+    lexicon: Lexicon,
+    tag: Tagger,
+) -> Answer:
+    """「率先…的那位科学家，参与创办了哪家公司？」: the thing found first (「率先…的是哪位
+    科学家？」), then the rest asked of the name its answer gives (「张锋，参与创办了哪家
+    公司？」), both answers quoted. The whole question's answer stands when it names the
+    thing already, when either step finds nothing, or when the second answer does not
+    name the thing or rests only on the first one's passages."""
+    first = answer(described.first, history)
+    if first.refused or not first.sentences:
+        return whole
+    name = _described_name(first, described, lexicon, tag)
+    if name is None or (not whole.refused and name in whole.text):
+        return whole
+    rest = described.rest
+    for pronoun in lexicon.question.asks.described.pronouns:
+        if rest.startswith(pronoun):
+            rest = rest[len(pronoun) :]
+            break
+    second = answer(f"{name}，{rest}", history)
+    total = sum(a.timings_ms.get("total", 0.0) for a in (whole, first, second))
+    # The second hop is about the name, and found somewhere the first did not look.
+    first_passages = {c.chunk_id for c in first.citations}
+    if (
+        second.refused
+        or name[:_NAME_HEAD] not in second.text
+        or all(c.chunk_id in first_passages for c in second.citations)
+    ):
+        return whole
+    merged = replace(
+        first,
+        question=whole.question,
+        resolved_question=whole.resolved_question,
+        followup=whole.followup,
+    )
+    merged = merge_answers(merged, second, new_passages_only=False)
+    return replace(merged, timings_ms={**merged.timings_ms, "total": total})
+
+
+def _described_name(
+    first: Answer, described: Described, lexicon: Lexicon, tag: Tagger
+) -> str | None:
+    """The name the first answer gives for the described thing.
+
+    A table row names it by its first cell. Otherwise it is a name of the wanted kind (a
+    person's, a place's; for a company or an institute an organisation's, by its tag or
+    its ending; else any name) nearest to where the answer says what the description
+    ends with (「…合作的那家公司」: 合作), and not one of the description's own words.
+    """
+    text = REFERENCE_MARKS.sub("", " ".join(s.text for s in first.sentences))
+    cells = first.sentences[0].text.split(" | ")
+    if len(cells) > 2:
+        label = REFERENCE_MARKS.sub("", cells[0]).strip()
+        return label if _NAME_CHARS[0] <= len(label) <= _NAME_CHARS[1] else None
+    subject = _copula_subject(text, described, lexicon)
+    if subject is not None:
+        return subject
+    candidates = _name_candidates(text, described, lexicon, tag)
+    anchors = [i for i in range(len(text) - 1) if text[i : i + 2] == described.described[-2:]]
+    anchors = anchors or [i for i in range(len(text) - 1) if text[i : i + 2] in described.described]
+    named = [
+        (min((abs(start - i) for i in anchors), default=start), name)
+        for start, name in candidates
+        if _NAME_CHARS[0] <= len(name) <= _NAME_CHARS[1] and name not in described.described
+    ]
+    return min(named)[1] if named else None
+
+
+def _copula_subject(text: str, described: Described, lexicon: Lexicon) -> str | None:
+    """「星河智造是国内首家…租赁公司，…主营协作机器人的短期租赁」: the subject of the clause
+    that says what the description ends with, when that clause opens with 「X是…」."""
+    clauses = re.split(r"[；;。]", text)
+    said = [c for c in clauses if described.described[-2:] in c]
+    if not said:
+        return None
+    subject, copula, _ = said[0].strip().partition(lexicon.question.copula)
+    if (
+        not copula
+        or not _NAME_CHARS[0] <= len(subject) <= _MAX_SUBJECT_CHARS
+        or re.search(r"[^\w]", subject)
+        or subject in described.described
+    ):
+        return None
+    return subject
+
+
+# A subject longer than this is a description, not a name.
+_MAX_SUBJECT_CHARS = 12
+# A name is a few characters long (「张锋」「劲嘉股份」「Editas Medicine」).
+_NAME_CHARS = (2, 24)
+# A Latin word that names something is capitalised (「Intellia」, not 「as9」).
+_LATIN_NAME_RE = re.compile(r"[A-Z][A-Za-z0-9]+")
+
+
+def _name_candidates(
+    text: str, described: Described, lexicon: Lexicon, tag: Tagger
+) -> list[tuple[int, str]]:
+    """The names of the wanted kind in `text`, each with where it starts."""
+    words, agents = lexicon.question.asks.described, lexicon.names.asked.agents
+    organisation = described.kind == "thing" and any(
+        described.noun.endswith(endings) for endings in lexicon.names.endings.values()
+    )
+    tags = {"person": agents.person_tags, "place": words.place_tags}.get(
+        described.kind, words.organisation_tags if organisation else words.name_tags
+    )
+    found: list[tuple[int, str]] = []
+    at = 0
+    for word, pos in tag(text):
+        start = text.find(word, at)
+        if start < 0:
+            continue
+        at = start + len(word)
+        if pos in tags and (pos != "eng" or _LATIN_NAME_RE.fullmatch(word)):
+            found.append((start, word.strip()))
+    if described.kind == "thing":
+        found += organisation_names(text, lexicon)
+    return found
 
 
 def _first_year(end: Answer, lexicon: Lexicon) -> int | None:

@@ -320,6 +320,7 @@ class Answerer:
             whole,
             lambda q, h: self._answer_once(q, h, report),
             self.context.lexicon,
+            self.context.language.tag,
         )
 
     def _answer_once(

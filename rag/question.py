@@ -145,12 +145,24 @@ class Side:
 
 
 @dataclass(frozen=True)
+class Described:
+    """A thing described and then asked about: 「率先…的那位科学家，参与创办了哪家公司？」."""
+
+    first: str  # 「率先…的是哪位科学家？」: finds the thing
+    kind: str  # "person", "place" or "thing": what kind of name answers the first ask
+    rest: str  # 「参与创办了哪家公司？」: asked of the name the first answer gives
+    described: str  # 「率先在真核细胞上…编辑基因」: the description, to find the name by
+    noun: str = ""  # 「科学家」「公司」: what the thing is
+
+
+@dataclass(frozen=True)
 class Asks:
     """The separate asks of a question that asks more than one thing."""
 
     parts: tuple[str, ...] = ()  # 「…哪个月出的？…哪个部门？」 → both asks
     gap: tuple[str, str] | None = None  # 「从A到B隔了几年」 → (A 是哪一年, B 是哪一年)
     sides: tuple[Side, Side] | None = None  # 「A和B哪个更高」 → (A 是多少, B 是多少)
+    described: Described | None = None  # 「…的那家公司，在哪个城市？」
 
 
 @dataclass(frozen=True)
@@ -671,11 +683,41 @@ def _latin_meets(left: str, right: str) -> bool:
     return bool(left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii())
 
 
+def described_asks(question: str, lexicon: Lexicon) -> Described | None:
+    """「率先在真核细胞上编辑基因的那位科学家，参与创办了哪家公司？」 → the first ask
+    「率先在真核细胞上编辑基因的是哪位科学家？」, the kind of name it wants (a person), and
+    the rest, asked of that name. None unless a description (「…的」) is followed by a
+    pointer (「那位」「那家」), its noun and an ask of the thing."""
+    words, patterns = lexicon.question.asks.described, lexicon.patterns
+    found = patterns.described.search(question.strip())
+    if found is None:
+        return None
+    described, pointer, noun = found.group("described"), found.group("pointer"), found.group("noun")
+    rest = found.group("rest").strip(" ，,")
+    if not patterns.asking_word.search(rest) or patterns.asking_word.search(described):
+        return None
+    which = lexicon.question.followup.question_words[0] + pointer[1:]  # 那位 → 哪位
+    kind = (
+        "person"
+        if noun.endswith(words.persons)
+        else "place"
+        if noun.endswith(words.places)
+        else "thing"
+    )
+    first = f"{described}的{lexicon.question.copula}{which}{noun}？"
+    return Described(
+        first, kind, rest if rest.endswith(("？", "?")) else f"{rest}？", described, noun
+    )
+
+
 def question_asks(typed: str, lexicon: Lexicon) -> Asks:
     """The asks of the question as typed: its parts, the ends of a gap, the sides compared."""
     parts = split_asks(typed, lexicon.patterns.question_word)
     return Asks(
-        parts if len(parts) >= 2 else (), span_asks(typed, lexicon), compare_asks(typed, lexicon)
+        parts if len(parts) >= 2 else (),
+        span_asks(typed, lexicon),
+        compare_asks(typed, lexicon),
+        described_asks(typed, lexicon),
     )
 
 
@@ -829,6 +871,7 @@ __all__ = [
     "Asks",
     "ColumnAsk",
     "Cue",
+    "Described",
     "FollowUp",
     "Intent",
     "Language",

@@ -23,7 +23,7 @@ def name_withheld(question: Question, passage: str, lexicon: Lexicon) -> bool:
 
 def names_kind(passage: str, kind: str, question: str, lexicon: Lexicon) -> bool:
     """Whether the passage names an entity of this kind that the question does not already name."""
-    names, patterns = lexicon.names, lexicon.patterns
+    patterns = lexicon.patterns
     for match in patterns.kind_endings[kind].finditer(passage):
         ending = match.group(0)
         # The name is the run of characters right before the ending, up to a function word.
@@ -36,17 +36,36 @@ def names_kind(passage: str, kind: str, question: str, lexicon: Lexicon) -> bool
             if _copula_subject(passage[: match.start()], question, lexicon):
                 return True
             continue
-        # A bare ending (「银行」) or one qualified only by descriptions is not a name;
-        # the endings that are names on their own (国务院, 中共中央, 人保) are.
-        if prefix and all(ch in names.generic for ch in prefix):
-            continue
-        # 「太阳能电池板生产企业」 says what the companies do, not what one is called.
-        if prefix.endswith(names.activities):
-            continue
-        if not prefix and ending not in names.standalone:
-            continue
-        return True
+        if _is_a_name(prefix, ending, lexicon):
+            return True
     return False
+
+
+def _is_a_name(prefix: str, ending: str, lexicon: Lexicon) -> bool:
+    """Whether 「prefix + ending」 names an organisation, not a kind of one."""
+    names = lexicon.names
+    # A bare ending (「银行」) or one qualified only by descriptions is not a name;
+    # the endings that are names on their own (国务院, 中共中央, 人保) are.
+    if prefix and all(ch in names.generic for ch in prefix):
+        return False
+    # 「太阳能电池板生产企业」 says what the companies do, not what one is called.
+    if prefix.endswith(names.activities):
+        return False
+    return bool(prefix) or ending in names.standalone
+
+
+def organisation_names(passage: str, lexicon: Lexicon) -> list[tuple[int, str]]:
+    """The organisations the passage names by an ending (「劲嘉股份」「中山大学」), each with
+    where it starts; jieba often splits such names (「劲/嘉/股份」)."""
+    patterns = lexicon.patterns
+    found: list[tuple[int, str]] = []
+    for kind in lexicon.names.endings:
+        for match in patterns.kind_endings[kind].finditer(passage):
+            before = passage[max(0, match.start() - 8) : match.start()]
+            prefix = patterns.name_break.split(before)[-1]
+            if _is_a_name(prefix, match.group(0), lexicon):
+                found.append((match.start() - len(prefix), f"{prefix}{match.group(0)}"))
+    return found
 
 
 # A name is a few characters (「星河智造」「博雅辑因」); a longer subject is a description.
@@ -223,6 +242,7 @@ __all__ = [
     "counted_not_named",
     "name_withheld",
     "names_kind",
+    "organisation_names",
     "role_unnamed",
     "slot_unfilled",
     "unknown_organisations",

@@ -59,3 +59,14 @@ def test_a_figure_of_a_year_the_report_does_not_date_it_with_is_refused(
     assert bridge_answerer.answer("工业机器人租赁市场到2023年能有多大？有没有具体预测数？").refused
     dated = bridge_answerer.answer("2020年工业机器人租赁市场规模有多大？")
     assert not dated.refused and "40亿元" in dated.text.replace(" ", "")
+
+
+@pytest.mark.slow
+def test_a_thing_described_is_found_first_then_asked_about(bridge_answerer: Any) -> None:
+    # 「…的那家公司，…」: the company is found by its description (星河智造, in section 一),
+    # then its founding year by its name (section 二), not 云杉重工's.
+    answer = bridge_answerer.answer("主营协作机器人短期租赁的那家公司，是哪年成立的？")
+    assert not answer.refused
+    assert "星河智造" in answer.text
+    assert "2016" in answer.text and "2011" not in answer.text
+    assert all(c.verified for c in answer.citations)

@@ -251,11 +251,27 @@ class CompareWords:
 
 
 @dataclass(frozen=True)
+class DescribedWords:
+    """「率先…的那位科学家，参与创办了哪家公司？」: a thing described, then asked about."""
+
+    pointers: tuple[str, ...]  # 那位, 那家: 那 becomes 哪 in the first ask
+    after_noun: tuple[str, ...]  # where the described noun ends when no comma does (是)
+    persons: tuple[str, ...]  # nouns for a person (科学家): a person's name answers
+    places: tuple[str, ...]  # nouns for a place (地区): a place name answers
+    pronouns: tuple[str, ...]  # 「它的RCA」: the pronoun the name replaces
+    place_tags: tuple[str, ...]  # tags of a place's name (ns; nrt for 布哈拉)
+    name_tags: tuple[str, ...]  # tags of a name of anything else (nt, nz, eng, x)
+    organisation_tags: tuple[str, ...]  # … of a company's or an institute's (nt, eng)
+
+
+@dataclass(frozen=True)
 class AskWords:
-    """Questions that ask two things at once: two ends of a span, two sides compared."""
+    """Questions that ask two things at once: two ends of a span, two sides compared, a
+    thing described and then asked about."""
 
     gap: GapWords
     compare: CompareWords
+    described: DescribedWords
 
 
 @dataclass(frozen=True)

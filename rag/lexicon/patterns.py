@@ -534,6 +534,16 @@ class Patterns:
         )
 
     @cached_property
+    def described(self) -> re.Pattern[str]:
+        """「<described>的那位<noun>，<rest>」 (or 「…的那家公司是哪年成立的」)."""
+        words = self.lexicon.question.asks.described
+        return re.compile(
+            f"^(?P<described>[^？?]{{3,40}}?)的(?P<pointer>{alternation(words.pointers)})"
+            f"(?P<noun>[^，,？?。的]{{1,10}}?)"
+            f"(?:[，,]|(?=(?:{alternation(words.after_noun)})))(?P<rest>.+)$"
+        )
+
+    @cached_property
     def compare_which_word(self) -> re.Pattern[str]:
         return re.compile(alternation(self.lexicon.question.asks.compare.which))
 
