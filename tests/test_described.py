@@ -11,7 +11,7 @@ from rag.asks import AnswerFn, answer_each_ask
 from rag.question import described_asks
 from rag.types import Answer, Turn
 from tests.questions import packaged_lexicon, question_of
-from tests.test_asks import _answer
+from tests.test_asks import _refusing_unless
 
 LEXICON = packaged_lexicon()
 
@@ -53,18 +53,8 @@ def _each(question: str, answer: AnswerFn) -> Answer:
     return answer_each_ask(question_of(question), history, whole, answer, LEXICON, _tags)
 
 
-def _scripted(*scripts: tuple[str, str, str]) -> AnswerFn:
-    def answer(question: str, history: Sequence[Turn]) -> Answer:
-        for starts, text, chunk_id in scripts:
-            if question.startswith(starts):
-                return _answer(text, chunk_id)
-        return _answer("报告中没有找到能直接回答这个问题的内容。", "", refused=True)
-
-    return answer
-
-
 def test_the_rest_is_asked_of_the_name_the_first_answer_gives() -> None:
-    answer = _scripted(
+    answer = _refusing_unless(
         ("率先造出协作机械臂的是", "2016年，张卫东团队率先造出协作机械臂", "found"),
         ("张卫东，", "张卫东参与创办了云杉重工", "company"),
     )
@@ -75,7 +65,7 @@ def test_the_rest_is_asked_of_the_name_the_first_answer_gives() -> None:
 
 
 def test_a_second_hop_that_stays_in_the_first_passage_is_not_taken() -> None:
-    answer = _scripted(
+    answer = _refusing_unless(
         ("率先造出协作机械臂的是", "2016年，张卫东团队率先造出协作机械臂", "found"),
         ("张卫东，", "张卫东团队率先造出协作机械臂", "found"),
     )
@@ -84,7 +74,7 @@ def test_a_second_hop_that_stays_in_the_first_passage_is_not_taken() -> None:
 
 
 def test_a_second_answer_about_something_else_is_not_taken() -> None:
-    answer = _scripted(
+    answer = _refusing_unless(
         ("率先造出协作机械臂的是", "2016年，张卫东团队率先造出协作机械臂", "found"),
         ("张卫东，", "北辰大学成立了机器人公司", "other"),
     )
