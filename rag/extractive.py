@@ -376,10 +376,18 @@ def _of_another_scope(question: str, where: str, lexicon: Lexicon) -> bool:
     return any(word in where for group in scopes if group is not asked[0] for word in group)
 
 
+# jieba reads two two-character words of the report as one four-character word.
+_GLUED_CHARS = 4
+
+
 def _known_stem(term: str, corpus_has: Callable[[str], bool], lexicon: Lexicon) -> bool:
     """jieba glues a classifier or a place word to a known noun (哪份文件 → 份文件,
-    课题组, e贷里 → 贷里): the noun itself is in the report, so the term is not news."""
+    课题组, e贷里 → 贷里), or two known words together (机械设备): the words themselves
+    are in the report, so the term is not news."""
     if len(term) >= 3 and (corpus_has(term[1:]) or corpus_has(term[:-1])):
+        return True
+    # 「机械设备」: two words of the report glued into one (机械, 设备).
+    if len(term) == _GLUED_CHARS and corpus_has(term[:2]) and corpus_has(term[2:]):
         return True
     # 「乌国」 for 乌兹别克斯坦: a short form ending in a place word, its head in the report.
     return len(term) == 2 and term[-1] in lexicon.evidence.place_suffixes and corpus_has(term[0])

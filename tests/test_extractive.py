@@ -331,6 +331,18 @@ def test_a_known_noun_with_a_classifier_or_place_word_glued_on_is_not_unknown() 
         assert unsupported(question_of(question, tag=tag), evidence, known, LEXICON), question
 
 
+def test_two_known_words_glued_into_one_are_not_unknown() -> None:
+    tag = tagger({"机械设备": "n", "机械场馆": "n"})
+    evidence = "2015年，机械类产品的国际市场占有率为 19.18%。"
+    known = {"机械", "设备", "国际市场", "占有率"}.__contains__
+    # 「机械设备」 is 机械 and 设备, both words of the report.
+    glued = question_of("机械设备 国际市场 占有率 多少", tag=tag)
+    assert not unsupported(glued, evidence, known, LEXICON)
+    # One half the report never uses: still refused.
+    half = question_of("机械场馆 国际市场 占有率 多少", tag=tag)
+    assert unsupported(half, evidence, known, LEXICON)
+
+
 def test_an_unknown_word_far_from_the_asking_word_is_the_askers_paraphrase() -> None:
     # The asked measure next to 「多少」 must be the report's; a word of the scene three
     # words off (老百姓 for the report's 居民) is the asker's own and refuses nothing.

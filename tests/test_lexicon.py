@@ -54,7 +54,8 @@ def test_the_packaged_files_load_into_non_empty_typed_tables(lexicon: Lexicon) -
 def test_finance_extends_the_general_tables(lexicon: Lexicon) -> None:
     # finance.toml adds to lists and tables of zh.toml instead of replacing them.
     assert {"中共中央", "人保"} <= lexicon.names.standalone
-    assert {"company", "agency", "institute", "insurer", "bank"} == set(lexicon.names.endings)
+    kinds = {"company", "agency", "institute", "organisation", "insurer", "bank"}
+    assert kinds == set(lexicon.names.endings)
     assert "NIFD" in lexicon.report.about.names and "本文" in lexicon.report.about.names
     assert lexicon.numbers.figures.full_funding and lexicon.cues["subsidy"].words
 

@@ -38,6 +38,9 @@ def test_asked_kinds() -> None:
         ("哪个部门发的？", "工信部、财政部、金融监管总局\t2024 年 5 月", False),
         # The company the question already names does not answer it.
         ("华特气体公司是哪家公司投保的？", "华特气体公司的电子特气产品。", True),
+        # 「哪家机构」 is answered by a research body too, but not by 「…也有企业」.
+        ("北辰研究所跟哪家机构合作？", "北辰研究所同云杉国际能源研究所开展科研合作。", False),
+        ("申请量最多的是哪家机构？", "从申请机构来看，既有科研机构也有企业。", True),
     ],
 )
 def test_slot_needs_a_name_of_the_asked_kind(question: str, passage: str, unfilled: bool) -> None:
