@@ -245,38 +245,47 @@ def _answer_described(
     first = answer(described.first, history)
     if first.refused or not first.sentences:
         return whole
-    name = _described_name(first, described, lexicon, tag)
-    if name is None or (not whole.refused and name in whole.text):
+    names = _described_names(first, described, lexicon, tag)
+    if not names or (not whole.refused and names[0] in whole.text):
         return whole
     rest = described.rest
     for pronoun in lexicon.question.asks.described.pronouns:
         if rest.startswith(pronoun):
             rest = rest[len(pronoun) :]
             break
-    second = answer(f"{name}，{rest}", history)
-    total = sum(a.timings_ms.get("total", 0.0) for a in (whole, first, second))
-    # The second hop is about the name, and found somewhere the first did not look.
+    spent = [whole, first]
     first_passages = {c.chunk_id for c in first.citations}
-    if (
-        second.refused
-        or name[:_NAME_HEAD] not in second.text
-        or all(c.chunk_id in first_passages for c in second.citations)
-    ):
-        return whole
-    merged = replace(
-        first,
-        question=whole.question,
-        resolved_question=whole.resolved_question,
-        followup=whole.followup,
-    )
-    merged = merge_answers(merged, second, new_passages_only=False)
-    return replace(merged, timings_ms={**merged.timings_ms, "total": total})
+    for name in names[:_NAMES_TRIED]:
+        second = answer(f"{name}，{rest}", history)
+        spent.append(second)
+        # The second hop is about the name, and found somewhere the first did not look.
+        if (
+            second.refused
+            or name[:_NAME_HEAD] not in second.text
+            or all(c.chunk_id in first_passages for c in second.citations)
+        ):
+            continue
+        merged = replace(
+            first,
+            question=whole.question,
+            resolved_question=whole.resolved_question,
+            followup=whole.followup,
+        )
+        merged = merge_answers(merged, second, new_passages_only=False)
+        total = sum(a.timings_ms.get("total", 0.0) for a in spent)
+        return replace(merged, timings_ms={**merged.timings_ms, "total": total})
+    return whole
 
 
-def _described_name(
+# The first answer may give two names (「布哈拉和锡尔河地区…最高」): the nearer is asked
+# about first, then the other.
+_NAMES_TRIED = 2
+
+
+def _described_names(
     first: Answer, described: Described, lexicon: Lexicon, tag: Tagger
-) -> str | None:
-    """The name the first answer gives for the described thing.
+) -> list[str]:
+    """The names the first answer gives for the described thing, the likeliest first.
 
     A table row names it by its first cell. Otherwise it is a name of the wanted kind (a
     person's, a place's; for a company or an institute an organisation's, by its tag or
@@ -287,10 +296,10 @@ def _described_name(
     cells = first.sentences[0].text.split(" | ")
     if len(cells) > 2:
         label = REFERENCE_MARKS.sub("", cells[0]).strip()
-        return label if _NAME_CHARS[0] <= len(label) <= _NAME_CHARS[1] else None
+        return [label] if _NAME_CHARS[0] <= len(label) <= _NAME_CHARS[1] else []
     subject = _copula_subject(text, described, lexicon)
     if subject is not None:
-        return subject
+        return [subject]
     candidates = _name_candidates(text, described, lexicon, tag)
     anchors = [i for i in range(len(text) - 1) if text[i : i + 2] == described.described[-2:]]
     anchors = anchors or [i for i in range(len(text) - 1) if text[i : i + 2] in described.described]
@@ -299,7 +308,7 @@ def _described_name(
         for start, name in candidates
         if _NAME_CHARS[0] <= len(name) <= _NAME_CHARS[1] and name not in described.described
     ]
-    return min(named)[1] if named else None
+    return list(dict.fromkeys(name for _, name in sorted(named)))
 
 
 def _copula_subject(text: str, described: Described, lexicon: Lexicon) -> str | None:

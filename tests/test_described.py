@@ -5,6 +5,7 @@ first by its description, then asked about by the name its answer gives
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rag.asks import AnswerFn, answer_each_ask
@@ -80,3 +81,21 @@ def test_a_second_answer_about_something_else_is_not_taken() -> None:
     )
     result = _each("率先造出协作机械臂的那位科学家，后来参与创办了哪家公司？", answer)
     assert result.refused
+
+
+def test_the_other_name_is_tried_when_the_nearer_one_finds_nothing() -> None:
+    answer = _refusing_unless(
+        ("日照最长的是", "北辰和云杉两地日照最长", "found"),
+        ("北辰，", "北辰建了一座100MW的光伏电站", "plant"),
+    )
+    tags = {"北辰": "ns", "云杉": "ns"}
+
+    def tag(text: str) -> list[tuple[str, str]]:
+        return [(w, tags.get(w, "x")) for w in re.findall(r"北辰|云杉|.", text)]
+
+    history: Sequence[Turn] = []
+    question = "日照最长的那个地区，建了多大的电站？"
+    whole = answer(question, history)
+    result = answer_each_ask(question_of(question), history, whole, answer, LEXICON, tag)
+    assert not result.refused
+    assert "100MW" in result.text
