@@ -13,6 +13,7 @@ LEXICON = packaged_lexicon()
 REPORT = (
     "科技保险快速发展。网络安全保险、产品责任险和人才创业险都有。保险公司与央行合作。"
     "感谢合肥工业大学宋平凡教授。产业发展的瓶颈。作者提出四条建议。"
+    "亚洲开发银行支持建设光伏电站。政府补偿个人购买设备费用的30%。"
 )
 
 
@@ -31,6 +32,9 @@ REPORT = (
         # Colloquial wording for what reports say formally.
         ("卡脖子的地方有哪几块？", "瓶颈的地方有哪几块？"),
         ("作者开了哪几味药？", "作者开了哪几建议？"),
+        # A development bank's short form; 补贴 for a report that says 补偿.
+        ("亚行支持了哪些项目？", "亚洲开发银行支持了哪些项目？"),
+        ("政府补贴多少比例？", "政府补偿多少比例？"),
         # 风险 is not an abbreviation of anything.
         ("风险大吗？", "风险大吗？"),
     ],
