@@ -5,6 +5,10 @@ ask with more words; when the second ask lives elsewhere in the report (the othe
 end of a multi-hop question), it goes unanswered. Each later ask is therefore
 answered on its own, as a follow-up of the first (so 「它」「那个」 resolve), and what
 it adds is appended with its own citations.
+
+Two more kinds are split the same way: a comparison (「A和B，哪家成立得更早？」) is asked
+of each side, and a thing described and then asked about (「…的那位科学家，参与创办了哪
+家公司？」) is found first, then asked about by the name its answer gives.
 """
 
 from __future__ import annotations
@@ -54,12 +58,7 @@ def answer_each_ask(
     if whole.refused:
         spent.append(answer(asks[0], history))
         if not spent[-1].refused:
-            base = replace(
-                spent[-1],
-                question=whole.question,
-                resolved_question=whole.resolved_question,
-                followup=whole.followup,
-            )
+            base = _as_whole(spent[-1], whole)
     for ask in asks[1:]:
         if base.refused and lexicon.patterns.followup_pronoun.match(ask):
             continue  # 「它是哪年成立的」 after an unanswered first ask: 它 stands for nothing
@@ -71,12 +70,7 @@ def answer_each_ask(
         if base.refused and _drops_first_ask(question, ask, extra, lexicon):
             continue
         if base.refused:
-            base = replace(
-                extra,
-                question=whole.question,
-                resolved_question=whole.resolved_question,
-                followup=whole.followup,
-            )
+            base = _as_whole(extra, whole)
             continue
         base = merge_answers(base, extra)
     total = sum(a.timings_ms.get("total", 0.0) for a in spent)
@@ -85,6 +79,22 @@ def answer_each_ask(
 
 # Tags of the words that name a place, person or organisation of the question's own.
 _NAME_TAGS = ("ns", "nr", "nt")
+
+
+def _timed(answer: Answer, spent: Sequence[Answer]) -> Answer:
+    """The answer, timed as all the answers it took."""
+    total = sum(a.timings_ms.get("total", 0.0) for a in spent)
+    return replace(answer, timings_ms={**answer.timings_ms, "total": total})
+
+
+def _as_whole(part: Answer, whole: Answer) -> Answer:
+    """A part's answer standing for the whole question's (its question and follow-up)."""
+    return replace(
+        part,
+        question=whole.question,
+        resolved_question=whole.resolved_question,
+        followup=whole.followup,
+    )
 
 
 def _drops_first_ask(question: Question, ask: str, extra: Answer, lexicon: Lexicon) -> bool:
@@ -191,17 +201,11 @@ def _answer_sides(
         if end.refused or not _names(end.text, side.name) or _states(merged, side.name):
             continue
         if merged.refused:
-            merged = replace(
-                end,
-                question=whole.question,
-                resolved_question=whole.resolved_question,
-                followup=whole.followup,
-            )
+            merged = _as_whole(end, whole)
             continue
         # Two rows of one table are one passage: a side is added for what it says.
         merged = merge_answers(merged, end, new_passages_only=False)
-    total = sum(a.timings_ms.get("total", 0.0) for a in (whole, *ends))
-    return replace(merged, timings_ms={**merged.timings_ms, "total": total})
+    return _timed(merged, [whole, *ends])
 
 
 # How many first characters of a side's name must be in an answer that names it.
@@ -265,16 +269,9 @@ def _answer_described(
             or all(c.chunk_id in first_passages for c in second.citations)
         ):
             continue
-        merged = replace(
-            first,
-            question=whole.question,
-            resolved_question=whole.resolved_question,
-            followup=whole.followup,
-        )
-        merged = merge_answers(merged, second, new_passages_only=False)
-        total = sum(a.timings_ms.get("total", 0.0) for a in spent)
-        return replace(merged, timings_ms={**merged.timings_ms, "total": total})
-    return whole
+        merged = merge_answers(_as_whole(first, whole), second, new_passages_only=False)
+        return _timed(merged, spent)
+    return _timed(whole, spent)
 
 
 # The first answer may give two names (「布哈拉和锡尔河地区…最高」): the nearer is asked
