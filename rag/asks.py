@@ -144,17 +144,22 @@ def bridged(ask: str, first: str, answer: Answer, lexicon: Lexicon) -> str:
     )
     if pronoun is None or not asks_name or answer.refused or not answer.sentences:
         return ask
-    lead = REFERENCE_MARKS.sub("", answer.sentences[0].text)
-    name, copula, _ = lead.partition(lexicon.question.copula)
-    name = name.strip()
-    if (
-        not copula
-        or not 2 <= len(name) <= _MAX_NAME_CHARS
-        or re.search(r"[^\w]", name)
-        or len(set(char_pairs(name)) & set(char_pairs(first))) * 2 >= len(char_pairs(name))
+    name = _copula_subject(REFERENCE_MARKS.sub("", answer.sentences[0].text), lexicon)
+    if name is None or len(set(char_pairs(name)) & set(char_pairs(first))) * 2 >= len(
+        char_pairs(name)
     ):
         return ask
     return f"{name}{ask[pronoun.end() :]}"
+
+
+def _copula_subject(clause: str, lexicon: Lexicon) -> str | None:
+    """「博雅辑因是中国首家…」 → 博雅辑因: what a clause says before its copula, when that
+    is a name (a few word characters), else None."""
+    name, copula, _ = clause.partition(lexicon.question.copula)
+    name = name.strip()
+    if not copula or not 2 <= len(name) <= _MAX_NAME_CHARS or re.search(r"[^\w]", name):
+        return None
+    return name
 
 
 def _answer_span(
@@ -294,7 +299,7 @@ def _described_names(
     if len(cells) > 2:
         label = REFERENCE_MARKS.sub("", cells[0]).strip()
         return [label] if _NAME_CHARS[0] <= len(label) <= _NAME_CHARS[1] else []
-    subject = _copula_subject(text, described, lexicon)
+    subject = _described_subject(text, described, lexicon)
     if subject is not None:
         return [subject]
     candidates = _name_candidates(text, described, lexicon, tag)
@@ -308,29 +313,17 @@ def _described_names(
     return list(dict.fromkeys(name for _, name in sorted(named)))
 
 
-def _copula_subject(text: str, described: Described, lexicon: Lexicon) -> str | None:
+def _described_subject(text: str, described: Described, lexicon: Lexicon) -> str | None:
     """「星河智造是国内首家…租赁公司，…主营协作机器人的短期租赁」: the subject of the clause
     that says what the description ends with, when that clause opens with 「X是…」."""
-    clauses = re.split(r"[；;。]", text)
-    said = [c for c in clauses if described.described[-2:] in c]
-    if not said:
-        return None
-    subject, copula, _ = said[0].strip().partition(lexicon.question.copula)
-    if (
-        not copula
-        or not _NAME_CHARS[0] <= len(subject) <= _MAX_SUBJECT_CHARS
-        or re.search(r"[^\w]", subject)
-        or subject in described.described
-    ):
-        return None
-    return subject
+    said = [c for c in re.split(r"[；;。]", text) if described.described[-2:] in c]
+    subject = _copula_subject(said[0].strip(), lexicon) if said else None
+    return None if subject is None or subject in described.described else subject
 
 
-# A subject longer than this is a description, not a name.
-_MAX_SUBJECT_CHARS = 12
-# A name is a few characters long (「张锋」「劲嘉股份」「Editas Medicine」).
+# A name is a few characters long (「张锋」「劲嘉股份」「Alpha Robotics」).
 _NAME_CHARS = (2, 24)
-# A Latin word that names something is capitalised (「Intellia」, not 「as9」).
+# A Latin word that names something is capitalised (「Alpha」, not 「as9」).
 _LATIN_NAME_RE = re.compile(r"[A-Z][A-Za-z0-9]+")
 
 

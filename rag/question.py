@@ -640,14 +640,15 @@ def _side_asks(
     lexicon: Lexicon,
 ) -> tuple[Side, Side]:
     """Each side with what is compared and the ask for it, after the clauses before."""
-    words, patterns = lexicon.question.asks.compare, lexicon.patterns
+    asks, patterns = lexicon.question.asks, lexicon.patterns
+    words = asks.compare
     first, second, rest = split
     front = "".join(f"{clause}，" for clause in before if clause.strip())
-    year = re.match(rf"{patterns.year.pattern}的?", first)
+    year = re.match(rf"{patterns.year.pattern}(?:{re.escape(asks.of)})?", first)
     if year is not None and len(first) - year.end() >= 2:
         front, first = f"{front}{year.group()}", first[year.end() :]
     ask = words.ask_date if comparative in words.dates else words.ask_figure
-    what = patterns.compare_which_word.sub("", rest + asked).strip(" 的得了呢")
+    what = patterns.compare_which_word.sub("", rest + asked).strip(" " + "".join(asks.particles))
     return (
         Side(first, f"{front}{first}{' ' if _latin_meets(first, what) else ''}{what}{ask}"),
         Side(second, f"{front}{second}{' ' if _latin_meets(second, what) else ''}{what}{ask}"),
@@ -696,7 +697,7 @@ def described_asks(question: str, lexicon: Lexicon) -> Described | None:
     rest = found.group("rest").strip(" ，,")
     if not patterns.asking_word.search(rest) or patterns.asking_word.search(described):
         return None
-    which = lexicon.question.followup.question_words[0] + pointer[1:]  # 那位 → 哪位
+    which = words.which + pointer[1:]  # 那位 → 哪位
     kind = (
         "person"
         if noun.endswith(words.persons)
@@ -704,7 +705,7 @@ def described_asks(question: str, lexicon: Lexicon) -> Described | None:
         if noun.endswith(words.places)
         else "thing"
     )
-    first = f"{described}的{lexicon.question.copula}{which}{noun}？"
+    first = f"{described}{lexicon.question.asks.of}{lexicon.question.copula}{which}{noun}？"
     return Described(
         first, kind, rest if rest.endswith(("？", "?")) else f"{rest}？", described, noun
     )

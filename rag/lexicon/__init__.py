@@ -254,7 +254,8 @@ class CompareWords:
 class DescribedWords:
     """「率先…的那位科学家，参与创办了哪家公司？」: a thing described, then asked about."""
 
-    pointers: tuple[str, ...]  # 那位, 那家: 那 becomes 哪 in the first ask
+    pointers: tuple[str, ...]  # 那位, 那家: their first character becomes `which` …
+    which: str  # … in the first ask (哪位, 哪家)
     after_noun: tuple[str, ...]  # where the described noun ends when no comma does (是)
     persons: tuple[str, ...]  # nouns for a person (科学家): a person's name answers
     places: tuple[str, ...]  # nouns for a place (地区): a place name answers
@@ -272,6 +273,8 @@ class AskWords:
     gap: GapWords
     compare: CompareWords
     described: DescribedWords
+    of: str  # 「的」: what ends a side (「上海的房价」) and opens a description
+    particles: tuple[str, ...]  # 「的」「得」「了」: trimmed from what a side is asked
 
 
 @dataclass(frozen=True)

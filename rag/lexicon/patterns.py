@@ -536,10 +536,11 @@ class Patterns:
     @cached_property
     def described(self) -> re.Pattern[str]:
         """「<described>的那位<noun>，<rest>」 (or 「…的那家公司是哪年成立的」)."""
-        words = self.lexicon.question.asks.described
+        asks = self.lexicon.question.asks
+        words, of = asks.described, re.escape(asks.of)
         return re.compile(
-            f"^(?P<described>[^？?]{{3,40}}?)的(?P<pointer>{alternation(words.pointers)})"
-            f"(?P<noun>[^，,？?。的]{{1,10}}?)"
+            f"^(?P<described>[^？?]{{3,40}}?){of}(?P<pointer>{alternation(words.pointers)})"
+            f"(?P<noun>[^，,？?。{of}]{{1,10}}?)"
             f"(?:[，,]|(?=(?:{alternation(words.after_noun)})))(?P<rest>.+)$"
         )
 
@@ -563,9 +564,9 @@ class Patterns:
     @cached_property
     def compare_side_end(self) -> re.Pattern[str]:
         """Where the second side ends: its 的, a 比/相比, or a which-word."""
-        words = self.lexicon.question.asks.compare
+        asks = self.lexicon.question.asks
         than = self.compare_than_word.pattern
-        return re.compile(f"的|{than}|{alternation(words.which)}")
+        return re.compile(f"{re.escape(asks.of)}|{than}|{alternation(asks.compare.which)}")
 
     @cached_property
     def gap_until(self) -> re.Pattern[str]:
