@@ -29,6 +29,7 @@ from rag.figures import (
     has_figure,
     has_year,
     in_asked_unit,
+    redated,
     spaced,
 )
 from rag.followup import MORE, ORDINAL
@@ -343,15 +344,19 @@ def _asked_of_another_case(
     ]
     # A sentence cut at a chunk edge (「…2018年，总」|「统颁布4422号令…」) keeps its
     # other half in the report's neighbouring chunk, retrieved or not.
-    around += cut_sentence_halves(chunk, neighbours)
+    halves = cut_sentence_halves(chunk, neighbours)
+    around += halves
     # A table row is read with its caption and header (「政府债务余额 | 2014年 | …」).
     where = " ".join([*chunk.section_path, chunk.embed_text or chunk.text, *around])
-    if any(year not in where for year in question.wanted.years):
+    years = _scoping_years(
+        question, [chunk.text, *(h + chunk.text for h in halves), *around], lexicon
+    )
+    if any(year not in where for year in years):
         return True
     if (
         lexicon is not None
         and chunk.kind != "table_row"
-        and dated_otherwise(best.text, question.wanted.years, lexicon)
+        and dated_otherwise(best.text, years, lexicon)
     ):
         return True
     if lexicon is not None and _of_another_scope(question.text, best.text, lexicon):
@@ -364,10 +369,18 @@ def _asked_of_another_case(
     )
 
 
+def _scoping_years(question: Question, passages: list[str], lexicon: Lexicon | None) -> list[str]:
+    """The question's years that scope what it asks: not one it gives to when something
+    was issued that the passages date otherwise (「2018年颁布的那个4422号令」), which the
+    answer corrects (`_premise_note`)."""
+    claimed = redated(question.text, passages, lexicon) if lexicon is not None else {}
+    return [year for year in question.wanted.years if year not in claimed]
+
+
 def _of_another_scope(question: str, where: str, lexicon: Lexicon) -> bool:
     """The question sets a scope (国内) the unit never names, and the unit names another
     (全球): its figure is that other scope's."""
-    scopes = lexicon.evidence.scopes
+    scopes = lexicon.evidence.premises.scopes
     asked = [group for group in scopes if any(word in question for word in group)]
     if len(asked) != 1:
         return False  # none, or both (「国内外」): no constraint to check
@@ -771,15 +784,22 @@ def _premise_note(
     span: str,
     lexicon: Lexicon,
     corpus_has: Callable[[str], bool] | None = None,
+    read: str = "",
 ) -> str:
-    """When the question asserts a figure the evidence contradicts, say what the report says."""
+    """When the question asserts a figure the evidence contradicts, say what the report says.
+
+    `read` is all the evidence laid out: a year given to when something was issued is
+    checked against the date the report gives the same thing (`rag.figures.redated`).
+    """
     if not question.wanted.figures:
         return ""
+    year = lexicon.numbers.dates.year
+    for claimed, issued in redated(question.text, [read or span], lexicon).items():
+        return _correction(f"{issued}{year}", f"{claimed}{year}")
     evidence_numbers = find_numbers(span, lexicon)
     # 「HS84」「G7」 name a class or a group: the question asserts no 「84」 to correct.
     stated = find_numbers(IDENTIFIERS.sub(" ", question.text), lexicon)
     asserted = [n for n in question.wanted.figures if n not in evidence_numbers and n in stated]
-    year = lexicon.numbers.dates.year
     for claim in asserted:
         if any(_compatible(claim, n, lexicon) for n in evidence_numbers):
             continue  # 「11月底」 and 「2025 年 11 月底」 say the same thing
@@ -798,8 +818,13 @@ def _premise_note(
             continue
         same_kind = [n for n in evidence_numbers if (kind and kind in n) or (not kind and n)]
         if same_kind:
-            return f"报告中的说法是{spaced(same_kind[0])}，而不是{spaced(claim)}。"
+            return _correction(spaced(same_kind[0]), spaced(claim))
     return ""
+
+
+def _correction(stated: str, claimed: str) -> str:
+    """The premise note: what the report says instead of the question's claim."""
+    return f"报告中的说法是{stated}，而不是{claimed}。"
 
 
 def _compatible(claim: str, stated: str, lexicon: Lexicon) -> bool:
@@ -1152,7 +1177,8 @@ def _drafted(
     )
     sentences, candidates, quotes = _layout(question, chosen, weighed, settings, lexicon)
     first_span = sentences[0].text.rstrip("…")
-    premise = _premise_note(question, first_span, lexicon, corpus_has)
+    read = "".join(s.text for s in sentences)
+    premise = _premise_note(question, first_span, lexicon, corpus_has, read)
     place = best.retrieved.chunk.section_path[:1]
     ranked = [*sorted(chosen, key=lambda e: -e.score), *[e for e in scored if e not in chosen]]
     return SentenceDraft(

@@ -69,6 +69,50 @@ def states_year(text: str, years: Sequence[str], lexicon: Lexicon) -> bool:
     return any(low <= int(year) <= high for year in years for low, high in spans)
 
 
+# The name of what was issued follows its verb within this many characters
+# (「颁布的那个4422号令」「发布了一份“概念说明”」).
+_ISSUED_NAME_REACH = 16
+# A run of this many characters shared after both verbs names the same thing (「4422号令」
+# 「“概念说明」); a shorter one is a function word (「的那个」 against 「了一份」 share none).
+_SAME_THING_CHARS = 4
+
+
+def redated(question: str, passages: Sequence[str], lexicon: Lexicon) -> dict[str, str]:
+    """The years the question gives to when something was issued, each with the other year
+    a passage gives the same thing: 「2018年颁布的那个4422号令」 against 「2019年8月22日…总统
+    颁布4422号令」 → {"2018": "2019"}.
+
+    Such a year is a claim about the thing, which the answer corrects, not a scope that
+    the passage's figures fall outside. A passage that gives the same year confirms it.
+    """
+    pattern = lexicon.patterns.issued_in
+    found: dict[str, str] = {}
+    for asked in pattern.finditer(question):
+        year = asked.group(1)
+        named = question[asked.end() : asked.end() + _ISSUED_NAME_REACH]
+        stated = [
+            match.group(1)
+            for text in passages
+            for match in pattern.finditer(text)
+            if _shared_run(named, text[match.end() : match.end() + _ISSUED_NAME_REACH])
+            >= _SAME_THING_CHARS
+        ]
+        if stated and year not in stated:
+            found[year] = stated[0]
+    return found
+
+
+def _shared_run(first: str, second: str) -> int:
+    """The length of the longest run of characters both texts hold."""
+    best = 0
+    for start in range(len(first)):
+        for end in range(start + best + 1, len(first) + 1):
+            if first[start:end] not in second:
+                break
+            best = end - start
+    return best
+
+
 def dated_otherwise(text: str, years: Sequence[str], lexicon: Lexicon) -> bool:
     """The text dates what it says with years, none of them an asked one.
 

@@ -500,3 +500,26 @@ def test_full_funding_answers_how_much_is_subsidised_but_not_a_sum() -> None:
 def test_colloquial_when_and_a_date_with_names() -> None:
     assert classify("方案是啥时候推的？", LEXICON) == Intent.DATE
     assert classify("那份意见是啥时候、哪几家发的？", LEXICON) == Intent.LIST
+
+
+def _drafted_for(question: str, text: str) -> SentenceDraft:
+    """The draft for a question against one passage of a report that holds only it."""
+    return draft_answer(
+        question_of(question),
+        [Retrieved(_chunk(text), 1.0, 1)],
+        _weight,
+        ScoringSettings(),
+        LEXICON,
+        corpus_has=lambda term: term in text,
+    )
+
+
+def test_a_wrong_year_for_an_issued_document_is_corrected_not_refused() -> None:
+    text = "2021年6月，某省发布了《数字农业三年行动方案》，提出到2025年农田覆盖率达到60%。"
+    wrong = _drafted_for("2020年 发布 的 《数字农业三年行动方案》 里 覆盖率 是 多少", text)
+    assert not wrong.refused
+    assert wrong.premise_note == "报告中的说法是2021年，而不是2020年。"
+    right = _drafted_for("2021年 发布 的 《数字农业三年行动方案》 里 覆盖率 是 多少", text)
+    assert not right.refused and not right.premise_note
+    # A year that scopes the figure, not when the plan was issued, is still another case's.
+    assert _drafted_for("2020年 农田 覆盖率 是 多少", text).refused

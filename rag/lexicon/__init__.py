@@ -481,6 +481,19 @@ class DefinedWords:
 
 
 @dataclass(frozen=True)
+class PremiseWords:
+    """What checks what a question takes for granted against the answer.
+
+    `scopes`: groups of words that set a figure's scope (国内 against 全球).
+    `issued`: verbs that date a document or an event (「2019年…颁布4422号令」): a year the
+    question gives such a thing is a claim to correct, not a scope (`rag.figures.redated`).
+    """
+
+    scopes: tuple[tuple[str, ...], ...] = ()
+    issued: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EvidenceWords:
     markers: Mapping[str, Words]  # by intent: what makes a passage fit it
     announcements: tuple[str, ...]  # 「以下」「如下」: items follow
@@ -489,10 +502,9 @@ class EvidenceWords:
     place_suffixes: frozenset[str]
     figure_kinds: frozenset[str]
     answer_kinds: frozenset[str]
-    # Groups of words that set a figure's scope (国内 against 全球).
-    scopes: tuple[tuple[str, ...], ...] = ()
     share_or_change: ShareOrChangeWords = ShareOrChangeWords()
     defined: DefinedWords = DefinedWords()
+    premises: PremiseWords = field(default_factory=PremiseWords)
 
 
 @dataclass(frozen=True)

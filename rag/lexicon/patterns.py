@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from rag.lexicon import Lexicon
 
 _YEAR = r"(?:19|20)\d{2}"
+# How far a date stands from the verb it dates, in characters: 「2019年8月22日乌兹别克斯坦
+# 共和国总统颁布」 puts 20 between them.
+ISSUE_REACH = 24
 
 
 def _chars(chars: str | tuple[str, ...]) -> str:
@@ -102,6 +105,16 @@ class Patterns:
     def year_before_unit(self) -> re.Pattern[str]:
         """The digits of a year written with its unit (「2030年」 → 2030)."""
         return re.compile(rf"{_YEAR}(?=\s*{re.escape(self.lexicon.numbers.dates.year)})")
+
+    @cached_property
+    def issued_in(self) -> re.Pattern[str]:
+        """A year, then within one clause a verb that dates a document or event (group 1:
+        the year's digits; `verb`): 「2018年颁布的」「2020年5月，某国发布了」."""
+        year = re.escape(self.lexicon.numbers.dates.year)
+        verbs = alternation(self.lexicon.evidence.premises.issued)
+        return re.compile(
+            rf"({_YEAR})\s*{year}[^。；;？?！!\n]{{0,{ISSUE_REACH}}}?(?P<verb>{verbs})"
+        )
 
     @cached_property
     def year_token(self) -> re.Pattern[str]:
