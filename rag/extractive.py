@@ -779,6 +779,35 @@ def _lead(question: Question, span: str, lexicon: Lexicon) -> str:
     return ""
 
 
+def gives_no_reason(question: Question, read: str, lexicon: Lexicon) -> bool:
+    """A why question about a measured fact (a figure, a rise or fall, a comparison:
+    「…为啥能涨31.5%」「…为什么比储蓄存款利率高」) whose answer gives no reason, purpose or
+    grounds (`evidence.premises.reasons`): it only restates the fact, and the report does
+    not say why.
+
+    Other why questions are left alone: a purpose (「为什么要设立…」) or a judgement
+    (「为什么说…」) is often given without a marker. So is one whose premise the answer
+    contradicts (a figure it asserts that the answer does not give, a fall the answer
+    states as a rise): it is answered by what the report says.
+    """
+    premises, patterns = lexicon.evidence.premises, lexicon.patterns
+    if (
+        question.intent is not Intent.REASON
+        or question.has(Cue.CONFIRMATION)
+        or premises.purpose.search(question.text)
+        or premises.reasons.search(read)
+    ):
+        return False
+    change = question.wanted.column.change
+    if not (question.wanted.figures or change or patterns.compare_than_word.search(question.text)):
+        return False
+    stated = find_numbers(read, lexicon)
+    if any(figure not in stated for figure in question.wanted.figures):
+        return False
+    opposite = {"down": patterns.rises, "up": patterns.declines}.get(change)
+    return opposite is None or not opposite.search(read)
+
+
 def _premise_note(
     question: Question,
     span: str,
@@ -1179,6 +1208,8 @@ def _drafted(
     first_span = sentences[0].text.rstrip("…")
     read = "".join(s.text for s in sentences)
     premise = _premise_note(question, first_span, lexicon, corpus_has, read)
+    if not premise and gives_no_reason(question, read, lexicon):
+        return _refused(best.coverage)
     place = best.retrieved.chunk.section_path[:1]
     ranked = [*sorted(chosen, key=lambda e: -e.score), *[e for e in scored if e not in chosen]]
     return SentenceDraft(
@@ -1200,6 +1231,7 @@ def _drafted(
 __all__ = [
     "SentenceDraft",
     "draft_answer",
+    "gives_no_reason",
     "lacks_figure",
     "near_tied",
     "unsupported",

@@ -190,6 +190,16 @@ def test_unanswerable_near_miss_is_refused_with_related_passages(real_answerer: 
 
 
 @pytest.mark.slow
+def test_a_why_question_the_report_only_restates_is_refused(real_answerer: Any) -> None:
+    # The report gives the fund's size, never why it is that size.
+    restated = real_answerer.answer("深圳那个种子基金的规模为什么是20亿元？")
+    assert restated.refused
+    # What a fund is for is answered, though the report marks it with no 因为 or 为了.
+    purpose = real_answerer.answer("深圳为什么要设立20亿元的科技创新种子基金？")
+    assert not purpose.refused and "种子基金" in purpose.text
+
+
+@pytest.mark.slow
 def test_false_premise_states_what_the_report_says(real_answerer: Any) -> None:
     answer = real_answerer.answer("首台套保险补偿试点是2018年才开始的吧？")
     assert not answer.refused and "2015" in answer.text

@@ -523,3 +523,25 @@ def test_a_wrong_year_for_an_issued_document_is_corrected_not_refused() -> None:
     assert not right.refused and not right.premise_note
     # A year that scopes the figure, not when the plan was issued, is still another case's.
     assert _drafted_for("2020年 农田 覆盖率 是 多少", text).refused
+
+
+def test_a_why_question_answered_only_by_its_own_premise_is_refused() -> None:
+    restated = "2020年，某国电力出口增长31.5%，出口到周边国家。"
+    assert _drafted_for("某国 2020年 电力 出口 为啥 能 涨 31.5%？", restated).refused
+    reasoned = "由于新建了两座水电站，2020年某国电力出口增长31.5%。"
+    assert not _drafted_for("某国 2020年 电力 出口 为啥 能 涨 31.5%？", reasoned).refused
+
+
+def test_a_why_question_on_a_false_premise_gets_what_the_report_says() -> None:
+    rose = "2020年，某国电力出口增长31.5%，出口到周边国家。"
+    # The answer states a rise where the question assumes a fall.
+    assert not _drafted_for("某国 2020年 电力 出口 为啥 降了 31.5%？", rose).refused
+    # The question asserts a figure the answer does not give.
+    assert not _drafted_for("某国 2020年 电力 出口 为啥 能 涨 50%？", rose).refused
+
+
+def test_a_why_question_asking_a_purpose_or_a_judgement_is_not_checked_for_a_marker() -> None:
+    stated = "2023年，某市设立了20亿元的种子基金，进一步完善成果转化链条。"
+    assert _drafted_for("某市 2023年 为什么 设立 20亿元 的 种子基金？", stated).refused
+    assert not _drafted_for("某市 为什么 要 设立 20亿元 的 种子基金？", stated).refused
+    assert not _drafted_for("为什么 说 种子基金 完善 了 成果转化 链条？", stated).refused

@@ -487,10 +487,15 @@ class PremiseWords:
     `scopes`: groups of words that set a figure's scope (国内 against 全球).
     `issued`: verbs that date a document or an event (「2019年…颁布4422号令」): a year the
     question gives such a thing is a claim to correct, not a scope (`rag.figures.redated`).
+    `reasons`: what gives a reason, a purpose or grounds (因为, 因而, 表明, 为…提供): a why
+    question's answer holds one (`rag.extractive.gives_no_reason`); `purpose`: a why question
+    that asks what something is for (「为什么要…」), whose answer seldom marks it.
     """
 
     scopes: tuple[tuple[str, ...], ...] = ()
     issued: tuple[str, ...] = ()
+    reasons: Words = field(default_factory=Words)
+    purpose: Words = field(default_factory=Words)
 
 
 @dataclass(frozen=True)
