@@ -237,6 +237,7 @@ def _names_the_unknown(
             and term.text not in lexicon.evidence.figure_kinds
             and not corpus_has(term.text)
             and not _known_stem(term.text, corpus_has, lexicon)
+            and not _compares(term.text, lexicon)
             and _measured(term.text, question, lexicon)
         ):
             return True
@@ -389,6 +390,12 @@ def _of_another_scope(question: str, where: str, lexicon: Lexicon) -> bool:
     return any(word in where for group in scopes if group is not asked[0] for word in group)
 
 
+def _compares(term: str, lexicon: Lexicon) -> bool:
+    """「领先多少」: the term says how the figure is asked (a comparison's word, which jieba
+    may tag as a noun), not what it is of."""
+    return any(phrase.startswith(term) for phrase in lexicon.question.asks.compare.comparatives)
+
+
 # jieba reads two two-character words of the report as one four-character word.
 _GLUED_CHARS = 4
 
@@ -402,8 +409,9 @@ def _known_stem(term: str, corpus_has: Callable[[str], bool], lexicon: Lexicon) 
     # 「机械设备」: two words of the report glued into one (机械, 设备).
     if len(term) == _GLUED_CHARS and corpus_has(term[:2]) and corpus_has(term[2:]):
         return True
-    # 「乌国」 for 乌兹别克斯坦: a short form ending in a place word, its head in the report.
-    return len(term) == 2 and term[-1] in lexicon.evidence.place_suffixes and corpus_has(term[0])
+    # 「乌国」 for 乌兹别克斯坦: a short form ending in a place word, its head in the report;
+    # 「单子」 for 大单: a colloquial noun made with a suffix, its stem in the report.
+    return len(term) == 2 and term[-1] in lexicon.evidence.stem_suffixes and corpus_has(term[0])
 
 
 def _already_given(unit: str, given: frozenset[str]) -> bool:

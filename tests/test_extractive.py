@@ -343,6 +343,23 @@ def test_two_known_words_glued_into_one_are_not_unknown() -> None:
     assert unsupported(half, evidence, known, LEXICON)
 
 
+def test_a_colloquial_noun_or_a_comparison_word_is_not_unknown() -> None:
+    tag = tagger({"单子": "n", "领先": "n", "场子": "n", "签了": "v"})
+    evidence = "2017年11月，双方签订了300亿美元的贸易大单；韩国居首（29.50%）。"
+    known = {"大单", "单", "贸易", "韩国", "美元"}.__contains__
+    # 「单子」 is the report's 单 with a noun suffix; 「领先多少」 says how the figure is asked.
+    for question in ("签了 多少 亿美元 的 单子", "韩国 领先 多少"):
+        assert not unsupported(question_of(question, tag=tag), evidence, known, LEXICON), question
+    # A suffixed noun whose stem the report never uses is still unknown.
+    assert unsupported(question_of("场子 签了 多少", tag=tag), evidence, known, LEXICON)
+
+
+def test_a_sum_in_a_currency_code_answers_how_much_money() -> None:
+    asked = question_of("2020年 电力 出口 卖了 多少钱")
+    assert not lacks_figure(asked, "2020年，该国电力出口1.35×108 USD，增长31.5%。", LEXICON)
+    assert lacks_figure(asked, "2020年，该国电力出口增长31.5%。", LEXICON)
+
+
 def test_an_unknown_word_far_from_the_asking_word_is_the_askers_paraphrase() -> None:
     # The asked measure next to 「多少」 must be the report's; a word of the scene three
     # words off (老百姓 for the report's 居民) is the asker's own and refuses nothing.

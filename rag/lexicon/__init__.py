@@ -504,7 +504,8 @@ class EvidenceWords:
     announcements: tuple[str, ...]  # 「以下」「如下」: items follow
     announced_units: tuple[str, ...]  # 「3方面」「两点」: a count of items follows
     anaphora: tuple[str, ...]
-    place_suffixes: frozenset[str]
+    # 「乌国」「贷里」「单子」: a report word's stem with a place word or a noun suffix.
+    stem_suffixes: frozenset[str]
     figure_kinds: frozenset[str]
     answer_kinds: frozenset[str]
     share_or_change: ShareOrChangeWords = ShareOrChangeWords()
