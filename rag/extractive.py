@@ -360,7 +360,10 @@ def _asked_of_another_case(
         and dated_otherwise(best.text, years, lexicon)
     ):
         return True
-    if lexicon is not None and _of_another_scope(question.text, best.text, lexicon):
+    if lexicon is not None and (
+        _of_another_scope(question.text, best.text, lexicon)
+        or _of_the_opposite_flow(question.text, best.text, lexicon)
+    ):
         return True
     return any(
         (term.tag == "ns" or (term.tag == "x" and weight(term.text) >= case_name_weight))
@@ -394,6 +397,21 @@ def _compares(term: str, lexicon: Lexicon) -> bool:
     """「领先多少」: the term says how the figure is asked (a comparison's word, which jieba
     may tag as a noun), not what it is of."""
     return any(phrase.startswith(term) for phrase in lexicon.question.asks.compare.comparatives)
+
+
+def _of_the_opposite_flow(question: str, where: str, lexicon: Lexicon) -> bool:
+    """The question asks of one direction of a flow (进口) and the unit states only the
+    other (出口): its figure is the other's (`evidence.premises.opposites`)."""
+    for pair in lexicon.evidence.premises.opposites:
+        for asked, other in (pair, pair[::-1]):
+            if (
+                asked in question
+                and other not in question
+                and other in where
+                and asked not in where
+            ):
+                return True
+    return False
 
 
 # jieba reads two two-character words of the report as one four-character word.

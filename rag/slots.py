@@ -232,8 +232,20 @@ def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> boo
         rest = re.split(r"[，,。；;]", passage[match.end() : match.end() + 40])[0]
         if "、" in rest and not patterns.counted_noun.search(rest.split("、")[1]):
             continue
+        # 「比较了多个行业，结果表明…例如：…」: a number given without a number may have its
+        # items listed later in the sentence.
+        if match.group(0).startswith(lexicon.names.counts.vague) and _listed_later(
+            passage[match.end() :], lexicon
+        ):
+            continue
         return True
     return False
+
+
+def _listed_later(rest: str, lexicon: Lexicon) -> bool:
+    """Whether the rest of the sentence starts a list (「例如：」「包括」)."""
+    sentence = re.split(r"[。；;！？!?]", rest, maxsplit=1)[0]
+    return bool(lexicon.patterns.listing_later.search(sentence))
 
 
 __all__ = [

@@ -519,15 +519,16 @@ def test_colloquial_when_and_a_date_with_names() -> None:
     assert classify("那份意见是啥时候、哪几家发的？", LEXICON) == Intent.LIST
 
 
-def _drafted_for(question: str, text: str) -> SentenceDraft:
-    """The draft for a question against one passage of a report that holds only it."""
+def _drafted_for(question: str, text: str, report: str = "") -> SentenceDraft:
+    """The draft for a question against one passage of a report (by default, only it)."""
+    known = report or text
     return draft_answer(
         question_of(question),
         [Retrieved(_chunk(text), 1.0, 1)],
         _weight,
         ScoringSettings(),
         LEXICON,
-        corpus_has=lambda term: term in text,
+        corpus_has=lambda term: term in known,
     )
 
 
@@ -562,3 +563,11 @@ def test_a_why_question_asking_a_purpose_or_a_judgement_is_not_checked_for_a_mar
     assert _drafted_for("某市 2023年 为什么 设立 20亿元 的 种子基金？", stated).refused
     assert not _drafted_for("某市 为什么 要 设立 20亿元 的 种子基金？", stated).refused
     assert not _drafted_for("为什么 说 种子基金 完善 了 成果转化 链条？", stated).refused
+
+
+def test_a_figure_of_the_opposite_flow_does_not_answer() -> None:
+    text = "2020年，某国电力出口1.35亿美元，增长31.5%。"
+    # The report speaks of imports elsewhere: the word is known, this figure is not its.
+    report = text + "该国天然气主要靠进口。"
+    assert _drafted_for("2020年 某国 电力 进口 了 多少 美元", text, report).refused
+    assert not _drafted_for("2020年 某国 电力 出口 了 多少 美元", text, report).refused

@@ -95,6 +95,16 @@ def test_counts_listed_one_after_another_name_none_of_their_items() -> None:
     assert counted_not_named(question_of("那12家股份制银行分别叫啥？"), survey, LEXICON)
 
 
+def test_a_number_given_without_a_number_names_none_of_its_items() -> None:
+    vague = "该公司主要通过与国内多个农科院合作，提供作物的基因编辑服务。"
+    assert counted_not_named(question_of("该公司具体跟哪几家农科院合作？"), vague, LEXICON)
+    listed = "该公司与多个农科院合作，包括甲农科院、乙农科院。"
+    assert not counted_not_named(question_of("该公司具体跟哪几家农科院合作？"), listed, LEXICON)
+    # A comma then 「为…」 goes on about something else: the items are still unnamed.
+    purpose = "方案包含 2 个可选险种，为初创企业提供保障。"
+    assert counted_not_named(question_of("两个可选险种具体是哪两个？"), purpose, LEXICON)
+
+
 def test_what_companies_do_does_not_name_one() -> None:
     passage = "当地电池板生产企业不多，组件多靠同韩国企业合作解决。"
     asked = question_of("帮他们生产组件的是哪家韩国公司？")

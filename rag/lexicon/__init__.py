@@ -442,6 +442,8 @@ class CountWords:
     classifiers: tuple[str, ...]
     joiners: tuple[str, ...]
     listing: tuple[str, ...]
+    vague: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -485,6 +487,7 @@ class PremiseWords:
     """What checks what a question takes for granted against the answer.
 
     `scopes`: groups of words that set a figure's scope (国内 against 全球).
+    `opposites`: the two directions of a flow (进口, 出口): a figure of one is not the other's.
     `issued`: verbs that date a document or an event (「2019年…颁布4422号令」): a year the
     question gives such a thing is a claim to correct, not a scope (`rag.figures.redated`).
     `reasons`: what gives a reason, a purpose or grounds (因为, 因而, 表明, 为…提供): a why
@@ -493,6 +496,7 @@ class PremiseWords:
     """
 
     scopes: tuple[tuple[str, ...], ...] = ()
+    opposites: tuple[tuple[str, str], ...] = ()
     issued: tuple[str, ...] = ()
     reasons: Words = field(default_factory=Words)
     purpose: Words = field(default_factory=Words)

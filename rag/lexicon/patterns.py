@@ -788,13 +788,15 @@ class Patterns:
 
     @cached_property
     def counted_noun(self) -> re.Pattern[str]:
-        """「2 个可选险种」: a count of things (group `noun`)."""
+        """「2 个可选险种」「多个农科院」: a count of things (group `noun`)."""
         numerals = self.lexicon.numbers.numerals
+        counts = self.lexicon.names.counts
         two_to_ten = re.escape(numerals.two) + _chars(numerals.counting[1:])
-        classifiers = alternation(self.lexicon.names.counts.classifiers)
-        return re.compile(
-            rf"(?:\d+|[{two_to_ten}])\s*(?:{classifiers})\s*(?P<noun>[\u4e00-\u9fff]{{2,6}})"
-        )
+        classifiers = alternation(counts.classifiers)
+        counted = rf"(?:\d+|[{two_to_ten}])\s*(?:{classifiers})"
+        if counts.vague:
+            counted = f"(?:{counted}|{alternation(counts.vague)})"
+        return re.compile(rf"{counted}\s*(?P<noun>[\u4e00-\u9fff]{{2,6}})")
 
     @cached_property
     def count_joined(self) -> re.Pattern[str]:
@@ -802,7 +804,19 @@ class Patterns:
 
     @cached_property
     def count_listed(self) -> re.Pattern[str]:
-        return re.compile(rf"\s*([：:（(]|{alternation(self.lexicon.names.counts.listing)})")
+        # 「3 个险种：…」「多个农科院合作，包括…」: the items start right after, or after a
+        # comma with a word of two characters (「，为初创企业提供…」 lists nothing).
+        listing = self.lexicon.names.counts.listing
+        words = alternation([word for word in listing if len(word) > 1])
+        return re.compile(rf"\s*(?:[：:（(]|{alternation(listing)}|[，,]\s*(?:{words}))")
+
+    @cached_property
+    def listing_later(self) -> re.Pattern[str]:
+        """A list started further on in a sentence: a colon or a listing word of two
+        characters (「例如」「包括」; not 「为」, which mostly means something else)."""
+        counts = self.lexicon.names.counts
+        words = [word for word in (*counts.listing, *counts.examples) if len(word) > 1]
+        return re.compile(f"[：:]|{alternation(words)}")
 
     # --- tokens -------------------------------------------------------------------
 
