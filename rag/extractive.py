@@ -153,6 +153,24 @@ def _share_asked_of_a_change(question: Question, evidence: str, lexicon: Lexicon
     )
 
 
+def _change_asked_of_a_level(question: Question, evidence: str, lexicon: Lexicon) -> bool:
+    """The question asks how much something changed (「同比增长了多少」「涨了几个百分点」) and
+    the evidence states no change at all, only a level (「余额20.1万亿元」).
+
+    A question asking where a change ended (「降到了多少」「增长至多少」) asks a level."""
+    words = lexicon.evidence.share_or_change
+    # Without its question words: 「到多少了」 holds 少了 but asks no change.
+    asking = lexicon.patterns.question_word.sub(" ", asking_clauses(question, lexicon))
+    changes = [w for w in words.changes if w in asking]
+    if not changes or any(
+        re.search(rf"{re.escape(w)}\s*(?:{alternation(words.reached)})", asking) for w in changes
+    ):
+        return False
+    patterns = lexicon.patterns
+    stated = patterns.rises.search(evidence) or patterns.declines.search(evidence)
+    return not stated and not any(w in evidence for w in words.changes)
+
+
 def _without_own_figures(question: Question, evidence: str, lexicon: Lexicon) -> str:
     """The evidence without the figures the question itself states (「那单1250万的…」)."""
     year, magnitudes = lexicon.numbers.dates.year, lexicon.patterns.magnitudes
@@ -184,15 +202,30 @@ def lacks_figure(question: Question, evidence: str, lexicon: Lexicon) -> bool:
             )
         if question.unit_hint == "%" and _share_asked_of_a_change(question, evidence, lexicon):
             return True
+        if _change_asked_of_a_level(question, evidence, lexicon):
+            return True
         return not _money_of_the_asked_kind(question, evidence, lexicon)
     if question.intent is Intent.DATE:
-        return not has_date(evidence, lexicon)
+        return not has_date(evidence, lexicon) or _dates_another(question, evidence, lexicon)
     if question.intent is Intent.LIST and lexicon.question.intents[Intent.DATE.value].search(
         question.text
     ):
         # 「拜耳、诺华、辉瑞分别是哪一年…」「哪几家发的，什么时候」: the dates are asked too.
         return not has_date(evidence, lexicon)
     return False
+
+
+# A title the question names: 《…》 or a quoted name.
+_TITLES_RE = re.compile(r"《([^》]{2,40})》|“([^”]{2,40})”|「([^」]{2,40})」")
+
+
+def _dates_another(question: Question, evidence: str, lexicon: Lexicon) -> bool:
+    """A date question about a titled thing (「《欧洲经济复苏计划》是哪一年出台的」) whose
+    evidence dates only other things: every clause naming the title holds no date
+    (「2010年3月，美国提出“出口倍增计划”…；《欧洲经济复苏计划》提出…」)."""
+    titles = [next(t for t in match.groups() if t) for match in _TITLES_RE.finditer(question.text)]
+    clauses = [c for c in re.split(r"[；;。!！?？\n]", evidence) if any(t in c for t in titles)]
+    return bool(clauses) and not any(has_date(c, lexicon) for c in clauses)
 
 
 def asking_clauses(question: Question, lexicon: Lexicon) -> str:

@@ -200,6 +200,23 @@ def agent_unnamed(
     return not any(names_kind(passage, kind, asked, lexicon) for kind in lexicon.names.endings)
 
 
+def place_unnamed(
+    question: Question,
+    passage: str,
+    lexicon: Lexicon,
+    tag: Callable[[str], Sequence[tuple[str, str]]],
+) -> bool:
+    """The question asks where, by a kind of place (「在哪座城市召开的」), and the passage
+    names no place (a word `tag` tags as one) that the question does not already name."""
+    agents = lexicon.names.asked.agents
+    if not agents.places.search(question.text):
+        return False
+    return not any(
+        pos in agents.place_tags and len(word) > 1 and word not in question.text
+        for word, pos in tag(passage)
+    )
+
+
 def _counts_listed(before: str, patterns: Patterns) -> bool:
     """Whether the item listed right before a count (back to its 、) is a count itself."""
     previous = before.rsplit("、", 1)[0].rsplit("、", 1)[-1]
@@ -255,6 +272,7 @@ __all__ = [
     "name_withheld",
     "names_kind",
     "organisation_names",
+    "place_unnamed",
     "role_unnamed",
     "slot_unfilled",
     "unknown_organisations",

@@ -571,3 +571,25 @@ def test_a_figure_of_the_opposite_flow_does_not_answer() -> None:
     report = text + "该国天然气主要靠进口。"
     assert _drafted_for("2020年 某国 电力 进口 了 多少 美元", text, report).refused
     assert not _drafted_for("2020年 某国 电力 出口 了 多少 美元", text, report).refused
+
+
+def test_a_change_asked_is_not_answered_by_a_level_alone() -> None:
+    level = "截至6月末，个人住房贷款余额20.1万亿元，占贷款总额的25.9%。"
+    changed = "截至6月末，个人住房贷款余额20.1万亿元，同比增长12.5%。"
+    asked = question_of("6月末 个人 住房 贷款 余额 同比 增长 了 多少")
+    assert lacks_figure(asked, level, LEXICON)
+    assert not lacks_figure(asked, changed, LEXICON)
+    # Where a change ended is a level.
+    reached = question_of("6月末 个人 住房 贷款 余额 增长 到 多少")
+    assert not lacks_figure(reached, level, LEXICON)
+    # 「到多少了」 holds 少了 but asks where it stands.
+    standing = question_of("头部 公司 余额 到 多少 了")
+    assert not lacks_figure(standing, level, LEXICON)
+
+
+def test_a_date_of_another_thing_in_the_sentence_does_not_date_the_title() -> None:
+    evidence = "2010年3月，甲国提出“出口倍增计划”；《乙洲复苏计划》提出推广乙洲标准。"
+    asked = question_of("《乙洲复苏计划》 是 哪一年 出台 的")
+    assert lacks_figure(asked, evidence, LEXICON)
+    dated = question_of("“出口倍增计划” 是 哪一年 提出 的")
+    assert not lacks_figure(dated, evidence, LEXICON)

@@ -8,6 +8,7 @@ from rag.question import asked_kinds
 from rag.slots import (
     counted_not_named,
     name_withheld,
+    place_unnamed,
     slot_unfilled,
     unknown_organisations,
 )
@@ -150,3 +151,13 @@ def test_the_subject_of_a_copula_names_the_company_the_question_describes() -> N
     assert not slot_unfilled(question, "星河智造是国内首家机器人租赁公司，总部位于合肥。", LEXICON)
     # The description alone names none.
     assert slot_unfilled(question, "国内首家机器人租赁公司已经出现，总部位于合肥。", LEXICON)
+
+
+def test_a_place_of_a_kind_asked_needs_a_place_named() -> None:
+    tag = tagger({"北京": "ns", "全国": "n"})
+    asked = question_of("全国 金融 工作 会议 在 哪座城市 召开 的？")
+    assert place_unnamed(asked, "全国 金融 工作 会议 决定 设立 委员会", LEXICON, tag)
+    assert not place_unnamed(asked, "全国 金融 工作 会议 在 北京 召开", LEXICON, tag)
+    # 「在哪儿能看到」 asks no kind of place: a website or a journal answers it.
+    anywhere = question_of("季报 在 哪儿 能 看到？")
+    assert not place_unnamed(anywhere, "季报 刊 于 官方 网站", LEXICON, tag)

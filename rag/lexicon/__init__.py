@@ -421,6 +421,9 @@ class AskedAgents:
     # Words that ask for a person (「哪位总统」) and the tags of a person's name.
     persons: tuple[str, ...] = ()
     person_tags: frozenset[str] = frozenset()
+    # What asks where, by a kind of place (「在哪座城市召开的」), and a place name's tags.
+    places: Words = field(default_factory=Words)
+    place_tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -472,6 +475,7 @@ class ShareOrChangeWords:
 
     shares: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()
+    reached: tuple[str, ...] = ()  # 「降到」「增长至」: the level a change ended at
 
 
 @dataclass(frozen=True)

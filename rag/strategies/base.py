@@ -13,7 +13,7 @@ from rag.enumeration import DocumentUnit
 from rag.evidence import question_coverage
 from rag.extractive import SentenceDraft, draft_answer
 from rag.question import Cue, Question
-from rag.slots import agent_unnamed
+from rag.slots import agent_unnamed, place_unnamed
 from rag.tabular import Table, tables_of
 from rag.types import AnswerSentence, Chunk, Retrieved
 
@@ -75,13 +75,17 @@ class Passages:
             draft.refused
             or tag is None
             or self.question.has(Cue.CONFIRMATION)
-            or not agent_unnamed(
-                self.question, " ".join(s.text for s in draft.sentences), self.ctx.lexicon, tag
+            or not any(
+                unnamed(
+                    self.question, " ".join(s.text for s in draft.sentences), self.ctx.lexicon, tag
+                )
+                for unnamed in (agent_unnamed, place_unnamed)
             )
         ):
             return draft
         # 「…是谁开发的」 quoted with a sentence that names nobody (「南京大学的科研人员…」
-        # for 「南京大学那个…是谁带队搞的」): the report does not say who.
+        # for 「南京大学那个…是谁带队搞的」), or 「在哪座城市」 with one that names no place:
+        # the report does not say who or where.
         return SentenceDraft((), {}, {}, refused=True, coverage=draft.coverage)
 
 
