@@ -150,6 +150,9 @@ def test_a_figure_asked_in_a_unit_of_measure_needs_a_figure_in_that_dimension() 
     assert has_figure("装机容量达到 2005MW", "千瓦", LEXICON)
     assert not has_figure("折合约 30×104 t 石油当量", "MW", LEXICON)
     assert has_figure("年日照时数为 2800~3000h", "小时", LEXICON)
+    # 斤 is a weight too: 「多少万吨」 is answered by 「707 亿斤」, and the other way round.
+    assert has_figure("全年产量达到 707 亿斤", "吨", LEXICON)
+    assert has_figure("全年产量达到 3538 万吨", "斤", LEXICON)
 
 
 def test_a_reference_mark_is_not_a_figure() -> None:
