@@ -593,3 +593,12 @@ def test_a_date_of_another_thing_in_the_sentence_does_not_date_the_title() -> No
     assert lacks_figure(asked, evidence, LEXICON)
     dated = question_of("“出口倍增计划” 是 哪一年 提出 的")
     assert not lacks_figure(dated, evidence, LEXICON)
+
+
+def test_a_why_question_answered_by_properties_or_a_judgement_is_not_refused() -> None:
+    # 「资金投入大、不确定性高」 gives what makes it so, without a marker.
+    props = "中试是成果走向生产线的最后一公里，资金投入大、不确定性高，最容易失败。"
+    assert not _drafted_for("为什么 中试 的 风险 比 研发 更 大？", props).refused
+    # 「为啥说」 asks the grounds of a judgement, which reports give unmarked.
+    judged = "黑天鹅对经济的冲击比灰犀牛大得多，外部冲击难以预测。"
+    assert not _drafted_for("为啥 说 黑天鹅 的 冲击 比 灰犀牛 大 得多？", judged).refused
