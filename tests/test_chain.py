@@ -200,6 +200,15 @@ def test_a_why_question_the_report_only_restates_is_refused(real_answerer: Any) 
 
 
 @pytest.mark.slow
+def test_a_place_of_a_kind_the_report_never_names_is_refused(real_answerer: Any) -> None:
+    # The report says who started the pilots and when, never in which province.
+    unnamed = real_answerer.answer("首台套保险补偿机制试点最早是在哪个省开展的？")
+    assert unnamed.refused
+    named = real_answerer.answer("哪些城市的地方政府加大了科技保险的保费补贴？")
+    assert not named.refused and "深圳" in named.text
+
+
+@pytest.mark.slow
 def test_false_premise_states_what_the_report_says(real_answerer: Any) -> None:
     answer = real_answerer.answer("首台套保险补偿试点是2018年才开始的吧？")
     assert not answer.refused and "2015" in answer.text

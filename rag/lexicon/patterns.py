@@ -24,6 +24,12 @@ _YEAR = r"(?:19|20)\d{2}"
 ISSUE_REACH = 24
 
 
+def _longer_than_one(words: tuple[str, ...]) -> list[str]:
+    """The words of two characters or more: a one-character listing word (「为」「即」) also
+    means other things, so it starts a list only right after the count it lists."""
+    return [word for word in words if len(word) > 1]
+
+
 def _chars(chars: str | tuple[str, ...]) -> str:
     """The characters for a class 「[…]」."""
     return "".join(re.escape(c) for c in chars)
@@ -807,7 +813,7 @@ class Patterns:
         # 「3 个险种：…」「多个农科院合作，包括…」: the items start right after, or after a
         # comma with a word of two characters (「，为初创企业提供…」 lists nothing).
         listing = self.lexicon.names.counts.listing
-        words = alternation([word for word in listing if len(word) > 1])
+        words = alternation(_longer_than_one(listing))
         return re.compile(rf"\s*(?:[：:（(]|{alternation(listing)}|[，,]\s*(?:{words}))")
 
     @cached_property
@@ -815,8 +821,9 @@ class Patterns:
         """A list started further on in a sentence: a colon or a listing word of two
         characters (「例如」「包括」; not 「为」, which mostly means something else)."""
         counts = self.lexicon.names.counts
-        words = [word for word in (*counts.listing, *counts.examples) if len(word) > 1]
-        return re.compile(f"[：:]|{alternation(words)}")
+        return re.compile(
+            f"[：:]|{alternation(_longer_than_one((*counts.listing, *counts.examples)))}"
+        )
 
     # --- tokens -------------------------------------------------------------------
 
