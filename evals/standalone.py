@@ -235,7 +235,7 @@ def report_language(text: str, cache_dir: Path | None, *, fitted: bool = True) -
     return Language(
         lexicon=lexicon,
         cut=tokenizer.cut,
-        tag=make_tagger(tokenizer),
+        tag=make_tagger(tokenizer, lexicon.tokens.retagged),
         normalise=lambda q: normalise_question(q, lexicon),
         expand=lambda q: expand_aliases(q, text.__contains__, lexicon),
         known=tokenizer.knows,

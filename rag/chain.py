@@ -460,8 +460,15 @@ def example_questions(
     return examples
 
 
-def make_tagger(tokenizer: Any) -> Callable[[str], list[tuple[str, str]]]:
-    """Part-of-speech tagging with the same jieba dictionary (and user terms) as retrieval."""
+def make_tagger(
+    tokenizer: Any, retagged: Mapping[str, str] | None = None
+) -> Callable[[str], list[tuple[str, str]]]:
+    """Part-of-speech tagging with the same jieba dictionary (and user terms) as retrieval.
+
+    `retagged` gives the everyday tag of common words jieba's dictionary tags as names
+    (`Lexicon.tokens.retagged`: 「上市」「山羊」 are no places), so that questions and
+    passages are read alike.
+    """
     import jieba.posseg as pseg  # loads jieba's POS model (~0.3 s) on first use
 
     # jieba.posseg already loaded the default word-tag table at import (~1 s); reuse it
@@ -469,7 +476,8 @@ def make_tagger(tokenizer: Any) -> Callable[[str], list[tuple[str, str]]]:
     pos = pseg.POSTokenizer.__new__(pseg.POSTokenizer)
     pos.tokenizer = tokenizer.jieba()
     pos.word_tag_tab = pseg.dt.word_tag_tab
-    return lambda text: [(w.word, w.flag) for w in pos.lcut(text)]
+    fixes = retagged or {}
+    return lambda text: [(w.word, fixes.get(w.word, w.flag)) for w in pos.lcut(text)]
 
 
 def llm_probe(llm: Any, every_s: float = 30.0) -> Callable[[], str]:
@@ -549,7 +557,7 @@ def _load(settings: Settings, lexicon: Lexicon, embeddings: Any | None = None) -
             lexicon=lexicon,
         )
         tokenizer.warm_up()
-        tag = make_tagger(tokenizer)
+        tag = make_tagger(tokenizer, lexicon.tokens.retagged)
         bm25 = BM25Index.build([ic.chunk.id for ic in indexed], [list(ic.tokens) for ic in indexed])
         # Each report gets its own BM25 index, term weights and text (rag/route.py), so its
         # answers do not depend on the other reports in the index (docs/LIBRARY.md).

@@ -33,7 +33,7 @@ from rag.figures import (
     spaced,
 )
 from rag.followup import MORE, ORDINAL
-from rag.lexicon import Lexicon, alternation
+from rag.lexicon import Lexicon, Words, alternation
 from rag.question import Cue, Intent, Question, Term
 from rag.sentences import SHORT_LINE, evidence_units
 from rag.slots import (
@@ -75,6 +75,22 @@ def _refused(coverage: float = 0.0) -> SentenceDraft:
     return SentenceDraft((), {}, {}, refused=True, coverage=coverage)
 
 
+# Worth more than the length penalty of the clauses a reason adds (at most a window).
+_REASON_WINDOW_BONUS = 0.2
+# Worth a few clauses' length penalty (0.001 a character).
+_WHOLE_CAUSE_BONUS = 0.05
+
+
+def _reason_bonus(span: str, reasons: Words | None, at_start: bool) -> float:
+    """A window's bonus for holding a reason marker with what it links. One that starts at
+    「带来了…」 has lost the cause said before it, unless the sentence starts there; the
+    cause may take several clauses (「线上理财兴起，货币基金扩张，带来了…」), so a window
+    from the sentence's start is preferred."""
+    if reasons is None or not any(m.start() > 0 or at_start for m in reasons.regex.finditer(span)):
+        return 0.0
+    return _REASON_WINDOW_BONUS + (_WHOLE_CAUSE_BONUS if at_start else 0.0)
+
+
 def _window_for(
     sentence: str,
     question: Question,
@@ -82,9 +98,15 @@ def _window_for(
     limit: int,
     lexicon: Lexicon,
 ) -> str:
-    """The best contiguous clause window of an over-long sentence (verbatim)."""
+    """The best contiguous clause window of an over-long sentence (verbatim).
+
+    A why question prefers the window that holds the sentence's reason (「线上理财兴起，
+    带来了存款的分流，…存款占比明显下降，…下降了2个百分点」): the clause stating the fact
+    alone covers the question's words as well, and is shorter.
+    """
     if len(sentence) <= limit:
         return sentence
+    reasons = lexicon.evidence.premises.reasons if question.intent is Intent.REASON else None
     clauses = [c for c in _CLAUSE_SPLIT_RE.split(sentence) if c]
     best = sentence[:limit]
     best_score = -1.0
@@ -97,6 +119,7 @@ def _window_for(
             score = (
                 coverage(question.term_texts, span, weight)
                 + type_fit(question, span, lexicon)
+                + _reason_bonus(span, reasons, i == 0)
                 - 0.001 * len(span)
             )
             if score > best_score:

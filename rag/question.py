@@ -258,7 +258,7 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         following = pairs[position + 1][0].strip() if position + 1 < len(pairs) else ""
         if token.strip() in fillers.documents and following in fillers.document_frames:
             continue
-        flag = lexicon.tokens.tag_fixes.get(token.strip(), flag)
+        flag = lexicon.tokens.retagged.get(token.strip(), flag)
         # jieba glues the copula to an unknown word's tail (共保体是 → 共保 / 体是); words that
         # really end in 是 (但是, 就是, 还是) are function words anyway.
         token = patterns.trailing_copula.sub("", token.strip())

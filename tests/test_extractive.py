@@ -38,6 +38,16 @@ def test_question_types() -> None:
     assert classify("一共服务了多少家企业？", LEXICON) == Intent.FIGURE
     assert classify("有哪些险种？", LEXICON) == Intent.LIST
     assert classify("为什么要发展中试保险？", LEXICON) == Intent.REASON
+    # Colloquial whys: why a figure moved or differs, what drove it.
+    assert classify("储蓄存款的比重咋降下来了？", LEXICON) == Intent.REASON
+    assert classify("房价咋涨这么快？", LEXICON) == Intent.REASON
+    assert classify("中国的RCA咋比韩国高？", LEXICON) == Intent.REASON
+    assert classify("出口涨了31.5%，是啥因素带动的？", LEXICON) == Intent.REASON
+    assert classify("这是怎么回事？", LEXICON) == Intent.REASON
+    # 「怎么」 asking how to do or how it is done is no why.
+    assert classify("怎么降低融资成本？", LEXICON) != Intent.REASON
+    assert classify("怎么比较两国的竞争力？", LEXICON) != Intent.REASON
+    assert classify("这个指数怎么算？", LEXICON) != Intent.REASON
     assert classify("这款产品全名叫什么？", LEXICON) == Intent.TITLE
     assert classify("谁发的文件？", LEXICON) == Intent.NAME
 

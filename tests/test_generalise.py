@@ -347,3 +347,20 @@ def test_a_list_asking_dates_needs_them() -> None:
     # A list that asks no date is not held to one.
     names = question_of("哪些 公司 已 布局 相关 业务")
     assert not lacks_figure(names, "包括甲、乙、丙等多家公司已布局相关业务。", LEXICON)
+
+
+def test_a_why_question_quotes_the_clauses_that_give_the_reason() -> None:
+    from rag.extractive import _window_for
+
+    sentence = (
+        "线上理财兴起，货币基金扩张，带来了存款的分流，城商行储蓄存款所占比重随之明显下降，"
+        "如图3所示，2020年大型和中型城商行储蓄存款占总负债比重分别比2015年下降了2个和5个"
+        "百分点；同业业务发展较快，同业存单在负债中的比重迅速上升，2020年中型和小型城商行"
+        "应付债券占负债比重分别比2015年上升了6.5和4个百分点。"
+    )
+    why = question_of("大中型 城商行 储蓄存款 占 负债 的 比重 咋降下来了 ？")
+    window = _window_for(sentence, why, lambda term: 1.0, 120, LEXICON)
+    assert window.startswith("线上理财兴起") and "下降了2个和5个百分点" in window
+    # Asked how much, the same sentence is quoted from the clause that states it.
+    what = question_of("大中型 城商行 储蓄存款 占 负债 的 比重 下降 了 多少 ？")
+    assert not _window_for(sentence, what, lambda term: 1.0, 120, LEXICON).startswith("线上")

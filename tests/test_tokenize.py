@@ -158,3 +158,18 @@ def test_char_bigrams_optional(jieba_cache: Path) -> None:
     assert "技保" in with_bigrams
     assert "技保" not in without
     assert "什么" not in with_bigrams  # stopwords break bigram runs
+
+
+def test_common_words_jieba_tags_as_names_are_tagged_as_everyday_words(
+    tokenizer: Tokenizer,
+) -> None:
+    from rag.chain import make_tagger
+
+    text = "美国农业部放行的作物已经上市，山羊也在其中，北京的城市试点"
+    plain = dict(make_tagger(tokenizer)(text))
+    # jieba's own dictionary takes 上市 (go to market) and 山羊 (goat) for places.
+    assert plain["上市"] == "ns" and plain["山羊"] == "ns"
+    tagged = dict(make_tagger(tokenizer, LEXICON.tokens.retagged)(text))
+    assert tagged["上市"] == "v" and tagged["山羊"] == "n" and tagged["城市"] == "n"
+    # Real places keep their tag.
+    assert tagged["北京"] == "ns" and tagged["美国农业部"] == plain["美国农业部"]

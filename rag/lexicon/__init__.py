@@ -575,6 +575,14 @@ class TokenWords:
     org_endings: tuple[str, ...]
     # Words jieba's dictionary tags wrongly (「东西」「上台」 as places), with the right tag.
     tag_fixes: Mapping[str, str] = field(default_factory=dict)
+    # The same, by their everyday tag (n: 城市, 山羊; v: 上市): the long list.
+    common_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def retagged(self) -> Mapping[str, str]:
+        """Every word jieba tags wrongly, with the tag to read it with."""
+        fixes = {word: tag for tag, words in self.common_words.items() for word in words}
+        return {**fixes, **self.tag_fixes}
 
 
 @dataclass(frozen=True)
