@@ -927,10 +927,28 @@ def _premise_note(
             # 「从2008年底到2017年一季度末…」 against a passage stating 2017 only: the
             # passage does not reach back to the first date; it does not deny it.
             continue
-        same_kind = [n for n in evidence_numbers if (kind and kind in n) or (not kind and n)]
+        # A bare number (「RCA是8.452」) is corrected only by a bare number, never by a
+        # year or an amount the passage happens to state (「2000一2015年」 too).
+        same_kind = [
+            n
+            for n in find_numbers(IDENTIFIERS.sub(" ", span), lexicon)
+            if (kind and kind in n) or (not kind and _bare_like(n, claim))
+        ]
         if same_kind:
             return _correction(spaced(same_kind[0]), spaced(claim))
     return ""
+
+
+_BARE = re.compile(r"[\d.]+")
+_YEARISH = re.compile(r"(?:19|20)\d\d")
+
+
+def _bare_like(stated: str, claimed: str) -> bool:
+    """Whether a stated number can correct a claimed bare number: bare too, and a year
+    only for a year."""
+    return bool(_BARE.fullmatch(stated)) and (
+        not _YEARISH.fullmatch(stated) or bool(_YEARISH.fullmatch(claimed))
+    )
 
 
 def _correction(stated: str, claimed: str) -> str:

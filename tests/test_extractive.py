@@ -227,6 +227,17 @@ def test_a_code_in_the_question_is_no_figure_to_correct() -> None:
     assert "84" not in draft.premise_note
 
 
+def test_a_bare_figure_is_corrected_only_by_a_bare_figure() -> None:
+    ranked = _chunk("2000一2015年，纺织品（HS61）的显示性比较优势指数排名靠前。")
+    claimed = question_of("2015年 纺织品 的 RCA 是 7.25 ，算 很强 吗？")
+    draft = draft_answer(claimed, [Retrieved(ranked, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    # Neither the span's year nor the class code corrects an index value.
+    assert not draft.premise_note
+    valued = _chunk("2015年，纺织品的显示性比较优势指数为 4.81，竞争力很强。")
+    draft = draft_answer(claimed, [Retrieved(valued, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    assert draft.premise_note == "报告中的说法是4.81，而不是7.25。"
+
+
 def test_a_passage_stating_one_of_two_asked_dates_does_not_deny_the_other() -> None:
     chunk = _chunk("2017年一季度末，企业信贷占GDP比重为 165.3%，位居世界前列。")
     span = question_of("从 2008年底 到 2017年 一季度末 信贷 占 GDP 比重 涨了 多少")
