@@ -341,9 +341,10 @@ def is_table_note(text: str) -> bool:
     return False
 
 
-def match_english_caption(text: str) -> bool:
+def match_english_caption(text: str, *, figure: bool = False) -> bool:
     """An English table caption (「Tab.1 …」「Table 2 …」), set under the Chinese one or
-    standing for a caption the extraction lost."""
-    words = structure_words().english_caption
+    standing for a caption the extraction lost; with `figure`, a figure's (「Fig.1 …」)."""
+    found = structure_words()
+    words = found.english_figure_caption if figure else found.english_caption
     pattern = rf"^(?:{'|'.join(map(re.escape, words))})\s*\.?\s*\d{{1,3}}(?!\d)" if words else ""
     return bool(pattern) and re.match(pattern, _clean(text), re.IGNORECASE) is not None

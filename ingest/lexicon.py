@@ -23,6 +23,7 @@ class StructureWords:
     journal_words: tuple[str, ...]
     table_notes: tuple[str, ...] = ()
     english_caption: tuple[str, ...] = ()
+    english_figure_caption: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -44,4 +45,5 @@ def structure_words() -> StructureWords:
         journal_words=tuple(front.get("journal_words", [])),
         table_notes=tuple(tables.get("note_markers", [])),
         english_caption=tuple(tables.get("english_caption", [])),
+        english_figure_caption=tuple(tables.get("english_figure_caption", [])),
     )

@@ -18,6 +18,7 @@ from itertools import pairwise
 from ingest.cues import is_affiliation, is_meta_line, opens_abstract
 from ingest.headings import (
     ends_sentence,
+    is_table_note,
     is_toc_marker,
     match_abstract_marker,
     match_back_matter,
@@ -177,6 +178,10 @@ def join_page_breaks(
     short title-like line. The joined line records where each later page starts.
     With `across_pages_only` (lines that are already paragraphs, as a PDF reader
     gives them) only a paragraph at the foot of a page may be continued.
+
+    A table or a figure that a PDF places inside a sentence (「…2019年8月22日…共和国总」,
+    the table with its captions and notes, 「统颁布4422号令…」) is a float: the sentence
+    is joined across it, on any page, and the float follows the joined paragraph.
     """
     out: list[LogicalLine] = []
     # The paragraph being built is kept as parts and joined once: re-concatenating a
@@ -207,13 +212,30 @@ def join_page_breaks(
         parts.clear()
         breaks.clear()
 
+    # Floats met while a paragraph is open, held until it is known whether prose
+    # continues it after them.
+    floats: list[LogicalLine] = []
+
+    def release_floats() -> None:
+        close()
+        out.extend(floats)
+        floats.clear()
+
     for line in lines:
         text = line.text
         structural = is_structural(line, text)
+        if out and open_fragment and _is_float(line, text):
+            floats.append(as_logical(line))
+            continue
         if (
             out
             and open_fragment
-            and not (across_pages_only and (line.page is None or line.page == out[-1].page_end))
+            and not (
+                across_pages_only
+                and not floats
+                and (line.page is None or line.page == out[-1].page_end)
+            )
+            and (not floats or _cut_tail(parts[-1]))
             and not structural
             and match_point(text) is None
             and not (is_title_like(text) and not ends_sentence(text))
@@ -232,8 +254,10 @@ def join_page_breaks(
             length = offset + len(text)
             has_punct = has_punct or _PROSE_PUNCT.search(text) is not None
             open_fragment = not ends_sentence(text) and has_punct
+            if not open_fragment:
+                release_floats()
             continue
-        close()
+        release_floats()
         out.append(as_logical(line))
         parts.append(text)
         breaks.extend(line.page_breaks)
@@ -242,9 +266,41 @@ def join_page_breaks(
         # A first line without clause punctuation is a title (「…的进展、问题与对策建议」),
         # not the top of a cut paragraph.
         title = len(out) == 1 and _CLAUSE_PUNCT.search(text) is None
-        open_fragment = not title and not structural and _is_fragment(text)
-    close()
+        # A table's note (「资料来源：…整理」) is no cut sentence; nor is a chart's residue
+        # after the last full stop (「…成果（表3）。）日艹两」).
+        open_fragment = (
+            not title and not structural and not _is_float(line, text) and _is_fragment(text)
+        )
+    release_floats()
     return out
+
+
+# What a sentence cut before a float keeps after its last full stop: a clause at least.
+_CUT_TAIL_MIN_CHARS = 6
+_FULL_STOPS = re.compile(r"[。！？；!?;]")
+# A reference marker (「[12]」「[3-5]」) with at most a stray character after it.
+_CITED_END = re.compile(r"\[\d{1,3}(?:[-–,，]\d{1,3})*\]\S{0,2}$")
+
+
+def _cut_tail(text: str) -> bool:
+    """Whether a paragraph ends in a real clause cut short (「…2019年8月22日…共和国总」),
+    not in a chart's residue after its last full stop (「…成果（表3）。）日艹两」)."""
+    tail = _FULL_STOPS.split(text.rstrip())[-1]
+    if _CITED_END.search(tail):
+        return False  # 「…占总发电量的5%[12]号」: a reference closes its sentence
+    return len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", tail)) >= _CUT_TAIL_MIN_CHARS
+
+
+def _is_float(line: Line, text: str) -> bool:
+    """A table row, a table's or a figure's caption or a table's note: what a PDF may
+    set down in the middle of a sentence."""
+    return (
+        line.is_table_row
+        or match_caption(text) is not None
+        or match_english_caption(text)
+        or match_english_caption(text, figure=True)
+        or is_table_note(text)
+    )
 
 
 def joined_text(text: str) -> str:

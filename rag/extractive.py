@@ -110,6 +110,7 @@ def _window_for(
     clauses = [c for c in _CLAUSE_SPLIT_RE.split(sentence) if c]
     best = sentence[:limit]
     best_score = -1.0
+    best_end = -1
     for i in range(len(clauses)):
         span = ""
         for j in range(i, len(clauses)):
@@ -123,7 +124,18 @@ def _window_for(
                 - 0.001 * len(span)
             )
             if score > best_score:
-                best, best_score = span, score
+                best, best_score, best_end = span, score, j
+    if question.intent in _FIGURE_INTENTS and 0 <= best_end < len(clauses) - 1:
+        # 「…风力发电量增加到3100MW，占总发电量的7.2%」: the window ends at the clause
+        # naming what was asked, and the next clause gives its figure; the earlier
+        # clauses covered its words already, so it scored no better, but it is the answer.
+        last, after = clauses[best_end], clauses[best_end + 1]
+        if (
+            len(best) + len(after) <= limit
+            and any(term in last for term in question.term_texts)
+            and find_numbers(after, lexicon)
+        ):
+            best += after
     return best
 
 

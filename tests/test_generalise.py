@@ -364,3 +364,16 @@ def test_a_why_question_quotes_the_clauses_that_give_the_reason() -> None:
     # Asked how much, the same sentence is quoted from the clause that states it.
     what = question_of("大中型 城商行 储蓄存款 占 负债 的 比重 下降 了 多少 ？")
     assert not _window_for(sentence, what, lambda term: 1.0, 120, LEXICON).startswith("线上")
+
+
+def test_a_figure_window_keeps_the_clause_after_the_named_thing() -> None:
+    from rag.extractive import _window_for
+
+    sentence = (
+        "2021年3月5日该国共和国总统签发108号令，计划到2030年新能源占总发电量的比重增加到30%，"
+        "其中水力发电量增加至1200MW，占总发电量的9.5%；风力发电量增加到3100MW，占总发电量的7.2%；"
+        "生物质发电量增加到800MW，占总发电量的2.1%；此外还将建设若干储能电站和配套电网设施。"
+    )
+    asked = question_of("108号令 里 风力 2030年 占 发电量 多少 ？")
+    window = _window_for(sentence, asked, lambda term: 1.0, 115, LEXICON)
+    assert "风力发电量增加到3100MW" in window and "7.2%" in window

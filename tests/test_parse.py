@@ -439,3 +439,48 @@ def test_join_rules_are_general() -> None:
     )
     assert "短标题" in texts and "下一段。" in texts
     assert "第一，要点。" in texts
+
+
+def test_a_sentence_a_pdf_cuts_with_a_table_is_joined_across_it() -> None:
+    from ingest.lines import Line
+
+    lines = [
+        Line("近年来，该国积极推动新能源利用。2021年3月5日该国共和国总", page=2),
+        Line("表2该国能源构成", page=2),
+        Line("Tab.2 Energy mix", page=2),
+        Line("类型\t产能", page=2, is_table_row=True),
+        Line("风能\t12.5", page=2, is_table_row=True),
+        Line("注：资料来源于该国能源部。", page=2),
+        Line("图2该国发电情况", page=2),
+        Line("Fig.2 Power generation", page=2),
+        Line("统签发108号令，计划到2030年新能源占比达到30%。", page=2),
+        Line("下一段的内容。", page=3),
+    ]
+    texts = [ln.text for ln in join_page_breaks(lines, across_pages_only=True)]
+    assert texts[0] == (
+        "近年来，该国积极推动新能源利用。2021年3月5日该国共和国总统签发108号令，计划到2030年"
+        "新能源占比达到30%。"
+    )
+    # The table, its captions and its note follow the sentence, in their order.
+    assert texts[1:8] == [line.text for line in lines[1:8]]
+    assert texts[8] == "下一段的内容。"
+
+
+def test_a_table_note_or_a_charts_residue_is_not_joined_across_a_table() -> None:
+    from ingest.lines import Line
+
+    residue = [
+        Line("两家公司联手推出重磅成果（表3）。）日艹两", page=4),
+        Line("表3合作情况", page=4),
+        Line("公司\t伙伴", page=4, is_table_row=True),
+        Line("国内相关企业有几十家，多处于产业链中游。", page=4),
+    ]
+    texts = [ln.text for ln in join_page_breaks(residue, across_pages_only=True)]
+    assert "国内相关企业有几十家，多处于产业链中游。" in texts
+    note = [
+        Line("资料来源：根据统计网站数据计算整理", page=5),
+        Line("表4指数", page=5),
+        Line("此外，部分产业的竞争力上升。", page=5),
+    ]
+    texts = [ln.text for ln in join_page_breaks(note, across_pages_only=True)]
+    assert "此外，部分产业的竞争力上升。" in texts
