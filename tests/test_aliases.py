@@ -82,3 +82,16 @@ def test_a_word_of_a_heading_only_is_the_reports_own() -> None:
     assert expand_aliases("卡脖子的地方在哪？", chunk.text.__contains__, LEXICON).startswith(
         "卡脖子"
     )
+
+
+def test_colloquial_words_are_read_as_the_written_words_the_report_uses() -> None:
+    report = "该国南与邻国接壤，年均晴朗天气达300天；政府加大投资力度。"
+    has = report.__contains__
+    assert expand_aliases("该国南边挨着哪个国家？", has, LEXICON) == "该国南边接壤哪个国家？"
+    assert expand_aliases("一年有多少个晴天？", has, LEXICON) == "一年有多少个晴朗？"
+    # 「砸钱」 is read whole, before any shorter word it holds.
+    assert expand_aliases("政府砸钱了吗？", has, LEXICON) == "政府投资了吗？"
+    # A word the report uses itself stays as it is.
+    assert (
+        expand_aliases("挨着哪个国家？", "甲国挨着乙国。".__contains__, LEXICON) == "挨着哪个国家？"
+    )
