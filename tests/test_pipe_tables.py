@@ -310,9 +310,34 @@ YEAR_ROWS = (
 def test_a_year_no_row_of_the_table_holds_is_refused_with_the_years_it_lists() -> None:
     # 「2021年…是多少」 of a table of 2018–2020 must not be answered by the other years'
     # cells (issue 16, "answer the question asked").
-    text = docgen.pipe_table_text() + "\n".join(YEAR_ROWS) + "\n"
-    year_chunks = chunk_report(parse_text(text, "pipe.txt"), ChunkSettings())
-    strategy, said, refused = _answer("2021年 甲城 地铁客流 是 多少？", year_chunks)
+    strategy, said, refused = _answer("2021年 甲城 地铁客流 是 多少？", _with_rows(YEAR_ROWS))
     assert (strategy, refused) == ("table_cell", True)
     assert "2017年、2018年、2019年" in said and "2021年" in said
     assert "320" not in said and "没有提到" not in said
+
+
+def _with_rows(lines: tuple[str, ...]) -> list[Chunk]:
+    """The pipe-table report's chunks with these lines after its own tables."""
+    text = docgen.pipe_table_text() + "\n".join(lines) + "\n"
+    return chunk_report(parse_text(text, "pipe.txt"), ChunkSettings())
+
+
+SHARE_ROWS = (
+    "2015年，与其他国家相比，丙国船舶产业的国际市场占有率仅次于甲国（27.40%），排名第二。",
+    "表5三国船舶产业国际竞争力比较",
+    "指标 | 年份 | 甲国 | 乙国 | 丙国",
+    "国际市场 | 2012 | 24.83 | 14.59 | 25.48",
+    "2015 | 27.40 | 8.80 | 21.30",
+    "竞争指数 | 2012 | 0.911 | 0.952 | 0.855",
+    "2015 | 0.885 | 0.912 | 0.933",
+    "综上可知，丙国船舶产业竞争力较强。",
+)
+
+
+def test_a_named_cell_beats_a_sentence_that_gives_another_rows_figure() -> None:
+    share_chunks = _with_rows(SHARE_ROWS)
+    # The sentence holds every word of the question (the table's label is cut short to
+    # 「国际市场」) but only 甲国's share.
+    strategy, said, refused = _answer("2015年 丙国 船舶 的 国际市场占有率 是 多少？", share_chunks)
+    assert (strategy, refused) == ("table_cell", False)
+    assert "21.30" in said and "27.40" not in said

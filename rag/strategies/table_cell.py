@@ -91,11 +91,30 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
         prose.coverage,
     )
     rival = prose_coverage(passages)
+    if _prose_gives_other_figures(question, reading, passages):
+        # 「2015年中国…的国际市场占有率」: the sentence names every word of the question but
+        # gives another country's share; the named cell is the figure asked for, however
+        # the table's headers word it (「国际市场」).
+        rival = 0.0
     # Named cells beat a sentence that covers the question as well; a whole row (no column
     # named) is only the row again, so the sentences keep a tie.
     if covered < MIN_COVERAGE or covered < rival or (not reading.columns and covered == rival):
         return None
     return read_off(NAME, sentences, chunks, passages.scoped)
+
+
+def _prose_gives_other_figures(question: Question, reading: Reading, passages: Passages) -> bool:
+    """A figure question whose named cells (a row and a column) hold figures that the
+    sentence draft's prose never states: the sentences' figures are others'."""
+    if question.intent is not Intent.FIGURE or not reading.columns:
+        return False
+    values = [
+        row.cell(k).strip()
+        for row in reading.rows
+        for k in reading.columns
+        if cell_value(row.cell(k)) is not None
+    ]
+    return bool(values) and not any(value in _spoken(passages) for value in values)
 
 
 def _refused(
