@@ -68,14 +68,17 @@ unit: install-test browser model
 	REPORTQA_TEST_MODELS_DIR="$(REPORTQA_HOME)/models" $(BIN)/pytest -q -p no:cacheprovider --timeout=900
 
 # The seed report's gate, then the library gate (each library report ingested alone into a
-# scratch home; about 12 minutes on 2 busy cores) when the library is there.
+# scratch home; about 12 minutes on 2 busy cores) when the library is there, and the same
+# gate with noise around every question (emoji, courtesy, English, Markdown; 3 minutes).
 evals: index
 	$(BIN)/reportqa eval --split all --gate
 	$(BIN)/reportqa eval --conversations --gate
 	$(PY) -m evals.standalone --gate
 	@if [ -d "$(LIBRARY_DIR)" ]; then \
 		echo "$(BIN)/reportqa eval --library --gate"; \
-		$(BIN)/reportqa eval --library --gate; \
+		$(BIN)/reportqa eval --library --gate && \
+		echo "$(BIN)/reportqa eval --library --noise --no-baselines --gate" && \
+		$(BIN)/reportqa eval --library --noise --no-baselines --gate; \
 	else \
 		echo "报告库 $(LIBRARY_DIR) 不存在：跳过 reportqa eval --library（library skipped）"; \
 	fi

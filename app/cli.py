@@ -274,6 +274,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         argv.append("--conversations")
     if args.reports:
         argv += ["--reports", args.reports]
+    if args.noise:
+        argv.append("--noise")
     # heavy (~1 s with its baselines and scratch homes): `eval` only, not the question path
     from evals.run import main as eval_main
 
@@ -353,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="对话评测：逐轮以自己的回答为历史提问，独立问题另单独提问（见 README）",
     )
     p.add_argument("--reports", default="", help="与 --library 同用：只跑这些报告（逗号分隔）")
+    p.add_argument(
+        "--noise",
+        action="store_true",
+        help="与 --library 同用：每题加上表情、客套话、英文或 Markdown 再问（见 README）",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="性能基准")

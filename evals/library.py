@@ -57,6 +57,7 @@ from evals.metrics import (
     false_absence_terms,
     list_failures,
 )
+from evals.noise import noisy
 from evals.pages import PageMap, page_accuracy
 from ingest.readers import ReadError
 from rag.errors import ReportQAError
@@ -529,13 +530,14 @@ def render(
     return LibraryReportDoc(markdown, payload, macros)
 
 
-def write(doc: LibraryReportDoc, reports_dir: Path) -> None:
-    """Write library.md and library.json (both git-ignored: tuning failures quote the reports)."""
+def write(doc: LibraryReportDoc, reports_dir: Path, stem: str = "library") -> None:
+    """Write library.md and library.json (both git-ignored: tuning failures quote the
+    reports); `stem` names another pair (library_noise)."""
     import json
 
     reports_dir.mkdir(parents=True, exist_ok=True)
-    (reports_dir / "library.md").write_text(doc.markdown, encoding="utf-8")
-    (reports_dir / "library.json").write_text(
+    (reports_dir / f"{stem}.md").write_text(doc.markdown, encoding="utf-8")
+    (reports_dir / f"{stem}.json").write_text(
         json.dumps(jsonable(doc.payload), ensure_ascii=False, indent=1, allow_nan=False) + "\n",
         encoding="utf-8",
     )
@@ -575,8 +577,10 @@ def run_reports(
     names: Sequence[str] = (),
     limit: int = 0,
     progress: Callable[[str], None] | None = None,
+    transform: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> list[ReportOutcome]:
-    """Run `runner` over the library's reports (tuning first) and score each."""
+    """Run `runner` over the library's reports (tuning first) and score each; `transform`
+    rewrites each report's items first (`evals.noise.noisy`)."""
     selected = [r for r in library.reports if not names or r.name in names]
     selected.sort(key=lambda r: r.heldout)
     outcomes: list[ReportOutcome] = []
@@ -585,6 +589,8 @@ def run_reports(
             progress(f"[{number}/{len(selected)}] {report.name}（{SPLIT_LABELS[report.split]}）…")
         started = time.perf_counter()
         items = load_report_items(report, limit)
+        if transform is not None:
+            items = transform(items)
         text = report.text.read_text(encoding="utf-8")
         pages = PageMap.load(report.text, report.pages) if report.pages else None
         try:
@@ -622,11 +628,13 @@ def run_library(
     thresholds: Mapping[str, Any] | None = None,
     out: Any = None,
     err: Any = None,
+    noise: bool = False,
 ) -> int:
     """Run, print and write the library eval; 0 = done (gate passed), 1 = gate failed.
 
-    `thresholds` (thresholds.toml) turns the gate on. `EvalSetError` propagates
-    (the caller prints it and exits 2).
+    `thresholds` (thresholds.toml) turns the gate on. With `noise` every question is
+    asked with noise around it (`evals.noise`), written as library_noise.md/json.
+    `EvalSetError` propagates (the caller prints it and exits 2).
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -651,7 +659,12 @@ def run_library(
         )
     started = time.perf_counter()
     outcomes = run_reports(
-        library, runner, names=names, limit=limit, progress=lambda m: print(m, file=err)
+        library,
+        runner,
+        names=names,
+        limit=limit,
+        progress=lambda m: print(m, file=err),
+        transform=noisy if noise else None,
     )
     if not outcomes:
         raise EvalSetError("没有可评测的报告")
@@ -663,7 +676,7 @@ def run_library(
         wall_s=time.perf_counter() - started,
     )
     if reports_dir is not None:
-        write(doc, reports_dir)
+        write(doc, reports_dir, stem="library_noise" if noise else "library")
     print(doc.markdown, file=out)
     if thresholds is None:
         return 0
@@ -716,6 +729,7 @@ def main_from_args(
             settings_summary=settings_summary(settings, args.mode),
             reports_dir=Path(args.reports_dir) if args.reports_dir else DEFAULT_REPORTS,
             thresholds=thresholds,
+            noise=bool(getattr(args, "noise", False)),
         )
     except (ReportQAError, EvalSetError, ReadError) as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -246,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
         "独立问题另行单独提问；写 conversations.md/json",
     )
     p.add_argument("--reports", default="", help="与 --library 同用：只跑这些报告（逗号分隔）")
+    p.add_argument(
+        "--noise",
+        action="store_true",
+        help="与 --library 同用：每题加上用户常见的噪声（表情、客套话、英文、Markdown）再问；"
+        "写 library_noise.md/json",
+    )
     return p
 
 

@@ -860,7 +860,9 @@ def build_question(
         question,
         wording=Wording(text, normalised, resolved),
         followup=followup,
-        asks=question_asks(text, language.lexicon),
+        # The asks of the question as normalised: without the noise around it (「我在写
+        # 材料，想确认下：…」 would make its preface part of the first ask).
+        asks=question_asks(normalised, language.lexicon),
     )
     if resolved != normalised:
         question = _with_own_ask(question, normalised, language)

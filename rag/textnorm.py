@@ -85,6 +85,7 @@ _FIRST_PICTOGRAPH = 0x2600
 _MARKUP = re.compile(r"\*\*|__|~~|`+")
 _LEADING_MARK = re.compile(r"^\s*(?:#+|>+)\s*")
 _CLAUSE_END = re.compile(r"(?<=[，,：:；;])")
+_QUESTION_END = re.compile(r"[？?，,。]\s*")
 
 
 def _is_decoration(ch: str) -> bool:
@@ -119,8 +120,18 @@ def strip_noise(text: str, lexicon: Lexicon) -> str:
     if re.search(r"[\u4e00-\u9fff]", cleaned):
         cleaned = lexicon.patterns.english_filler.sub("", cleaned)
     cleaned = _WHITESPACE.sub(" ", cleaned).strip(" ，,：:；;、")
-    cleaned = _without_preface(cleaned, lexicon)
+    cleaned = _without_closing(_without_preface(cleaned, lexicon), lexicon)
     return cleaned if _has_searchable_text(cleaned) else text
+
+
+def _without_closing(text: str, lexicon: Lexicon) -> str:
+    """The question without a courtesy after it (「…是上海浦东出的吧？谢谢！」): after its
+    question mark or a comma, a clause of thanks only."""
+    for end in _QUESTION_END.finditer(text):
+        rest = text[end.end() :]
+        if rest.strip() and lexicon.patterns.closing.fullmatch(rest.strip()):
+            return text[: end.end()].rstrip(" ，,")
+    return text
 
 
 def _truncate(text: str, max_chars: int) -> str:

@@ -127,6 +127,24 @@ def test_terms_carried_into_a_followup_count_less() -> None:
     assert {t.text: t.weight_factor for t in plain.terms}["深圳"] == 1.0
 
 
+def test_the_asks_of_a_question_leave_its_noise_out() -> None:
+    from rag.textnorm import normalise_question
+
+    lexicon = packaged_lexicon()
+    language = Language(
+        lexicon,
+        cut=lambda t: t.replace("？", " ").split(),
+        normalise=lambda text: normalise_question(text, lexicon),
+    )
+    context = Context(language, Scorers(weight=lambda t: 1.0))
+    plain = build_question("深圳方案是哪年推出的？共保体有几家？", (), None, context)
+    noisy = build_question(
+        "我在写材料，想确认下：深圳方案是哪年推出的？共保体有几家？谢谢！", (), None, context
+    )
+    assert len(plain.asks.parts) == 2
+    assert noisy.asks == plain.asks
+
+
 @pytest.mark.slow
 def test_date_question_cites_section_and_page(real_answerer: Any) -> None:
     answer = real_answerer.answer("首台（套）装备保险补偿的试点最早是在哪一年？")

@@ -497,3 +497,24 @@ def test_scratch_runner_ingests_asks_and_cleans_up(
     cached = SharedSystemClient._identifier_to_system
     assert "ephemeral" not in cached
     assert not [k for k, v in cached.items() if "reportqa-library-" in str(v.settings)]
+
+
+def test_the_noise_run_asks_noisy_questions_and_writes_its_own_files(tmp_path: Path) -> None:
+    class Recording(FakeRunner):
+        def __init__(self) -> None:
+            super().__init__()
+            self.questions: list[str] = []
+
+        def __call__(self, report: lib.LibraryReport, items: list[dict[str, Any]]) -> lib.RunOutput:
+            self.questions += [i["question"] for i in items]
+            return super().__call__(report, items)
+
+    clean, noisy = Recording(), Recording()
+    _run(tmp_path / "clean", clean)
+    code, _, _, out_dir = _run(tmp_path / "noisy", noisy, noise=True)
+    assert code == 0
+    assert (out_dir / "library_noise.md").exists() and not (out_dir / "library.md").exists()
+    assert len(noisy.questions) == len(clean.questions)
+    assert all(n != c for n, c in zip(noisy.questions, clean.questions, strict=True))
+    args = build_parser().parse_args(["--library", "--noise"])
+    assert args.noise

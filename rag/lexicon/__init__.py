@@ -122,6 +122,8 @@ class Fillers:
     classifiers: tuple[str, ...]
     english: tuple[str, ...]  # 「quick question」「pls」 typed into a Chinese question
     prefaces: tuple[str, ...]  # 「我在写材料，想确认下：」: a leading clause about the asker
+    # 「…吧？谢谢！」: courtesy after the question, said to the bot.
+    closings: tuple[str, ...] = ()
     # 「文章里说的…」「本文中…」: the report itself, named before where or what it says.
     documents: tuple[str, ...] = ()
     document_frames: tuple[str, ...] = ()

@@ -756,6 +756,12 @@ class Patterns:
         return re.compile(rf"(?<![A-Za-z])(?:{fillers})(?![A-Za-z])", re.IGNORECASE)
 
     @cached_property
+    def closing(self) -> re.Pattern[str]:
+        """A trailing clause of courtesy only (「谢谢！」「辛苦了~」)."""
+        words = alternation(self.lexicon.question.fillers.closings)
+        return re.compile(rf"(?:{words})?[\s!！~～。.，,🙏]*$", re.IGNORECASE)
+
+    @cached_property
     def preface(self) -> re.Pattern[str]:
         """A clause about the asker (「我在写材料」「想确认下」)."""
         return re.compile(f"({alternation(self.lexicon.question.fillers.prefaces)})")
