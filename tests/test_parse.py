@@ -484,3 +484,11 @@ def test_a_table_note_or_a_charts_residue_is_not_joined_across_a_table() -> None
     ]
     texts = [ln.text for ln in join_page_breaks(note, across_pages_only=True)]
     assert "此外，部分产业的竞争力上升。" in texts
+    # Across a float and a page break both, the pages of the parts would be lost.
+    paged = [
+        Line("近年来，该国积极推动新能源利用，计划在多个州建设大型光伏", page=6),
+        Line("表6项目清单", page=7),
+        Line("电站，总规模达到五吉瓦。", page=7),
+    ]
+    texts = [ln.text for ln in join_page_breaks(paged, across_pages_only=True)]
+    assert "电站，总规模达到五吉瓦。" in texts
