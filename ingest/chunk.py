@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.lines import span_pages
 from rag.sentence_split import sentence_spans
 from rag.settings import ChunkSettings
 from rag.table_cells import is_pipe_row
 from rag.tabular import aligned_rows, column_names
-from rag.types import Block, Chunk, ParsedReport, content_id
+from rag.types import Block, Chunk, ParsedReport, content_id, span_pages
 
 _CLAUSE_END = "，、：,:"
 _SEPARATOR = " › "
@@ -90,6 +89,7 @@ class _Piece:
     kind: str
     embed_body: str
     table: _TableOf | None = None
+    page_breaks: tuple[tuple[int, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,8 +191,34 @@ def _group_pieces(group: Sequence[Block], settings: ChunkSettings) -> list[_Piec
             if hi > s:
                 covered.append(_block_span_pages(blk, max(s, lo) - lo, min(e, hi) - lo))
         start, end = _page_bounds(covered)
-        pieces.append(_Piece(chunk_text, group[0].section_path, start, end, group[0].kind, ""))
+        breaks = _chunk_breaks(offsets[first_block:], s, e, start)
+        pieces.append(
+            _Piece(chunk_text, group[0].section_path, start, end, group[0].kind, "", None, breaks)
+        )
     return pieces
+
+
+def _chunk_breaks(
+    offsets: Sequence[tuple[int, int, Block]], s: int, e: int, first_page: int | None
+) -> tuple[tuple[int, int | None], ...]:
+    """Where a later page starts inside the chunk [s, e) of its group's text: at a block
+    that starts on another page, or at a page break inside a block."""
+    breaks: list[tuple[int, int | None]] = []
+    page = first_page
+    for lo, hi, blk in offsets:
+        if lo >= e:
+            break
+        if hi <= s:
+            continue
+        points = [(lo, blk.page_start)] + [(lo + at, p) for at, p in blk.page_breaks]
+        for at, new in points:
+            if new is None or new == page or not s < at < e:
+                if at <= s and new is not None:
+                    page = new  # the chunk starts inside this block, on this page
+                continue
+            breaks.append((at - s, new))
+            page = new
+    return tuple(breaks)
 
 
 def chunk_report(report: ParsedReport, settings: ChunkSettings) -> list[Chunk]:
@@ -280,6 +306,7 @@ def chunk_report(report: ParsedReport, settings: ChunkSettings) -> list[Chunk]:
                 kind=piece.kind,
                 embed_text=embed,
                 meta=meta,
+                page_breaks=piece.page_breaks,
                 **_table_fields(piece.table),
             )
         )

@@ -311,24 +311,3 @@ def joined_text(text: str) -> str:
     Every chunk's `text` is a substring of this, which is what citation checks rely on.
     """
     return "\n".join(line.text for line in join_page_breaks(text_to_lines(text)))
-
-
-def span_pages(
-    page_start: int | None, page_end: int | None, breaks: PageBreaks, lo: int, hi: int
-) -> tuple[int | None, int | None]:
-    """First and last page of the characters [lo, hi) of a text starting on `page_start`.
-
-    Without page breaks this is (page_start, page_end): the text's own range.
-    """
-    if not breaks:
-        return page_start, page_end
-    first = page_start
-    last = page_start
-    for offset, page in breaks:
-        if offset <= lo:
-            first = page
-        if offset < hi:
-            last = page
-    if first is None:
-        first = last
-    return first, last if last is not None else first

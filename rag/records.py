@@ -42,6 +42,10 @@ def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
         "table_header": chunk.table_header,
         "table_index": chunk.table_index,
         "table_rows": chunk.table_rows,
+        # Where later pages start inside the text: a JSON list of [offset, page].
+        "page_breaks": json.dumps([list(b) for b in chunk.page_breaks])
+        if chunk.page_breaks
+        else "",
     }
 
 
@@ -54,6 +58,21 @@ def _facts(raw: Any) -> tuple[tuple[str, str], ...]:
     except json.JSONDecodeError:
         return ()
     return tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2)
+
+
+def _page_breaks(raw: Any) -> tuple[tuple[int, int | None], ...]:
+    """The page breaks as stored; () for an index without them."""
+    if not isinstance(raw, str) or not raw:
+        return ()
+    try:
+        pairs = json.loads(raw)
+    except json.JSONDecodeError:
+        return ()
+    return tuple(
+        (int(p[0]), int(p[1]) if p[1] is not None else None)
+        for p in pairs
+        if isinstance(p, list) and len(p) == 2
+    )
 
 
 def chunk_from_record(
@@ -90,4 +109,5 @@ def chunk_from_record(
         table_header=str(metadata.get("table_header", "") or ""),
         table_index=int(metadata.get("table_index") or 0),
         table_rows=int(metadata.get("table_rows") or 0),
+        page_breaks=_page_breaks(metadata.get("page_breaks")),
     )

@@ -7,6 +7,7 @@ models or Chroma, so the types can be shared by `ingest`, `rag` and `app`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -76,6 +77,32 @@ def content_id(*parts: str) -> str:
     return digest[:32]
 
 
+def span_pages(
+    page_start: int | None,
+    page_end: int | None,
+    breaks: Sequence[tuple[int, int | None]],
+    lo: int,
+    hi: int,
+) -> tuple[int | None, int | None]:
+    """First and last page of the characters [lo, hi) of a text starting on `page_start`
+    whose later pages start at `breaks` ((offset, page), in order).
+
+    Without page breaks this is (page_start, page_end): the text's own range.
+    """
+    if not breaks:
+        return page_start, page_end
+    first = page_start
+    last = page_start
+    for offset, page in breaks:
+        if offset <= lo:
+            first = page
+        if offset < hi:
+            last = page
+    if first is None:
+        first = last
+    return first, last if last is not None else first
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A retrievable passage: the report's own text plus where it sits in the report."""
@@ -98,6 +125,13 @@ class Chunk:
     table_header: str = ""
     table_index: int = 0
     table_rows: int = 0
+    # Where a later page starts inside `text`: (character offset, page). A chunk over a
+    # page break cites, for each quote, only the pages the quote sits on.
+    page_breaks: tuple[tuple[int, int | None], ...] = ()
+
+    def pages_of(self, lo: int, hi: int) -> tuple[int | None, int | None]:
+        """First and last page of the characters [lo, hi) of `text`."""
+        return span_pages(self.page_start, self.page_end, self.page_breaks, lo, hi)
 
     @property
     def page_label(self) -> str:

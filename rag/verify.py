@@ -623,14 +623,21 @@ def _renumbered(
         chunk = candidates[old].chunk
         start = min(s for s, _ in spans[old])
         end = max(e for _, e in spans[old])
-        citable, _ = citable_text(chunk)
+        citable, body = citable_text(chunk)
+        # A quote of the chunk's text cites the pages it sits on; one of its headings, the
+        # chunk's.
+        page_start, page_end = (
+            chunk.pages_of(start - body, end - body)
+            if start >= body
+            else (chunk.page_start, chunk.page_end)
+        )
         citations.append(
             Citation(
                 n=new,
                 title=chunk.title,
                 section_path=chunk.section_path,
-                page_start=chunk.page_start,
-                page_end=chunk.page_end,
+                page_start=page_start,
+                page_end=page_end,
                 quote=citable[start:end],
                 chunk_id=chunk.id,
                 source=chunk.source,

@@ -318,3 +318,30 @@ def test_unnumbered_headings_from_type(tmp_path: Path, fmt: str) -> None:
     path_of = {b.text: b.section_path for b in report.blocks if b.kind != "heading"}
     assert path_of["数据说明"] == ("研究背景",)  # body size, not bold: text
     assert path_of["助餐和日间照料是需求最集中的服务，专业护理人员普遍短缺。"] == ("主要发现",)
+
+
+def test_a_chunk_over_a_page_break_cites_each_quote_on_its_own_page() -> None:
+    from rag.records import chunk_from_record, chunk_to_metadata
+    from rag.types import AnswerSentence, Retrieved
+    from rag.verify import verify_answer
+    from tests.questions import packaged_lexicon
+
+    first = "这一段在第一页开始，说到甲方案的保费为120万元。"
+    second = "第二页的段落说乙方案的保费为80万元。"
+    text = f"分页文本报告\n\n一、第一部分\n\n{first}\n\f{second}\n"
+    report = parse_text(text, "paged.txt")
+    [chunk] = [c for c in chunk_report(report, ChunkSettings()) if c.section_path]
+    assert (chunk.page_start, chunk.page_end) == (1, 2)
+    at = chunk.text.index(second)
+    assert chunk.page_breaks == ((at, 2),)
+    assert chunk.pages_of(at, len(chunk.text)) == (2, 2)
+    assert chunk.pages_of(0, len(first)) == (1, 1)
+    stored = chunk_from_record(chunk.id, chunk.text, chunk_to_metadata(chunk))
+    assert stored.page_breaks == chunk.page_breaks
+    verified = verify_answer(
+        [AnswerSentence("乙方案的保费为80万元。", (1,))],
+        {1: Retrieved(stored, 1.0, 1)},
+        packaged_lexicon(),
+    )
+    [citation] = verified.citations
+    assert (citation.page_start, citation.page_end) == (2, 2)
