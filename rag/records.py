@@ -49,30 +49,25 @@ def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
     }
 
 
-def _facts(raw: Any) -> tuple[tuple[str, str], ...]:
-    """The front-matter facts as stored (a JSON list of pairs); () for an index without them."""
+def _stored_pairs(raw: Any) -> list[list[Any]]:
+    """A JSON list of pairs as stored; [] for an index without it or a broken value."""
     if not isinstance(raw, str) or not raw:
-        return ()
+        return []
     try:
         pairs = json.loads(raw)
     except json.JSONDecodeError:
-        return ()
-    return tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2)
+        return []
+    return [p for p in pairs if isinstance(p, list) and len(p) == 2]
+
+
+def _facts(raw: Any) -> tuple[tuple[str, str], ...]:
+    """The front-matter facts as stored (a JSON list of pairs)."""
+    return tuple((str(p[0]), str(p[1])) for p in _stored_pairs(raw))
 
 
 def _page_breaks(raw: Any) -> tuple[tuple[int, int | None], ...]:
-    """The page breaks as stored; () for an index without them."""
-    if not isinstance(raw, str) or not raw:
-        return ()
-    try:
-        pairs = json.loads(raw)
-    except json.JSONDecodeError:
-        return ()
-    return tuple(
-        (int(p[0]), int(p[1]) if p[1] is not None else None)
-        for p in pairs
-        if isinstance(p, list) and len(p) == 2
-    )
+    """Where later pages start inside the text, as stored (a JSON list of pairs)."""
+    return tuple((int(p[0]), int(p[1]) if p[1] is not None else None) for p in _stored_pairs(raw))
 
 
 def chunk_from_record(
