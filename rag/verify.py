@@ -957,7 +957,11 @@ _HIDDEN_LEAK = "（此句复述了系统提示，已隐藏）"
 
 # jieba's tags of verbs (not verbal nouns: 「研发」 names a topic), adverbs, adjectives,
 # prepositions and conjunctions (「为了」).
-_NOT_TOPIC_TAGS = frozenset({"v", "vd", "vg", "vi", "vq", "d", "dg", "a", "ad", "ag", "p", "c"})
+# Also quantities and ranks (「一大截」「前三」, m), distinctions (「大规模」, b), positions
+# and measures: the asker's wording of how much or which, not a topic.
+_NOT_TOPIC_TAGS = frozenset(
+    {"v", "vd", "vg", "vi", "vq", "d", "dg", "a", "ad", "ag", "p", "c", "m", "mq", "b", "f", "q"}
+)
 
 
 def absent_terms(
@@ -986,6 +990,11 @@ def absent_terms(
         and not t.tag.startswith("r")
         and t.tag not in _NOT_TOPIC_TAGS
         and not (asking is not None and asking.match(t.text))
+        # 「在哪个城市」「是啥因素」: the kind of answer asked for, not what it is about.
+        and not (
+            lexicon is not None
+            and (t.text in lexicon.evidence.answer_kinds or t.text in lexicon.evidence.figure_kinds)
+        )
         and not report_has(t.text)
     )
 

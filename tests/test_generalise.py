@@ -54,6 +54,10 @@ def test_refusal_names_only_words_the_report_lacks() -> None:
     tags = tagger({"领先": "v", "单独": "d", "创办": "v", "火星": "ns"})
     worded = question_of("火星 基地 单独 创办 的 公司 领先 多少", tag=tags)
     assert absent_terms(worded, report.__contains__) == ("火星", "基地", "公司")
+    # Nor is the kind of answer or figure asked for, or how much (「一大截」「前三」).
+    tags = tagger({"城市": "ns", "一大截": "m", "前三": "m"})
+    kinds = question_of("火星 基地 在 哪个 城市 ， 规模 高 一大截 ， 排 前三", tag=tags)
+    assert absent_terms(kinds, report.__contains__, LEXICON) == ("火星", "基地")
 
 
 def test_answer_kind_nouns_and_guessed_tokens_do_not_refuse() -> None:
