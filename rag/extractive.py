@@ -69,6 +69,11 @@ class SentenceDraft:
     # The sentences kept only as near-tied with the best (`near_tied`), by index: they
     # may hold the fact, but a rival answer (a table reading) is not measured against them.
     tied: tuple[int, ...] = ()
+    # A refusal that knows why (「报告中没有找到说明原因的内容。」); "" for the plain one.
+    refusal: str = ""
+
+
+NO_REASON_FOUND = "报告中没有找到说明原因的内容。"
 
 
 def _refused(coverage: float = 0.0) -> SentenceDraft:
@@ -1321,7 +1326,13 @@ def _drafted(
     read = "".join(s.text for s in sentences)
     premise = _premise_note(question, first_span, lexicon, corpus_has, read)
     if not premise and gives_no_reason(question, read, lexicon):
-        return _refused(best.coverage)
+        # The report states the fact (its passage is among the closest shown) but no
+        # reason for it: the refusal says so.
+        return replace(
+            _refused(best.coverage),
+            refusal=NO_REASON_FOUND,
+            evidence=((best.retrieved.chunk.id, best.sentence_index),),
+        )
     place = best.retrieved.chunk.section_path[:1]
     ranked = [*sorted(chosen, key=lambda e: -e.score), *[e for e in scored if e not in chosen]]
     return SentenceDraft(

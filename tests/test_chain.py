@@ -212,6 +212,9 @@ def test_a_why_question_the_report_only_restates_is_refused(real_answerer: Any) 
     # The report gives the fund's size, never why it is that size.
     restated = real_answerer.answer("深圳那个种子基金的规模为什么是20亿元？")
     assert restated.refused
+    # It says that no reason was found, and shows the passage that states the size first.
+    assert restated.text == "报告中没有找到说明原因的内容。"
+    assert "种子基金" in restated.retrieved[0].chunk.text
     # What a fund is for is answered, though the report marks it with no 因为 or 为了.
     purpose = real_answerer.answer("深圳为什么要设立20亿元的科技创新种子基金？")
     assert not purpose.refused and "种子基金" in purpose.text

@@ -15,7 +15,14 @@ def accepts(question: Question, ctx: Context) -> bool:
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
-    return Draft(NAME, refused=True, passages=passages.scoped)
+    # The sentence draft may know why nothing answers (a why-question the report does not
+    # give a reason for); otherwise the plain refusal names what the report lacks.
+    draft = passages.sentence_draft
+    # Its evidence (the passage stating what the question asks a reason for) leads the
+    # closest passages.
+    first = {chunk_id for chunk_id, _ in draft.evidence} if draft.refusal else set()
+    shown = sorted(passages.scoped, key=lambda r: r.chunk.id not in first)
+    return Draft(NAME, refused=True, passages=tuple(shown), refusal=draft.refusal)
 
 
 STRATEGY = Strategy(NAME, accepts, answer)
