@@ -181,9 +181,8 @@ def join_page_breaks(
 
     A table or a figure that a PDF places inside a sentence (「…2019年8月22日…共和国总」,
     the table with its captions and notes, 「统颁布4422号令…」) is a float: the sentence
-    is joined across it when both halves are on one page, and the float follows the
-    joined paragraph. (Across a page break too, the pages of a chunk's parts would be
-    lost: a chunk cites one page range.)
+    is joined across it, on any page, and the float follows the joined paragraph; the
+    joined line records where a later page starts, so a quote cites its own page.
     """
     out: list[LogicalLine] = []
     # The paragraph being built is kept as parts and joined once: re-concatenating a
@@ -237,7 +236,7 @@ def join_page_breaks(
                 and not floats
                 and (line.page is None or line.page == out[-1].page_end)
             )
-            and (not floats or (_cut_tail(parts[-1]) and line.page == out[-1].page_end))
+            and (not floats or _cut_tail(parts[-1]))
             and not structural
             and match_point(text) is None
             and not (is_title_like(text) and not ends_sentence(text))

@@ -625,11 +625,11 @@ def _renumbered(
         end = max(e for _, e in spans[old])
         citable, body = citable_text(chunk)
         # A quote of the chunk's text cites the pages it sits on; one of its headings, the
-        # chunk's.
+        # page the chunk starts on (the heading's own, when the chunk opens its section).
         page_start, page_end = (
             chunk.pages_of(start - body, end - body)
             if start >= body
-            else (chunk.page_start, chunk.page_end)
+            else (chunk.page_start, chunk.page_start)
         )
         citations.append(
             Citation(

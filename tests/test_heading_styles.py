@@ -345,3 +345,10 @@ def test_a_chunk_over_a_page_break_cites_each_quote_on_its_own_page() -> None:
     )
     [citation] = verified.citations
     assert (citation.page_start, citation.page_end) == (2, 2)
+    # A quote of the section's heading cites the page the chunk starts on.
+    heading = verify_answer(
+        [AnswerSentence("一、第一部分", (1,))], {1: Retrieved(stored, 1.0, 1)}, packaged_lexicon()
+    )
+    assert [(c.quote, c.page_start, c.page_end) for c in heading.citations] == [
+        ("一、第一部分", 1, 1)
+    ]

@@ -484,11 +484,15 @@ def test_a_table_note_or_a_charts_residue_is_not_joined_across_a_table() -> None
     ]
     texts = [ln.text for ln in join_page_breaks(note, across_pages_only=True)]
     assert "此外，部分产业的竞争力上升。" in texts
-    # Across a float and a page break both, the pages of the parts would be lost.
+    # Across a float and a page break both, the joined paragraph records where page 7
+    # starts, so a quote of its second half cites page 7 alone.
     paged = [
         Line("近年来，该国积极推动新能源利用，计划在多个州建设大型光伏", page=6),
         Line("表6项目清单", page=7),
         Line("电站，总规模达到五吉瓦。", page=7),
     ]
-    texts = [ln.text for ln in join_page_breaks(paged, across_pages_only=True)]
-    assert "电站，总规模达到五吉瓦。" in texts
+    [joined, caption] = join_page_breaks(paged, across_pages_only=True)
+    assert joined.text.endswith("大型光伏电站，总规模达到五吉瓦。")
+    assert (joined.page_start, joined.page_end) == (6, 7)
+    assert joined.page_breaks == ((len(paged[0].text), 7),)
+    assert caption.text == "表6项目清单"
