@@ -44,6 +44,7 @@ from rag.slots import (
     unknown_organisations,
 )
 from rag.types import AnswerSentence, Chunk, Retrieved
+from rag.verify import NO_REASON_FOUND
 
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
 # A unit that ends a sentence: its last mark, maybe before closing quotes and brackets.
@@ -71,9 +72,6 @@ class SentenceDraft:
     tied: tuple[int, ...] = ()
     # A refusal that knows why (「报告中没有找到说明原因的内容。」); "" for the plain one.
     refusal: str = ""
-
-
-NO_REASON_FOUND = "报告中没有找到说明原因的内容。"
 
 
 def _refused(coverage: float = 0.0) -> SentenceDraft:

@@ -947,6 +947,8 @@ def render_answer(sentences: Iterable[AnswerSentence]) -> str:
 # ---------------------------------------------------------------------------
 
 _NOT_FOUND = "报告中没有找到能直接回答这个问题的内容。"
+# A why-question whose passage states the fact but gives no reason (rag.extractive).
+NO_REASON_FOUND = "报告中没有找到说明原因的内容。"
 _NOT_MENTIONED = "报告中没有提到{terms}。"
 # At most this many absent terms are named.
 _MAX_NAMED = 3

@@ -441,9 +441,11 @@ def test_join_rules_are_general() -> None:
     assert "第一，要点。" in texts
 
 
-def test_a_sentence_a_pdf_cuts_with_a_table_is_joined_across_it() -> None:
-    from ingest.lines import Line
+def _joined_texts(lines: list[Line]) -> list[str]:
+    return [ln.text for ln in join_page_breaks(lines, across_pages_only=True)]
 
+
+def test_a_sentence_a_pdf_cuts_with_a_table_is_joined_across_it() -> None:
     lines = [
         Line("近年来，该国积极推动新能源利用。2021年3月5日该国共和国总", page=2),
         Line("表2该国能源构成", page=2),
@@ -456,7 +458,7 @@ def test_a_sentence_a_pdf_cuts_with_a_table_is_joined_across_it() -> None:
         Line("统签发108号令，计划到2030年新能源占比达到30%。", page=2),
         Line("下一段的内容。", page=3),
     ]
-    texts = [ln.text for ln in join_page_breaks(lines, across_pages_only=True)]
+    texts = _joined_texts(lines)
     assert texts[0] == (
         "近年来，该国积极推动新能源利用。2021年3月5日该国共和国总统签发108号令，计划到2030年"
         "新能源占比达到30%。"
@@ -466,26 +468,9 @@ def test_a_sentence_a_pdf_cuts_with_a_table_is_joined_across_it() -> None:
     assert texts[8] == "下一段的内容。"
 
 
-def test_a_table_note_or_a_charts_residue_is_not_joined_across_a_table() -> None:
-    from ingest.lines import Line
-
-    residue = [
-        Line("两家公司联手推出重磅成果（表3）。）日艹两", page=4),
-        Line("表3合作情况", page=4),
-        Line("公司\t伙伴", page=4, is_table_row=True),
-        Line("国内相关企业有几十家，多处于产业链中游。", page=4),
-    ]
-    texts = [ln.text for ln in join_page_breaks(residue, across_pages_only=True)]
-    assert "国内相关企业有几十家，多处于产业链中游。" in texts
-    note = [
-        Line("资料来源：根据统计网站数据计算整理", page=5),
-        Line("表4指数", page=5),
-        Line("此外，部分产业的竞争力上升。", page=5),
-    ]
-    texts = [ln.text for ln in join_page_breaks(note, across_pages_only=True)]
-    assert "此外，部分产业的竞争力上升。" in texts
-    # Across a float and a page break both, the joined paragraph records where page 7
-    # starts, so a quote of its second half cites page 7 alone.
+def test_a_sentence_joined_across_a_table_and_a_page_break_records_the_page() -> None:
+    # The joined paragraph records where page 7 starts, so a quote of its second half
+    # cites page 7 alone.
     paged = [
         Line("近年来，该国积极推动新能源利用，计划在多个州建设大型光伏", page=6),
         Line("表6项目清单", page=7),
@@ -496,3 +481,19 @@ def test_a_table_note_or_a_charts_residue_is_not_joined_across_a_table() -> None
     assert (joined.page_start, joined.page_end) == (6, 7)
     assert joined.page_breaks == ((len(paged[0].text), 7),)
     assert caption.text == "表6项目清单"
+
+
+def test_a_table_note_or_a_charts_residue_is_not_joined_across_a_table() -> None:
+    residue = [
+        Line("两家公司联手推出重磅成果（表3）。）日艹两", page=4),
+        Line("表3合作情况", page=4),
+        Line("公司\t伙伴", page=4, is_table_row=True),
+        Line("国内相关企业有几十家，多处于产业链中游。", page=4),
+    ]
+    assert "国内相关企业有几十家，多处于产业链中游。" in _joined_texts(residue)
+    note = [
+        Line("资料来源：根据统计网站数据计算整理", page=5),
+        Line("表4指数", page=5),
+        Line("此外，部分产业的竞争力上升。", page=5),
+    ]
+    assert "此外，部分产业的竞争力上升。" in _joined_texts(note)

@@ -114,7 +114,10 @@ def _prose_gives_other_figures(question: Question, reading: Reading, passages: P
         for k in reading.columns
         if cell_value(row.cell(k)) is not None
     ]
-    return bool(values) and not any(value in _spoken(passages) for value in values)
+    if not values:
+        return False
+    spoken = _spoken(passages)
+    return not any(value in spoken for value in values)
 
 
 def _refused(
