@@ -962,7 +962,8 @@ _HIDDEN_LEAK = "（此句复述了系统提示，已隐藏）"
 # Also quantities and ranks (「一大截」「前三」, m), distinctions (「大规模」, b), positions
 # and measures: the asker's wording of how much or which, not a topic.
 _NOT_TOPIC_TAGS = frozenset(
-    {"v", "vd", "vg", "vi", "vq", "d", "dg", "a", "ad", "ag", "p", "c", "m", "mq", "b", "f", "q"}
+    {"v", "vd", "vg", "vi", "vq", "d", "dg", "a", "ad", "ag", "z", "p", "c", "m", "mq", "b", "f"}
+    | {"q", "t"}
 )
 
 
@@ -983,8 +984,10 @@ def absent_terms(
         return ()
     asking = lexicon.patterns.asked_amount if lexicon is not None else None
     # A pronoun (他们, 这些) points at the conversation, not at a topic the report lacks;
-    # a verb, adverb or adjective (打算, 拍板, 单独) is the asker's wording, and naming it as
-    # missing would suggest the topic is (「没有提到领先」 of a ranking the report gives).
+    # a verb, adverb, adjective or state word (打算, 拍板, 单独, 最狠) is the asker's wording,
+    # and naming it as missing would suggest the topic is (「没有提到领先」 of a ranking the
+    # report gives). A time word scopes the question (明年, 上半年; jieba also tags 前三
+    # so): the report may date the same thing otherwise.
     return tuple(
         t.text
         for t in question.terms

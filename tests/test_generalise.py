@@ -58,6 +58,11 @@ def test_refusal_names_only_words_the_report_lacks() -> None:
     tags = tagger({"城市": "ns", "一大截": "m", "前三": "m"})
     kinds = question_of("火星 基地 在 哪个 城市 ， 规模 高 一大截 ， 排 前三", tag=tags)
     assert absent_terms(kinds, report.__contains__, LEXICON) == ("火星", "基地")
+    # Nor the asker's state words or time words, as jieba tags them in a question
+    # (「跌得最狠」 z; 「前三的行业」「明年」 t).
+    tags = tagger({"跌得": "v", "最狠": "z", "前三": "t", "明年": "t"})
+    worded = question_of("火星 基地 明年 跌得 最狠 ， 前三 的 基地", tag=tags)
+    assert absent_terms(worded, report.__contains__, LEXICON) == ("火星", "基地")
 
 
 def test_answer_kind_nouns_and_guessed_tokens_do_not_refuse() -> None:
