@@ -165,3 +165,53 @@ def test_the_ablation_table_shows_items_answered_and_key_facts_lost() -> None:
     table = format_table({"a": {"outline": (3, 10, 8)}, "b": {"sentences": (5, 7, 7)}})
     assert "| `outline` | 3 / +2 | – |" in table
     assert "| `sentences` | – | 5 / +0 |" in table
+
+
+def test_every_ablated_check_names_a_function_of_the_answer_path() -> None:
+    import importlib
+
+    from evals.ablation import CHECKS
+
+    for targets in CHECKS.values():
+        for module, name in targets:
+            assert callable(getattr(importlib.import_module(module), name)), (module, name)
+
+
+def test_a_check_switched_off_answers_no_where_it_was_imported_by_name() -> None:
+    import rag.extractive
+    import rag.slots
+    from evals.ablation import check_off
+
+    original = rag.slots.slot_unfilled
+    assert rag.extractive.slot_unfilled is original
+    with check_off((("rag.slots", "slot_unfilled"),)):
+        assert rag.slots.slot_unfilled(None, "", None) is False
+        assert rag.extractive.slot_unfilled(None, "", None) is False
+    assert rag.slots.slot_unfilled is original and rag.extractive.slot_unfilled is original
+
+
+def test_the_check_ablation_counts_what_a_check_refused() -> None:
+    from evals.ablation import compare_checks, format_checks
+
+    items = [
+        {"type": "unanswerable"},
+        {"type": "fact", "must_include": [["12家"]]},
+        {"type": "fact", "must_include": [["2019年"]]},
+        {"type": "fact", "must_include": [["5亿元"]]},
+        {"type": "unanswerable"},
+    ]
+    refused = {"answer": "报告中没有找到能直接回答这个问题的内容。", "refused": True}
+    full = [refused, refused, refused, {"answer": "规模为5亿元[1]。", "refused": False}]
+    # Switching one check off can make another refuse (the answer path takes another
+    # unit): that refusal is counted against it.
+    full.append({"answer": "有一些[1]。", "refused": False})
+    without = [
+        {"answer": "有一些。", "refused": False},  # a near-miss the check refused
+        {"answer": "共12家[1]。", "refused": False},  # an answer it wrongly refused
+        {"answer": "不知何年[1]。", "refused": False},  # refused, and wrong without it
+        {"answer": "规模为5亿元[1]。", "refused": False},
+        refused,
+    ]
+    assert compare_checks(items, full, without) == (0, 2, 1, -1)
+    table = format_checks({"a": {"role unnamed": (1, 2, 1, -1)}, "b": {}})
+    assert "| role unnamed | 1 / 2 (1) | – | 1 / 2 (1) |" in table
