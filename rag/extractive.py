@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import permutations
 
 from rag.evidence import (
     Evidence,
@@ -951,6 +952,44 @@ def _premise_note(
         ]
         if same_kind:
             return _correction(spaced(same_kind[0]), spaced(claim))
+    return _swapped_note(question, read or span, lexicon)
+
+
+_CLAUSE_BREAK = re.compile(r"[，。；：！？,;:!?]")
+
+
+def _clause_words(
+    text: str, figure: str, words: Sequence[str], lexicon: Lexicon
+) -> set[str] | None:
+    """The `words` in the one clause of `text` that states `figure` (None: no one clause)."""
+    clauses = [c for c in _CLAUSE_BREAK.split(text) if figure in find_numbers(c, lexicon)]
+    if len(clauses) != 1:
+        return None
+    return {w for w in words if w in clauses[0]}
+
+
+def _swapped_note(question: Question, read: str, lexicon: Lexicon) -> str:
+    """Two figures the question gives to two things, which the report gives the other
+    way round (「发达国家…75%，比中国的49%高」 against 「我国…75%…，远高于发达国家49%」):
+    the note says which thing the report gives the figure to."""
+    stated = find_numbers(read, lexicon)
+    figures = [f for f in question.wanted.figures if f in stated]
+    # Nouns, names and set phrases (发达国家 is tagged l): what a figure can belong to.
+    words = [
+        t.text for t in question.terms if t.tag[:1] in ("n", "l", "j") or t.tag in ("x", "eng")
+    ]
+    for claimed, other in permutations(figures, 2):
+        asked = _clause_words(question.text, claimed, words, lexicon)
+        asked_other = _clause_words(question.text, other, words, lexicon)
+        said = _clause_words(read, claimed, words, lexicon)
+        said_other = _clause_words(read, other, words, lexicon)
+        if asked is None or asked_other is None or said is None or said_other is None:
+            continue
+        if asked == asked_other or said == said_other:
+            continue  # one clause states both: no telling whose each is
+        for word in sorted(asked - asked_other):
+            if word in said_other and word not in said:
+                return _correction(f"{word}{spaced(other)}", f"{word}{spaced(claimed)}")
     return ""
 
 

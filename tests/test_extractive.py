@@ -238,6 +238,25 @@ def test_a_bare_figure_is_corrected_only_by_a_bare_figure() -> None:
     assert draft.premise_note == "报告中的说法是4.81，而不是7.25。"
 
 
+def test_two_figures_given_to_the_wrong_things_are_corrected() -> None:
+    chunk = _chunk(
+        "2017年一季度末，我国企业和居民债务有75%来自商业银行，远高于发达国家49%的平均水平。"
+    )
+    swapped = question_of(
+        "发达国家 企业 和 居民 债务 75% 靠 银行 ，比 中国 的 49% 高 一大截 是 为啥 ？"
+    )
+    draft = draft_answer(swapped, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    assert draft.premise_note == "报告中的说法是发达国家49%，而不是发达国家75%。"
+    # The same figures given to the same things as the report: nothing to correct.
+    right = question_of("我国 企业 和 居民 债务 75% 靠 银行 ，比 发达国家 的 49% 高 是 为啥 ？")
+    draft = draft_answer(right, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    assert not draft.premise_note
+    # One clause of the report states both: it does not say whose each is.
+    both = _chunk("我国和发达国家的这一比重分别为75%和49%。")
+    draft = draft_answer(swapped, [Retrieved(both, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    assert not draft.premise_note
+
+
 def test_a_passage_stating_one_of_two_asked_dates_does_not_deny_the_other() -> None:
     chunk = _chunk("2017年一季度末，企业信贷占GDP比重为 165.3%，位居世界前列。")
     span = question_of("从 2008年底 到 2017年 一季度末 信贷 占 GDP 比重 涨了 多少")
