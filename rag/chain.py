@@ -241,7 +241,7 @@ class Answerer:
         source = corpus.report_names.get(state.report or "", None)
         best_source = source or (routed[0].chunk.source if routed else None)
         parts = self.context.parts.get(best_source, ()) if best_source else ()
-        path = named_path(question, parts)
+        path = named_path(question, parts, self.context.scorers.text_similarity)
         # 「第三部分里的首台套…」「3.2节…」: passages of that part only, when retrieval found
         # any there (else of its top-level part).
         in_part = (_under(routed, path) or _under(routed, path[:1])) if path else ()
@@ -617,6 +617,28 @@ def _unit_similarity(
     return unit_similarity
 
 
+def _text_similarity(loaded: _Loaded) -> Callable[[str, Sequence[str]], list[float]]:
+    """The e5 similarity of a question to each of some texts; a text is embedded once."""
+    vectors: dict[str, np.ndarray] = {}
+
+    def unit(vector: Sequence[float]) -> np.ndarray:
+        array = np.asarray(vector, dtype=np.float32)
+        norm = float(np.linalg.norm(array))
+        return array / norm if norm else array
+
+    def similarity(question: str, texts: Sequence[str]) -> list[float]:
+        missing = [t for t in dict.fromkeys(texts) if t not in vectors]
+        if missing:
+            for text, vector in zip(
+                missing, loaded.embeddings.embed_documents(missing), strict=True
+            ):
+                vectors[text] = unit(vector)
+        asked = unit(loaded.retriever.query_vector(question))
+        return [float(vectors[t] @ asked) for t in texts]
+
+    return similarity
+
+
 def _context(
     loaded: _Loaded,
     unit_similarity: Callable[[str, Retrieved], list[float]],
@@ -645,6 +667,7 @@ def _context(
             corpus_has=library.corpus_has,
             statistics_for=lambda source: per_report.get(source, library),
             unit_similarity=unit_similarity,
+            text_similarity=_text_similarity(loaded),
         ),
         corpus=Corpus(
             chunks=tuple(ic.chunk for ic in indexed),

@@ -98,6 +98,8 @@ class Scorers:
     # One report's statistics, by its source (a library answers from one report).
     statistics_for: Callable[[str], TermStatistics] | None = None
     unit_similarity: Callable[[str, Retrieved], list[float]] | None = None
+    # The e5 similarity of a question's text to each of some texts (a part's outline).
+    text_similarity: Callable[[str, Sequence[str]], list[float]] | None = None
 
     def for_passages(
         self, passages: Sequence[Retrieved]

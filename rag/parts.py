@@ -11,7 +11,7 @@ quotes and cites each one where it stands.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.lexicon import Lexicon
@@ -183,15 +183,53 @@ def named_part(question: Question, parts: Sequence[Part]) -> Part | None:
     return part_by_number(parts, question.scope) or part_by_title(parts, question.scope)
 
 
+#: The e5 similarity of a text to each of some others (`Scorers.text_similarity`).
+TextSimilarity = Callable[[str, Sequence[str]], list[float]]
+
+
+def outline(part: Part, parts: Sequence[Part]) -> str:
+    """A part's title and its sub-parts' titles: what the part covers, in the report's words."""
+    under = [
+        p.title for p in parts if p.depth == part.depth + 1 and p.path[: part.depth] == part.path
+    ]
+    return "；".join([part.title, *under])
+
+
+def part_by_description(
+    parts: Sequence[Part], scope: Scope, similarity: TextSimilarity, *, sectioned: bool = False
+) -> Part | None:
+    """The part a question describes in its own words before 「那部分」「这一节」…
+        (「讲政府规划和扶持政策的那部分」 for a part titled 「发展目标与激励措施」): the body
+        part, or one of its sections, whose outline reads most like the description. With
+        `sectioned` (「…分了哪几个方面」), only a part with sections of its
+    own. None when the question describes no part."""
+    if not scope.part_title_strong:
+        return None
+    candidates = [
+        p for p in parts if not p.front and p.depth <= MAX_TITLE_DEPTH and len(p.title) >= 2
+    ]
+    if sectioned:
+        candidates = [c for c in candidates if outline(c, parts) != c.title] or candidates
+    if not candidates:
+        return None
+    # The shortest of the texts before 「那部分」 is the description without 「那」.
+    description = min(scope.part_title_strong, key=len)
+    scores = similarity(description, [outline(p, parts) for p in candidates])
+    return candidates[max(range(len(candidates)), key=scores.__getitem__)]
+
+
 __all__ = [
     "HEADING",
     "Part",
+    "TextSimilarity",
     "body_parts",
     "children",
     "heading_chunk",
     "heading_number",
     "named_part",
     "numeral_value",
+    "outline",
+    "part_by_description",
     "part_by_number",
     "part_by_title",
     "report_parts",

@@ -15,14 +15,28 @@ from collections.abc import Sequence
 from rag.digest import digest
 from rag.enumeration import DocumentUnit
 from rag.lexicon import Lexicon
-from rag.parts import Part, named_part
-from rag.question import Question
+from rag.parts import Part, TextSimilarity, named_part, part_by_description
+from rag.question import Cue, Question
 
 
-def named_path(question: Question, parts: Sequence[Part]) -> tuple[str, ...]:
-    """The section path of the part the question names, or () when it names none."""
+def named_path(
+    question: Question, parts: Sequence[Part], similarity: TextSimilarity | None = None
+) -> tuple[str, ...]:
+    """The section path of the part the question names, or () when it names none.
+
+    With `similarity`, a question asking what a part covers may name it in its own words
+    (「讲…怎么迭代升级的那部分分了哪几个方面」): the part whose outline reads most like them.
+    Only such a question: 「没买保险的那部分企业」 names a share of something, not a part.
+    """
     part = named_part(question, parts)
+    if part is None and similarity is not None and _asks_what_a_part_covers(question):
+        sectioned = question.has(Cue.ALL_ITEMS)
+        part = part_by_description(parts, question.scope, similarity, sectioned=sectioned)
     return part.path if part is not None else ()
+
+
+def _asks_what_a_part_covers(question: Question) -> bool:
+    return question.has(Cue.SUMMARY) or question.has(Cue.ALL_ITEMS)
 
 
 def part_summary(

@@ -405,3 +405,12 @@ def test_a_pointer_back_makes_a_followup_whatever_its_length() -> None:
     question = "它 后来 是 怎么 跟 保险 结合 起来 的？"
     resolved, _ = resolve_followup(question, history, _tagged, packaged_lexicon())
     assert "深圳" in resolved and "结合" in resolved
+
+
+@pytest.mark.slow
+def test_a_part_described_in_the_askers_words_is_outlined(real_answerer: Any) -> None:
+    # The asker's words are not the heading's: the part is found by its outline (its
+    # heading and the heads of its points).
+    answer = real_answerer.answer("讲首台套和中试这些政策性险种最新动向的那部分，分了哪几个方面？")
+    assert not answer.refused and "第一" in answer.text and "第四" in answer.text
+    assert {c.section_path[0] for c in answer.citations} == {"三、政策性科技保险取得新进展"}

@@ -40,6 +40,48 @@ def test_a_part_is_named_by_its_number_in_either_script() -> None:
     assert _named("第二批试点是哪年") is None
 
 
+def _pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _bigram_similarity(text: str, others: list[str]) -> list[float]:
+    """A stand-in for e5: the Jaccard overlap of character pairs (a short title that
+    shares a word reads more like the description than a long outline sharing it)."""
+    return [len(_pairs(text) & _pairs(o)) / len(_pairs(text) | _pairs(o)) for o in others]
+
+
+SECTIONED = report_parts(
+    [
+        _chunk(0, "一、政策支持不断加强", "正文。"),
+        _chunk(1, ("二、产品体系基本成形", "（一）保障范围覆盖研发"), "正文。"),
+        _chunk(2, ("二、产品体系基本成形", "（二）服务内容延伸到风控"), "正文。"),
+        _chunk(3, "三、保费规模稳步增长", "正文。"),
+    ],
+    "r.txt",
+    LEXICON,
+)
+
+
+def _described(question: str, parts: Any = SECTIONED) -> str | None:
+    path = named_path(question_of(question), parts, _bigram_similarity)
+    return path[-1] if path else None
+
+
+def test_a_part_described_in_the_askers_words_is_the_one_that_reads_most_like_it() -> None:
+    # No title ends the description: the outline (title and sections) that reads most
+    # like it names the part.
+    assert (
+        _described("讲产品从保障范围到风控服务的那部分分了哪几个方面？") == "二、产品体系基本成形"
+    )
+    assert _described("讲保费怎么增长的那部分主要讲了啥？") == "三、保费规模稳步增长"
+    # 「分了哪几个方面」 asks for a part with sections: not one of its sections.
+    assert _described("讲风控服务那块的那部分分了哪几个方面？") == "二、产品体系基本成形"
+    # Without a similarity, or when nothing asks what a part covers, no part is named:
+    # 「…的那部分企业」 is a share of something.
+    assert named_path(question_of("讲保费怎么增长的那部分主要讲了啥？"), SECTIONED) == ()
+    assert _described("没买保费补贴的那部分企业有多少家？") is None
+
+
 def test_a_part_is_named_by_its_title() -> None:
     assert _named("致谢里谢了哪些单位？") == "致谢"
     assert _named("引言部分讲了啥") == "引言"

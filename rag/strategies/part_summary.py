@@ -35,6 +35,9 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     if not summary:
         return None
     terms = topic_terms(question, passages.weight, passages.scorers[1], ctx.lexicon)
+    # The words that describe the part (「讲…怎么迭代升级的那部分」) name it, not a topic in it.
+    described = question.scope.part_title_strong
+    terms = [(text, w) for text, w in terms if not any(text in d for d in described)]
     if not question.has(Cue.SUMMARY) and not covers_topic(terms, summary):
         # 「第三部分提到哪几家公司」 asks for things inside the part, not its outline.
         return None
