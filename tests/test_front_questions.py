@@ -97,6 +97,16 @@ def test_the_conclusions_come_from_the_abstract_findings_and_the_closing_section
     assert {c.section_path[0] for c in answer.citations} == {"摘要", "3结论与建议"}
 
 
+def test_what_a_report_described_by_its_topic_is_about_is_its_findings_and_outline() -> None:
+    # 「这篇讲…的论文」 names the paper with its topic in between.
+    answer = _answer("这篇讲城市绿地生态效益的论文主要讲了些啥？")
+    assert answer.strategy == "conclusion"
+    assert "结果表明" in answer.text
+    assert "三部分：1研究现状；2评估方法与结果；3结论与建议" in answer.text
+    # Asked for its conclusions, the outline is not part of the answer.
+    assert "三部分" not in _answer("这篇研究最后得出了啥结论？").text
+
+
 def test_a_summary_whose_topic_a_heading_names_is_that_parts_digest() -> None:
     answer = _answer("评估方法与结果主要讲了什么？")
     assert answer.strategy == "topic_part"
