@@ -57,6 +57,34 @@ def topic_terms(
     return asked or [(text, w) for text, w, _ in out]
 
 
+def unknown_topic(
+    question: Question, corpus_has: Callable[[str], bool] | None, title: str, lexicon: Lexicon
+) -> list[str]:
+    """The topic of the clauses that ask, when the report never discusses it: their nouns
+    other than the report's subject (words of its `title`), when the report uses none
+    of them (「…在人才培养和队伍建设上有啥建议」). One word the report lacks among others it
+    uses is the asker's wording (「搞产业联盟、抱团创新」), not another topic. jieba's nz,
+    which also tags the asker's qualifiers, is left out, as are the words that only say
+    how the question asks."""
+    if corpus_has is None:
+        return []
+    generic = lexicon.report.summary.generic
+    asking = asking_clauses(question, lexicon)
+    nouns = [
+        term.text
+        for term in question.terms
+        if term.tag.startswith("n")
+        and term.tag != "nz"
+        and not term.carried
+        and len(term.text) >= 2
+        and term.text in asking
+        and term.text not in title
+        and not _generic(term.text, generic)
+    ]
+    absent = [noun for noun in nouns if not corpus_has(noun)]
+    return absent if absent and len(absent) == len(nouns) else []
+
+
 def cover(terms: Terms, text: str, head_credit: float = 0.0) -> float:
     """Share of the terms' weight found in the text (1 when there are no terms).
 
@@ -139,4 +167,5 @@ __all__ = [
     "heading_for_topic",
     "headings_for_topic",
     "topic_terms",
+    "unknown_topic",
 ]

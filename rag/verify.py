@@ -995,10 +995,15 @@ def absent_terms(
         and not t.tag.startswith("r")
         and t.tag not in _NOT_TOPIC_TAGS
         and not (asking is not None and asking.match(t.text))
-        # 「在哪个城市」「是啥因素」: the kind of answer asked for, not what it is about.
+        # 「在哪个城市」「是啥因素」: the kind of answer asked for, not what it is about; nor
+        # 「作者」「文章」, which point at the report itself.
         and not (
             lexicon is not None
-            and (t.text in lexicon.evidence.answer_kinds or t.text in lexicon.evidence.figure_kinds)
+            and (
+                t.text in lexicon.evidence.answer_kinds
+                or t.text in lexicon.evidence.figure_kinds
+                or t.text in lexicon.report.summary.generic
+            )
         )
         and not report_has(t.text)
     )

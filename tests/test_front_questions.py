@@ -10,7 +10,7 @@ from rag.context import Context
 from rag.lexicon import Lexicon
 from rag.strategies.registry import draft_with_strategies
 from rag.types import Answer
-from rag.verify import assemble_answer, extract_numbers
+from rag.verify import absent_terms, assemble_answer, extract_numbers
 from tests.paper import BRIEF_CONTEXT, BRIEF_SOURCE, CHUNKS, CONTEXT, ask
 
 
@@ -87,6 +87,20 @@ def test_recommendations_are_the_items_of_the_section_or_of_its_part_on_the_topi
     # A premise with a figure of its own is checked by the ordinary path.
     question, passages = ask("作者提了5条建议吧？")
     assert draft_with_strategies(question, passages, CONTEXT).strategy != "recommendations"
+
+
+def test_recommendations_on_a_topic_the_report_never_discusses_are_refused() -> None:
+    said = "".join(c.text for c in CHUNKS)
+    context = replace(CONTEXT, scorers=replace(CONTEXT.scorers, corpus_has=said.__contains__))
+    answer = _answer("作者在碳汇交易和数字孪生上有啥建议？", context)
+    assert answer.refused and answer.strategy == "recommendations"
+    # The refusal names the topic, not 「作者」, which points at the report itself.
+    question, _ = ask("作者在碳汇交易和数字孪生上有啥建议？", context, "paper.pdf")
+    assert "作者" not in said
+    assert absent_terms(question, said.__contains__, context.lexicon) == ("碳汇交易", "数字孪生")
+    # A word of the asker's own among the report's topics does not refuse.
+    answer = _answer("针对完善管护和碳汇交易，作者提了哪几条建议？", context)
+    assert not answer.refused and "绩效评价" in answer.text
 
 
 def test_the_conclusions_come_from_the_abstract_findings_and_the_closing_section() -> None:

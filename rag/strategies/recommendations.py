@@ -9,7 +9,13 @@ from rag.digest import digest
 from rag.draft import Draft
 from rag.question import Cue, Question
 from rag.strategies.base import Passages, Strategy, quoted_units
-from rag.topics import about_whole, asserts_figures, heading_for_topic, topic_terms
+from rag.topics import (
+    about_whole,
+    asserts_figures,
+    heading_for_topic,
+    topic_terms,
+    unknown_topic,
+)
 
 NAME = "recommendations"
 
@@ -25,6 +31,11 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     section = titled_part(parts, ctx.lexicon, recommendations=True)
     if section is None:
         return None
+    title = section.first.title
+    if unknown_topic(question, passages.scorers[1], title, ctx.lexicon):
+        # Recommendations on a topic the report never discusses (「人才培养上有啥建议」):
+        # none of its recommendations is about it.
+        return Draft(NAME, refused=True, passages=passages.routed)
     terms = topic_terms(question, passages.weight, passages.scorers[1], ctx.lexicon)
     under = [p for p in parts if p.path[: section.depth] == section.path]
     target = heading_for_topic(terms, under)
