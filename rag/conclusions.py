@@ -10,6 +10,7 @@ that names the question's topic (「应对风险」 → 「3.2 以预案应对�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rag.digest import item_heads, positions_under
@@ -81,6 +82,11 @@ def titled_part(parts: Sequence[Part], lexicon: Lexicon, *, recommendations: boo
     with `recommendations`, like recommendations (建议, 对策 …)."""
     patterns = lexicon.patterns
     title = patterns.recommendation_title if recommendations else patterns.conclusion_title
+    return part_titled(parts, title)
+
+
+def part_titled(parts: Sequence[Part], title: re.Pattern[str]) -> Part | None:
+    """The last top-level part of the body whose title `title` matches."""
     found = [p for p in body_parts(parts) if title.search(p.title)]
     return found[-1] if found else None
 
@@ -134,5 +140,6 @@ __all__ = [
     "closing_leads",
     "conclusions",
     "paragraph_leads",
+    "part_titled",
     "titled_part",
 ]

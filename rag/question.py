@@ -46,6 +46,7 @@ class Cue(Enum):
     SUMMARY = "summary"  # 「概括一下」「讲了啥」: what a part says overall
     CONCLUSION = "conclusion"  # 「得出了啥结论」「整体判断」: what the report concludes
     RECOMMEND = "recommend"  # 「提了哪几条建议」「哪几招」: the report's recommendations
+    PROBLEMS = "problems"  # 「存在哪些问题」「短板在哪」: the problems the report names
     WHOLE_REPORT = "whole_report"  # 「这份报告」「全文」: the report as a whole
     OUTLINE = "outline"  # 「分成哪几部分」: the report's own structure
     TIMELINE = "timeline"  # 「一步步」「时间脉络」: dated steps in order

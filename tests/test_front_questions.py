@@ -161,3 +161,14 @@ def test_a_report_numbered_in_chinese_without_abstract_or_toc() -> None:
     advice = answer("报告最后提了哪几条建议？")
     assert advice.strategy == "recommendations"
     assert "一是加强人才队伍建设" in advice.text and "二是优化设施布局" in advice.text
+
+
+def test_the_problems_a_report_names_are_the_items_of_its_problems_part() -> None:
+    answer = _answer("养老服务目前还存在哪些问题？", BRIEF_CONTEXT, BRIEF_SOURCE)
+    assert answer.strategy == "problems"
+    assert "专业人才短缺" in answer.text and "服务供给不均" in answer.text
+    assert "加强人才队伍建设" not in answer.text
+    assert _answer("短板在哪？", BRIEF_CONTEXT, BRIEF_SOURCE).strategy == "problems"
+    # Asked what to do about them, the recommendations answer.
+    advice = _answer("针对这些问题，作者提了哪些建议？", BRIEF_CONTEXT, BRIEF_SOURCE)
+    assert advice.strategy == "recommendations"

@@ -37,6 +37,7 @@ def test_the_registry_is_one_ordered_tuple_ending_with_the_refusal() -> None:
         "outline",
         "part_summary",
         "recommendations",
+        "problems",
         "conclusion",
         "part_timeline",
         "timeline",

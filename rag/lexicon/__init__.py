@@ -358,6 +358,8 @@ class SummaryWords:
     conclusion_titles: tuple[str, ...]
     recommendation_titles: tuple[str, ...]
     generic: frozenset[str]
+    # A section whose title has one of these names the report's problems (瓶颈, 挑战 …).
+    problem_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

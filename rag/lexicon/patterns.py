@@ -442,6 +442,10 @@ class Patterns:
         return re.compile(f"({alternation(self.lexicon.report.summary.recommendation_titles)})")
 
     @cached_property
+    def problem_title(self) -> re.Pattern[str]:
+        return re.compile(f"({alternation(self.lexicon.report.summary.problem_titles)})")
+
+    @cached_property
     def table_ref(self) -> re.Pattern[str]:
         """「表1」 (group 1: the table's number)."""
         return re.compile(rf"{re.escape(self.lexicon.report.tables.table)}\s*(\d+)")

@@ -3,7 +3,9 @@ recommendation section, or of its sub-part that names the question's topic."""
 
 from __future__ import annotations
 
-from rag.conclusions import titled_part
+import re
+
+from rag.conclusions import part_titled
 from rag.context import Context
 from rag.digest import digest
 from rag.draft import Draft
@@ -25,17 +27,32 @@ def accepts(question: Question, ctx: Context) -> bool:
 
 
 def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None:
+    return section_items(NAME, ctx.lexicon.patterns.recommendation_title, question, passages, ctx)
+
+
+def section_items(
+    name: str,
+    title: re.Pattern[str],
+    question: Question,
+    passages: Passages,
+    ctx: Context,
+    *,
+    refuse_unknown: bool = True,
+) -> Draft | None:
+    """The items of the report's last top-level part titled so (建议, or 问题 for
+    `rag.strategies.problems`), or of its sub-part on the question's topic. A question
+    about a topic the report never discusses is refused (`refuse_unknown`), else left to
+    the next strategy."""
     if passages.source is None or passages.part_path:
         return None  # a part the question names is summarised by `part_summary`
     parts = ctx.parts.get(passages.source, ())
-    section = titled_part(parts, ctx.lexicon, recommendations=True)
+    section = part_titled(parts, title)
     if section is None:
         return None
-    title = section.first.title
-    if unknown_topic(question, passages.scorers[1], title, ctx.lexicon):
+    if unknown_topic(question, passages.scorers[1], section.first.title, ctx.lexicon):
         # Recommendations on a topic the report never discusses (「人才培养上有啥建议」):
         # none of its recommendations is about it.
-        return Draft(NAME, refused=True, passages=passages.routed)
+        return Draft(name, refused=True, passages=passages.routed) if refuse_unknown else None
     terms = topic_terms(question, passages.weight, passages.scorers[1], ctx.lexicon)
     under = [p for p in parts if p.path[: section.depth] == section.path]
     target = heading_for_topic(terms, under)
@@ -47,7 +64,7 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     if target is None:
         return None
     items = digest(ctx.corpus.units, parts, target.path, ctx.lexicon, with_lead=False)
-    return quoted_units(NAME, items, passages.routed) if len(items) >= 2 else None
+    return quoted_units(name, items, passages.routed) if len(items) >= 2 else None
 
 
 STRATEGY = Strategy(NAME, accepts, answer)
