@@ -151,6 +151,19 @@ def item_heads(
     return text_items(units, positions_under(units, path, source), lexicon)
 
 
+# A sub-heading this short (「1.2.1负债主体」「3.1 太阳能」) names a topic and says nothing of
+# it: the digest reads its first sentence too.
+LABEL_CHARS = 6
+
+
+def _said_under(units: Sequence[DocumentUnit], kid: Part, lexicon: Lexicon) -> list[DocumentUnit]:
+    """A sub-part's own items, or, under a bare label of a heading, its first sentence."""
+    items = item_heads(units, [kid], kid.path, lexicon)
+    if items or len("".join(kid.title.split())) > LABEL_CHARS:
+        return items
+    return lead(units, positions_under(units, kid.path, kid.first.source, own=True))[:1]
+
+
 def _items(
     units: Sequence[DocumentUnit], parts: Sequence[Part], path: Sequence[str], lexicon: Lexicon
 ) -> list[DocumentUnit]:
@@ -158,7 +171,13 @@ def _items(
     kids = children(parts, path)
     if len(kids) < 2:
         return item_heads(units, parts, path, lexicon)
-    nested = [(head(units, kid), item_heads(units, parts, kid.path, lexicon)) for kid in kids]
+    nested = [
+        (
+            head(units, kid),
+            _said_under(units, kid, lexicon) or item_heads(units, parts, kid.path, lexicon),
+        )
+        for kid in kids
+    ]
     fits = sum(1 + len(sub) for _, sub in nested) <= MAX_ITEMS
     return [unit for kid_head, sub in nested for unit in (kid_head, *(sub if fits else ()))]
 

@@ -118,6 +118,25 @@ def test_a_part_summary_is_its_opening_and_the_opening_of_each_item() -> None:
     assert part_summary(document_units(chunks), other, ("二、产品体系基本成形",), LEXICON) == []
 
 
+def test_a_sub_heading_that_only_names_a_topic_is_read_with_its_first_sentence() -> None:
+    part = "二、债务结构"
+    chunks = [
+        _chunk(1, part, "本部分分析债务的结构。"),
+        _chunk(2, (part, "（一）负债主体"), "企业和地方政府负债较高。二者是薄弱环节。"),
+        _chunk(3, (part, "（二）房地产信贷扩张迅速"), "房地产信贷规模扩张迅速。"),
+    ]
+    parts = report_parts(chunks, "r.txt", LEXICON)
+    summary = [u.text for u in part_summary(document_units(chunks), parts, (part,), LEXICON)]
+    # 「负债主体」 says nothing of its own: its first sentence follows it; a heading that
+    # says something (「房地产信贷扩张迅速」) stands alone.
+    assert summary == [
+        "本部分分析债务的结构。",
+        "（一）负债主体",
+        "企业和地方政府负债较高。",
+        "（二）房地产信贷扩张迅速",
+    ]
+
+
 def test_a_timeline_is_the_dated_prose_of_a_section_in_reading_order() -> None:
     part = "一、政策支持不断加强"
     chunks = [
