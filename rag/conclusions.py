@@ -77,16 +77,9 @@ def abstract_claims(
     return claims[:MAX_CLAIMS]
 
 
-def titled_part(parts: Sequence[Part], lexicon: Lexicon, *, recommendations: bool) -> Part | None:
-    """The last top-level part of the body titled like a conclusion (结论, 结语, 总结 …) or,
-    with `recommendations`, like recommendations (建议, 对策 …)."""
-    patterns = lexicon.patterns
-    title = patterns.recommendation_title if recommendations else patterns.conclusion_title
-    return part_titled(parts, title)
-
-
 def part_titled(parts: Sequence[Part], title: re.Pattern[str]) -> Part | None:
-    """The last top-level part of the body whose title `title` matches."""
+    """The last top-level part of the body whose title `title` matches (a conclusion's:
+    结论, 结语, 总结 …; recommendations': 建议, 对策 …; problems': 问题, 瓶颈 …)."""
     found = [p for p in body_parts(parts) if title.search(p.title)]
     return found[-1] if found else None
 
@@ -95,7 +88,7 @@ def closing_leads(
     units: Sequence[DocumentUnit], parts: Sequence[Part], lexicon: Lexicon
 ) -> list[DocumentUnit]:
     """The first sentences of the closing section's paragraphs, before its items."""
-    part = titled_part(parts, lexicon, recommendations=False)
+    part = part_titled(parts, lexicon.patterns.conclusion_title)
     if part is None:
         return []
     own = positions_under(units, part.path, part.first.source, own=True)
@@ -141,5 +134,4 @@ __all__ = [
     "conclusions",
     "paragraph_leads",
     "part_titled",
-    "titled_part",
 ]

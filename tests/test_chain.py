@@ -414,3 +414,12 @@ def test_a_part_described_in_the_askers_words_is_outlined(real_answerer: Any) ->
     answer = real_answerer.answer("讲首台套和中试这些政策性险种最新动向的那部分，分了哪几个方面？")
     assert not answer.refused and "第一" in answer.text and "第四" in answer.text
     assert {c.section_path[0] for c in answer.citations} == {"三、政策性科技保险取得新进展"}
+
+
+@pytest.mark.slow
+def test_what_the_whole_report_is_about_ends_with_its_outline(real_answerer: Any) -> None:
+    # 「这篇讲…的报告」: the report named with its topic in between is the whole report.
+    answer = real_answerer.answer("这篇讲科技保险发展的报告主要讲了些啥？")
+    assert answer.strategy == "conclusion" and not answer.refused
+    assert "报告正文分为四部分：一、对科技保险的政策支持不断加强" in answer.text
+    assert all(c.verified for c in answer.citations)
