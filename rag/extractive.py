@@ -877,11 +877,12 @@ def _lead(question: Question, span: str, lexicon: Lexicon) -> str:
     return ""
 
 
-def gives_no_reason(question: Question, read: str, lexicon: Lexicon) -> bool:
+def gives_no_reason(question: Question, read: str, lexicon: Lexicon, about: str = "") -> bool:
     """A why question about a measured fact (a figure, a rise or fall, a comparison:
     「…为啥能涨31.5%」「…为什么比储蓄存款利率高」) whose answer gives no reason, purpose or
     grounds (`evidence.premises.reasons`): it only restates the fact, and the report does
-    not say why.
+    not say why. The reason is looked for in `about` (the units that state the fact)
+    when given, else in all of `read`.
 
     Other why questions are left alone: a purpose (「为什么要设立…」) or a judgement
     (「为什么说…」) is often given without a marker. So is one whose premise the answer
@@ -893,7 +894,7 @@ def gives_no_reason(question: Question, read: str, lexicon: Lexicon) -> bool:
         question.intent is not Intent.REASON
         or question.has(Cue.CONFIRMATION)
         or premises.purpose.search(question.text)
-        or premises.reasons.search(read)
+        or premises.reasons.search(about or read)
     ):
         return False
     change = question.wanted.column.change
@@ -1362,7 +1363,10 @@ def _drafted(
     first_span = sentences[0].text.rstrip("…")
     read = "".join(s.text for s in sentences)
     premise = _premise_note(question, first_span, lexicon, corpus_has, read)
-    if not premise and gives_no_reason(question, read, lexicon):
+    # A reason is looked for where the fact is stated: in the best unit or next to it,
+    # not in a sentence quoted beside it about something else.
+    about = "".join(e.text for e in chosen if e is best or _nearby(e, best, reach=1))
+    if not premise and gives_no_reason(question, read, lexicon, about):
         # The report states the fact (its passage is among the closest shown) but no
         # reason for it: the refusal says so.
         return replace(

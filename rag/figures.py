@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from rag.records import SECTION_SEPARATOR
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -25,6 +27,8 @@ REFERENCE_MARKS = re.compile(r"\[\d+(?:\s*[,，、\-–~]\s*\d+)*\]")
 IDENTIFIERS = re.compile(r"(?<![A-Za-z\d.])[A-Z][A-Za-z]*-?\d+(?![\d.%])")
 # An item number in brackets (「（3）做好各方面预案」): the item's place in a list.
 ITEM_MARKS = re.compile(r"[（(]\s*\d{1,2}\s*[）)]")
+# A note mark a PDF glues to the end of a caption (「图1 …申请机构分布2」).
+GLUED_NOTE_MARK = re.compile(r"(?<=[\u4e00-\u9fff])\d{1,2}\s*$")
 
 
 def without_reference_marks(text: str) -> str:
@@ -129,12 +133,29 @@ def dates_in(text: str, lexicon: Lexicon) -> list[str]:
     return [normalise_number(m.group(0)) for m in lexicon.patterns.date.finditer(text)]
 
 
+def _without_labels(text: str, lexicon: Lexicon) -> str:
+    """The text without the numbers that label a part, a table or a chart: a table row
+    is read with its section path (「2 … › 2.2 …」) and its caption (「表1 …临床试验1」),
+    and neither states a figure. The rest of a caption stays: it gives the unit
+    (「(单位：亿元)」) a row's figures are in."""
+    label, kept = lexicon.patterns.caption_label, []
+    for line in text.splitlines():
+        if SECTION_SEPARATOR.strip() in line:
+            continue
+        caption = line.strip()
+        if label.search(caption):
+            line = GLUED_NOTE_MARK.sub(" ", label.sub(" ", caption))
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     """Whether a span holds a figure of the kind the question asks for (not just a year)."""
     patterns, figures = lexicon.patterns, lexicon.numbers.figures
+    stated = _without_labels(text, lexicon)
     # 「HS30」 names a product class, 「（3）」 numbers an item, 「（表8）」 points at a table:
     # none is a figure.
-    masked = IDENTIFIERS.sub(" ", patterns.cross_ref.sub(" ", without_reference_marks(text)))
+    masked = IDENTIFIERS.sub(" ", patterns.cross_ref.sub(" ", without_reference_marks(stated)))
     masked = ITEM_MARKS.sub(" ", masked)
     # A span of years (「2000一2015年」) dates what the sentence says; neither end is a figure.
     masked = patterns.date.sub(" ", patterns.year_range.sub(" ", masked))

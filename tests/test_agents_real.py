@@ -26,6 +26,8 @@ REPORT = """协作机器人技术进展报告
 
 2018年，当地政府正式提出“机器人倍增计划”，随后一系列配套文件陆续出台。
 
+2017年7月，《星海日报》评论员文章《稳妥推进机器人应用》提到，要防范岗位替代的风险。2017年8月，云杉重工董事长王建国在《星海日报》发表文章，表态稳妥推进机器人应用是企业的责任。
+
 致谢
 
 感谢北辰大学机械学院宋平凡教授对本报告提供的帮助。
@@ -55,3 +57,13 @@ def test_a_who_question_is_answered_when_the_passage_names_someone(
     assert not team.refused and "张卫东" in team.text
     professor = agents_answerer.answer("报告致谢了哪位教授？")
     assert not professor.refused and "宋平凡" in professor.text
+
+
+@pytest.mark.slow
+def test_a_name_quoted_beside_the_asked_thing_does_not_answer_who(agents_answerer: Any) -> None:
+    # The editorial is quoted with the next sentence, which names the author of another
+    # article: the report never says who wrote the editorial.
+    editorial = agents_answerer.answer("《星海日报》那篇稳妥推进机器人应用的评论员文章是谁执笔的？")
+    assert editorial.refused
+    chairman = agents_answerer.answer("哪位董事长在《星海日报》发表文章谈企业的责任？")
+    assert not chairman.refused and "王建国" in chairman.text

@@ -458,6 +458,13 @@ class Patterns:
         return re.compile(rf"[（(]\s*\w?\s*[{kinds}]\s*\d+\s*[）)]")
 
     @cached_property
+    def caption_label(self) -> re.Pattern[str]:
+        """The label that opens a caption: 「表1」「图 16」, maybe after a stray mark."""
+        tables = self.lexicon.report.tables
+        kinds = re.escape(tables.table) + re.escape(tables.chart)
+        return re.compile(rf"^[\d\s*]*[{kinds}]\s*\d+")
+
+    @cached_property
     def caption_or_note(self) -> re.Pattern[str]:
         """A caption 「图16 …」「表 2 …」 or a note 「数据来源：…」, maybe after a stray mark:
         a line of a table or a chart, not a sentence."""

@@ -3,6 +3,7 @@ workspace, and a draft that quotes report units where they stand."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -10,7 +11,7 @@ from functools import cached_property
 from rag.context import Context
 from rag.draft import Draft
 from rag.enumeration import DocumentUnit
-from rag.evidence import question_coverage
+from rag.evidence import bigrams, question_coverage
 from rag.extractive import SentenceDraft, draft_answer
 from rag.question import Cue, Question
 from rag.slots import agent_unnamed, place_unnamed
@@ -77,7 +78,7 @@ class Passages:
             or self.question.has(Cue.CONFIRMATION)
             or not any(
                 unnamed(
-                    self.question, " ".join(s.text for s in draft.sentences), self.ctx.lexicon, tag
+                    self.question, closest_sentences(self.question, draft), self.ctx.lexicon, tag
                 )
                 for unnamed in (agent_unnamed, place_unnamed)
             )
@@ -85,8 +86,30 @@ class Passages:
             return draft
         # 「…是谁开发的」 quoted with a sentence that names nobody (「南京大学的科研人员…」
         # for 「南京大学那个…是谁带队搞的」), or 「在哪座城市」 with one that names no place:
-        # the report does not say who or where.
+        # the report does not say who or where. A name in another sentence quoted beside
+        # it (a person who wrote another article) is not the one asked for.
         return SentenceDraft((), {}, {}, refused=True, coverage=draft.coverage)
+
+
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
+
+
+def closest_sentences(question: Question, draft: SentenceDraft) -> str:
+    """The draft's sentences that share the most character pairs with the question: the
+    ones that state what it asks about, where the name it asks for would be.
+
+    A follow-up's rewrite carries the earlier turn's words (「那张锋团队呢？」 read as
+    「…张锋团队，谁提出…」): they say little of where its answer is, so all are kept.
+    """
+    if not question.followup.standalone:
+        return " ".join(s.text for s in draft.sentences)
+    # Units are cut at line ends too: a sentence broken over two lines is read whole.
+    said = [s.strip() for s in _SENTENCE.findall(" ".join(s.text for s in draft.sentences))]
+    said = [s for s in said if s]
+    asked = bigrams(question.text)
+    shared = [len(asked & bigrams(sentence)) for sentence in said]
+    most = max(shared, default=0)
+    return " ".join(s for s, n in zip(said, shared, strict=True) if n == most)
 
 
 def prose_coverage(passages: Passages) -> float:

@@ -1,0 +1,65 @@
+"""Near-miss questions answered from the wrong place: a reason, a name or a figure that
+the quoted passages hold, but not where the asked fact is stated. The report used here
+is invented."""
+
+from __future__ import annotations
+
+from rag.extractive import SentenceDraft, gives_no_reason
+from rag.figures import has_figure
+from rag.question import Intent
+from rag.strategies.base import closest_sentences
+from rag.types import AnswerSentence
+from tests.questions import packaged_lexicon, question_of
+
+LEXICON = packaged_lexicon()
+ANY_COUNT = LEXICON.numbers.figures.any_count
+
+
+def test_a_caption_label_and_a_section_path_state_no_figure() -> None:
+    # 「图1」 labels the chart, 「2015-2019年」 dates it, and the 「2」 a PDF glued to its
+    # end marks a note: none of them counts anything.
+    chart = "图12015-2019年东湖港泊位分布2\n东湖港的业务主要包括集装箱、散货和客运（图2)。"
+    assert not has_figure(chart, ANY_COUNT, LEXICON)
+    row = "3港口发展 › 3.2 泊位建设\n表1东湖港泊位情况1\n港口：东湖港；状态：在建"
+    assert not has_figure(row, ANY_COUNT, LEXICON)
+
+
+def test_a_caption_still_gives_the_unit_of_its_rows() -> None:
+    assert has_figure("表1 东湖港泊位情况\n港口：东湖港；泊位：12", ANY_COUNT, LEXICON)
+    assert has_figure("表2 港口投资 (单位：亿元)\n项目：东湖港；2019年：35", "亿元", LEXICON)
+    # A figure a sentence states after a caption is still stated.
+    assert has_figure("图1 东湖港泊位\n东湖港共有泊位12个。", ANY_COUNT, LEXICON)
+
+
+def test_a_reason_counts_only_where_the_fact_is_stated() -> None:
+    question = question_of("东湖港 吞吐量 2019年 为啥 增长了 12%")
+    assert question.intent is Intent.REASON
+    fact = "2019年，东湖港的吞吐量增长了12%。"
+    other = "由于疏浚推迟，西岭港的扩建到2021年才开工。"
+    # Read whole, the answer holds 由于; but it gives the reason for another port's delay.
+    assert not gives_no_reason(question, fact + other, LEXICON)
+    assert gives_no_reason(question, fact + other, LEXICON, about=fact)
+    # A reason in the sentences that state the fact answers it.
+    because = "2019年，由于新航线开通，东湖港的吞吐量增长了12%。"
+    assert not gives_no_reason(question, because + other, LEXICON, about=because)
+
+
+def _draft(*texts: str) -> SentenceDraft:
+    return SentenceDraft(
+        sentences=tuple(AnswerSentence(text=t, citations=(1,)) for t in texts),
+        candidates={},
+        quotes={},
+        refused=False,
+    )
+
+
+def test_the_sentences_closest_to_the_question_are_where_its_name_would_be() -> None:
+    asked = question_of("星海日报 那篇 稳妥推进机器人应用 的 评论员文章 是谁 执笔的")
+    article = "2017年7月，《星海日报》评论员文章《稳妥推进机器人应用》提到要防范替代风险。"
+    other = "2017年8月，云杉重工董事长李志远在《星海日报》发表文章，支持推广协作机器人。"
+    assert closest_sentences(asked, _draft(article, other)) == article
+    # A sentence broken over two quoted units is read whole.
+    head, tail = article[:12], article[12:]
+    assert closest_sentences(asked, _draft(head, tail + other)) == f"{head} {tail}"
+    # Sentences that share as much with the question are all kept.
+    assert closest_sentences(asked, _draft(article, article)) == f"{article} {article}"
