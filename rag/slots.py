@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from rag.lexicon import Lexicon
 from rag.lexicon.patterns import Patterns
+from rag.lexicon.words import alternation
 from rag.question import Cue, Question
 
 
@@ -233,9 +234,11 @@ def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> boo
     if not question.has(Cue.ASKS_ITEMS):
         return False
     patterns = lexicon.patterns
+    asked = _asked_after_which(question.text, lexicon)
     for match in patterns.counted_noun.finditer(passage):
-        # The counted thing must be the asked one: 「可选险种」 is not 「必选险种」.
-        if match.group("noun")[:2] not in question.text:
+        # The counted thing must be the asked one: 「可选险种」 is not 「必选险种」, and
+        # 「多个染色体位点」 is not what 「是哪些单位做的」 asks for.
+        if match.group("noun")[:2] not in (asked or question.text):
             continue
         before = passage[max(0, match.start() - 40) : match.start()]
         joined = patterns.count_joined.search(before)
@@ -257,6 +260,18 @@ def counted_not_named(question: Question, passage: str, lexicon: Lexicon) -> boo
             continue
         return True
     return False
+
+
+# The kind asked for is named in a few characters right after the which-word (「哪些单位」).
+_ASKED_KIND_CHARS = 4
+
+
+def _asked_after_which(question: str, lexicon: Lexicon) -> str:
+    """The words right after the question's which-word (「是哪些单位做的」 → 单位做的), or
+    "" when none follows it (「具体是哪两个」)."""
+    which = alternation(sorted(lexicon.names.asked.which, key=len, reverse=True))
+    found = re.search(rf"(?:{which})([\u4e00-\u9fff]{{1,{_ASKED_KIND_CHARS}}})", question)
+    return found.group(1) if found else ""
 
 
 def _listed_later(rest: str, lexicon: Lexicon) -> bool:

@@ -90,6 +90,17 @@ def test_a_count_does_not_name_the_items_it_counts() -> None:
     assert not counted_not_named(question_of("可选险种有几个？"), PLAN, LEXICON)
 
 
+def test_a_count_of_other_things_does_not_stand_for_the_items_asked() -> None:
+    # 「哪些单位」 asks for institutions; the passage counts gene sites, and names the
+    # institutions before them.
+    study = "此外，甲研究院与乙大学利用该技术靶向多个基因位点，实现了整段基因的切除。"
+    asked = question_of("把整段基因切除的研究是哪些单位做的？")
+    assert not counted_not_named(asked, study, LEXICON)
+    # Asked for the sites themselves, the count does not name them.
+    sites = question_of("靶向的基因位点具体是哪些？")
+    assert counted_not_named(sites, study, LEXICON)
+
+
 def test_counts_listed_one_after_another_name_none_of_their_items() -> None:
     survey = "据对6家大型银行、12家股份制银行、10家城商行和8家农商行的统计，抵押贷款占43%。"
     assert counted_not_named(question_of("统计用到的那10家城商行是哪几家？"), survey, LEXICON)
