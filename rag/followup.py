@@ -517,7 +517,18 @@ def _temporal(
     # 「同一年成立的还有哪家？」 asks for another thing of that time: not the last subject.
     if any(word in rest for word in lexicon.question.followup.times.others_words):
         return rewritten
-    return subject + rewritten
+    return _topic_of(subject, time, lexicon) + rewritten
+
+
+def _topic_of(subject: str, time: str, lexicon: Lexicon) -> str:
+    """The last subject as the topic of a temporal follow-up: without the time, which the
+    rewrite names anyway, and without the measure the last turn asked (「全球基因编辑市场
+    2017年规模」 → 「全球基因编辑市场」): 「那一年哪块业务份额最大？」 asks its own."""
+    topic = subject.replace(time, "") if time else subject
+    for kind in sorted(lexicon.evidence.figure_kinds, key=len, reverse=True):
+        if topic.endswith(kind) and len(topic) > len(kind):
+            return topic[: -len(kind)].rstrip().removesuffix("的").rstrip()
+    return topic
 
 
 def _ordinal_item(question: str, earlier: Earlier, lexicon: Lexicon) -> tuple[str, str] | None:

@@ -767,7 +767,9 @@ def _with_own_ask(resolved: Question, normalised: str, language: Language) -> Qu
     lexicon = language.lexicon
     own_intent = classify(normalised, lexicon, _words_of(language))
     question = resolved
-    if own_intent is not Intent.OTHER:
+    # 「那一年哪块业务份额最大？」 after 「…规模多大？」 asks which, not a figure: a
+    # follow-up with a question word of its own is not asked the carried one's kind.
+    if own_intent is not Intent.OTHER or lexicon.patterns.question_word.search(normalised):
         wanted = replace(resolved.wanted, unit_hint=unit_hint(normalised, lexicon))
         question = replace(resolved, intent=own_intent, wanted=wanted)
     own = {t.text for t in question_terms(normalised, language)}

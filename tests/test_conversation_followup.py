@@ -244,3 +244,15 @@ def test_a_question_of_its_own_after_a_connective_or_a_pointer_stands_alone() ->
     # Short ones still lean on the conversation: a figure of the same case, or more of it.
     for question in ("那 保障 金额 是 多少 万元？", "还有 多少 企业 参与 了？"):
         assert not _decide(question, SUZHOU).standalone, question
+
+
+def test_then_keeps_the_last_topic_but_not_the_measure_it_asked() -> None:
+    history = [
+        Turn("user", "全球机器人市场 2019年 的 规模 是 多少？"),
+        Turn("assistant", "45 亿美元[1]。2019 年全球机器人市场规模为 45 亿美元[1]。"),
+    ]
+    decided = _decide("那一年 哪块 业务 份额 最大？", history)
+    assert decided.kind == "temporal" and decided.rewritten
+    # The market is the topic; its size was the last question, not this one.
+    assert decided.resolved.startswith("全球机器人市场") and "2019年" in decided.resolved
+    assert "规模" not in decided.resolved and "份额" in decided.resolved

@@ -63,3 +63,18 @@ def test_the_sentences_closest_to_the_question_are_where_its_name_would_be() -> 
     assert closest_sentences(asked, _draft(head, tail + other)) == f"{head} {tail}"
     # Sentences that share as much with the question are all kept.
     assert closest_sentences(asked, _draft(article, article)) == f"{article} {article}"
+
+
+def test_a_rewritten_followup_with_its_own_question_word_asks_its_own_kind() -> None:
+    from rag.question import _with_own_ask
+    from tests.questions import language
+
+    # 「那一年哪块业务份额最大？」 after 「…规模多大？」: the rewrite carries 规模, which
+    # alone would ask a figure; the turn's own 哪块 asks which.
+    resolved = question_of("全球 机器人 市场 规模 2019年 哪块 业务 份额 最大")
+    assert resolved.intent is Intent.FIGURE
+    own = _with_own_ask(resolved, "那一年 哪块 业务 份额 最大", language())
+    assert own.intent is Intent.OTHER
+    # A follow-up without a question word of its own (「那北京呢？」) keeps the carried kind.
+    kept = _with_own_ask(resolved, "那 北京 呢", language())
+    assert kept.intent is Intent.FIGURE
