@@ -212,8 +212,17 @@ def place_unnamed(
     agents = lexicon.names.asked.agents
     if not agents.places.search(question.text):
         return False
+    # The question's own place in a longer form (「乌兹别克斯坦共和国」 for 「乌兹别克斯坦」)
+    # or in other words (「中国」 for 「国内」) is not another place.
+    own = [t.text for t in question.terms if t.tag in agents.place_tags]
+    for scope in lexicon.evidence.premises.scopes:
+        if any(word in question.text for word in scope):
+            own += scope
     return not any(
-        pos in agents.place_tags and len(word) > 1 and word not in question.text
+        pos in agents.place_tags
+        and len(word) > 1
+        and word not in question.text
+        and not any(place in word for place in own)
         for word, pos in tag(passage)
     )
 

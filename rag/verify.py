@@ -1006,6 +1006,20 @@ def absent_terms(
             )
         )
         and not report_has(t.text)
+        and not _said_in_other_words(t.text, report_has, lexicon)
+    )
+
+
+def _said_in_other_words(
+    term: str, report_has: Callable[[str], bool], lexicon: Lexicon | None
+) -> bool:
+    """Whether the report names the term's scope in other words: 「国内」 is 「我国」「中国」
+    to a report on China, which names no 国内 yet is all about it."""
+    if lexicon is None:
+        return False
+    return any(
+        term in scope and any(report_has(word) for word in scope if word != term)
+        for scope in lexicon.evidence.premises.scopes
     )
 
 

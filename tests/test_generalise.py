@@ -65,6 +65,14 @@ def test_refusal_names_only_words_the_report_lacks() -> None:
     assert absent_terms(worded, report.__contains__, LEXICON) == ("火星", "基地")
 
 
+def test_refusal_does_not_name_a_scope_the_report_names_in_other_words() -> None:
+    # A report on China writes 我国, never 国内: 「国内」 is not missing from it.
+    question = question_of("国内 哪个 省份 的 火星 基地 多")
+    report = "我国的科技保险保费规模持续扩大。"
+    assert absent_terms(question, report.__contains__, LEXICON) == ("火星", "基地")
+    assert "国内" in absent_terms(question, "保费规模持续扩大。".__contains__, LEXICON)
+
+
 def test_answer_kind_nouns_and_guessed_tokens_do_not_refuse() -> None:
     def report_has(term: str) -> bool:
         return term in "星河科技 2015年 成立 杭州 招标 可再生能源 投资"

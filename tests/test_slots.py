@@ -172,3 +172,17 @@ def test_a_place_of_a_kind_asked_needs_a_place_named() -> None:
     # 「在哪儿能看到」 asks no kind of place: a website or a journal answers it.
     anywhere = question_of("季报 在 哪儿 能 看到？")
     assert not place_unnamed(anywhere, "季报 刊 于 官方 网站", LEXICON, tag)
+
+
+def test_the_questions_own_place_in_a_longer_form_is_not_another_place() -> None:
+    places = {"星洲": "ns", "星洲共和国": "ns", "东岭州": "ns"}
+    tag = tagger(places)
+    asked = question_of("星洲 那 10个 火电站 都 建 在 哪些州？", tag=tag)
+    said = "星洲共和国 电力 系统 有 48个 发电站 ， 其中 10个 火电站"
+    assert place_unnamed(asked, said, LEXICON, tag)
+    assert not place_unnamed(asked, said + " 建 在 东岭州", LEXICON, tag)
+    # Nor is the question's scope in the report's words (「中国」 for 「国内」).
+    tag = tagger({"中国": "ns", "东岭省": "ns"})
+    province = question_of("国内 哪个省份 的 船舶 出口 最强？", tag=tag)
+    assert place_unnamed(province, "中国 船舶 出口 竞争力 较强", LEXICON, tag)
+    assert not place_unnamed(province, "东岭省 船舶 出口 竞争力 较强", LEXICON, tag)
