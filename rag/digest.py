@@ -54,7 +54,7 @@ def positions_under(
     ]
 
 
-def _ends_paragraph(unit: DocumentUnit) -> bool:
+def ends_paragraph(unit: DocumentUnit) -> bool:
     """Whether a paragraph break (or the end of its passage) follows the unit."""
     text = unit.chunk.text
     at = text.find(unit.text)
@@ -77,7 +77,7 @@ def lead(units: Sequence[DocumentUnit], positions: Sequence[int]) -> list[Docume
             continue
         out.append(unit)
         chars += len(text)
-        if len(out) >= MAX_LEAD or (_ends_paragraph(unit) and chars >= SHORT_LEAD):
+        if len(out) >= MAX_LEAD or (ends_paragraph(unit) and chars >= SHORT_LEAD):
             break
     return out
 
@@ -207,6 +207,7 @@ def digest(
 __all__ = [
     "MAX_ITEMS",
     "digest",
+    "ends_paragraph",
     "item_heads",
     "lead",
     "numbered_paragraphs",

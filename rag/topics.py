@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from rag.digest import ends_paragraph, positions_under, text_items
 from rag.enumeration import DocumentUnit
 from rag.extractive import asking_clauses
 from rag.lexicon import Lexicon
@@ -158,7 +159,49 @@ def about_whole(terms: Terms, title: str) -> bool:
     return cover(terms, title, HEAD_CREDIT) >= MIN_TOPIC_COVER
 
 
+# An item read whole (its head and the rest of its paragraph), at most this many units.
+MAX_ITEM_UNITS = 6
+
+
+def item_on_topic(
+    terms: Terms,
+    units: Sequence[DocumentUnit],
+    parts: Sequence[Part],
+    path: Sequence[str],
+    lexicon: Lexicon,
+) -> list[DocumentUnit]:
+    """The one item in a part's text whose head holds the topic (「（4）健全产业创新生态
+    体系。…」 for 「在打造产业创新生态这方面作者建议咋做」), read with the rest of its
+    paragraph; [] when none or several do."""
+    if not parts or not terms:
+        return []
+    positions = positions_under(units, path, parts[0].first.source)
+    heads = text_items(units, positions, lexicon)
+    on_topic = [u for u in heads if cover(terms, u.text) >= MIN_TOPIC_COVER]
+    if len(on_topic) != 1:
+        return []
+    keys = [(units[i].chunk.id, units[i].index) for i in positions]
+    at = keys.index((on_topic[0].chunk.id, on_topic[0].index))
+    other_heads = {(u.chunk.id, u.index) for u in heads} - {keys[at]}
+    item = [units[positions[at]]]
+    for key, i in zip(keys[at + 1 :], positions[at + 1 :], strict=True):
+        last = item[-1]
+        # The paragraph ends at a break inside a passage; a passage's own end is where
+        # the chunker cut, and the paragraph may go on in the next passage.
+        cut_by_chunker = last.chunk.text.rstrip().endswith(last.text.rstrip())
+        if (
+            (ends_paragraph(last) and not cut_by_chunker)
+            or len(item) >= MAX_ITEM_UNITS
+            or key in other_heads
+            or units[i].chunk.section_path != last.chunk.section_path
+        ):
+            break
+        item.append(units[i])
+    return item
+
+
 __all__ = [
+    "MAX_ITEM_UNITS",
     "MIN_TOPIC_COVER",
     "about_whole",
     "asserts_figures",
@@ -166,6 +209,7 @@ __all__ = [
     "covers_topic",
     "heading_for_topic",
     "headings_for_topic",
+    "item_on_topic",
     "topic_terms",
     "unknown_topic",
 ]

@@ -172,3 +172,11 @@ def test_the_problems_a_report_names_are_the_items_of_its_problems_part() -> Non
     # Asked what to do about them, the recommendations answer.
     advice = _answer("针对这些问题，作者提了哪些建议？", BRIEF_CONTEXT, BRIEF_SOURCE)
     assert advice.strategy == "recommendations"
+
+
+def test_recommendations_on_one_items_topic_are_that_item() -> None:
+    # No sub-heading names 人才队伍, but one of the section's items does: it answers alone.
+    answer = _answer("在人才队伍这方面，作者具体建议咋做？", BRIEF_CONTEXT, BRIEF_SOURCE)
+    assert answer.strategy == "recommendations"
+    assert "一是加强人才队伍建设" in answer.text and "提高护理人员待遇" in answer.text
+    assert "优化设施布局" not in answer.text

@@ -1,5 +1,6 @@
 """「作者最后提了哪几条政策建议」「应对风险，作者给了啥建议」: the items of the report's
-recommendation section, or of its sub-part that names the question's topic."""
+recommendation section, or of its sub-part or numbered item that names the question's
+topic."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rag.topics import (
     about_whole,
     asserts_figures,
     heading_for_topic,
+    item_on_topic,
     topic_terms,
     unknown_topic,
 )
@@ -62,7 +64,9 @@ def section_items(
     if target is None and about_whole(terms, scope):
         target = section
     if target is None:
-        return None
+        # No sub-heading names the topic: one of the part's numbered items may.
+        item = item_on_topic(terms, ctx.corpus.units, parts, section.path, ctx.lexicon)
+        return quoted_units(name, item, passages.routed) if item else None
     items = digest(ctx.corpus.units, parts, target.path, ctx.lexicon, with_lead=False)
     return quoted_units(name, items, passages.routed) if len(items) >= 2 else None
 
