@@ -180,3 +180,6 @@ def test_recommendations_on_one_items_topic_are_that_item() -> None:
     assert answer.strategy == "recommendations"
     assert "一是加强人才队伍建设" in answer.text and "提高护理人员待遇" in answer.text
     assert "优化设施布局" not in answer.text
+    # Asked what should be done, without the word 建议, the report's recommendations answer.
+    asked = _answer("在人才队伍这方面，具体该咋做？", BRIEF_CONTEXT, BRIEF_SOURCE)
+    assert asked.strategy == "recommendations" and "一是加强人才队伍建设" in asked.text
