@@ -149,6 +149,21 @@ def _without_labels(text: str, lexicon: Lexicon) -> str:
     return "\n".join(kept)
 
 
+# A figure with a decimal part (「0.160」), as a table gives a rate without 「%」.
+DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
+
+
+def _rate_cells(text: str, masked: str, lexicon: Lexicon) -> bool:
+    """A table row read with a caption that names a rate (「…国际市场占有率年均增长率」),
+    and a decimal figure in it: the rate, written without 「%」."""
+    label, rates = lexicon.patterns.caption_label, lexicon.evidence.share_or_change.rates
+    captioned = any(
+        label.search(line.strip()) and any(rate in line for rate in rates)
+        for line in text.splitlines()
+    )
+    return captioned and DECIMAL.search(masked) is not None
+
+
 def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
     """Whether a span holds a figure of the kind the question asks for (not just a year)."""
     patterns, figures = lexicon.patterns, lexicon.numbers.figures
@@ -173,7 +188,7 @@ def has_figure(text: str, unit_hint: str, lexicon: Lexicon) -> bool:
         # 「规模多大」: a sum, a count or a measure (「100MW」), but not a share alone.
         return bool(patterns.figure.search(patterns.share_figure.sub(" ", masked)))
     if unit_hint == "%":
-        return bool(patterns.percent_marks.search(masked))
+        return bool(patterns.percent_marks.search(masked)) or _rate_cells(text, masked, lexicon)
     measured = patterns.measured_figures.get(unit_hint)
     if measured is not None:
         return bool(measured.search(masked))

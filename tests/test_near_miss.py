@@ -31,6 +31,14 @@ def test_a_caption_still_gives_the_unit_of_its_rows() -> None:
     assert has_figure("图1 东湖港泊位\n东湖港共有泊位12个。", ANY_COUNT, LEXICON)
 
 
+def test_a_table_of_rates_answers_a_rate_without_its_percent_sign() -> None:
+    row = "产品：铝制品；2000年：0.016；年均增长率：0.160"
+    assert has_figure(f"表2 各行业市场占有率年均增长率\n{row}", "%", LEXICON)
+    # A table of indices gives no rate, and a count is no rate in any table.
+    assert not has_figure(f"表3 各行业比较优势指数\n{row}", "%", LEXICON)
+    assert not has_figure("表2 各行业年均增长率\n产品：铝制品；企业数：16", "%", LEXICON)
+
+
 def test_a_reason_counts_only_where_the_fact_is_stated() -> None:
     question = question_of("东湖港 吞吐量 2019年 为啥 增长了 12%")
     assert question.intent is Intent.REASON

@@ -480,6 +480,9 @@ class ShareOrChangeWords:
     shares: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()
     reached: tuple[str, ...] = ()  # 「降到」「增长至」: the level a change ended at
+    # A table caption naming a rate (「…年均增长率」「…比重」): its cells are rates, often
+    # written without 「%」 (0.160).
+    rates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
