@@ -229,8 +229,11 @@ def lacks_figure(question: Question, evidence: str, lexicon: Lexicon) -> bool:
     if question.intent is Intent.FIGURE:
         if question.unit_hint == lexicon.numbers.dates.year and has_year(evidence, lexicon):
             return False  # 「隔了几年」 is answered by the years themselves
-        if not question.has(Cue.CONFIRMATION):
-            # The asker's own figure (「那单1250万的中试险，保费多少？」) answers nothing.
+        if not question.has(Cue.CONFIRMATION) and not any(
+            given_to_another(question, evidence, f, lexicon) for f in question.wanted.figures
+        ):
+            # The asker's own figure (「那单1250万的中试险，保费多少？」) answers nothing,
+            # unless the report gives it to what is asked (「美国占了11例，那中国有几例」).
             evidence = _without_own_figures(question, evidence, lexicon)
         if not has_figure(evidence, question.unit_hint, lexicon):
             # 「补贴多少」 is answered by 「财政资金全额支持」; 「一共掏了多少钱」, 「总保费多少」 are not.
@@ -969,16 +972,50 @@ def _clause_words(
     return {w for w in words if w in clauses[0]}
 
 
+# What a figure can be given to: a place, an organisation or a person.
+_ACTOR_TAGS = ("ns", "nt", "nr", "nrt")
+
+
+def given_to_another(
+    question: Question, read: str, figure: str, lexicon: Lexicon
+) -> tuple[str, str] | None:
+    """(the thing the report gives `figure` to, the one the question gives it to) when
+    they differ: 「…美国占了11例，那中国有几例」 against 「有11例来自中国机构」."""
+    actors = [t.text for t in question.terms if t.tag in _ACTOR_TAGS]
+    asked = _clause_words(question.text, figure, actors, lexicon)
+    said = _clause_words(read, figure, actors, lexicon)
+    if not asked or not said:
+        return None
+    if len(asked - said) != 1 or len(said - asked) != 1:
+        return None
+    return next(iter(said - asked)), next(iter(asked - said))
+
+
+def _shared_counter(figure: str, question: str, read: str) -> str:
+    """The counting word both put right after the figure (「11例」), or ""."""
+    after = rf"(?<![\d.]){re.escape(figure)}\s*([\u4e00-\u9fff])"
+    asked, said = re.search(after, question), re.search(after, read)
+    return said.group(1) if asked and said and asked.group(1) == said.group(1) else ""
+
+
 def _swapped_note(question: Question, read: str, lexicon: Lexicon) -> str:
-    """Two figures the question gives to two things, which the report gives the other
-    way round (「发达国家…75%，比中国的49%高」 against 「我国…75%…，远高于发达国家49%」):
-    the note says which thing the report gives the figure to."""
+    """A figure the question gives to one thing and the report to another (「美国占了11例」
+    against 「有11例来自中国机构」), or two figures the question gives to two things,
+    which the report gives the other way round (「发达国家…75%，比中国的49%高」 against
+    「我国…75%…，远高于发达国家49%」): the note says which thing the report gives the
+    figure to."""
     stated = find_numbers(read, lexicon)
     figures = [f for f in question.wanted.figures if f in stated]
     # Nouns, names and set phrases (发达国家 is tagged l): what a figure can belong to.
     words = [
         t.text for t in question.terms if t.tag[:1] in ("n", "l", "j") or t.tag in ("x", "eng")
     ]
+    for claimed in figures:
+        swapped = given_to_another(question, read, claimed, lexicon)
+        if swapped:
+            owner, claimed_owner = swapped
+            counted = spaced(claimed) + _shared_counter(claimed, question.text, read)
+            return _correction(f"{owner}{counted}", f"{claimed_owner}{counted}")
     for claimed, other in permutations(figures, 2):
         asked = _clause_words(question.text, claimed, words, lexicon)
         asked_other = _clause_words(question.text, other, words, lexicon)

@@ -4,12 +4,12 @@ is invented."""
 
 from __future__ import annotations
 
-from rag.extractive import SentenceDraft, gives_no_reason
+from rag.extractive import SentenceDraft, given_to_another, gives_no_reason
 from rag.figures import has_figure
 from rag.question import Intent
 from rag.strategies.base import closest_sentences
 from rag.types import AnswerSentence
-from tests.questions import packaged_lexicon, question_of
+from tests.questions import packaged_lexicon, question_of, tagger
 
 LEXICON = packaged_lexicon()
 ANY_COUNT = LEXICON.numbers.figures.any_count
@@ -86,3 +86,13 @@ def test_a_rewritten_followup_with_its_own_question_word_asks_its_own_kind() -> 
     # A follow-up without a question word of its own (「那北京呢？」) keeps the carried kind.
     kept = _with_own_ask(resolved, "那 北京 呢", language())
     assert kept.intent is Intent.FIGURE
+
+
+def test_a_figure_the_report_gives_to_what_is_asked_is_its_answer() -> None:
+    tag = tagger({"美国": "ns", "中国": "ns"})
+    asked = question_of("平台 登记 的 20例 试验 里 美国 占了 14例 ， 那 中国 有 几例", tag=tag)
+    said = "在平台登记的20例试验中，有14例来自中国机构。"
+    assert given_to_another(asked, said, "14", LEXICON) == ("中国", "美国")
+    # The same thing in both, or no one clause to read it from: nothing swapped.
+    assert given_to_another(asked, "美国机构有14例。", "14", LEXICON) is None
+    assert given_to_another(asked, "中国14例，美国也是14例。", "14", LEXICON) is None
