@@ -156,9 +156,11 @@ def item_heads(
 LABEL_CHARS = 6
 
 
-def _said_under(units: Sequence[DocumentUnit], kid: Part, lexicon: Lexicon) -> list[DocumentUnit]:
+def _said_under(
+    units: Sequence[DocumentUnit], parts: Sequence[Part], kid: Part, lexicon: Lexicon
+) -> list[DocumentUnit]:
     """A sub-part's own items, or, under a bare label of a heading, its first sentence."""
-    items = item_heads(units, [kid], kid.path, lexicon)
+    items = item_heads(units, parts, kid.path, lexicon)
     if items or len("".join(kid.title.split())) > LABEL_CHARS:
         return items
     return lead(units, positions_under(units, kid.path, kid.first.source, own=True))[:1]
@@ -171,13 +173,7 @@ def _items(
     kids = children(parts, path)
     if len(kids) < 2:
         return item_heads(units, parts, path, lexicon)
-    nested = [
-        (
-            head(units, kid),
-            _said_under(units, kid, lexicon) or item_heads(units, parts, kid.path, lexicon),
-        )
-        for kid in kids
-    ]
+    nested = [(head(units, kid), _said_under(units, parts, kid, lexicon)) for kid in kids]
     fits = sum(1 + len(sub) for _, sub in nested) <= MAX_ITEMS
     return [unit for kid_head, sub in nested for unit in (kid_head, *(sub if fits else ()))]
 

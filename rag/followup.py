@@ -527,7 +527,7 @@ def _topic_of(subject: str, time: str, lexicon: Lexicon) -> str:
     topic = subject.replace(time, "") if time else subject
     for kind in sorted(lexicon.evidence.figure_kinds, key=len, reverse=True):
         if topic.endswith(kind) and len(topic) > len(kind):
-            return topic[: -len(kind)].rstrip().removesuffix("的").rstrip()
+            return topic[: -len(kind)].rstrip().removesuffix(lexicon.question.asks.of).rstrip()
     return topic
 
 

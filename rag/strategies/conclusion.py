@@ -33,15 +33,15 @@ def answer(question: Question, passages: Passages, ctx: Context) -> Draft | None
     parts = ctx.parts.get(source, ())
     found = conclusions(ctx.corpus.units, parts, source, ctx.lexicon)
     terms = topic_terms(question, passages.weight, passages.scorers[1], ctx.lexicon)
-    title = next((p.first.title for p in parts), "")
-    if not about_whole(terms, title):
+    whole = about_whole(terms, next((p.first.title for p in parts), ""))
+    if not whole:
         # 「作者对地方政府债务的整体判断」: the conclusions that speak of it, if any.
         found = [u for u in found if any(term in u.text for term, _ in terms)]
     if not found:
         return None
     draft = quoted_units(NAME, found, passages.routed)
     outline = body_outline(parts, ctx.lexicon)
-    if outline is not None and about_whole(terms, title) and not question.has(Cue.CONCLUSION):
+    if outline is not None and whole and not question.has(Cue.CONCLUSION):
         # 「这篇报告主要讲了啥」: what it found, then what its parts cover.
         draft = with_outline(draft, *outline)
     return draft
