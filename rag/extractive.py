@@ -44,6 +44,7 @@ from rag.slots import (
     slot_unfilled,
     unknown_organisations,
 )
+from rag.tables import table_label
 from rag.types import AnswerSentence, Chunk, Retrieved
 from rag.verify import NO_REASON_FOUND
 
@@ -424,6 +425,9 @@ def _asked_of_another_case(
     around += halves
     # A table row is read with its caption and header (「政府债务余额 | 2014年 | …」).
     where = " ".join([*chunk.section_path, chunk.embed_text or chunk.text, *around])
+    if lexicon is not None and chunk.kind == "table_row":
+        # 「表3里…」 names the row's table, whichever language labels its caption.
+        where += f" {table_label(chunk, lexicon)}"
     years = _scoping_years(
         question, [chunk.text, *(h + chunk.text for h in halves), *around], lexicon
     )

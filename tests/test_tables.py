@@ -49,6 +49,21 @@ def test_a_table_is_found_by_its_number() -> None:
     assert table_rows(_table(), "12", LEXICON) == []
 
 
+def test_an_english_caption_stands_for_a_lost_chinese_one() -> None:
+    from rag.tables import table_label
+
+    # The PDF extraction lost 「表3 …」 and kept the English caption set under it.
+    rows = [
+        _row("蓝港运维 | 2016年 | 宁波", 20, caption="Tab.3 Overview of maintenance firms"),
+        _row("海燕科技 | 2018年 | 厦门", 21, caption="TABLE 3 Overview of maintenance firms"),
+        *_table(),
+    ]
+    assert [r.id for r in table_rows(rows, "3", LEXICON)] == ["r20", "r21"]
+    assert table_label(rows[0], LEXICON) == "表3" and table_label(rows[2], LEXICON) == "表1"
+    # A word that merely starts like a label labels nothing.
+    assert table_label(_row("甲 | 1", 30, caption="Tablet 3 sales"), LEXICON) == ""
+
+
 def test_a_count_is_stated_with_every_row_cited_and_checked_by_counting() -> None:
     answer = table_answer(question_of("表1一共列了多少份政策文件？"), _table(), LEXICON)
     assert answer is not None

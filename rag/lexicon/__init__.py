@@ -363,9 +363,20 @@ class SummaryWords:
 
 
 @dataclass(frozen=True)
-class TableWords:
+class CaptionLabels:
+    """The words that label a caption (「表1」「图2」), and the English ones a bilingual
+    report sets under it (「Tab.1」「Fig.2」), which stand for the Chinese caption where the
+    extraction lost it."""
+
     table: str
     chart: str
+    table_english: tuple[str, ...] = ()
+    chart_english: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableWords:
+    labels: CaptionLabels
     latest: tuple[str, ...]
     earliest: tuple[str, ...]
     how_many: tuple[str, ...]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rag.lexicon.words import alternation
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from rag.lexicon import Lexicon
 
@@ -448,35 +448,42 @@ class Patterns:
     @cached_property
     def table_ref(self) -> re.Pattern[str]:
         """「表1」 (group 1: the table's number)."""
-        return re.compile(rf"{re.escape(self.lexicon.report.tables.table)}\s*(\d+)")
+        return re.compile(rf"{re.escape(self.lexicon.report.tables.labels.table)}\s*(\d+)")
 
     @cached_property
     def cross_ref(self) -> re.Pattern[str]:
         """A pointer in brackets to a table or chart: 「（表8）」「(图2)」「（见表1）」."""
-        tables = self.lexicon.report.tables
-        kinds = re.escape(tables.table) + re.escape(tables.chart)
+        labels = self.lexicon.report.tables.labels
+        kinds = re.escape(labels.table) + re.escape(labels.chart)
         return re.compile(rf"[（(]\s*\w?\s*[{kinds}]\s*\d+\s*[）)]")
 
     @cached_property
     def caption_label(self) -> re.Pattern[str]:
-        """The label that opens a caption: 「表1」「图 16」, maybe after a stray mark."""
-        tables = self.lexicon.report.tables
-        kinds = re.escape(tables.table) + re.escape(tables.chart)
-        return re.compile(rf"^[\d\s*]*[{kinds}]\s*\d+")
+        """The label that opens a caption: 「表1」「图 16」「Tab.3」, maybe after a stray mark."""
+        return re.compile(rf"^[\d\s*]*{self._any_label}\s*\d+")
 
     @cached_property
     def caption_or_note(self) -> re.Pattern[str]:
         """A caption 「图16 …」「表 2 …」 or a note 「数据来源：…」, maybe after a stray mark:
         a line of a table or a chart, not a sentence."""
         tables = self.lexicon.report.tables
-        kinds = re.escape(tables.table) + re.escape(tables.chart)
         notes = alternation(tables.notes) if tables.notes else r"(?!)"
-        return re.compile(rf"^[\d\s*]*(?:[{kinds}]\s*\d|(?:{notes}))")
+        return re.compile(rf"^[\d\s*]*(?:{self._any_label}\s*\d|(?:{notes}))")
 
     @cached_property
     def table_caption(self) -> re.Pattern[str]:
-        """A caption line 「表 1 …」 (group 1: the number)."""
-        return re.compile(rf"^{re.escape(self.lexicon.report.tables.table)}\s*(\d+)\s*")
+        """A caption line 「表 1 …」, or 「Tab.1 …」 (group 1: the number)."""
+        labels = self.lexicon.report.tables.labels
+        label = _label(labels.table, labels.table_english)
+        return re.compile(rf"^{label}\s*(\d+)\s*")
+
+    @cached_property
+    def _any_label(self) -> str:
+        """A table's or a chart's caption label, Chinese or English (「表」「Fig.」)."""
+        labels = self.lexicon.report.tables.labels
+        return _label(
+            labels.table + labels.chart, (*labels.table_english, *labels.chart_english), chars=True
+        )
 
     @cached_property
     def latest(self) -> re.Pattern[str]:
@@ -962,3 +969,14 @@ class Patterns:
 
 
 __all__ = ["Patterns"]
+
+
+def _label(chinese: str, english: Sequence[str], *, chars: bool = False) -> str:
+    """A caption label: the Chinese word (or, with `chars`, any of its characters), or an
+    English one in any case, maybe with its abbreviating dot (「Tab.」「TABLE」)."""
+    native = f"[{re.escape(chinese)}]" if chars else re.escape(chinese)
+    if not english:
+        return f"(?:{native})"
+    # Longest first: 「Table」 before 「Tab」.
+    words = alternation(sorted(english, key=len, reverse=True))
+    return rf"(?:{native}|(?i:{words})\.?)"
