@@ -35,7 +35,7 @@ from rag.figures import (
 )
 from rag.followup import MORE, ORDINAL
 from rag.lexicon import Lexicon, Words, alternation
-from rag.question import Cue, Intent, Question, Term
+from rag.question import Cue, Intent, Question, written_as_a_name
 from rag.sentences import SHORT_LINE, evidence_units
 from rag.slots import (
     counted_not_named,
@@ -295,7 +295,7 @@ def _names_the_unknown(
         # A Chinese token the tokenizer only guessed has a guessed tag too (「拉可」).
         if (
             term.tag in _UNKNOWN_NAME_TAGS
-            and (_written_as_a_name(term) if term.tag == "eng" else term.known)
+            and (written_as_a_name(term.text) if term.tag == "eng" else term.known)
             and not corpus_has(term.text)
             and not _asked_kind(term.text, asking, lexicon)
         ):
@@ -347,13 +347,6 @@ def _measured(term: str, question: Question, lexicon: Lexicon) -> bool:
         if sum(1 for word in others if word in between) <= _MEASURED_REACH:
             return True
     return False
-
-
-def _written_as_a_name(term: Term) -> bool:
-    """A foreign word written as a name is capitalised or holds a digit (「Intellia」「HS84」
-    「CAR-T」); one in lower case is the asker's own vocabulary (「black swan」「model」),
-    which a report in Chinese says in Chinese."""
-    return term.text != term.text.lower() or any(c.isdigit() for c in term.text)
 
 
 def _asked_kind(term: str, asking: str, lexicon: Lexicon) -> bool:
@@ -1021,6 +1014,8 @@ def _swapped_note(question: Question, read: str, lexicon: Lexicon) -> str:
             counted = spaced(claimed) + _shared_counter(claimed, question.text, read)
             return _correction(f"{owner}{counted}", f"{claimed_owner}{counted}")
     for claimed, other in permutations(figures, 2):
+        if _unit_of(claimed) != _unit_of(other):
+            continue  # a date and a share (「2017年10月」「1.8%」) cannot swap places
         asked = _clause_words(question.text, claimed, words, lexicon)
         asked_other = _clause_words(question.text, other, words, lexicon)
         said = _clause_words(read, claimed, words, lexicon)
@@ -1036,6 +1031,15 @@ def _swapped_note(question: Question, read: str, lexicon: Lexicon) -> str:
 
 
 _BARE = re.compile(r"[\d.]+")
+_UNIT_TAIL = re.compile(r"[^\d.\s]+$")
+
+
+def _unit_of(figure: str) -> str:
+    """The unit a figure ends with (「%」「例」「月」; "" for a bare number)."""
+    found = _UNIT_TAIL.search(figure)
+    return found.group() if found else ""
+
+
 _YEARISH = re.compile(r"(?:19|20)\d\d")
 
 

@@ -245,6 +245,13 @@ _NOUN_TAGS = ("n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "j", "l", "i", "eng
 _VERB_FACTOR = 0.35
 
 
+def written_as_a_name(word: str) -> bool:
+    """A foreign word written as a name is capitalised or holds a digit (「Intellia」「HS84」
+    「CAR-T」); one in lower case is the asker's own vocabulary (「black swan」「model」),
+    which a report in Chinese says in Chinese."""
+    return word != word.lower() or any(c.isdigit() for c in word)
+
+
 def question_terms(text: str, language: Language) -> tuple[Term, ...]:
     """The content words of a text, in order, each with its tag and part-of-speech factor."""
     lexicon = language.lexicon
@@ -277,6 +284,11 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         if any(token in lexicon.question.intents[kind].words for kind in _ANSWER_KIND_INTENTS):
             # 「怎么定义的」「原因」「名称」 say what kind of answer is wanted; the passage
             # that answers rarely repeats them (「科技保险是指…」).
+            factor = _VERB_FACTOR
+        if flag == "eng" and not written_as_a_name(token):
+            # A foreign word in lower case is the asker's own vocabulary (「game theory」
+            # beside 博弈), which a report in Chinese says in Chinese: like a paraphrased
+            # verb, it is weak evidence either way. Names are capitalised (「Intellia」).
             factor = _VERB_FACTOR
         known = language.known(token) if language.known is not None else True
         terms[token] = Term(token, flag, factor, known=known)

@@ -257,6 +257,25 @@ def test_two_figures_given_to_the_wrong_things_are_corrected() -> None:
     assert not draft.premise_note
 
 
+def test_a_date_and_a_share_are_never_swapped_for_each_other() -> None:
+    # The date scopes the question, the share is what the listed ports must reach: a
+    # date cannot stand where the report puts a percentage, so there is nothing to correct.
+    chunk = _chunk(
+        "2023年5月份沿海20个港口的吞吐能力利用率在40%至75%之间。"
+        "具体而言，东港、西岭要求3.5%以上的年均增长。"
+    )
+    asked = question_of("按 2023年5月 的 测算 ， 哪些 港口 要求 年均 吞吐 增长 3.5% 以上")
+    draft = draft_answer(
+        asked,
+        [Retrieved(chunk, 1.0, 1)],
+        _weight,
+        ScoringSettings(),
+        LEXICON,
+        corpus_has=lambda term: term in chunk.text,
+    )
+    assert not draft.refused and not draft.premise_note
+
+
 def test_a_passage_stating_one_of_two_asked_dates_does_not_deny_the_other() -> None:
     chunk = _chunk("2017年一季度末，企业信贷占GDP比重为 165.3%，位居世界前列。")
     span = question_of("从 2008年底 到 2017年 一季度末 信贷 占 GDP 比重 涨了 多少")

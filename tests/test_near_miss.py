@@ -73,6 +73,24 @@ def test_the_sentences_closest_to_the_question_are_where_its_name_would_be() -> 
     assert closest_sentences(asked, _draft(article, article)) == f"{article} {article}"
 
 
+def test_a_date_is_one_thing_the_question_says_not_many_pairs_of_digits() -> None:
+    # Counted as character pairs, 「2023年5月」 would make the sentence that dates the
+    # survey look closer than the one that names the ports the question asks for.
+    asked = question_of("按 2023年5月 的 测算 ， 哪些 港口 要求 年均 吞吐 增长 3.5% 以上")
+    dated = "2023年5月份沿海20个港口的吞吐能力利用率在40%至75%之间。"
+    listed = "具体而言，东港、西岭要求3.5%以上的年均增长。"
+    assert closest_sentences(asked, _draft(dated, listed)) == listed
+
+
+def test_a_foreign_word_in_lower_case_counts_like_a_paraphrase_and_a_name_in_full() -> None:
+    tag = tagger({"game": "eng", "theory": "eng", "Intellia": "eng", "博弈": "n"})
+    asked = question_of("作者 拿 哪个 game theory 里 的 博弈 来 打比方", tag=tag)
+    factors = {t.text: t.factor for t in asked.terms}
+    assert factors["game"] == factors["theory"] < factors["博弈"] == 1.0
+    named = question_of("Intellia 跟 哪家 公司 合作", tag=tag)
+    assert {t.text: t.factor for t in named.terms}["Intellia"] == 1.0
+
+
 def test_a_rewritten_followup_with_its_own_question_word_asks_its_own_kind() -> None:
     from rag.question import _with_own_ask
     from tests.questions import language

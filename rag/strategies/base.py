@@ -106,10 +106,20 @@ def closest_sentences(question: Question, draft: SentenceDraft) -> str:
     # Units are cut at line ends too: a sentence broken over two lines is read whole.
     said = [s.strip() for s in _SENTENCE.findall(" ".join(s.text for s in draft.sentences))]
     said = [s for s in said if s]
-    asked = bigrams(question.text)
-    shared = [len(asked & bigrams(sentence)) for sentence in said]
+    asked = _pairs_and_numbers(question.text)
+    shared = [len(asked & _pairs_and_numbers(sentence)) for sentence in said]
     most = max(shared, default=0)
     return " ".join(s for s, n in zip(said, shared, strict=True) if n == most)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _pairs_and_numbers(text: str) -> set[str]:
+    """The character pairs of a text's words, each number counted once as itself: a date
+    (「2017年10月」) is one thing the question says, not seven pairs of digits."""
+    pieces = _NUMBER.split(text)
+    return set(_NUMBER.findall(text)).union(*(bigrams(piece) for piece in pieces))
 
 
 def prose_coverage(passages: Passages) -> float:
