@@ -28,6 +28,7 @@ from rag.figures import (
     find_numbers,
     has_date,
     has_figure,
+    has_time,
     has_year,
     in_asked_unit,
     redated,
@@ -249,7 +250,10 @@ def lacks_figure(question: Question, evidence: str, lexicon: Lexicon) -> bool:
             return True
         return not _money_of_the_asked_kind(question, evidence, lexicon)
     if question.intent is Intent.DATE:
-        return not has_date(evidence, lexicon) or _dates_another(question, evidence, lexicon)
+        # 「哪一年」 asks for the year itself; 「什么时候」 is also told by 「19世纪60年代」.
+        asks_year = any(word in question.text for word in lexicon.numbers.dates.year_asks)
+        told = has_date if asks_year else has_time
+        return not told(evidence, lexicon) or _dates_another(question, evidence, lexicon)
     if question.intent is Intent.LIST and lexicon.question.intents[Intent.DATE.value].search(
         question.text
     ):

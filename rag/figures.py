@@ -57,6 +57,11 @@ def has_date(text: str, lexicon: Lexicon) -> bool:
     return bool(patterns.date.search(text) or patterns.month.search(text))
 
 
+def has_time(text: str, lexicon: Lexicon) -> bool:
+    """Whether the text tells when: a date, or a time without a year (「19世纪60年代」)."""
+    return has_date(text, lexicon) or bool(lexicon.patterns.era.search(text))
+
+
 def has_year(text: str, lexicon: Lexicon) -> bool:
     """Whether the text names a year (「2015 年」「2025年11月底」)."""
     return bool(lexicon.patterns.date.search(text))

@@ -68,6 +68,8 @@ class Dates:
     duration_after: tuple[str, ...]
     since: tuple[str, ...]
     span_joins: tuple[str, ...]
+    eras: tuple[str, ...] = ()
+    year_asks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
     from rag.lexicon import Lexicon
 
-_YEAR = r"(?:19|20)\d{2}"
+# A year of the last millennium or this century's first (「1824年」「2025年」).
+_YEAR = r"(?:1\d|20)\d{2}"
 # How far a date stands from the verb it dates, in characters: 「2019年8月22日乌兹别克斯坦
 # 共和国总统颁布」 puts 20 between them.
 ISSUE_REACH = 24
@@ -126,6 +127,12 @@ class Patterns:
     def year_token(self) -> re.Pattern[str]:
         """A normalised date token's year (group 1): 「2015年11月」 → 2015."""
         return re.compile(rf"^({_YEAR}){re.escape(self.lexicon.numbers.dates.year)}")
+
+    @cached_property
+    def era(self) -> re.Pattern[str]:
+        """A time told without a year: 「19世纪」「60年代」「江户时代」「春节时期」."""
+        eras = self.lexicon.numbers.dates.eras
+        return re.compile(rf"[\d\u4e00-\u9fff](?:{alternation(eras)})" if eras else r"(?!)")
 
     @cached_property
     def month(self) -> re.Pattern[str]:
