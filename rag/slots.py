@@ -133,7 +133,8 @@ def role_unnamed(question: Question, passage: str, lexicon: Lexicon) -> bool:
     if not role:
         return False
     named = role if len(role) <= 3 else role[-2:]
-    return named not in passage
+    said = lexicon.names.asked.role_said.get(named, ())
+    return named not in passage and not any(word in passage for word in said)
 
 
 def unknown_organisations(question: Question, corpus_has: Callable[[str], bool]) -> list[str]:

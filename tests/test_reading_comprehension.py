@@ -7,7 +7,8 @@ import pytest
 
 from rag.extractive import _names_the_unknown, lacks_figure
 from rag.figures import has_figure
-from rag.question import Intent
+from rag.question import Intent, Question
+from rag.slots import role_unnamed
 from tests.questions import packaged_lexicon, question_of
 
 LEXICON = packaged_lexicon()
@@ -66,3 +67,22 @@ def test_a_verb_with_wei_asks_a_name_not_a_reason() -> None:
 def test_the_measure_or_kind_asked_need_not_be_the_reports_word(question: str, report: str) -> None:
     asked = question_of(question)
     assert not _names_the_unknown(asked, lambda term: term in report, LEXICON)
+
+
+def _jieba_question(text: str) -> Question:
+    import jieba
+    import jieba.posseg
+
+    def tag(words: str) -> list[tuple[str, str]]:
+        return [(w.word, w.flag) for w in jieba.posseg.cut(words)]
+
+    return question_of(text, lambda words: jieba.lcut(words), tag)
+
+
+def test_a_role_is_also_said_by_its_verb() -> None:
+    asked = _jieba_question("红楼新梦的作者是谁")
+    assert not role_unnamed(asked, "《红楼新梦》是李明远所著的长篇小说。", LEXICON)
+    # A famous novel names no author.
+    assert role_unnamed(asked, "《红楼新梦》是一部著名的长篇小说。", LEXICON)
+    mother = _jieba_question("朱小王的生母是谁")
+    assert not role_unnamed(mother, "朱小王，母为李贤妃，早年封王。", LEXICON)

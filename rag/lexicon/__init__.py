@@ -452,6 +452,8 @@ class AskedKinds:
     # Words that ask who holds a role named right before them (「创始人是谁」).
     who: tuple[str, ...] = ()
     role_pointers: tuple[str, ...] = ()
+    # How a passage says who holds a role without its noun (作者 → 「…所著」).
+    role_said: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Words that end the qualifier between 哪家 and the kind (「哪些城市的企业」).
     qualifier_breaks: tuple[str, ...] = ()
     agents: AskedAgents = AskedAgents()
