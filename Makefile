@@ -21,7 +21,7 @@ PORT ?= 7860
 # outside the project. REPORTQA_LIBRARY_DIR overrides the folder.
 LIBRARY_DIR := $(or $(REPORTQA_LIBRARY_DIR),$(CURDIR)/../shared/corpora)
 
-.PHONY: run test install install-test browser model index lint types unit evals bench clean
+.PHONY: run test install install-test browser model index lint types unit evals bench cmrc clean
 
 # optimum-intel is installed without its dependencies: it asks for torchvision, whose
 # wheel does not match the CPU torch 2.13 (`import transformers` then fails on
@@ -85,6 +85,10 @@ evals: index
 
 bench: index
 	$(PY) -m evals.bench --quick
+
+# Reading-comprehension questions nobody here wrote (../shared/datasets; about 4 minutes).
+cmrc: index
+	$(PY) -m evals.cmrc
 
 test: lint types unit evals
 	@echo "make test: all green"
