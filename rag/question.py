@@ -261,6 +261,7 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
     else:
         pairs = [(t, "n") for t in language.cut(text)]
     terms: dict[str, Term] = {}
+    singles: list[tuple[int, str]] = []
     fillers = lexicon.question.fillers
     for position, (token, flag) in enumerate(pairs):
         following = pairs[position + 1][0].strip() if position + 1 < len(pairs) else ""
@@ -277,6 +278,7 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         if not re.search(r"[\u4e00-\u9fffA-Za-z]", token):
             continue
         if len(token) == 1 and not re.match(r"[A-Za-z]", token):
+            singles.append((position, token))
             continue
         if token in terms:
             continue
@@ -292,7 +294,30 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
             factor = _VERB_FACTOR
         known = language.known(token) if language.known is not None else True
         terms[token] = Term(token, flag, factor, known=known)
+    if not terms:
+        # A name the tokenizer does not know comes out as single characters (潘/淑,
+        # 坡/鹿): with no other content word, the run of them is what the question is about.
+        for run in _runs(singles):
+            terms.setdefault(run, Term(run, "n", known=False))
     return tuple(terms.values())
+
+
+# A name is a few characters (潘淑, 白尾雀鲷); a longer run of single characters is a text
+# the tokenizer could not read at all, not a name.
+_NAME_CHARS = 4
+
+
+def _runs(singles: Sequence[tuple[int, str]]) -> list[str]:
+    """The runs of 2 to `_NAME_CHARS` characters at consecutive token positions."""
+    runs: list[list[str]] = []
+    last = -2
+    for position, char in singles:
+        if runs and position == last + 1:
+            runs[-1].append(char)
+        else:
+            runs.append([char])
+        last = position
+    return ["".join(run) for run in runs if 2 <= len(run) <= _NAME_CHARS]
 
 
 # --------------------------------------------------------------------------- intent

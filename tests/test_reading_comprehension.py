@@ -86,3 +86,15 @@ def test_a_role_is_also_said_by_its_verb() -> None:
     assert role_unnamed(asked, "《红楼新梦》是一部著名的长篇小说。", LEXICON)
     mother = _jieba_question("朱小王的生母是谁")
     assert not role_unnamed(mother, "朱小王，母为李贤妃，早年封王。", LEXICON)
+
+
+def test_a_name_cut_into_single_characters_is_still_what_is_asked_about() -> None:
+    # jieba does not know the name and cuts it into characters; single characters are no
+    # terms, so the question had nothing to search for and was refused.
+    asked = question_of("潘 淑 是 哪里 人")
+    assert [t.text for t in asked.terms] == ["潘淑"]
+    # A question with a word of its own keeps to its words.
+    own = question_of("东湖 大桥 在 哪 个 城市")
+    assert [t.text for t in own.terms] == ["东湖", "大桥", "城市"]
+    # Nothing to run together: still nothing to search for.
+    assert question_of("这 是 什么").terms == ()
