@@ -112,31 +112,33 @@ def pseudo_reports(
         group = articles[start : start + per_report]
         name = f"cmrc_{number:03d}"
         parts = [f"CMRC 2018 资料汇编（第{number}册）", ""]
-        asked: list[tuple[int, str, Mapping[str, Any]]] = []
+        asked: list[tuple[int, str, int, Mapping[str, Any]]] = []
         for section, article in enumerate(group, start=1):
             paragraph = article["paragraphs"][0]
             context = str(paragraph["context"])
             kept = kept_length(context)
             parts += [f"{section_numeral(section)}、{article.get('title', '')}", ""]
             parts += [context[:kept].strip(), ""]
-            for qa in paragraph.get("qas", []):
-                asked.append((section, context, {**qa, "_kept": kept}))
+            asked += [(section, context, kept, qa) for qa in paragraph.get("qas", [])]
         text = "\n".join(parts)
         items = [
-            item for section, context, qa in asked if (item := _item(section, context, qa, text))
+            item
+            for section, context, kept, qa in asked
+            if (item := _item(section, context, kept, qa, text))
         ]
         reports.append(PseudoReport(name, text, tuple(items)))
     return reports
 
 
-def _item(section: int, context: str, qa: Mapping[str, Any], report: str) -> dict[str, Any] | None:
+def _item(
+    section: int, context: str, kept: int, qa: Mapping[str, Any], report: str
+) -> dict[str, Any] | None:
     """The eval item of one question: answerable when an answer lies in the kept
     sentences, a near-miss when all lie beyond them and the report holds none of them,
     else None (an answer the report states elsewhere is neither)."""
     answers = _answers(qa)
     if not answers:
         return None
-    kept = int(qa["_kept"])
     base = {"id": str(qa["id"]), "question": str(qa["question"]), "section": str(section)}
     inside = [(t, s) for t, s in answers if s >= 0 and s + len(t) <= kept]
     if inside:
