@@ -21,22 +21,22 @@ _END_WORDING = {"earliest": ("时间最早", min), "latest": ("时间最晚", ma
 def table_rows(rows: Sequence[Chunk], number: str, lexicon: Lexicon) -> list[Chunk]:
     """The rows of table `number` (「表 1 …」, or 「Tab.1 …」 for a caption the extraction
     lost, is the caption line of their embedded text)."""
-    caption = lexicon.patterns.table_caption
     return sorted(
-        (
-            r
-            for r in rows
-            if any((m := caption.match(line)) and m.group(1) == number for line in _lines(r))
-        ),
-        key=lambda r: r.position,
+        (r for r in rows if _table_number(r, lexicon) == number), key=lambda r: r.position
     )
+
+
+def _table_number(row: Chunk, lexicon: Lexicon) -> str:
+    """The number its caption gives a row's table ("" for a row of no numbered table)."""
+    found = lexicon.patterns.table_caption.match(table_caption(row, lexicon))
+    return found.group(1) if found else ""
 
 
 def table_label(row: Chunk, lexicon: Lexicon) -> str:
     """「表3」 of a row of table 3, as a question names it, whether its caption is labelled
     「表3」 or 「Tab.3」; "" for a row of no numbered table."""
-    found = lexicon.patterns.table_caption.match(table_caption(row, lexicon))
-    return f"{lexicon.report.tables.labels.table}{found.group(1)}" if found else ""
+    number = _table_number(row, lexicon)
+    return f"{lexicon.report.tables.labels.table}{number}" if number else ""
 
 
 def table_caption(row: Chunk, lexicon: Lexicon) -> str:

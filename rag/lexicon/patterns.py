@@ -36,6 +36,17 @@ def _chars(chars: str | tuple[str, ...]) -> str:
     return "".join(re.escape(c) for c in chars)
 
 
+def _label(chinese: str, english: Sequence[str], *, chars: bool = False) -> str:
+    """A caption label: the Chinese word (or, with `chars`, any of its characters), or an
+    English one in any case, maybe with its abbreviating dot (「Tab.」「TABLE」)."""
+    native = f"[{re.escape(chinese)}]" if chars else re.escape(chinese)
+    if not english:
+        return f"(?:{native})"
+    # Longest first: 「Table」 before 「Tab」.
+    words = alternation(sorted(english, key=len, reverse=True))
+    return rf"(?:{native}|(?i:{words})\.?)"
+
+
 class Patterns:
     """Compiled patterns over one Lexicon's words (see the module docstring)."""
 
@@ -976,14 +987,3 @@ class Patterns:
 
 
 __all__ = ["Patterns"]
-
-
-def _label(chinese: str, english: Sequence[str], *, chars: bool = False) -> str:
-    """A caption label: the Chinese word (or, with `chars`, any of its characters), or an
-    English one in any case, maybe with its abbreviating dot (「Tab.」「TABLE」)."""
-    native = f"[{re.escape(chinese)}]" if chars else re.escape(chinese)
-    if not english:
-        return f"(?:{native})"
-    # Longest first: 「Table」 before 「Tab」.
-    words = alternation(sorted(english, key=len, reverse=True))
-    return rf"(?:{native}|(?i:{words})\.?)"
