@@ -81,8 +81,10 @@ def _has_searchable_text(text: str) -> bool:
 
 # Emoji, dingbats and pictographs (from U+2600 on) are decoration; ℃ (U+2103) is not.
 _FIRST_PICTOGRAPH = 0x2600
-# Markdown emphasis and code marks, and a heading or quote marker at the start.
-_MARKUP = re.compile(r"\*\*|__|~~|`+")
+# Markdown emphasis and code marks, HTML tags pasted from a web page or a rich-text
+# editor (「<b>债务率</b>」), and a heading or quote marker at the start. A tag starts
+# with a Latin letter, so 「<100%」 and 「<=」 stay.
+_MARKUP = re.compile(r"\*\*|__|~~|`+|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _LEADING_MARK = re.compile(r"^\s*(?:#+|>+)\s*")
 _CLAUSE_END = re.compile(r"(?<=[，,：:；;])")
 _QUESTION_END = re.compile(r"[？?，,。]\s*")
@@ -111,7 +113,7 @@ def _without_preface(text: str, lexicon: Lexicon) -> str:
 
 
 def strip_noise(text: str, lexicon: Lexicon) -> str:
-    """The question without what users type around it: emoji, Markdown emphasis, English
+    """The question without what users type around it: emoji, Markdown emphasis, HTML tags, English
     filler words in a Chinese question (「quick question」) and leading clauses about the
     asker (「我在写材料，想确认下：」). What remains must still have something to search
     for, else the text is returned as it was."""

@@ -20,6 +20,10 @@ def test_noise_around_a_question_is_dropped() -> None:
     assert strip_noise("🙏 作者们是哪个单位的呀？", LEXICON) == "作者们是哪个单位的呀？"
     assert strip_noise("**法律基础**这块有哪几部法？", LEXICON) == "法律基础这块有哪几部法？"
     assert (
+        strip_noise('<b>债务率</b>是怎么<span class="x">定义</span>的？<br/>', LEXICON)
+        == "债务率是怎么定义的？"
+    )
+    assert (
         strip_noise("请问 quick question，市场的年复合增长率是多少？", LEXICON)
         == "市场的年复合增长率是多少？"
     )
@@ -35,6 +39,8 @@ def test_noise_stripping_keeps_the_question() -> None:
     # An English question is left alone; so are units and degree signs.
     assert strip_noise("What is CRISPR?", LEXICON) == "What is CRISPR?"
     assert strip_noise("水温是多少℃？", LEXICON) == "水温是多少℃？"
+    # A comparison sign is not a tag.
+    assert strip_noise("增速<5%的省份有哪些？", LEXICON) == "增速<5%的省份有哪些？"
     # Nothing but noise: the text is kept as it was, not emptied.
     assert strip_noise("😀🙏", LEXICON) == "😀🙏"
     assert normalise_question("😀 问下，个人买设备能补贴多少？", LEXICON).text.startswith("个人")
