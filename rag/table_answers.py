@@ -50,6 +50,9 @@ _EXACT = 2
 _MIN_RUN = 3
 # A year the question names that a column's name has too.
 _YEAR_STRENGTH = 4
+# The longest span of years whose every year a question names (a table's yearly columns
+# read across a few years; a decade-long span asks for its change).
+_MAX_SPANNED_YEARS = 5
 
 
 def norm(text: str) -> str:
@@ -233,11 +236,22 @@ def _word_strength(question: str, core: str) -> int:
     return best
 
 
+def _spanned_years(question: Question, lexicon: Lexicon) -> tuple[str, ...]:
+    """The years the question names, each year of a short span among them: 「2014到2016年
+    分别是多少」 asks the 2015 column too. A longer span (「2000—2015年间」) asks about the
+    change over it, and names its two ends only."""
+    years = list(_years(question))
+    for first, last in lexicon.patterns.year_range.findall(question.text):
+        if int(first) < int(last) <= int(first) + _MAX_SPANNED_YEARS:
+            years += [str(y) for y in range(int(first), int(last) + 1)]
+    return tuple(dict.fromkeys(years))
+
+
 def named_columns(
-    question: Question, table: Table, skip: frozenset[int] = frozenset()
+    question: Question, table: Table, lexicon: Lexicon, skip: frozenset[int] = frozenset()
 ) -> tuple[tuple[int, ...], int]:
     """The columns the question names most strongly (ties kept), and the strength."""
-    text, years = norm(question.text), _years(question)
+    text, years = norm(question.text), _spanned_years(question, lexicon)
     scored = [
         (column_strength(text, years, parts), k)
         for k, parts in enumerate(table.parts)
@@ -260,7 +274,7 @@ def caption_strength(question: Question, table: Table) -> int:
 def read_table(question: Question, table: Table, lexicon: Lexicon) -> Reading:
     """What the question names in this table."""
     rows, labels, row_strength = named_rows(question, table, lexicon)
-    columns, strength = named_columns(question, table, labels)
+    columns, strength = named_columns(question, table, lexicon, labels)
     return Reading(
         table, rows, labels, columns, row_strength, strength, caption_strength(question, table)
     )

@@ -214,6 +214,12 @@ def test_a_year_picks_its_columns_and_a_merged_cell_names_its_rows(chunks: list[
     assert "东环快速路" in text and "北延工程" in text and "南站枢纽" not in text
 
 
+def test_a_short_span_of_years_names_every_year_in_it(chunks: list[Chunk]) -> None:
+    # 「2020到2022年」 asks the 2020 column too, not only the year written with 年.
+    strategy, text, _ = _answer("2020到2022年 甲城 地铁 客流 分别 是 多少？", chunks)
+    assert strategy == "table_cell" and "310" in text and "402" in text
+
+
 def test_the_highest_and_lowest_of_a_column_leave_the_total_out(chunks: list[Chunk]) -> None:
     strategy, text, _ = _answer("哪个 城市 的 年客运量 最高？", chunks)
     assert strategy == "table_extreme"
@@ -241,6 +247,17 @@ def test_a_figure_the_table_has_no_column_for_is_refused(chunks: list[Chunk]) ->
     strategy, text, refused = _answer("甲城 的 出租车 数量 是 多少？", chunks)
     assert (strategy, refused) == ("table_cell", True)
     assert "甲城" in text and "线路数量/条" in text
+
+
+def test_a_definition_asked_of_a_row_is_not_refused_for_a_missing_column(
+    chunks: list[Chunk],
+) -> None:
+    # 「达标率」 is a rate no column gives, but 「怎么定义的」 asks no figure: the table
+    # does not refuse it for lacking a column.
+    strategy, _, refused = _answer("丁城 的 达标率 多少？", chunks)
+    assert (strategy, refused) == ("table_cell", True)
+    strategy, _, _ = _answer("丁城 的 达标率 是 怎么 定义 的？", chunks)
+    assert strategy != "table_cell"
 
 
 # ----------------------------------------------------------------------------- verify

@@ -135,7 +135,10 @@ def _refused(
     if not missing_years(question, reading.table)[0]:
         # A measure the table lacks is refused only for a figure asked of a row of figures
         # no other table has a column for; a name or date may sit in a text cell.
-        figures = question.intent is Intent.FIGURE or bool(question.unit_hint)
+        # 「债务率是怎么定义的」 names a rate (a % hint) but asks what it means.
+        figures = question.intent is Intent.FIGURE or (
+            bool(question.unit_hint) and question.intent is not Intent.DEFINITION
+        )
         if not figures or not _row_of_figures(reading) or names_a_column(question, passages.tables):
             return None
     prose = passages.sentence_draft
