@@ -40,9 +40,8 @@ def answer_each_ask(
     """Add to the whole question's answer what each later ask finds elsewhere.
 
     `whole` is the answer to the whole question; `answer(text, history)` answers one
-    ask. A later ask contributes only sentences resting on passages the answer does
-    not cite yet: when one passage answers both asks, the answer is the whole
-    question's. When the whole question is refused, the first ask is tried alone.
+    ask. A later ask contributes only sentences the answer does not quote yet: when the
+    quoted sentences answer both asks, the answer is the whole question's. When the whole question is refused, the first ask is tried alone.
     """
     if question.asks.gap is not None:
         return _answer_span(whole, question.asks.gap, history, answer, lexicon)
@@ -383,10 +382,20 @@ def _gap_sentence(merged: Answer, years: Sequence[int], lexicon: Lexicon) -> Ans
     return claim if checked.sentences else None
 
 
+def _quoted(sentence: str, quotes: str) -> bool:
+    """Whether a sentence (cut short with 「……」 or not) is among what the quotes say."""
+    core = sentence.rstrip("…").rstrip("。；;，,")
+    return not core or core in quotes
+
+
 def merge_answers(first: Answer, extra: Answer, new_passages_only: bool = True) -> Answer:
-    """`first` followed by the sentences of `extra` that rest on passages `first` lacks
-    (with `new_passages_only` off: that it does not say already)."""
+    """`first` followed by the sentences of `extra` that `first` does not quote: from
+    passages it lacks, or from one it cites but quotes in part (with `new_passages_only`
+    off: every sentence it does not say already)."""
     cited = {c.chunk_id for c in first.citations}
+    quoted: dict[str, str] = {}
+    for c in first.citations:
+        quoted[c.chunk_id] = quoted.get(c.chunk_id, "") + c.quote
     by_number = {c.n: c for c in extra.citations}
     new_citations: list[Citation] = list(first.citations)
     renumber: dict[int, int] = {}
@@ -396,7 +405,10 @@ def merge_answers(first: Answer, extra: Answer, new_passages_only: bool = True) 
         sources = [by_number[n] for n in sentence.citations if n in by_number]
         if sentence.text in given or not sources:
             continue
-        if new_passages_only and all(c.chunk_id in cited for c in sources):
+        if new_passages_only and all(
+            c.chunk_id in cited and _quoted(sentence.text, quoted.get(c.chunk_id, ""))
+            for c in sources
+        ):
             continue
         numbers = []
         for citation in sources:

@@ -62,6 +62,19 @@ def _answer(text: str, chunk_id: str, refused: bool = False) -> Answer:
     )
 
 
+def _extra(citations: tuple[Citation, ...], sentences: tuple[AnswerSentence, ...]) -> Answer:
+    """A later ask's answer, as its sentences and citations."""
+    return Answer(
+        question="q",
+        resolved_question="q",
+        text="",
+        refused=False,
+        mode="extractive",
+        citations=citations,
+        sentences=sentences,
+    )
+
+
 def test_split_asks_at_question_marks_and_ignores_tags() -> None:
     assert split_asks("海淀的政策是哪个月出的？致谢里谢了海淀哪个部门") == (
         "海淀的政策是哪个月出的？",
@@ -138,14 +151,9 @@ def test_a_refused_whole_question_falls_back_to_its_asks() -> None:
 
 def test_merge_keeps_one_citation_per_new_passage() -> None:
     first = _answer("甲公司推出了中试保险。", "a")
-    extra = Answer(
-        question="q",
-        resolved_question="q",
-        text="",
-        refused=False,
-        mode="extractive",
-        citations=(_citation(1, "a", "甲公司推出了中试保险。"), _citation(2, "b", "乙。")),
-        sentences=(
+    extra = _extra(
+        (_citation(1, "a", "甲公司推出了中试保险。"), _citation(2, "b", "乙。")),
+        (
             AnswerSentence("甲公司推出了中试保险。", (1,)),  # already said
             AnswerSentence("乙公司在杭州设立中心。", (2,)),
             AnswerSentence("乙中心借助专家库。", (2,)),
@@ -154,6 +162,24 @@ def test_merge_keeps_one_citation_per_new_passage() -> None:
     merged = merge_answers(first, extra)
     assert [s.citations for s in merged.sentences] == [(1,), (2,), (2,)]
     assert [c.chunk_id for c in merged.citations] == ["a", "b"]
+
+
+def test_a_later_ask_answered_by_another_sentence_of_a_cited_passage_adds_it() -> None:
+    # The whole answer quotes one sentence of passage 「a」; the later ask is answered by
+    # the next sentence of the same passage, which it did not quote.
+    first = _answer("债务率即债务余额除以综合财力。", "a")
+    extra = _extra(
+        (_citation(1, "a", "债务率即债务余额除以综合财力。综合财力为四项收入之和。"),),
+        (
+            AnswerSentence("债务率即债务余额除以综合财力。", (1,)),  # already said
+            AnswerSentence("综合财力为四项收入之和。", (1,)),
+        ),
+    )
+    merged = merge_answers(first, extra)
+    assert [s.text for s in merged.sentences] == [
+        "债务率即债务余额除以综合财力。",
+        "综合财力为四项收入之和。",
+    ]
 
 
 def test_a_gap_question_is_split_into_its_two_dated_events() -> None:
