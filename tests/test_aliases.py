@@ -95,3 +95,11 @@ def test_colloquial_words_are_read_as_the_written_words_the_report_uses() -> Non
     assert (
         expand_aliases("挨着哪个国家？", "甲国挨着乙国。".__contains__, LEXICON) == "挨着哪个国家？"
     )
+
+
+def test_a_tables_source_is_asked_in_either_word_or_in_english() -> None:
+    note = "表1 各类能源潜力。注：资料来源于国际太阳能研究所。".__contains__
+    assert expand_aliases("表1的data source是啥？", note, LEXICON) == "表1的资料来源是啥？"
+    assert expand_aliases("表1的数据来源是哪？", note, LEXICON) == "表1的资料来源是哪？"
+    other = "数据来源：海关统计年鉴。".__contains__
+    assert expand_aliases("那张表的资料来源是啥？", other, LEXICON) == "那张表的数据来源是啥？"
