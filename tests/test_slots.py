@@ -115,6 +115,12 @@ def test_a_number_given_without_a_number_names_none_of_its_items() -> None:
     # A comma then 「为…」 goes on about something else: the items are still unnamed.
     purpose = "方案包含 2 个可选险种，为初创企业提供保障。"
     assert counted_not_named(question_of("两个可选险种具体是哪两个？"), purpose, LEXICON)
+    # 「，如甲、乙等」 opens a clause listing them; 「，如果…」 lists nothing.
+    such_as = "我国在多个领域已处于领先地位，如动物模型构建、作物育种等，应重点布局。"
+    fields = question_of("我国领先的领域都有哪些？")
+    assert not counted_not_named(fields, such_as, LEXICON)
+    unless = "我国在多个领域已处于领先地位，如果不加大投入，优势难保。"
+    assert counted_not_named(fields, unless, LEXICON)
 
 
 def test_what_companies_do_does_not_name_one() -> None:

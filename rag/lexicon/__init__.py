@@ -466,6 +466,7 @@ class CountWords:
     listing: tuple[str, ...]
     vague: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    clause_examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

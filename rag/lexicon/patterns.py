@@ -860,12 +860,15 @@ class Patterns:
 
     @cached_property
     def listing_later(self) -> re.Pattern[str]:
-        """A list started further on in a sentence: a colon or a listing word of two
-        characters (「例如」「包括」; not 「为」, which mostly means something else)."""
+        """A list started further on in a sentence: a colon, a listing word of two
+        characters (「例如」「包括」; not 「为」, which mostly means something else), or a
+        one-character example word opening a clause with items joined by 、 (「，如甲、乙」)."""
         counts = self.lexicon.names.counts
-        return re.compile(
-            f"[：:]|{alternation(_longer_than_one((*counts.listing, *counts.examples)))}"
-        )
+        listed = f"[：:]|{alternation(_longer_than_one((*counts.listing, *counts.examples)))}"
+        if counts.clause_examples:
+            opening = alternation(counts.clause_examples)
+            listed += f"|[，,](?:{opening})[^，,。；;]+、"
+        return re.compile(listed)
 
     # --- tokens -------------------------------------------------------------------
 
