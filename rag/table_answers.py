@@ -50,6 +50,8 @@ _EXACT = 2
 _MIN_RUN = 3
 # A year the question names that a column's name has too.
 _YEAR_STRENGTH = 4
+# A unit written in Latin letters (MW, GW, kWh): named by a question it occurs in.
+_LATIN_UNIT = re.compile(r"[A-Za-z][A-Za-z·\-]{0,5}")
 # The longest span of years whose every year a question names (a table's yearly columns
 # read across a few years; a decade-long span asks for its change).
 _MAX_SPANNED_YEARS = 5
@@ -219,8 +221,20 @@ def column_strength(question: str, years: Sequence[str], parts: Sequence[str]) -
                 return 0
             total += _YEAR_STRENGTH if years else 0
             continue
-        total += _word_strength(question, core)
+        total += _word_strength(question, core) + _unit_strength(question, part)
     return total
+
+
+def _unit_strength(question: str, part: str) -> int:
+    """A Latin unit the question asks in names the column in that unit (「装机多少MW」,
+    「装机容量/MW」), however the question words the measure; not one written after a
+    number, which describes the row asked about (「那座200MW电站」)."""
+    unit = part[len(column_core(part)) :].strip(" /()（）")
+    if not _LATIN_UNIT.fullmatch(unit):
+        return 0
+    written = re.escape(norm(unit))
+    # After a number (「200MW光伏电站」) the unit describes a row the question names.
+    return len(unit) if re.search(rf"(?<![a-z\d.\s]){written}(?![a-z])", question) else 0
 
 
 def _word_strength(question: str, core: str) -> int:

@@ -220,6 +220,18 @@ def test_a_short_span_of_years_names_every_year_in_it(chunks: list[Chunk]) -> No
     assert strategy == "table_cell" and "310" in text and "402" in text
 
 
+def test_a_latin_unit_the_question_asks_in_names_the_column_in_that_unit() -> None:
+    from rag.table_answers import column_strength, norm
+
+    asked = norm("首座风电厂装机多少MW？")
+    # 「装机」 alone is too short a run of 「装机容量」 to name it; its unit names it.
+    assert column_strength(asked, (), ("装机容量/MW",)) > 0
+    assert column_strength(asked, (), ("装机容量/GW",)) == 0
+    assert column_strength(norm("风电厂装机多少mwh？"), (), ("装机容量/MW",)) == 0
+    # A figure's unit describes the row: 「那座200MW电站」 asks nothing in MW.
+    assert column_strength(norm("那座200MW电站投资多少？"), (), ("装机容量/MW",)) == 0
+
+
 def test_the_highest_and_lowest_of_a_column_leave_the_total_out(chunks: list[Chunk]) -> None:
     strategy, text, _ = _answer("哪个 城市 的 年客运量 最高？", chunks)
     assert strategy == "table_extreme"
