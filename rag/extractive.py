@@ -657,6 +657,36 @@ def _with_reason_read_on(
     return [*chosen, replace(best, text=units[at], sentence_index=at)]
 
 
+# How many clauses a figure's year is read on over.
+_YEAR_READ_ON_UNITS = 2
+
+
+def _with_year_read_on(
+    question: Question,
+    chosen: list[Evidence],
+    next_chunk: NextChunk | None,
+    lexicon: Lexicon,
+) -> list[Evidence]:
+    """For a figure asked of a year no chosen sentence states, the next sentence of the
+    paragraph when it states that year: a trend runs over sentences (「…从2007年的56.5%
+    上升到2013年的62.3%。」 then 「…小幅回落到2016年的61.6%…」)."""
+    if question.intent is not Intent.FIGURE and not question.unit_hint:
+        return chosen
+    year = lexicon.numbers.dates.year
+    asked = [f"{y}{year}" for y in question.wanted.years]
+    if not asked or any(y in e.text.replace(" ", "") for e in chosen for y in asked):
+        return chosen
+    # The year's clauses go on while they state it (「…到2016年的61.6%…；而同期其他…到
+    # 2016年的52.3%」), up to a sentence's worth.
+    for _ in range(_YEAR_READ_ON_UNITS):
+        read_on = _with_reason_read_on(chosen, next_chunk)
+        added = read_on[len(chosen) :]
+        if not added or not any(y in added[0].text.replace(" ", "") for y in asked):
+            break
+        chosen = read_on
+    return chosen
+
+
 @dataclass(frozen=True)
 class Neighbours:
     """The report's chunk before and after a chunk (None at the report's edges)."""
@@ -1386,6 +1416,8 @@ def _draft_skipping_given(
         chosen = chosen + tied
         if question.intent is Intent.REASON:
             chosen = _with_reason_read_on(chosen, neighbours.next)
+        else:
+            chosen = _with_year_read_on(question, chosen, neighbours.next, lexicon)
         chosen = _with_heads(chosen, neighbours, lexicon)
     draft = _drafted(question, best, chosen, scored, weighed, settings, lexicon, corpus_has)
     return (
