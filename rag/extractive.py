@@ -657,6 +657,17 @@ def _with_reason_read_on(
     return [*chosen, replace(best, text=units[at], sentence_index=at)]
 
 
+def _with_read_on(
+    question: Question, chosen: list[Evidence], next_chunk: NextChunk | None, lexicon: Lexicon
+) -> list[Evidence]:
+    """The chosen units with what the paragraph goes on to say that the question asks: the
+    rest of an explanation (`_with_reason_read_on`) or the asked year's figure
+    (`_with_year_read_on`)."""
+    if question.intent is Intent.REASON:
+        return _with_reason_read_on(chosen, next_chunk)
+    return _with_year_read_on(question, chosen, next_chunk, lexicon)
+
+
 # How many clauses a figure's year is read on over.
 _YEAR_READ_ON_UNITS = 2
 
@@ -1414,10 +1425,7 @@ def _draft_skipping_given(
         # A cut sentence's start is read with it, never in place of another unit; so is the
         # rest of an explanation.
         chosen = chosen + tied
-        if question.intent is Intent.REASON:
-            chosen = _with_reason_read_on(chosen, neighbours.next)
-        else:
-            chosen = _with_year_read_on(question, chosen, neighbours.next, lexicon)
+        chosen = _with_read_on(question, chosen, neighbours.next, lexicon)
         chosen = _with_heads(chosen, neighbours, lexicon)
     draft = _drafted(question, best, chosen, scored, weighed, settings, lexicon, corpus_has)
     return (
