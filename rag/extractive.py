@@ -679,16 +679,16 @@ def _with_year_read_on(
     lexicon: Lexicon,
 ) -> list[Evidence]:
     """For a figure asked of a year no chosen sentence states, the next sentence of the
-    paragraph when it states that year: a trend runs over sentences (「…从2007年的56.5%
-    上升到2013年的62.3%。」 then 「…小幅回落到2016年的61.6%…」)."""
+    paragraph when it states that year: a trend runs over sentences (「甲的比率从2008年起
+    升到2014年的高点。」 then 「此后回落到2016年的某值…」)."""
     if question.intent is not Intent.FIGURE and not question.unit_hint:
         return chosen
     year = lexicon.numbers.dates.year
     asked = [f"{y}{year}" for y in question.wanted.years]
     if not asked or any(y in e.text.replace(" ", "") for e in chosen for y in asked):
         return chosen
-    # The year's clauses go on while they state it (「…到2016年的61.6%…；而同期其他…到
-    # 2016年的52.3%」), up to a sentence's worth.
+    # The year's clauses go on while they state it (「…回落到2016年的某值；而同期乙…到
+    # 2016年的另一值」), up to a sentence's worth.
     for _ in range(_YEAR_READ_ON_UNITS):
         read_on = _with_reason_read_on(chosen, next_chunk)
         added = read_on[len(chosen) :]

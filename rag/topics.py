@@ -83,7 +83,9 @@ def unknown_topic(
     if corpus_has is None:
         return []
     generic = lexicon.report.summary.generic
-    asking = asking_clauses(question, lexicon)
+    # A clause marked as the topic (「应对疫情这块，…在政策上…」) names it; the asking
+    # clause's words are then how it is asked.
+    asking = marked_topic(question.text, lexicon) or asking_clauses(question, lexicon)
     nouns = [
         term.text
         for term in question.terms
