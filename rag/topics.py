@@ -11,7 +11,6 @@ and, when the clauses that ask name a topic, those of a clause that asks nothing
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 
 from rag.digest import ends_paragraph, positions_under, text_items
@@ -55,20 +54,8 @@ def topic_terms(
     # The clauses that ask name the topic (「领导让我列一下，作者针对化解风险提了哪几招」);
     # when they name none, the clause before them does (「针对完善管护，作者提了哪几条建议」).
     asking = asking_clauses(question, lexicon)
-    marked = marked_topic(question.text, lexicon)
     asked = [(text, w) for text, w, carried in out if carried or text in asking]
-    if marked:
-        # 「应对黑天鹅这块，作者在政策上具体建议怎么做」: the marked clause names the topic;
-        # the asking clause's words (政策) are how it is asked.
-        return [(text, w) for text, w, _ in out if text in marked] or asked
     return asked or [(text, w) for text, w, _ in out]
-
-
-def marked_topic(text: str, lexicon: Lexicon) -> str:
-    """The clauses of a question marked as its topic by how they end (「…这块」), or ""."""
-    marks = lexicon.report.summary.topic_marks
-    clauses = re.split(r"[，,；;。！!？?]", text)
-    return " ".join(c for c in clauses if c.strip().endswith(marks)) if marks else ""
 
 
 def unknown_topic(
@@ -83,9 +70,7 @@ def unknown_topic(
     if corpus_has is None:
         return []
     generic = lexicon.report.summary.generic
-    # A clause marked as the topic (「应对疫情这块，…在政策上…」) names it; the asking
-    # clause's words are then how it is asked.
-    asking = marked_topic(question.text, lexicon) or asking_clauses(question, lexicon)
+    asking = asking_clauses(question, lexicon)
     nouns = [
         term.text
         for term in question.terms

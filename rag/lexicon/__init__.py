@@ -362,8 +362,6 @@ class SummaryWords:
     generic: frozenset[str]
     # A section whose title has one of these names the report's problems (瓶颈, 挑战 …).
     problem_titles: tuple[str, ...] = ()
-    # A clause ending in one of these names the topic (「应对黑天鹅这块，…怎么做」).
-    topic_marks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
