@@ -80,4 +80,3 @@ def test_a_briefing_question_is_answered(answerer: Any, question: str, facts: li
     for fact in facts:
         assert fact in answer.text, answer.text
     assert answer.citations and all(c.verified for c in answer.citations)
-
