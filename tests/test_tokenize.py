@@ -61,6 +61,15 @@ def test_people_of_an_author_block_are_terms() -> None:
     assert "保险与发展研究中心主任" not in terms
 
 
+def test_a_clause_ending_in_an_organisation_word_is_no_organisation_name() -> None:
+    text = "经批准，港城物流发展委员会正式成立，副市长李明远担任委员会主任。"
+    terms = derive_user_terms([text], LEXICON)
+    assert "港城物流发展委员会" in terms
+    # A person's name and a verb inside it make it a clause: kept whole, it would hide
+    # the name from who-questions.
+    assert not any("李明远" in term for term in terms)
+
+
 def test_a_listed_name_is_not_glued_to_the_word_before(tokenizer: Tokenizer) -> None:
     assert "邱剑" in tokenizer.cut("执笔人里邱剑是什么来头？")
 
