@@ -41,7 +41,8 @@ def answer_each_ask(
 
     `whole` is the answer to the whole question; `answer(text, history)` answers one
     ask. A later ask contributes only sentences the answer does not quote yet: when the
-    quoted sentences answer both asks, the answer is the whole question's. When the whole question is refused, the first ask is tried alone.
+    quoted sentences answer both asks, the answer is the whole question's. When the
+    whole question is refused, the first ask is tried alone.
     """
     if question.asks.gap is not None:
         return _answer_span(whole, question.asks.gap, history, answer, lexicon)

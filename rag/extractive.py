@@ -622,12 +622,10 @@ def _with_elaborations(chosen: list[Evidence], question: Question) -> list[Evide
     return out
 
 
-def _with_reason_read_on(
-    chosen: list[Evidence], next_chunk: NextChunk | None = None
-) -> list[Evidence]:
-    """For a why-question, the sentence after the best one when the paragraph goes on with
-    it: an explanation runs over sentences (「这是因为…予以化解。」 then 「…在阻断…上，
-    中国有着…制度优势。」), and the asker wants all of it."""
+def _with_next_unit(chosen: list[Evidence], next_chunk: NextChunk | None = None) -> list[Evidence]:
+    """The chosen units and the one after the best one, when the paragraph goes on with it
+    (in its chunk or the next chunk of its section); the chosen units as they are when
+    the paragraph ends there."""
     if not chosen:
         return chosen
     chunk = chosen[0].retrieved.chunk
@@ -660,11 +658,12 @@ def _with_reason_read_on(
 def _with_read_on(
     question: Question, chosen: list[Evidence], next_chunk: NextChunk | None, lexicon: Lexicon
 ) -> list[Evidence]:
-    """The chosen units with what the paragraph goes on to say that the question asks: the
-    rest of an explanation (`_with_reason_read_on`) or the asked year's figure
-    (`_with_year_read_on`)."""
+    """The chosen units with what the paragraph goes on to say that the question asks.
+    For a why-question, the rest of the explanation: it runs over sentences (「这是因为…
+    予以化解。」 then 「…在阻断…上，中国有着…制度优势。」), and the asker wants all of it.
+    For a figure, the asked year's figure (`_with_year_read_on`)."""
     if question.intent is Intent.REASON:
-        return _with_reason_read_on(chosen, next_chunk)
+        return _with_next_unit(chosen, next_chunk)
     return _with_year_read_on(question, chosen, next_chunk, lexicon)
 
 
@@ -683,16 +682,19 @@ def _with_year_read_on(
     升到2014年的高点。」 then 「此后回落到2016年的某值…」)."""
     if question.intent is not Intent.FIGURE and not question.unit_hint:
         return chosen
-    year = lexicon.numbers.dates.year
-    asked = [f"{y}{year}" for y in question.wanted.years]
-    if not asked or any(y in e.text.replace(" ", "") for e in chosen for y in asked):
+    asked = set(question.wanted.years)
+
+    def states_asked(text: str) -> bool:
+        return bool(asked & set(lexicon.patterns.year.findall(text)))
+
+    if not asked or any(states_asked(e.text) for e in chosen):
         return chosen
     # The year's clauses go on while they state it (「…回落到2016年的某值；而同期乙…到
     # 2016年的另一值」), up to a sentence's worth.
     for _ in range(_YEAR_READ_ON_UNITS):
-        read_on = _with_reason_read_on(chosen, next_chunk)
+        read_on = _with_next_unit(chosen, next_chunk)
         added = read_on[len(chosen) :]
-        if not added or not any(y in added[0].text.replace(" ", "") for y in asked):
+        if not added or not states_asked(added[0].text):
             break
         chosen = read_on
     return chosen

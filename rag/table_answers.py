@@ -233,8 +233,7 @@ def _unit_strength(question: str, part: str) -> int:
     if not _LATIN_UNIT.fullmatch(unit):
         return 0
     written = re.escape(norm(unit))
-    # After a number (「200MW光伏电站」) the unit describes a row the question names.
-    return len(unit) if re.search(rf"(?<![a-z\d.\s]){written}(?![a-z])", question) else 0
+    return len(unit) if re.search(rf"(?<![a-z\d.]){written}(?![a-z])", question) else 0
 
 
 def _word_strength(question: str, core: str) -> int:

@@ -8,7 +8,7 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,14 @@ def answerer_over_report(home: Path, file_name: str, text: str, models_dir: Path
     (corpus / file_name).write_text(text, encoding="utf-8")
     ingest_home_corpus(home, models_dir)
     return build_answerer(make_settings(home, models_dir))
+
+
+def assert_answered_with(answer: Any, facts: Sequence[str]) -> None:
+    """The answer is given, not refused, states every fact and cites only verified quotes."""
+    assert not answer.refused, answer.text
+    for fact in facts:
+        assert fact in answer.text, answer.text
+    assert answer.citations and all(c.verified for c in answer.citations)
 
 
 @pytest.fixture(scope="session")
