@@ -45,6 +45,7 @@ from rag.slots import (
     slot_unfilled,
     unknown_organisations,
 )
+from rag.table_cells import is_pipe_row
 from rag.tables import table_label
 from rag.types import AnswerSentence, Chunk, Retrieved
 from rag.verify import NO_REASON_FOUND
@@ -954,6 +955,37 @@ def gives_no_reason(question: Question, read: str, lexicon: Lexicon, about: str 
     return opposite is None or not opposite.search(read)
 
 
+def ranks_nothing(question: Question, read: str, lexicon: Lexicon) -> bool:
+    """A which or who question asking for the most of several (「哪家医院入组的病人最多」
+    「谁出钱最多」) whose answer neither ranks them (`evidence.premises.ranked`: 最, 居首,
+    仅次于) nor gives two figures to compare: it only lists them, and the report does
+    not say which."""
+    if question.intent not in (Intent.NAME, Intent.LIST) or question.has(Cue.CONFIRMATION):
+        return False
+    most = lexicon.patterns.column_ask_words.search(question.text)
+    # 「哪家…最多」 asks which one is the most; 「最大的风险有哪些」 asks what the most is,
+    # which the report may name without ranking (「最大的灰犀牛是债务」).
+    asked = lexicon.names.asked
+    if most is None or not any(
+        word in question.text[: most.start()] for word in (*asked.which, *asked.agents.words)
+    ):
+        return False
+    if lexicon.evidence.premises.ranked.search(read):
+        return False
+    # A table cell's bare number may be in the asked unit, which its column names; in
+    # running text a bare number is a reference (「图4」).
+    cells = "\t" in read or is_pipe_row(read)
+    figures = {
+        n
+        for n in find_numbers(IDENTIFIERS.sub(" ", read), lexicon)
+        if (cells if _BARE_NUMBER.fullmatch(n) else in_asked_unit(n, question.unit_hint, lexicon))
+    }
+    return len(figures) < 2
+
+
+_BARE_NUMBER = re.compile(r"[\d.]+")
+
+
 def _premise_note(
     question: Question,
     span: str,
@@ -1465,6 +1497,8 @@ def _drafted(
             refusal=NO_REASON_FOUND,
             evidence=((best.retrieved.chunk.id, best.sentence_index),),
         )
+    if not premise and ranks_nothing(question, read, lexicon):
+        return _refused(best.coverage)
     place = best.retrieved.chunk.section_path[:1]
     ranked = [*sorted(chosen, key=lambda e: -e.score), *[e for e in scored if e not in chosen]]
     return SentenceDraft(
@@ -1489,5 +1523,6 @@ __all__ = [
     "gives_no_reason",
     "lacks_figure",
     "near_tied",
+    "ranks_nothing",
     "unsupported",
 ]

@@ -995,6 +995,7 @@ def absent_terms(
         and not t.tag.startswith("r")
         and t.tag not in _NOT_TOPIC_TAGS
         and not (asking is not None and asking.match(t.text))
+        and not (lexicon is not None and _asks_who(t.text, lexicon))
         # 「在哪个城市」「是啥因素」: the kind of answer asked for, not what it is about; nor
         # 「作者」「文章」, which point at the report itself.
         and not (
@@ -1008,6 +1009,12 @@ def absent_terms(
         and not report_has(t.text)
         and not _said_in_other_words(t.text, report_has, lexicon)
     )
+
+
+def _asks_who(term: str, lexicon: Lexicon) -> bool:
+    """「由谁来」「是谁」: a token holding the asking word asks; it names no topic."""
+    patterns = lexicon.patterns
+    return bool(patterns.asked_who.search(term) or patterns.asked_agent.search(term))
 
 
 def _said_in_other_words(

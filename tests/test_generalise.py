@@ -214,6 +214,18 @@ def test_who_holds_a_role_is_answered_only_by_a_passage_naming_that_role() -> No
     assert asked_role(named, LEXICON) == ""
     # A person named is asked about, not for.
     assert asked_role(question_of("张三 是谁", tag=tags), LEXICON) == ""
+    # 「副主任由谁来担任」 asks who holds the role as 「是谁」 does.
+    appointed = question_of("委员会成立时 ， 副主任 由谁来 担任", tag=tags)
+    assert asked_role(appointed, LEXICON) == "副主任"
+    assert role_unnamed(appointed, "委员会成立，王五担任主任。", LEXICON)
+    assert not role_unnamed(appointed, "委员会成立，赵六担任副主任。", LEXICON)
+
+
+def test_a_refusal_does_not_name_the_asking_word_as_absent() -> None:
+    tags = tagger({"副主任": "n", "由谁来": "l", "担任": "v", "火星": "ns"})
+    asked = question_of("火星 基地 副主任 由谁来 担任", tag=tags)
+    report = "基地成立，王五担任主任，副主任暂缺。"
+    assert absent_terms(asked, report.__contains__, LEXICON) == ("火星",)
 
 
 def test_an_intent_word_counts_only_where_a_word_starts() -> None:

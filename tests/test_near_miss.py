@@ -4,7 +4,7 @@ is invented."""
 
 from __future__ import annotations
 
-from rag.extractive import SentenceDraft, given_to_another, gives_no_reason
+from rag.extractive import SentenceDraft, given_to_another, gives_no_reason, ranks_nothing
 from rag.figures import has_figure
 from rag.question import Intent
 from rag.strategies.base import closest_sentences
@@ -50,6 +50,26 @@ def test_a_reason_counts_only_where_the_fact_is_stated() -> None:
     # A reason in the sentences that state the fact answers it.
     because = "2019年，由于新航线开通，东湖港的吞吐量增长了12%。"
     assert not gives_no_reason(question, because + other, LEXICON, about=because)
+
+
+def test_which_is_the_most_is_answered_by_a_ranking_or_by_figures() -> None:
+    most = question_of("哪家 港口 的 吞吐量 最高")
+    assert most.intent is Intent.NAME
+    listed = "东湖港、西岭港和南浦港都开通了国际航线。"
+    assert ranks_nothing(most, listed, LEXICON)
+    assert not ranks_nothing(most, "三港中，东湖港的吞吐量最高。", LEXICON)
+    assert not ranks_nothing(most, "西岭港的吞吐量仅次于东湖港。", LEXICON)
+    # Figures to compare answer it; a chart's number (「图4」) is none.
+    assert not ranks_nothing(most, "东湖港吞吐量为1.2亿吨，西岭港为0.8亿吨。", LEXICON)
+    assert ranks_nothing(most, "三港共完成吞吐量3.1亿吨（图4）。", LEXICON)
+    # Table rows give the figures as bare cells under a column naming their unit.
+    rows = "东湖港 | 1.2 | 国际航线 西岭港 | 0.8 | 国际航线"
+    assert not ranks_nothing(most, rows, LEXICON)
+    assert ranks_nothing(most, "东湖港 | 国际航线 | 在建 西岭港 | 国际航线 | 在建", LEXICON)
+    # 「最…的是啥」 asks what the most is, which a passage may name without ranking.
+    assert not ranks_nothing(question_of("吞吐量 最高 的 港口 是 啥"), listed, LEXICON)
+    # A question asking no extreme is left alone.
+    assert not ranks_nothing(question_of("哪些 港口 开通了 国际航线"), listed, LEXICON)
 
 
 def _draft(*texts: str) -> SentenceDraft:

@@ -527,6 +527,9 @@ class PremiseWords:
     issued: tuple[str, ...] = ()
     reasons: Words = field(default_factory=Words)
     purpose: Words = field(default_factory=Words)
+    # 「最」「居首」「仅次于」: how a passage singles one out of several (`ranked`); a
+    # question asking which is the most is answered by one of these or by figures.
+    ranked: Words = field(default_factory=Words)
 
 
 @dataclass(frozen=True)
