@@ -960,7 +960,8 @@ def ranks_nothing(question: Question, read: str, lexicon: Lexicon) -> bool:
     「谁出钱最多」) whose answer neither ranks them (`evidence.premises.ranked`: 最, 居首,
     仅次于) nor gives two figures to compare: it only lists them, and the report does
     not say which."""
-    if question.intent not in (Intent.NAME, Intent.LIST) or question.has(Cue.CONFIRMATION):
+    which = question.intent in (Intent.NAME, Intent.LIST) or question.has(Cue.ASKS_WHICH)
+    if not which or question.has(Cue.CONFIRMATION):
         return False
     most = lexicon.patterns.column_ask_words.search(question.text)
     # 「哪家…最多」 asks which one is the most; 「最大的风险有哪些」 asks what the most is,

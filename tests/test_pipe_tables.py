@@ -270,6 +270,9 @@ def test_a_definition_asked_of_a_row_is_not_refused_for_a_missing_column(
     assert (strategy, refused) == ("table_cell", True)
     strategy, _, _ = _answer("丁城 的 达标率 是 怎么 定义 的？", chunks)
     assert strategy != "table_cell"
+    # Nor does a question asking what the rate is made of: it wants items, not a figure.
+    strategy, _, _ = _answer("丁城 的 达标率 由 哪几项 组成？", chunks)
+    assert strategy != "table_cell"
 
 
 # ----------------------------------------------------------------------------- verify

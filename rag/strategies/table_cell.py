@@ -42,6 +42,9 @@ MIN_COVERAGE = 0.45
 # Without a column named, the whole row answers a question asking what a row holds
 # (「世界银行支持了哪些项目」), not one asking a figure, date or name no column gives.
 _WHOLE_ROW_INTENTS = (Intent.LIST, Intent.OTHER)
+# A question naming a rate (a % hint) that asks what it means or what it is made of
+# wants no figure, so a table row without the figure's column does not refuse it.
+_NO_FIGURE_INTENTS = (Intent.DEFINITION, Intent.LIST)
 # A row named this strongly is named by a whole cell (two characters or more).
 _WHOLE_CELL = 4
 _log = logging.getLogger(__name__)
@@ -135,9 +138,10 @@ def _refused(
     if not missing_years(question, reading.table)[0]:
         # A measure the table lacks is refused only for a figure asked of a row of figures
         # no other table has a column for; a name or date may sit in a text cell.
-        # 「债务率是怎么定义的」 names a rate (a % hint) but asks what it means.
+        # 「债务率是怎么定义的」 names a rate (a % hint) but asks what it means; 「算债务率
+        # 用的综合财力由哪几块加总」 asks for the items it is made of.
         figures = question.intent is Intent.FIGURE or (
-            bool(question.unit_hint) and question.intent is not Intent.DEFINITION
+            bool(question.unit_hint) and question.intent not in _NO_FIGURE_INTENTS
         )
         if not figures or not _row_of_figures(reading) or names_a_column(question, passages.tables):
             return None
