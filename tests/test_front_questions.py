@@ -37,6 +37,13 @@ def test_affiliations_doi_and_keywords_are_quoted_from_the_front_matter() -> Non
     assert answer.strategy == "publication" and "2024" in answer.text
 
 
+def test_what_the_author_judges_of_an_institution_is_no_question_about_the_authors() -> None:
+    # 「作者认为哪家机构…」 asks what the paper says, not where its authors work.
+    answer = _answer("作者认为哪家机构的绿地数据更可靠？")
+    assert answer.strategy != "publication"
+    assert _answer("作者在哪个机构工作？").strategy == "publication"
+
+
 def test_the_authors_and_the_first_author_of_a_report_described_before_its_noun() -> None:
     answer = _answer("这篇讲城市绿地生态效益的文章是谁写的？")
     assert answer.strategy == "publication"
