@@ -919,10 +919,22 @@ def _lead(question: Question, span: str, lexicon: Lexicon) -> str:
         dated = lexicon.patterns.starts_with_year
         numbers = [n for n in find_numbers(span, lexicon) if not dated.fullmatch(n)]
         numbers = [n for n in numbers if in_asked_unit(n, question.unit_hint, lexicon)]
+        if not question.has(Cue.CONFIRMATION) and not any(
+            given_to_another(question, span, f, lexicon) for f in question.wanted.figures
+        ):
+            # 「那48座发电站里，水电站占了几座」: the asker's own 48 is no answer to lead with.
+            own = {_digits(f) for f in question.wanted.figures}
+            numbers = [n for n in numbers if _digits(n) not in own]
         unique = list(dict.fromkeys(numbers))
         if len(unique) == 1 and re.search(r"\D$", unique[0]):
             return spaced(unique[0])
     return ""
+
+
+def _digits(figure: str) -> str:
+    """The number a figure starts with (「48个」 → 48)."""
+    found = re.match(r"[\d.]+", figure)
+    return found.group(0) if found else figure
 
 
 def gives_no_reason(question: Question, read: str, lexicon: Lexicon, about: str = "") -> bool:

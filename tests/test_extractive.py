@@ -97,6 +97,17 @@ def test_date_question_leads_with_the_date_and_cites_the_sentence() -> None:
     assert "早在 2015 年" in draft.sentences[0].text and draft.sentences[0].citations == (1,)
 
 
+def test_a_figure_question_does_not_lead_with_the_askers_own_figure() -> None:
+    chunk = _chunk("目前，东湖港共有48个泊位，总长度超过12公里。其中，10个泊位为散货泊位。")
+    own = question_of("东湖港 那 48个 泊位 里 ， 集装箱 泊位 占了 几个")
+    draft = draft_answer(own, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    assert not draft.lead.startswith("48"), draft.lead
+    # Asked as a confirmation, the stated figure is the answer.
+    sure = question_of("东湖港 是 共有 48个 泊位 吧")
+    draft = draft_answer(sure, [Retrieved(chunk, 1.0, 1)], _weight, ScoringSettings(), LEXICON)
+    assert not draft.refused
+
+
 def test_figure_question_without_a_figure_in_the_evidence_is_refused() -> None:
     chunk = _chunk("芯源微公司的设备入选首台（套）保险补偿项目，加速了产品验证。")
     analysis = question_of("芯源微 设备 保险 交了 多少 保费")
