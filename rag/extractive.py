@@ -665,7 +665,30 @@ def _with_read_on(
     For a figure, the asked year's figure (`_with_year_read_on`)."""
     if question.intent is Intent.REASON:
         return _with_next_unit(chosen, next_chunk)
-    return _with_year_read_on(question, chosen, next_chunk, lexicon)
+    return _with_term_read_on(
+        question, _with_year_read_on(question, chosen, next_chunk, lexicon), next_chunk
+    )
+
+
+def _with_term_read_on(
+    question: Question, chosen: list[Evidence], next_chunk: NextChunk | None
+) -> list[Evidence]:
+    """The next sentence of the paragraph when it names a word of the question that no
+    chosen unit names: the sentence that names what was asked often follows the one that
+    sets the scene (「…朝美双方相互炫耀肌肉。」 then 「…朝美在玩“懦夫博弈”」 for
+    「作者拿哪种博弈来比喻…」)."""
+    missing = [
+        t.text
+        for t in question.terms
+        if not t.carried
+        and t.tag.startswith(("n", "v"))
+        and not any(t.text in e.text for e in chosen)
+    ]
+    if not missing:
+        return chosen
+    read_on = _with_next_unit(chosen, next_chunk)
+    added = read_on[len(chosen) :]
+    return read_on if added and any(term in added[0].text for term in missing) else chosen
 
 
 # How many clauses a figure's year is read on over.

@@ -236,13 +236,8 @@ def test_a_figure_of_a_year_reads_on_to_the_clauses_that_state_that_year() -> No
     assert "59.2%" not in _drafted_text(asked_2013, [_chunk(f"{trend}{rest}\n另起一段。", 1)])
 
 
-def test_a_why_question_reads_on_to_the_rest_of_the_explanation() -> None:
-    reason = "这是因为当地政府对资源的掌控能力很强，意外事件比较容易以较低成本化解。"
-    rest = "事件带来冲击的途径是传染，而在阻断传染上，当地有着别处无法企及的制度优势。"
-    question = question_of("为什么 当地 的 意外 事件 不容易 变成 危机")
-    assert "制度优势" in _drafted_text(question, [_chunk(f"{reason}{rest}\n另起一段。", 1)])
-    # The same paragraph across a chunk edge is read on too; another paragraph is not.
-    first, second = _chunk(reason, 1), _chunk(rest, 2)
+def _drafted_across(question: Question, first: Chunk, second: Chunk) -> str:
+    """The answer's text when only `first` is retrieved and `second` is the chunk after it."""
     draft = draft_answer(
         question,
         [Retrieved(first, 1.0, 1)],
@@ -251,11 +246,31 @@ def test_a_why_question_reads_on_to_the_rest_of_the_explanation() -> None:
         LEXICON,
         next_chunk=lambda chunk: second if chunk.id == first.id else None,
     )
-    assert "制度优势" in "".join(s.text for s in draft.sentences)
+    return "".join(s.text for s in draft.sentences)
+
+
+def test_a_why_question_reads_on_to_the_rest_of_the_explanation() -> None:
+    reason = "这是因为当地政府对资源的掌控能力很强，意外事件比较容易以较低成本化解。"
+    rest = "事件带来冲击的途径是传染，而在阻断传染上，当地有着别处无法企及的制度优势。"
+    question = question_of("为什么 当地 的 意外 事件 不容易 变成 危机")
+    assert "制度优势" in _drafted_text(question, [_chunk(f"{reason}{rest}\n另起一段。", 1)])
+    # The same paragraph across a chunk edge is read on too; another paragraph is not.
+    assert "制度优势" in _drafted_across(question, _chunk(reason, 1), _chunk(rest, 2))
     assert "制度优势" not in _drafted_text(question, [_chunk(f"{reason}\n{rest}", 1)])
     # A question that asks no reason is answered without it.
     what = question_of("当地 政府 对 资源 的 掌控 能力 如何")
     assert "制度优势" not in _drafted_text(what, [_chunk(f"{reason}{rest}", 1)])
+
+
+def test_the_answer_reads_on_to_the_next_sentence_naming_the_asked_word() -> None:
+    scene = "东湖港和西岭港之间有从压价到停航的风险。两港不但压价，而且相互以停靠优惠争抢航线。"
+    named = "从双方的做法来看，两港一定程度上在玩“囚徒博弈”，价格战有可能升级。"
+    question = question_of("作者 拿 哪种 博弈 比喻 东湖港 和 西岭港 争抢 航线")
+    assert "囚徒博弈" in _drafted_across(question, _chunk(scene, 1), _chunk(named, 2))
+    # Another paragraph is not read on to, nor a sentence naming no asked word.
+    assert "囚徒博弈" not in _drafted_text(question, [_chunk(f"{scene}\n{named}", 1)])
+    unnamed = "从双方的做法来看，两港价格战有可能升级。"
+    assert "升级" not in _drafted_text(question, [_chunk(f"{scene}{unnamed}", 1)])
 
 
 def test_a_short_start_after_a_sentence_on_its_line_is_no_heading() -> None:
