@@ -829,6 +829,22 @@ def _continued_support(
     return not unsupported(question, best.text + rest[2], corpus_has, lexicon)
 
 
+def _headed_support(
+    question: Question,
+    best: Evidence,
+    corpus_has: Callable[[str], bool] | None,
+    lexicon: Lexicon,
+    neighbours: Neighbours | None,
+) -> bool:
+    """Whether the best evidence, read from the start of its cut sentence (`_head`), can
+    answer: 「…综合征，这是全球首例…」 names who did it in the part a line break or a
+    chunk edge cut off (「2017年，某大学联合某医院…治疗」)."""
+    head = _head(best, neighbours, lexicon) if neighbours is not None else None
+    if head is None:
+        return False
+    return not unsupported(question, head.text + best.text, corpus_has, lexicon)
+
+
 # How many chunk edges one cut sentence is followed across (「世界银行…；」|「欧洲…；」|「亚洲…」).
 _MAX_CONTINUED = 3
 # A rest that opens with a figure (「1487.6MW，占…」): the cut came right before it.
@@ -981,7 +997,9 @@ def gives_no_reason(question: Question, read: str, lexicon: Lexicon, about: str 
     ):
         return False
     change = question.wanted.column.change
-    if not (question.wanted.figures or change or patterns.compare_than_word.search(question.text)):
+    # A year dates the fact (「1932年，为什么加设车厂」); it measures nothing.
+    measured = [f for f in question.wanted.figures if not patterns.starts_with_year.fullmatch(f)]
+    if not (measured or change or patterns.compare_than_word.search(question.text)):
         return False
     stated = find_numbers(read, lexicon)
     if any(figure not in stated for figure in question.wanted.figures):
@@ -1366,8 +1384,12 @@ def _best(
         lexicon,
     ):
         return _refused(best.coverage)
-    if unsupported(question, _as_read(best), corpus_has, lexicon) and not _continued_support(
-        question, best, retrieved, corpus_has, lexicon, neighbours.next if neighbours else None
+    if (
+        unsupported(question, _as_read(best), corpus_has, lexicon)
+        and not _continued_support(
+            question, best, retrieved, corpus_has, lexicon, neighbours.next if neighbours else None
+        )
+        and not _headed_support(question, best, corpus_has, lexicon, neighbours)
     ):
         weighed = question.weigh(weight)
         runner_up = _runner_up(question, best, scored, weighed, settings, corpus_has, lexicon)

@@ -262,6 +262,7 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         pairs = [(t, "n") for t in language.cut(text)]
     terms: dict[str, Term] = {}
     singles: list[tuple[int, str]] = []
+    named_singles: set[int] = set()
     fillers = lexicon.question.fillers
     for position, (token, flag) in enumerate(pairs):
         following = pairs[position + 1][0].strip() if position + 1 < len(pairs) else ""
@@ -279,6 +280,8 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
             continue
         if len(token) == 1 and not re.match(r"[A-Za-z]", token):
             singles.append((position, token))
+            if flag.startswith(_NAME_CHAR_TAGS):
+                named_singles.add(position)
             continue
         if token in terms:
             continue
@@ -299,7 +302,18 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         # 坡/鹿): with no other content word, the run of them is what the question is about.
         for run in _runs(singles):
             terms.setdefault(run, Term(run, "n", known=False))
+    else:
+        # A short form of two names (朝美: 朝鲜 and 美国) comes out as a preposition and a
+        # place (朝/美); a run holding a name's character is a word of its own. Tagged as a
+        # short form (j), it is looked for but never refused as a place the report lacks.
+        for run in _runs(singles, named_singles):
+            terms.setdefault(run, Term(run, "j", known=False))
     return tuple(terms.values())
+
+
+# jieba's tags of a single character that is a place or a short form of one (美, 京); not
+# a surname (潘/淑): a person's name is read from the sentences that name the person.
+_NAME_CHAR_TAGS = ("ns", "j")
 
 
 # A name is a few characters (潘淑, 白尾雀鲷); a longer run of single characters is a text
@@ -307,17 +321,22 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
 _NAME_CHARS = 4
 
 
-def _runs(singles: Sequence[tuple[int, str]]) -> list[str]:
-    """The runs of 2 to `_NAME_CHARS` characters at consecutive token positions."""
-    runs: list[list[str]] = []
+def _runs(singles: Sequence[tuple[int, str]], named: set[int] | None = None) -> list[str]:
+    """The runs of 2 to `_NAME_CHARS` characters at consecutive token positions; with
+    `named`, only the runs holding one of those positions."""
+    runs: list[list[tuple[int, str]]] = []
     last = -2
     for position, char in singles:
         if runs and position == last + 1:
-            runs[-1].append(char)
+            runs[-1].append((position, char))
         else:
-            runs.append([char])
+            runs.append([(position, char)])
         last = position
-    return ["".join(run) for run in runs if 2 <= len(run) <= _NAME_CHARS]
+    return [
+        "".join(char for _, char in run)
+        for run in runs
+        if 2 <= len(run) <= _NAME_CHARS and (named is None or any(p in named for p, _ in run))
+    ]
 
 
 # --------------------------------------------------------------------------- intent

@@ -221,6 +221,16 @@ def test_who_holds_a_role_is_answered_only_by_a_passage_naming_that_role() -> No
     assert not role_unnamed(appointed, "委员会成立，赵六担任副主任。", LEXICON)
 
 
+def test_a_short_form_cut_into_a_preposition_and_a_place_is_a_term() -> None:
+    # jieba reads 朝美 (朝鲜 and 美国) as 朝 (towards) and 美 (a place).
+    tags = tagger({"朝": "p", "美": "ns", "对峙": "v", "博弈": "v", "潘": "nr", "淑": "n"})
+    terms = question_of("朝 美 对峙 时 两边 在 玩 哪种 博弈", tag=tags).term_texts
+    assert "朝美" in terms and "博弈" in terms
+    # A surname and a character (潘/淑) beside other words stay out: a person's name is
+    # read from the sentences naming the person.
+    assert "潘淑" not in question_of("潘 淑 是 谁 的 皇后", tag=tags).term_texts
+
+
 def test_a_refusal_does_not_name_the_asking_word_as_absent() -> None:
     tags = tagger({"副主任": "n", "由谁来": "l", "担任": "v", "火星": "ns"})
     asked = question_of("火星 基地 副主任 由谁来 担任", tag=tags)

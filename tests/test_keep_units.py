@@ -236,17 +236,19 @@ def test_a_figure_of_a_year_reads_on_to_the_clauses_that_state_that_year() -> No
     assert "59.2%" not in _drafted_text(asked_2013, [_chunk(f"{trend}{rest}\n另起一段。", 1)])
 
 
-def _drafted_across(question: Question, first: Chunk, second: Chunk) -> str:
-    """The answer's text when only `first` is retrieved and `second` is the chunk after it."""
+def _drafted_across(question: Question, first: Chunk, second: Chunk, *, back: bool = False) -> str:
+    """The answer's text when only `first` is retrieved and `second` is the chunk after it
+    (with `back`, only `second` is retrieved and `first` is the chunk before it)."""
+    retrieved, other = (second, first) if back else (first, second)
+    neighbour = {
+        "previous_chunk" if back else "next_chunk": lambda c: (
+            other if c.id == retrieved.id else None
+        )
+    }
     draft = draft_answer(
-        question,
-        [Retrieved(first, 1.0, 1)],
-        _weight,
-        ScoringSettings(),
-        LEXICON,
-        next_chunk=lambda chunk: second if chunk.id == first.id else None,
+        question, [Retrieved(retrieved, 1.0, 1)], _weight, ScoringSettings(), LEXICON, **neighbour
     )
-    return "".join(s.text for s in draft.sentences)
+    return "" if draft.refused else "".join(s.text for s in draft.sentences)
 
 
 def test_a_why_question_reads_on_to_the_rest_of_the_explanation() -> None:
@@ -271,6 +273,16 @@ def test_the_answer_reads_on_to_the_next_sentence_naming_the_asked_word() -> Non
     assert "囚徒博弈" not in _drafted_text(question, [_chunk(f"{scene}\n{named}", 1)])
     unnamed = "从双方的做法来看，两港价格战有可能升级。"
     assert "升级" not in _drafted_text(question, [_chunk(f"{scene}{unnamed}", 1)])
+
+
+def test_who_did_it_is_read_from_the_start_of_a_sentence_a_line_break_cut() -> None:
+    # The cut fell at a chunk edge: only the chunk after it was retrieved.
+    head = _chunk(
+        "2019年，东湖大学附属医院联合某技术平台和某研究所，利用病毒载体与一种核酸酶技术治疗", 1
+    )
+    rest = _chunk("某罕见综合征，这在国内是头一回在患者体内直接开展的编辑治疗。", 2)
+    question = question_of("国内 头一回 在 患者体内 直接 开展 的 编辑治疗 是 哪家 机构 搞的")
+    assert "东湖大学附属医院" in _drafted_across(question, head, rest, back=True)
 
 
 def test_a_short_start_after_a_sentence_on_its_line_is_no_heading() -> None:

@@ -52,6 +52,18 @@ def test_a_reason_counts_only_where_the_fact_is_stated() -> None:
     assert not gives_no_reason(question, because + other, LEXICON, about=because)
 
 
+def test_a_year_dates_a_why_question_without_making_it_one_about_a_figure() -> None:
+    # 「1932年，为什么加设泊位」 asks the reason for an event the year dates: its answer
+    # may give the reason without a marker, as for any event.
+    dated = question_of("1932年 ， 东湖港 为什么 加设 泊位")
+    assert dated.intent is Intent.REASON
+    told = "1932年，船只数量增加，旧泊位已不敷应用，东湖港在北岸加设泊位。"
+    assert not gives_no_reason(dated, told, LEXICON)
+    # A figure measured is still checked (「…为啥增长了12%」).
+    measured = question_of("东湖港 吞吐量 2019年 为啥 增长了 12%")
+    assert gives_no_reason(measured, "2019年，东湖港的吞吐量增长了12%。", LEXICON)
+
+
 def test_which_is_the_most_is_answered_by_a_ranking_or_by_figures() -> None:
     most = question_of("哪家 港口 的 吞吐量 最高")
     assert most.intent is Intent.NAME
