@@ -55,6 +55,8 @@ _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
 _SENTENCE_END_RE = re.compile(r"[。！？!?…][”’」』）)\]]*\s*$")
 _UNKNOWN_NAME_TAGS = frozenset({"ns", "nr", "eng"})
 _FIGURE_INTENTS = (Intent.FIGURE, Intent.DATE)
+# A number with no unit: a table cell (its column names the unit) or a reference (「图4」).
+_BARE_NUMBER = re.compile(r"[\d.]+")
 
 
 @dataclass(frozen=True)
@@ -662,7 +664,8 @@ def _with_read_on(
     """The chosen units with what the paragraph goes on to say that the question asks.
     For a why-question, the rest of the explanation: it runs over sentences (「这是因为…
     予以化解。」 then 「…在阻断…上，中国有着…制度优势。」), and the asker wants all of it.
-    For a figure, the asked year's figure (`_with_year_read_on`)."""
+    For a figure, the asked year's figure (`_with_year_read_on`); for any other, the next
+    sentence when it names a word of the question the answer lacks (`_with_term_read_on`)."""
     if question.intent is Intent.REASON:
         return _with_next_unit(chosen, next_chunk)
     return _with_term_read_on(
@@ -972,7 +975,7 @@ def _lead(question: Question, span: str, lexicon: Lexicon) -> str:
 
 def _digits(figure: str) -> str:
     """The number a figure starts with (「48个」 → 48)."""
-    found = re.match(r"[\d.]+", figure)
+    found = _BARE_NUMBER.match(figure)
     return found.group(0) if found else figure
 
 
@@ -1011,8 +1014,8 @@ def gives_no_reason(question: Question, read: str, lexicon: Lexicon, about: str 
 def ranks_nothing(question: Question, read: str, lexicon: Lexicon) -> bool:
     """A which or who question asking for the most of several (「哪家医院入组的病人最多」
     「谁出钱最多」) whose answer neither ranks them (`evidence.premises.ranked`: 最, 居首,
-    仅次于) nor gives two figures to compare: it only lists them, and the report does
-    not say which."""
+    仅次于) nor gives two figures of the asked unit to compare: it only lists them, and
+    the report does not say which."""
     which = question.intent in (Intent.NAME, Intent.LIST) or question.has(Cue.ASKS_WHICH)
     if not which or question.has(Cue.CONFIRMATION):
         return False
@@ -1035,9 +1038,6 @@ def ranks_nothing(question: Question, read: str, lexicon: Lexicon) -> bool:
         if (cells if _BARE_NUMBER.fullmatch(n) else in_asked_unit(n, question.unit_hint, lexicon))
     }
     return len(figures) < 2
-
-
-_BARE_NUMBER = re.compile(r"[\d.]+")
 
 
 def _premise_note(
