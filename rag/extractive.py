@@ -215,11 +215,20 @@ def _change_asked_of_a_level(question: Question, evidence: str, lexicon: Lexicon
     return not stated and not any(w in evidence for w in words.changes)
 
 
+def _own_figures_answer_nothing(question: Question, text: str, lexicon: Lexicon) -> bool:
+    """The asker's own figures (「那单1250万的中试险，保费多少？」) answer nothing, unless
+    the question asks to confirm them or the report gives one to what is asked
+    (「美国占了11例，那中国有几例」 against 「有11例来自中国机构」)."""
+    return not question.has(Cue.CONFIRMATION) and not any(
+        given_to_another(question, text, f, lexicon) for f in question.wanted.figures
+    )
+
+
 def _without_own_figures(question: Question, evidence: str, lexicon: Lexicon) -> str:
     """The evidence without the figures the question itself states (「那单1250万的…」)."""
     year, magnitudes = lexicon.numbers.dates.year, lexicon.patterns.magnitudes
     for figure in question.wanted.figures:
-        digits = re.match(r"[\d.]+", figure)
+        digits = _BARE_NUMBER.match(figure)
         if digits and not figure.endswith(year):
             evidence = re.sub(
                 rf"(?<![\d.]){re.escape(digits.group(0))}(?![\d.])\s*{magnitudes}*",
@@ -234,11 +243,7 @@ def lacks_figure(question: Question, evidence: str, lexicon: Lexicon) -> bool:
     if question.intent is Intent.FIGURE:
         if question.unit_hint == lexicon.numbers.dates.year and has_year(evidence, lexicon):
             return False  # 「隔了几年」 is answered by the years themselves
-        if not question.has(Cue.CONFIRMATION) and not any(
-            given_to_another(question, evidence, f, lexicon) for f in question.wanted.figures
-        ):
-            # The asker's own figure (「那单1250万的中试险，保费多少？」) answers nothing,
-            # unless the report gives it to what is asked (「美国占了11例，那中国有几例」).
+        if _own_figures_answer_nothing(question, evidence, lexicon):
             evidence = _without_own_figures(question, evidence, lexicon)
         if not has_figure(evidence, question.unit_hint, lexicon):
             # 「补贴多少」 is answered by 「财政资金全额支持」; 「一共掏了多少钱」, 「总保费多少」 are not.
@@ -961,9 +966,7 @@ def _lead(question: Question, span: str, lexicon: Lexicon) -> str:
         dated = lexicon.patterns.starts_with_year
         numbers = [n for n in find_numbers(span, lexicon) if not dated.fullmatch(n)]
         numbers = [n for n in numbers if in_asked_unit(n, question.unit_hint, lexicon)]
-        if not question.has(Cue.CONFIRMATION) and not any(
-            given_to_another(question, span, f, lexicon) for f in question.wanted.figures
-        ):
+        if _own_figures_answer_nothing(question, span, lexicon):
             # 「那48座发电站里，水电站占了几座」: the asker's own 48 is no answer to lead with.
             own = {_digits(f) for f in question.wanted.figures}
             numbers = [n for n in numbers if _digits(n) not in own]

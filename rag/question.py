@@ -261,8 +261,8 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
     else:
         pairs = [(t, "n") for t in language.cut(text)]
     terms: dict[str, Term] = {}
-    singles: list[tuple[int, str]] = []
-    named_singles: set[int] = set()
+    # Single characters with their positions, and whether each is a place's character.
+    singles: list[tuple[int, str, bool]] = []
     fillers = lexicon.question.fillers
     for position, (token, flag) in enumerate(pairs):
         following = pairs[position + 1][0].strip() if position + 1 < len(pairs) else ""
@@ -279,9 +279,7 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         if not re.search(r"[\u4e00-\u9fffA-Za-z]", token):
             continue
         if len(token) == 1 and not re.match(r"[A-Za-z]", token):
-            singles.append((position, token))
-            if flag.startswith(_NAME_CHAR_TAGS):
-                named_singles.add(position)
+            singles.append((position, token, flag.startswith(_NAME_CHAR_TAGS)))
             continue
         if token in terms:
             continue
@@ -306,7 +304,7 @@ def question_terms(text: str, language: Language) -> tuple[Term, ...]:
         # A short form of two names (朝美: 朝鲜 and 美国) comes out as a preposition and a
         # place (朝/美); a run holding a name's character is a word of its own. Tagged as a
         # short form (j), it is looked for but never refused as a place the report lacks.
-        for run in _runs(singles, named_singles):
+        for run in _runs(singles, placed_only=True):
             terms.setdefault(run, Term(run, "j", known=False))
     return tuple(terms.values())
 
@@ -321,21 +319,21 @@ _NAME_CHAR_TAGS = ("ns", "j")
 _NAME_CHARS = 4
 
 
-def _runs(singles: Sequence[tuple[int, str]], named: set[int] | None = None) -> list[str]:
+def _runs(singles: Sequence[tuple[int, str, bool]], placed_only: bool = False) -> list[str]:
     """The runs of 2 to `_NAME_CHARS` characters at consecutive token positions; with
-    `named`, only the runs holding one of those positions."""
-    runs: list[list[tuple[int, str]]] = []
+    `placed_only`, only the runs holding a place's character."""
+    runs: list[list[tuple[str, bool]]] = []
     last = -2
-    for position, char in singles:
+    for position, char, placed in singles:
         if runs and position == last + 1:
-            runs[-1].append((position, char))
+            runs[-1].append((char, placed))
         else:
-            runs.append([(position, char)])
+            runs.append([(char, placed)])
         last = position
     return [
-        "".join(char for _, char in run)
+        "".join(char for char, _ in run)
         for run in runs
-        if 2 <= len(run) <= _NAME_CHARS and (named is None or any(p in named for p, _ in run))
+        if 2 <= len(run) <= _NAME_CHARS and (not placed_only or any(p for _, p in run))
     ]
 
 
